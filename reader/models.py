@@ -1,0 +1,151 @@
+"""Plain data passed between the layers.
+
+Sources produce `Entry` objects (a parsed story that is not stored yet); the store turns them
+into `Story` rows and hands out light `Headline`s for lists and `Source`s with their counts.
+Nothing here knows about SQLite, httpx or Textual, so every layer can share these types.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+SourceKind = Literal["feed", "file", "folder", "welcome"]
+SourceStatus = Literal["ok", "error", "gone", "missing"]
+ViewMode = Literal["all", "unread", "starred"]
+
+
+@dataclass(slots=True)
+class Entry:
+    """One parsed story, as a source read it, before it reaches the cache.
+
+    `body_html` is already sanitised (see `reader.sanitize`): a small, safe subset of HTML
+    that the renderer understands. Plain-text stories become `<p>` paragraphs.
+    """
+
+    key: str
+    title: str
+    body_html: str
+    lead: str = ""
+    link: str = ""
+    author: str = ""
+    published: float | None = None
+    updated: float | None = None
+    teasers: list[str] = field(default_factory=list)
+    path: str = ""
+
+
+@dataclass(slots=True)
+class ParseResult:
+    """What reading one source gave: its title, its stories, and the problems met on the way.
+
+    `problems` are human sentences naming the file and the reason ("skipped photo.jpg: binary
+    file"); a folder with one bad file still yields the stories of the others.
+    """
+
+    title: str
+    entries: list[Entry] = field(default_factory=list)
+    link: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A subscription: a feed URL, a local file or folder, or the bundled welcome story."""
+
+    id: int
+    kind: SourceKind
+    location: str
+    title: str
+    folder: str = ""
+    status: SourceStatus = "ok"
+    last_error: str = ""
+    last_checked: float | None = None
+    last_success: float | None = None
+    etag: str = ""
+    last_modified: str = ""
+    unread: int = 0
+    total: int = 0
+
+    @property
+    def label(self) -> str:
+        return self.title or self.location
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """The few columns the headline list needs for one row."""
+
+    id: int
+    source_id: int
+    title: str
+    source_title: str
+    published: float
+    read: bool
+    starred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """A cached story with everything the article view shows."""
+
+    id: int
+    source_id: int
+    source_title: str
+    key: str
+    title: str
+    link: str
+    author: str
+    published: float
+    body_html: str
+    lead: str
+    teasers: tuple[str, ...]
+    read: bool
+    starred: bool
+    path: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Teaser:
+    """A short lead shown in the sidebar; `story_id` is the cached story it opens, if any."""
+
+    text: str
+    story_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class View:
+    """Which stories the headline list shows. Filters combine."""
+
+    mode: ViewMode = "all"
+    source_id: int | None = None
+    folder: str | None = None
+    search: str = ""
+
+
+def entry_key(guid: str | None, link: str | None, *content: str) -> str:
+    """The dedupe key of a story: its GUID, else its link, else a hash of its content."""
+    if guid and guid.strip():
+        return "guid:" + guid.strip()
+    if link and link.strip():
+        return "link:" + link.strip()
+    digest = hashlib.sha256("\x1f".join(content).encode("utf-8", "surrogatepass")).hexdigest()
+    return "hash:" + digest[:32]
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one source's refresh (or first read) did, in numbers and words."""
+
+    source_id: int
+    label: str
+    new: int = 0
+    updated: int = 0
+    error: str = ""
+    not_modified: bool = False
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.error

@@ -1,0 +1,555 @@
+"""Stored story HTML to logical lines of styled text.
+
+Why lxml and an explicit walk: libxml2 (in recover mode) turns any tag soup into a tree as a
+browser would, in C, about fifteen times faster than `html.parser` on a 200 KB body, and
+`etree.iterwalk` visits that tree without recursion. The open elements live on an explicit
+stack; each open block container (list item, quote, <pre>, <dd>) contributes a line prefix,
+and inline elements contribute a style combined once when they open, so styles never pile up
+into thousands of spans. libxml2 gives up past 2,047 levels of nesting; such a document is
+shown as plain paragraphs (`plain_lines`) rather than losing what follows.
+
+Untrusted text is never parsed as markup: every run goes through `clean_text` and becomes
+plain string data with spans. Scripts, styles and the like are dropped with their content
+even though stored bodies were sanitised already (defence in depth).
+"""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from lxml import etree
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Span
+
+from reader.render import styles
+from reader.render.layout import EMPTY, Line, LineKind, Run, join, styled
+from reader.render.table import Cell, column_count, fit_cell, layout_table
+from reader.sanitize import clean_line, clean_text, is_safe_url
+
+LINK_SCHEMES = frozenset({"http", "https", "mailto"})
+IMAGE_SCHEMES = frozenset({"http", "https"})
+BULLETS = ("•", "◦", "▪")
+INDENT = "  "
+RULE = "─" * 20
+TAB_SIZE = 4
+MAX_PREFIXES = 10  # deeper containers still count, but only the innermost is drawn
+
+SKIP = frozenset({"script", "style", "template", "noscript", "iframe", "object", "embed",
+                  "svg", "math", "head", "title", "textarea", "select", "button", "frameset",
+                  "noembed", "noframes", "xmp", "plaintext"})
+HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+LISTS = frozenset({"ul", "ol", "menu", "dir"})
+# Blocks set apart by a blank line, and blocks that only start a new line.
+BLANK_BLOCKS = HEADINGS | {"p", "pre", "blockquote", "dl", "figure", "address", "article",
+                           "aside", "footer", "header", "main", "nav", "section", "details",
+                           "hgroup", "fieldset", "center", "listing", "table"}
+LINE_BLOCKS = frozenset({"div", "li", "dt", "dd", "figcaption", "summary", "legend", "body",
+                         "html", "tr", "td", "th", "caption", "thead", "tbody", "tfoot",
+                         "search", "dialog"})
+BLOCKS = BLANK_BLOCKS | LINE_BLOCKS | LISTS
+# A table holding any of these (or two paragraphs in one cell) is page layout, not data.
+STRUCTURE = tuple(HEADINGS | LISTS | {"blockquote", "pre", "dl", "figure", "table", "li", "hr"})
+
+_WS = re.compile(r"[ \t\n\r\f]+")
+_SUP = str.maketrans("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ")
+_SUB = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
+_SUP_CHARS = frozenset("0123456789+-=()ni \u00a0")
+_SUB_CHARS = frozenset("0123456789+-=() \u00a0")
+
+
+class Inline:
+    """A run of inline text under construction, with the browser's whitespace rules: runs
+    collapse to one space, and no space opens or closes a line (a pending space is written
+    only when more text follows, in the style of the text it came from)."""
+
+    __slots__ = ("parts", "spans", "length", "ink", "space")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.spans: list[Span] = []
+        self.length = 0
+        self.ink = False
+        self.space: Style | None | bool = False  # False: no space pending
+
+    def put(self, chunk: str, style: Style | None) -> None:
+        end = self.length + len(chunk)
+        if style is not None:
+            self.spans.append(Span(self.length, end, style))
+        self.parts.append(chunk)
+        self.length = end
+
+    def _pending(self) -> None:
+        if self.space is not False and self.length:
+            self.put(" ", self.space or None)
+
+    def add(self, chunk: str, style: Style | None) -> None:
+        chunk = _WS.sub(" ", chunk)
+        core = chunk.strip(" ")
+        if not core:
+            if chunk and self.length and self.space is False:
+                self.space = style
+            return
+        if self.space is False and chunk[0] == " ":
+            self.space = style
+        self._pending()
+        self.put(core, style)
+        self.ink = True
+        self.space = style if chunk[-1] == " " else False
+
+    def atom(self, chunk: str, style: Style | None) -> None:
+        """Text that is not collapsed (markers, placeholders), after any pending space."""
+        self._pending()
+        self.put(chunk, style)
+        self.ink = True
+        self.space = False
+
+    def raw(self, chunk: str, style: Style | None) -> None:
+        self.put(chunk, style)
+        self.ink = self.ink or not chunk.isspace()
+
+    def take(self) -> Run:
+        run = ("".join(self.parts), self.spans)
+        self.parts, self.spans, self.length, self.ink, self.space = [], [], 0, False, False
+        return run
+
+
+class _Container:
+    __slots__ = ("first", "rest", "started")
+
+    def __init__(self, first: Run, rest: Run) -> None:
+        self.first = first
+        self.rest = rest
+        self.started = False
+
+
+class _List:
+    __slots__ = ("ordered", "next", "depth")
+
+    def __init__(self, ordered: bool, start: int, depth: int) -> None:
+        self.ordered = ordered
+        self.next = start
+        self.depth = depth
+
+
+class _Table:
+    __slots__ = ("rows", "cell", "caption", "in_caption", "in_head")
+
+    def __init__(self) -> None:
+        self.rows: list[list[tuple[Inline, int, bool]]] = []
+        self.cell: Inline | None = None
+        self.caption = Inline()
+        self.in_caption = False
+        self.in_head = False
+
+    def new_cell(self, span: int, head: bool) -> Inline:
+        if not self.rows:
+            self.rows.append([])
+        self.cell = Inline()
+        self.rows[-1].append((self.cell, span, head or self.in_head))
+        return self.cell
+
+
+class _Elem:
+    __slots__ = ("kind", "styled", "sep", "container", "lst", "link")
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.styled = False
+        self.sep = 0  # 1: ends a line, 2: also wants a blank line after
+        self.container: _Container | None = None
+        self.lst: _List | None = None
+        self.link: str | None = None
+
+
+def _int_attr(value: str | None, default: int, low: int, high: int) -> int:
+    try:
+        number = int((value or "").strip()[:12])
+    except ValueError:
+        return default
+    return number if low <= number <= high else default
+
+
+def _expand_tabs(chunk: str, column: int) -> str:
+    out = []
+    for char in chunk:
+        if char == "\t":
+            pad = TAB_SIZE - column % TAB_SIZE
+            out.append(" " * pad)
+            column += pad
+        else:
+            out.append(char)
+            column = 0 if char == "\n" else column + 1
+    return "".join(out)
+
+
+def _is_layout(table: etree._Element) -> bool:
+    for _ in table.iterdescendants(*STRUCTURE):
+        return True
+    for cell in table.iter("td", "th"):
+        paragraphs = 0
+        for _ in cell.iterdescendants("p", "div"):
+            paragraphs += 1
+            if paragraphs > 1:
+                return True
+    return False
+
+
+class Converter:
+    """Walk a parsed tree once; `lines` and `links` hold the result."""
+
+    def __init__(self, width: int | None = None) -> None:
+        self.width = width
+        self.lines: list[Line] = []
+        self.links: dict[str, int] = {}
+        self._stack: list[_Elem] = []
+        self._styles: list[Style | None] = [None]
+        self._containers: list[_Container] = []
+        self._lists: list[_List] = []
+        self._cur = Inline()
+        self._blank = False
+        self._pre = 0
+        self._pre_fresh = False
+        self._pre_start = 0
+        self._sup = self._sub = 0
+        self._items = 0  # open list items
+        self._table: _Table | None = None
+
+    def walk(self, root: etree._Element) -> None:
+        walker = etree.iterwalk(root, events=("start", "end"))
+        for event, element in walker:
+            if event == "start":
+                tag = element.tag
+                if self._start(tag if isinstance(tag, str) else "#skip", element):
+                    walker.skip_subtree()
+                elif element.text:
+                    self._data(element.text)
+            else:
+                self._close(self._stack.pop())
+                if element.tail:
+                    self._data(element.tail)
+        while self._stack:
+            self._close(self._stack.pop())
+        self._flush()
+
+    # -- elements ------------------------------------------------------------------------
+
+    def _start(self, tag: str, element: etree._Element) -> bool:
+        """Open an element; True when its content must be skipped."""
+        elem = _Elem(tag)
+        self._stack.append(elem)
+        if tag in SKIP or tag == "#skip":
+            return True
+        table = self._table
+        if tag == "br":
+            if table is not None:
+                self._space()
+            elif self._pre:
+                self._pre_data("\n", self._styles[-1])
+            else:
+                self._flush(force=True)
+        elif tag == "img":
+            self._image(element)
+        elif tag == "hr":
+            if table is not None:
+                self._space()
+            else:
+                self._flush()
+                self._blank = True
+                self._emit(styled(RULE, styles.RULE), "verbatim")
+                self._blank = True
+        elif table is not None and tag in ("tr", "td", "th", "caption", "thead", "tbody",
+                                           "tfoot"):
+            self._table_part(table, tag, element)
+        elif tag == "table" and table is None and not _is_layout(element):
+            self._flush()
+            self._blank = True
+            self._table = _Table()
+            elem.kind = "grid"
+        elif tag in BLOCKS:
+            if table is not None:
+                self._space()
+                elem.kind = "cellblock"
+            else:
+                self._start_block(elem, tag, element)
+        elif tag == "a":
+            href = clean_line(element.get("href") or "")
+            if href and is_safe_url(href, LINK_SCHEMES):
+                elem.link = href
+                self._push_style(elem, styles.LINK)
+        elif tag == "q":
+            self._atom("“", self._styles[-1])
+        elif tag == "sup":
+            self._sup += 1
+        elif tag == "sub":
+            self._sub += 1
+        style = styles.TAG_STYLES.get(tag)
+        if style is not None:
+            self._push_style(elem, style)
+        return False
+
+    def _start_block(self, elem: _Elem, tag: str, element: etree._Element) -> None:
+        self._flush()
+        if tag in LISTS:
+            elem.sep = 1 if self._items else 2  # a list inside an item is not set apart
+            start = _int_attr(element.get("start"), 1, -10**9, 10**9)
+            elem.lst = _List(tag == "ol", start, len(self._lists))
+            self._lists.append(elem.lst)
+        else:
+            elem.sep = 2 if tag in BLANK_BLOCKS else 1
+        if elem.sep == 2:
+            self._blank = True
+        if tag == "li":
+            self._items += 1
+            lst = self._lists[-1] if self._lists else None
+            if lst is not None and lst.ordered:
+                marker = f"{lst.next}. "
+                lst.next += 1
+            else:
+                marker = BULLETS[(lst.depth if lst else 0) % len(BULLETS)] + " "
+            self._push_container(elem, (marker, []), (" " * cell_len(marker), []))
+        elif tag == "blockquote":
+            bar = styled("▌ ", styles.QUOTE_BAR)
+            self._push_container(elem, bar, bar)
+        elif tag in ("dd", "pre", "listing"):
+            self._push_container(elem, (INDENT, []), (INDENT, []))
+            if tag != "dd":
+                if not self._pre:
+                    self._pre_start = len(self.lines)
+                self._pre += 1
+                self._pre_fresh = True
+
+    def _push_container(self, elem: _Elem, first: Run, rest: Run) -> None:
+        elem.container = _Container(first, rest)
+        self._containers.append(elem.container)
+
+    def _push_style(self, elem: _Elem, style: Style) -> None:
+        top = self._styles[-1]
+        self._styles.append(style if top is None else top + style)
+        elem.styled = True
+
+    def _close(self, elem: _Elem) -> None:
+        kind = elem.kind
+        if elem.link is not None:
+            self._atom(f"[{self._number(elem.link)}]", styles.LINK_MARKER)
+        if kind == "q":
+            self._atom("”", self._styles[-1])
+        elif kind == "sup":
+            self._sup -= 1
+        elif kind == "sub":
+            self._sub -= 1
+        elif kind == "cellblock":
+            self._space()
+        elif kind == "grid":
+            self._end_table()
+        elif kind in ("pre", "listing"):
+            self._end_pre()
+        elif self._table is not None:
+            if kind in ("td", "th"):
+                self._table.cell = None
+            elif kind == "caption":
+                self._table.in_caption = False
+            elif kind == "thead":
+                self._table.in_head = False
+        if elem.sep:
+            self._flush()
+        if elem.container is not None:
+            if kind == "li":
+                self._items -= 1
+                if not elem.container.started:
+                    self._emit(EMPTY, "text")  # an empty item still shows its bullet
+            self._containers.pop()
+        if elem.lst is not None:
+            self._lists.pop()
+        if elem.sep == 2:
+            self._blank = True
+        if elem.styled:
+            self._styles.pop()
+
+    def _image(self, element: etree._Element) -> None:
+        alt = clean_line(element.get("alt") or "")
+        self._atom(f"[image: {alt}]" if alt else "[image]", styles.IMAGE)
+        src = clean_line(element.get("src") or "")
+        if src and is_safe_url(src, IMAGE_SCHEMES):
+            self._atom(f"[{self._number(src)}]", styles.LINK_MARKER)
+
+    def _number(self, url: str) -> int:
+        number = self.links.get(url)
+        if number is None:
+            number = self.links[url] = len(self.links) + 1
+        return number
+
+    # -- text ----------------------------------------------------------------------------
+
+    def _data(self, data: str) -> None:
+        chunk = clean_text(data)
+        if not chunk:
+            return
+        if self._sup and not self._sub and _SUP_CHARS.issuperset(chunk):
+            chunk = chunk.translate(_SUP)
+        elif self._sub and not self._sup and _SUB_CHARS.issuperset(chunk):
+            chunk = chunk.translate(_SUB)
+        style = self._styles[-1]
+        if self._pre and self._table is None:
+            self._pre_data(chunk, style)
+            return
+        sink = self._sink(create=not chunk.isspace())
+        if sink is not None:
+            sink.add(chunk, style)
+
+    def _pre_data(self, chunk: str, style: Style | None) -> None:
+        if self._pre_fresh:
+            self._pre_fresh = False
+            if chunk.startswith("\n"):  # the newline right after <pre> is not content
+                chunk = chunk[1:]
+        if "\t" in chunk:
+            chunk = _expand_tabs(chunk, self._cur.length)
+        first, *more = chunk.split("\n")
+        if first:
+            self._cur.raw(first, style)
+        for piece in more:
+            self._emit(self._cur.take(), "verbatim")
+            if piece:
+                self._cur.raw(piece, style)
+
+    def _end_pre(self) -> None:
+        if self._cur.ink:
+            self._emit(self._cur.take(), "verbatim")
+        else:
+            self._cur.take()
+        self._pre -= 1
+        if not self._pre:  # blank lines that end a <pre> are not content
+            while (len(self.lines) > self._pre_start and self.lines[-1].kind == "verbatim"
+                   and not self.lines[-1].content[0].strip()):
+                self.lines.pop()
+
+    # -- tables --------------------------------------------------------------------------
+
+    def _table_part(self, table: _Table, tag: str, element: etree._Element) -> None:
+        if tag == "tr":
+            table.rows.append([])
+            table.cell = None
+        elif tag in ("td", "th"):
+            table.new_cell(_int_attr(element.get("colspan"), 1, 1, 1000), tag == "th")
+        elif tag == "caption":
+            table.in_caption = True
+        else:
+            table.in_head = tag == "thead"
+
+    def _end_table(self) -> None:
+        table, self._table = self._table, None
+        if table is None:
+            return
+        if table.caption.ink:
+            self._emit(table.caption.take(), "text")
+        rows = [[Cell(buf.take(), span, head) for buf, span, head in row]
+                for row in table.rows if row]
+        if column_count(rows) <= 1:  # one column: its cells are just lines of text
+            for row in rows:
+                for cell in row:
+                    if cell.run[0].strip():
+                        self._emit(fit_cell(cell, cell.width), "text")
+        else:
+            room = None
+            if self.width is not None:
+                used = sum(cell_len(c.rest[0]) for c in self._containers)
+                room = max(self.width - used, 20)
+            for line in layout_table(rows, room):
+                self._emit(line, "verbatim")
+        self._blank = True
+
+    # -- output --------------------------------------------------------------------------
+
+    def _sink(self, create: bool) -> Inline | None:
+        table = self._table
+        if table is None:
+            return self._cur
+        if table.in_caption:
+            return table.caption
+        if table.cell is None and create:
+            table.new_cell(1, False)
+        return table.cell
+
+    def _atom(self, chunk: str, style: Style | None) -> None:
+        sink = self._sink(create=True)
+        if sink is not None:
+            sink.atom(chunk, style)
+
+    def _space(self) -> None:
+        sink = self._sink(create=False)
+        if sink is not None:
+            sink.add(" ", None)
+
+    def _flush(self, force: bool = False) -> None:
+        if self._cur.ink or force:
+            self._emit(self._cur.take(), "verbatim" if self._pre else "text")
+        elif self._cur.length or self._cur.space is not False:
+            self._cur.take()
+
+    def _emit(self, content: Run, kind: LineKind) -> None:
+        containers = self._containers
+        if len(containers) > MAX_PREFIXES:
+            for container in containers[MAX_PREFIXES - 1:-1]:
+                container.started = True
+            containers = containers[:MAX_PREFIXES - 1] + containers[-1:]
+        if self._blank:
+            self._blank = False
+            if self.lines:
+                bar = join([c.rest for c in containers if c.started]) if containers else EMPTY
+                self.lines.append(Line(EMPTY, bar, bar, "blank"))
+        if not containers:
+            self.lines.append(Line(content, EMPTY, EMPTY, kind))
+            return
+        first = join([c.rest if c.started else c.first for c in containers])
+        rest = join([c.rest for c in containers])
+        for container in containers:
+            container.started = True
+        self.lines.append(Line(content, first, rest, kind))
+
+
+# -- entry points ------------------------------------------------------------------------
+
+_DROP_BLOCKS = re.compile(r"<(script|style|template|noscript|iframe|svg|math|head|title|"
+                          r"textarea)\b", re.IGNORECASE)
+_BREAKS = re.compile(r"<(?:br|/?(?:p|div|li|h[1-6]|tr|blockquote|pre|table|ul|ol|dl|dd|dt|"
+                     r"hr|section|article|figure|figcaption))\b[^>]*>", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]*>?")
+
+
+def plain_lines(html: str) -> list[Line]:
+    """Paragraphs of text without any markup: for documents libxml2 will not build."""
+    kept: list[str] = []
+    position = 0
+    lower = html.lower()
+    while (match := _DROP_BLOCKS.search(html, position)) is not None:
+        kept.append(html[position:match.start()])
+        end = lower.find("</" + match.group(1).lower(), match.end())
+        if end < 0:
+            position = len(html)
+            break
+        position = lower.find(">", end) + 1 or len(html)
+    kept.append(html[position:])
+    text = clean_text(unescape(_TAGS.sub("", _BREAKS.sub("\n", "".join(kept)))))
+    lines = [Line((" ".join(line.split()), [])) for line in text.split("\n")]
+    return [line if line.content[0] else Line(EMPTY, kind="blank") for line in lines]
+
+
+def convert(html: str, width: int | None = None) -> tuple[list[Line], list[str]]:
+    """Lines and link targets of an HTML body. Raises only on a bug, never on bad HTML."""
+    html = clean_text(html)
+    if not html.strip():
+        return [], []
+    parser = etree.HTMLParser(recover=True, huge_tree=True, remove_comments=True,
+                              remove_pis=True, no_network=True, encoding="utf-8")
+    try:
+        root = etree.fromstring(html.encode("utf-8", "replace"), parser)
+    except (etree.LxmlError, ValueError):
+        root = None
+    if any(error.level >= etree.ErrorLevels.FATAL for error in parser.error_log):
+        return plain_lines(html), []
+    if root is None:
+        return [], []
+    converter = Converter(width)
+    converter.walk(root)
+    return converter.lines, list(converter.links)

@@ -1,0 +1,419 @@
+"""Feed documents (RSS 0.9x/1.0/2.0, Atom, JSON Feed 1.0/1.1) -> Entries.
+
+Fetched feeds and feed files on disk both come through `parse_feed`, so a story reads the same
+wherever it came from. Choices, and why:
+
+* feedparser always gets a `BytesIO`, never a string: given a string or bytes it may open a
+  file or a URL of that name, and a feed body is written by strangers.
+* feedparser runs with its sanitiser and URL resolver off (they are 59% of its time, see
+  PERF-NOTES.md); each body is sanitised once by `reader.sanitize.sanitize_html`, which also
+  resolves relative links against the entry's link or the feed's URL.
+* Internal DTD subsets are cut out before parsing: they are how entity-expansion bombs
+  ("billion laughs") are delivered, and no honest feed needs one.
+* A hostile feed is capped (entries, title and body lengths) instead of trusted.
+* Something that is not a feed (an HTML page, a broken document, plain text) raises
+  `NotAFeed` whose message says, in words, what was found instead.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html
+import io
+import json
+import re
+import time
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urljoin
+
+from reader.extract import first_paragraph, html_to_text
+from reader.models import Entry, ParseResult, entry_key
+from reader.sanitize import clean_line, clip_teaser, is_safe_url, sanitize_html
+from reader.sources.decode import decode_bytes
+
+MAX_ENTRIES = 10_000
+MAX_TITLE = 1_000
+MAX_BODY = 1_000_000
+
+
+class NotAFeed(ValueError):
+    """The document is not a feed; `str(exc)` says why in plain words ("not a feed: ...")."""
+
+
+# --- sniffing -------------------------------------------------------------------------------
+
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
+         (b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+# What may come before the root element: the XML declaration, processing instructions,
+# comments and a DOCTYPE (with or without an internal subset), and whitespace.
+_PROLOG = re.compile(
+    r"(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]*\[.*?\])?[^>]*>)*", re.DOTALL | re.I
+)
+_ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)")
+_FEED_ROOTS = {"rss", "feed", "rdf", "channel"}
+_HTML_ROOTS = {"html", "head", "body", "meta", "title", "div", "p", "script", "link", "style",
+               "table", "span", "a", "br", "center", "font", "iframe", "h1", "h2", "img"}
+_FEED_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:rss|feed|RDF)[\s>]")
+_JSONFEED = re.compile(r'"version"\s*:\s*"https?://jsonfeed\.org/', re.I)
+_SUBSET_END = re.compile(rb"\]\s*>")
+_SNIFF = 65536  # how far into a document its prolog and root element are looked for
+
+
+def _head_text(data: bytes, size: int = _SNIFF) -> str:
+    """The first `size` bytes as text, good enough to look at the first tags."""
+    head = data[:size]
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return head[len(bom):].decode(codec, errors="ignore")
+    return head.decode("utf-8", errors="ignore")
+
+
+def _root_name(head: str) -> str | None:
+    """Local name of the document's first element (lower case), or None if there is none."""
+    match = _ROOT.match(head, _PROLOG.match(head).end())  # type: ignore[union-attr]
+    if match is None:
+        return None
+    return match.group(1).rsplit(":", 1)[-1].lower()
+
+
+def _is_json_feed_head(head: str) -> bool:
+    return head.lstrip().startswith("{") and bool(_JSONFEED.search(head))
+
+
+def looks_like_feed(data: bytes) -> bool:
+    """Cheap sniff: a document whose root is <rss>, <feed> or <rdf:RDF>, or a JSON Feed."""
+    head = _head_text(data)
+    if _is_json_feed_head(head):
+        return True
+    return _root_name(head) in {"rss", "feed", "rdf"}
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+
+def parse_feed(data: bytes, *, url: str = "", content_type: str = "") -> ParseResult:
+    """Parse a feed document into a ParseResult; raise NotAFeed when it is not one."""
+    head = _head_text(data)
+    stripped = head.lstrip()
+    if not stripped:
+        raise NotAFeed("not a feed: the document is empty")
+    if stripped[0] in "{[" or "json" in content_type.lower() and stripped[0] != "<":
+        return _parse_json(data, url)
+    root = _root_name(stripped) if stripped[0] == "<" else None
+    if root in _HTML_ROOTS or root is None and re.match(r"<!DOCTYPE\s+html", stripped, re.I):
+        raise NotAFeed("not a feed: got an HTML page")
+    if not stripped.startswith("<") and not _FEED_TAG.search(data[:_SNIFF]):
+        if "\x00" in head:
+            raise NotAFeed("not a feed: got binary data")
+        if "html" in content_type.lower():
+            raise NotAFeed("not a feed: got an HTML page")
+        raise NotAFeed("not a feed: got plain text, not XML or JSON")
+    return _parse_xml(data, url, content_type, root)
+
+
+# --- XML feeds through feedparser -----------------------------------------------------------
+
+
+def _parse_xml(data: bytes, url: str, content_type: str, root: str | None) -> ParseResult:
+    import feedparser
+
+    data = _without_dtd_subset(data)
+    headers = {"content-type": content_type} if content_type else {}
+    if url:
+        headers["content-location"] = url
+    parsed = feedparser.parse(
+        io.BytesIO(data),
+        response_headers=headers,
+        sanitize_html=False,
+        resolve_relative_uris=False,
+    )
+    entries = parsed.get("entries") or []
+    feed = parsed.get("feed") or {}
+    error = parsed.get("bozo_exception")
+    if not entries:
+        if error is not None and hasattr(error, "getLineNumber"):
+            raise NotAFeed(f"not a feed: {_xml_error(error)}")
+        if not parsed.get("version"):
+            if root is not None and root not in _FEED_ROOTS:
+                raise NotAFeed(
+                    f"not a feed: got an XML document whose root element is <{root}>, "
+                    "not <rss>, <feed> or <rdf:RDF>"
+                )
+            raise NotAFeed("not a feed: found no RSS, Atom or JSON Feed content")
+    title = _capped(_detail_text(feed, "title"), MAX_TITLE)
+    link = clean_line(str(feed.get("link") or ""))
+    base = url or link
+    result = ParseResult(title=title, link=link if is_safe_url(link) else "")
+    skipped = 0
+    for raw in _capped_entries(entries, result):
+        entry = _xml_entry(raw, base)
+        if entry is None:
+            skipped += 1
+        else:
+            result.entries.append(entry)
+    _note_skipped(result, skipped)
+    return result
+
+
+def _without_dtd_subset(data: bytes) -> bytes:
+    """The document with the internal subset of its DOCTYPE (entity definitions) cut out.
+
+    Only the prolog is searched, with plain `find`, so no input makes this slow.
+    """
+    start = data[:_SNIFF].upper().find(b"<!DOCTYPE")
+    if start < 0:
+        return data
+    bracket, close = data.find(b"[", start, start + _SNIFF), data.find(b">", start)
+    if bracket < 0 or 0 <= close < bracket:
+        return data  # an external DTD only, like RSS 0.91's: harmless
+    end = _SUBSET_END.search(data, bracket)
+    return data[:start] + (data[end.end():] if end else b"")
+
+
+def _xml_error(error: Any) -> str:
+    try:
+        line, column = error.getLineNumber(), error.getColumnNumber()
+        message = error.getMessage()
+    except Exception:  # noqa: BLE001 - any odd exception still makes a message
+        return f"XML error: {clean_line(str(error))}"
+    return f"XML error at line {line}, column {int(column) + 1}: {clean_line(str(message))}"
+
+
+def _detail_text(item: Mapping[str, Any], name: str) -> str:
+    """A title-like field as plain text (feedparser leaves HTML titles as markup)."""
+    value = item.get(name)
+    if not isinstance(value, str):
+        return ""
+    detail = item.get(name + "_detail") or {}
+    kind = str(detail.get("type", "")) if isinstance(detail, Mapping) else ""
+    if "html" in kind:
+        return html_to_text(value)
+    return clean_line(value)
+
+
+def _xml_entry(raw: dict[str, Any], base: str) -> Entry | None:
+    title = _capped(_detail_text(raw, "title"), MAX_TITLE)
+    link = _link(raw.get("link"), base)
+    body = ""
+    contents = raw.get("content")
+    if isinstance(contents, list):
+        # Prefer an HTML flavour when a feed offers several, else the first one.
+        ranked = sorted(
+            (c for c in contents if isinstance(c, Mapping) and c.get("value")),
+            key=lambda c: "html" not in str(c.get("type", "")),
+        )
+        if ranked:
+            body = _as_html(str(ranked[0]["value"]), str(ranked[0].get("type", "")))
+    if not body.strip():
+        detail = raw.get("summary_detail") or {}
+        kind = str(detail.get("type", "text/html")) if isinstance(detail, Mapping) else ""
+        body = _as_html(str(raw.get("summary") or ""), kind)
+    author = ""
+    detail = raw.get("author_detail")
+    if isinstance(detail, Mapping) and detail.get("name"):
+        author = clean_line(str(detail["name"]))
+    elif raw.get("author"):
+        author = html_to_text(str(raw["author"]))
+    # dict.get, not FeedParserDict.get: the latter quietly answers "updated" with "published".
+    published = _struct_time(dict.get(raw, "published_parsed")) or _struct_time(
+        dict.get(raw, "created_parsed")
+    )
+    updated = _struct_time(dict.get(raw, "updated_parsed"))
+    guid = raw.get("id")
+    return _make_entry(
+        guid=str(guid) if guid else "",
+        raw_link=str(raw.get("link") or ""),
+        link=link,
+        title=title,
+        body=body,
+        author=author,
+        published=published or updated,
+        updated=updated,
+        base=link or base,
+    )
+
+
+_ANY_TAG = re.compile(r"<[a-zA-Z!/]")
+
+
+def _as_html(value: str, kind: str) -> str:
+    """A body in the feed's declared type as HTML; plain text becomes escaped paragraphs.
+
+    Many RSS descriptions are "HTML" without a single tag: their blank lines separate
+    paragraphs, so they are split there (the text itself is already HTML, entities and all).
+    """
+    value = value[:MAX_BODY]
+    if "html" not in kind and kind:
+        return _text_paragraphs(value)
+    if _ANY_TAG.search(value):
+        return value
+    blocks = (" ".join(block.split()) for block in re.split(r"\n\s*\n", value))
+    return "\n".join(f"<p>{block}</p>" for block in blocks if block)
+
+
+def _text_paragraphs(text: str) -> str:
+    blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n|\n", text)]
+    return "\n".join(f"<p>{html.escape(b, quote=False)}</p>" for b in blocks if b)
+
+
+def _struct_time(value: Any) -> float | None:
+    if not isinstance(value, time.struct_time | tuple):
+        return None
+    try:
+        return float(calendar.timegm(value))
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
+# --- shared by XML and JSON -----------------------------------------------------------------
+
+
+def _make_entry(
+    *, guid: str, raw_link: str, link: str, title: str, body: str, author: str,
+    published: float | None, updated: float | None, base: str,
+) -> Entry | None:
+    body_html = sanitize_html(body[:MAX_BODY], base_url=base or None)
+    lead = first_paragraph(body_html)
+    if not title and not lead and not link:
+        return None
+    if not title:
+        title = clip_teaser(lead, 100) if lead else link
+    return Entry(
+        key=entry_key(guid, raw_link, title, body_html),
+        title=title,
+        body_html=body_html,
+        lead=lead,
+        link=link,
+        author=_capped(author, MAX_TITLE),
+        published=published,
+        updated=updated,
+    )
+
+
+def _link(value: Any, base: str) -> str:
+    """An entry's link made absolute, or "" when it is not an http(s) URL."""
+    if not isinstance(value, str) or not value.strip():
+        return ""
+    link = clean_line(value)
+    if base:
+        try:
+            link = urljoin(base, link)
+        except ValueError:
+            return ""
+    return link if is_safe_url(link) else ""
+
+
+def _capped(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
+
+
+def _capped_entries(entries: list[Any], result: ParseResult) -> Iterable[Any]:
+    if len(entries) > MAX_ENTRIES:
+        result.problems.append(
+            f"kept the first {MAX_ENTRIES:,} of {len(entries):,} entries (the limit per feed)"
+        )
+    return entries[:MAX_ENTRIES]
+
+
+def _note_skipped(result: ParseResult, skipped: int) -> None:
+    if skipped:
+        noun = "entry" if skipped == 1 else "entries"
+        result.problems.append(f"skipped {skipped} {noun} with no title, link or content")
+
+
+# --- JSON Feed ------------------------------------------------------------------------------
+
+
+def _parse_json(data: bytes, url: str) -> ParseResult:
+    text = decode_bytes(data)
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotAFeed(
+            f"not a feed: JSON error at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+    except RecursionError:
+        raise NotAFeed("not a feed: the JSON is nested too deeply") from None
+    version = doc.get("version") if isinstance(doc, dict) else None
+    if not isinstance(version, str) or "jsonfeed.org" not in version:
+        raise NotAFeed("not a feed: got JSON that is not a JSON Feed")
+    title = _capped(clean_line(_str(doc.get("title"))), MAX_TITLE)
+    link = clean_line(_str(doc.get("home_page_url")))
+    base = url or _str(doc.get("feed_url")) or link
+    feed_author = _json_author(doc)
+    result = ParseResult(title=title, link=link if is_safe_url(link) else "")
+    items = doc.get("items")
+    if not isinstance(items, list):
+        items = []
+    skipped = 0
+    for item in _capped_entries(items, result):
+        entry = _json_entry(item, base, feed_author) if isinstance(item, dict) else None
+        if entry is None:
+            skipped += 1
+        else:
+            result.entries.append(entry)
+    _note_skipped(result, skipped)
+    return result
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _json_author(obj: Mapping[str, Any]) -> str:
+    """Names from JSON Feed 1.1 `authors` or 1.0 `author`, joined with commas."""
+    people = obj.get("authors")
+    if not isinstance(people, list):
+        people = [obj.get("author")]
+    names = [clean_line(_str(p.get("name"))) for p in people if isinstance(p, dict)]
+    return ", ".join(n for n in names if n)
+
+
+def _json_entry(item: Mapping[str, Any], base: str, feed_author: str) -> Entry | None:
+    raw_id = item.get("id")
+    guid = str(raw_id) if isinstance(raw_id, str | int | float) and raw_id is not True else ""
+    raw_link = _str(item.get("url")) or _str(item.get("external_url"))
+    link = _link(raw_link, base)
+    title = _capped(clean_line(html_to_text(_str(item.get("title")))), MAX_TITLE)
+    if _str(item.get("content_html")).strip():
+        body = _str(item.get("content_html"))[:MAX_BODY]
+    elif _str(item.get("content_text")).strip():
+        body = _text_paragraphs(_str(item.get("content_text"))[:MAX_BODY])
+    else:
+        body = _text_paragraphs(_str(item.get("summary"))[:MAX_BODY])
+    published = _iso_date(item.get("date_published"))
+    updated = _iso_date(item.get("date_modified"))
+    return _make_entry(
+        guid=guid,
+        raw_link=raw_link,
+        link=link,
+        title=title,
+        body=body,
+        author=_json_author(item) or feed_author,
+        published=published or updated,
+        updated=updated,
+        base=link or base,
+    )
+
+
+def _iso_date(value: Any) -> float | None:
+    """An RFC 3339 date (or, from sloppy feeds, an RFC 822 one) as epoch seconds (UTC)."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    try:
+        return moment.timestamp()
+    except (OverflowError, OSError, ValueError):
+        return None

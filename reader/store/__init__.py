@@ -1,0 +1,405 @@
+"""The offline cache: one SQLite file holding sources, stories and their read/starred state.
+
+Why it looks like this:
+
+* Each thread gets its own connection (Textual thread workers, the refresh pool), all in WAL
+  mode, so readers never wait for a writer and the UI can page headlines during a refresh.
+* Every write is a `BEGIN IMMEDIATE` transaction with a generous busy timeout: two running
+  copies of newsreader queue for the write lock instead of failing with "database is locked".
+* Stories are upserted by `(source, key)`; re-reading a source updates content and never
+  touches `read` or `starred`. Unchanged stories cost no write at all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from reader.models import Entry, Headline, Source, Story, Teaser, View
+from reader.sanitize import clean_line, clip_teaser
+from reader.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate
+
+__all__ = ["Store", "UpsertResult", "SchemaTooNew", "SCHEMA_VERSION", "StoreError"]
+
+BUSY_TIMEOUT_S = 30.0
+_SOURCE_FIELDS = {
+    "kind", "location", "title", "folder", "status", "last_error", "last_checked",
+    "last_success", "etag", "last_modified", "not_before", "link",
+}
+_HEADLINE_COLS = (
+    "s.id, s.source_id, s.title, COALESCE(NULLIF(src.title, ''), src.location), s.published, "
+    "s.read, s.starred"
+)
+_ORDER = "ORDER BY s.published DESC, s.id DESC"
+
+
+class StoreError(RuntimeError):
+    """A cache problem told in words (unwritable directory, disk full, corrupt file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertResult:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def content_hash(entry: Entry) -> str:
+    parts = (entry.title, entry.link, entry.author, entry.body_html, entry.lead,
+             "\x1e".join(entry.teasers), repr(entry.published))
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()
+
+
+class Store:
+    """A handle on the cache file. Safe to share between threads."""
+
+    def __init__(self, path: str | Path, *, clock: Callable[[], float] | None = None) -> None:
+        self.path = Path(path)
+        self._clock = clock or time.time
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            migrate(self._conn())
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise StoreError(f"cannot open the cache {self.path}: {exc}") from exc
+        except OSError as exc:
+            self.close()
+            raise StoreError(f"cannot create the cache directory {self.path.parent}: "
+                             f"{exc.strerror or exc}") from exc
+
+    # -- connections -------------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One IMMEDIATE transaction: takes the write lock up front, so it never deadlocks."""
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StoreError(f"cannot write to the cache {self.path}: {exc}") from exc
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                with contextlib.suppress(sqlite3.DatabaseError):
+                    conn.execute("ROLLBACK")
+                raise StoreError(f"cannot write to the cache {self.path}: {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+    def get_meta(self, key: str, default: str = "") -> str:
+        row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return default if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write() as conn:
+            conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
+                         "DO UPDATE SET value = excluded.value", (key, value))
+
+    def quick_check(self) -> str:
+        return str(self._conn().execute("PRAGMA quick_check").fetchone()[0])
+
+    # -- sources -----------------------------------------------------------------------------
+    def add_source(self, kind: str, location: str, title: str = "", folder: str = "") -> Source:
+        """Subscribe to `location`; adding one that exists returns it unchanged."""
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO sources (kind, location, title, folder, added) VALUES (?,?,?,?,?) "
+                "ON CONFLICT (location) DO NOTHING",
+                (kind, location, clean_line(title), folder, self._clock()),
+            )
+        source = self.source_by_location(location)
+        assert source is not None
+        return source
+
+    def update_source(self, source_id: int, **fields: object) -> None:
+        unknown = set(fields) - _SOURCE_FIELDS
+        if unknown:
+            raise ValueError(f"unknown source fields: {sorted(unknown)}")
+        if not fields:
+            return
+        for name in ("title", "last_error"):
+            if isinstance(fields.get(name), str):
+                fields[name] = clean_line(str(fields[name]))
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self._write() as conn:
+            conn.execute(f"UPDATE sources SET {assignments} WHERE id = ?",
+                         (*fields.values(), source_id))
+
+    def remove_source(self, source_id: int) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+
+    def get_source(self, source_id: int) -> Source | None:
+        rows = self._sources("WHERE src.id = ?", (source_id,))
+        return rows[0] if rows else None
+
+    def source_by_location(self, location: str) -> Source | None:
+        rows = self._sources("WHERE src.location = ?", (location,))
+        return rows[0] if rows else None
+
+    def sources(self) -> list[Source]:
+        """Every source with its unread and total counts, in folder then title order."""
+        return self._sources("", ())
+
+    def _sources(self, where: str, params: Sequence[object]) -> list[Source]:
+        sql = (
+            "SELECT src.id, src.kind, src.location, src.title, src.folder, src.status, "
+            "src.last_error, src.last_checked, src.last_success, src.etag, src.last_modified, "
+            "(SELECT COUNT(*) FROM stories s WHERE s.source_id = src.id AND s.read = 0), "
+            "(SELECT COUNT(*) FROM stories s WHERE s.source_id = src.id) "
+            f"FROM sources src {where} "
+            "ORDER BY src.folder, src.kind = 'welcome', "
+            "lower(COALESCE(NULLIF(src.title, ''), src.location))"
+        )
+        return [
+            Source(id=r[0], kind=r[1], location=r[2], title=r[3], folder=r[4], status=r[5],
+                   last_error=r[6], last_checked=r[7], last_success=r[8], etag=r[9],
+                   last_modified=r[10], unread=r[11], total=r[12])
+            for r in self._conn().execute(sql, params)
+        ]
+
+    def folders(self) -> list[str]:
+        return [r[0] for r in self._conn().execute(
+            "SELECT DISTINCT folder FROM sources WHERE folder != '' ORDER BY folder")]
+
+    # -- writing stories ---------------------------------------------------------------------
+    def upsert_entries(self, source_id: int, entries: Iterable[Entry],
+                       stamps: dict[str, tuple[float, int]] | None = None,
+                       forget_files: Iterable[str] = ()) -> UpsertResult:
+        """Store a source's entries in one transaction; read/starred state is never reset.
+
+        `stamps` (path -> (mtime, size)) records which files this read covered, so the next
+        read of a folder can skip unchanged files; `forget_files` drops stamps of files that
+        are gone (their stories stay readable).
+        """
+        now = self._clock()
+        new = updated = unchanged = 0
+        with self._write() as conn:
+            for entry in _dedupe(entries):
+                digest = content_hash(entry)
+                row = conn.execute(
+                    "SELECT id, content_hash, published FROM stories "
+                    "WHERE source_id = ? AND key = ?", (source_id, entry.key)).fetchone()
+                if row is not None and row[1] == digest:
+                    unchanged += 1
+                    continue
+                published = entry.published if entry.published is not None else entry.updated
+                if published is None:
+                    published = row[2] if row is not None else now
+                values = (
+                    published, entry.updated, digest, clean_line(entry.title) or "(untitled)",
+                    entry.link, clean_line(entry.author), entry.path, clean_line(entry.lead),
+                    json.dumps([clean_line(t) for t in entry.teasers], ensure_ascii=False),
+                    entry.body_html,
+                )
+                if row is None:
+                    conn.execute(
+                        "INSERT INTO stories (published, updated, content_hash, title, link, "
+                        "author, path, lead, teasers, body_html, source_id, key, first_seen) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                        (*values, source_id, entry.key, now))
+                    new += 1
+                else:
+                    conn.execute(
+                        "UPDATE stories SET published = ?, updated = ?, content_hash = ?, "
+                        "title = ?, link = ?, author = ?, path = ?, lead = ?, teasers = ?, "
+                        "body_html = ? WHERE id = ?", (*values, row[0]))
+                    updated += 1
+            if stamps:
+                conn.executemany(
+                    "INSERT INTO files (source_id, path, mtime, size) VALUES (?,?,?,?) "
+                    "ON CONFLICT (source_id, path) DO UPDATE SET mtime = excluded.mtime, "
+                    "size = excluded.size",
+                    [(source_id, p, m, s) for p, (m, s) in stamps.items()])
+            conn.executemany("DELETE FROM files WHERE source_id = ? AND path = ?",
+                             [(source_id, p) for p in forget_files])
+        return UpsertResult(new, updated, unchanged)
+
+    def file_stamps(self, source_id: int) -> dict[str, tuple[float, int]]:
+        return {p: (m, s) for p, m, s in self._conn().execute(
+            "SELECT path, mtime, size FROM files WHERE source_id = ?", (source_id,))}
+
+    def set_read(self, story_ids: Iterable[int], read: bool = True) -> None:
+        ids = list(story_ids)
+        with self._write() as conn:
+            conn.executemany("UPDATE stories SET read = ? WHERE id = ?",
+                             [(int(read), i) for i in ids])
+
+    def set_starred(self, story_id: int, starred: bool) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE stories SET starred = ? WHERE id = ?", (int(starred), story_id))
+
+    # -- reading stories ---------------------------------------------------------------------
+    def count(self, view: View) -> int:
+        where, params = _where(view)
+        return int(self._conn().execute(
+            f"SELECT COUNT(*) FROM stories s {where}", params).fetchone()[0])
+
+    def headlines(self, view: View, offset: int, limit: int) -> list[Headline]:
+        """One page of the view, newest first. Only the columns a list row needs."""
+        where, params = _where(view)
+        rows = self._conn().execute(
+            f"SELECT {_HEADLINE_COLS} FROM stories s JOIN sources src ON src.id = s.source_id "
+            f"{where} {_ORDER} LIMIT ? OFFSET ?", (*params, limit, max(offset, 0)))
+        return [Headline(r[0], r[1], r[2], r[3], r[4], bool(r[5]), bool(r[6])) for r in rows]
+
+    def index_of(self, view: View, story_id: int) -> int | None:
+        """The row at which `story_id` stands in `view`, or None when it is not in it."""
+        where, params = _where(view)
+        conn = self._conn()
+        found = conn.execute(f"SELECT s.published FROM stories s {where} "
+                             f"{'AND' if where else 'WHERE'} s.id = ?",
+                             (*params, story_id)).fetchone()
+        if found is None:
+            return None
+        before = conn.execute(
+            f"SELECT COUNT(*) FROM stories s {where} {'AND' if where else 'WHERE'} "
+            "(s.published > ? OR (s.published = ? AND s.id > ?))",
+            (*params, found[0], found[0], story_id)).fetchone()[0]
+        return int(before)
+
+    def next_unread(self, view: View, story_id: int | None, forward: bool = True) -> int | None:
+        """The id of the next (or previous) unread story in `view` after `story_id`."""
+        where, params = _where(view)
+        clauses = [where[len("WHERE "):]] if where else []
+        clauses.append("s.read = 0")
+        args: list[object] = list(params)
+        if story_id is not None:
+            row = self._conn().execute("SELECT published FROM stories WHERE id = ?",
+                                       (story_id,)).fetchone()
+            if row is not None:
+                op = "<" if forward else ">"
+                clauses.append(f"(s.published, s.id) {op} (?, ?)")
+                args += [row[0], story_id]
+        order = "DESC" if forward else "ASC"
+        row = self._conn().execute(
+            f"SELECT s.id FROM stories s WHERE {' AND '.join(clauses)} "
+            f"ORDER BY s.published {order}, s.id {order} LIMIT 1", args).fetchone()
+        return None if row is None else int(row[0])
+
+    def story(self, story_id: int) -> Story | None:
+        row = self._conn().execute(
+            "SELECT s.id, s.source_id, COALESCE(NULLIF(src.title, ''), src.location), s.key, "
+            "s.title, s.link, s.author, s.published, s.body_html, s.lead, s.teasers, s.read, "
+            "s.starred, s.path FROM stories s JOIN sources src ON src.id = s.source_id "
+            "WHERE s.id = ?", (story_id,)).fetchone()
+        if row is None:
+            return None
+        return Story(id=row[0], source_id=row[1], source_title=row[2], key=row[3], title=row[4],
+                     link=row[5], author=row[6], published=row[7], body_html=row[8],
+                     lead=row[9], teasers=tuple(json.loads(row[10] or "[]")),
+                     read=bool(row[11]), starred=bool(row[12]), path=row[13])
+
+    def stories_of(self, source_id: int) -> list[Story]:
+        """Every story of one source, newest first (for `newsreader show`)."""
+        ids = [r[0] for r in self._conn().execute(
+            "SELECT id FROM stories WHERE source_id = ? ORDER BY published DESC, id DESC",
+            (source_id,))]
+        return [s for s in (self.story(i) for i in ids) if s is not None]
+
+    def find_by_lead(self, text: str) -> int | None:
+        """A cached story whose lead (or headline) begins with `text`: how a teaser opens."""
+        prefix = clean_line(text).rstrip("…").removesuffix("...").strip()
+        if len(prefix) < 12:
+            return None
+        row = self._conn().execute(
+            "SELECT id FROM stories WHERE lead >= ? AND lead < ? ORDER BY published DESC "
+            "LIMIT 1", (prefix, prefix + "\U0010ffff")).fetchone()
+        if row is None:
+            row = self._conn().execute(
+                "SELECT id FROM stories WHERE substr(title, 1, ?) = ? LIMIT 1",
+                (len(prefix), prefix)).fetchone()
+        return None if row is None else int(row[0])
+
+    def teasers_for(self, story: Story, limit: int = 12) -> list[Teaser]:
+        """The sidebar for `story`: its own trailing teasers first, then the newest other
+        stories of the same source, then of other sources (see FORMATS.md)."""
+        out: list[Teaser] = [Teaser(clip_teaser(t), self.find_by_lead(t)) for t in story.teasers]
+        seen = {t.story_id for t in out if t.story_id is not None} | {story.id}
+        for same_source in (True, False):
+            if len(out) >= limit:
+                break
+            op = "=" if same_source else "!="
+            rows = self._conn().execute(
+                f"SELECT id, lead, title FROM stories WHERE source_id {op} ? "
+                "ORDER BY published DESC, id DESC LIMIT ?", (story.source_id, limit + len(seen)))
+            for sid, lead, title in rows:
+                if sid in seen or len(out) >= limit:
+                    continue
+                seen.add(sid)
+                out.append(Teaser(clip_teaser(lead or title), sid))
+        return out
+
+    def counts(self) -> dict[str, int]:
+        row = self._conn().execute(
+            "SELECT COUNT(*), COALESCE(SUM(read = 0), 0), COALESCE(SUM(starred), 0) "
+            "FROM stories").fetchone()
+        return {"all": row[0], "unread": row[1], "starred": row[2]}
+
+
+def _dedupe(entries: Iterable[Entry]) -> Iterator[Entry]:
+    """Within one read, the first entry with a key wins (feeds do repeat GUIDs)."""
+    seen: set[str] = set()
+    for entry in entries:
+        if entry.key in seen:
+            continue
+        seen.add(entry.key)
+        yield entry
+
+
+def _where(view: View) -> tuple[str, tuple[object, ...]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    if view.mode == "unread":
+        clauses.append("s.read = 0")
+    elif view.mode == "starred":
+        clauses.append("s.starred = 1")
+    if view.source_id is not None:
+        clauses.append("s.source_id = ?")
+        params.append(view.source_id)
+    if view.folder:
+        clauses.append("s.source_id IN (SELECT id FROM sources WHERE folder = ? "
+                       "OR substr(folder, 1, ?) = ?)")
+        params += [view.folder, len(view.folder) + 1, view.folder + "/"]
+    if view.search:
+        clauses.append("(s.title LIKE ? ESCAPE '\\' OR s.lead LIKE ? ESCAPE '\\')")
+        pattern = "%" + view.search.replace("\\", "\\\\").replace("%", "\\%").replace(
+            "_", "\\_") + "%"
+        params += [pattern, pattern]
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)

@@ -1,0 +1,122 @@
+"""Messages that travel up from the panes and back from worker threads.
+
+Widgets never reach into each other: they post one of these and the main screen decides what
+happens (STYLE.md, "data down, messages up"). Worker threads use them too, because
+`post_message` is thread-safe while touching widgets from a thread is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.message import Message
+
+from reader.models import Outcome, Source, Story, Teaser, View
+from reader.render import Rendered
+
+
+# -- from the panes ------------------------------------------------------------------------------
+@dataclass
+class OpenStory(Message):
+    """Show this cached story (a headline or a teaser was chosen)."""
+
+    story_id: int
+
+
+@dataclass
+class ShowStub(Message):
+    """A teaser whose story is not in the cache was chosen: show the teaser itself."""
+
+    teaser: Teaser
+
+
+@dataclass
+class ChooseView(Message):
+    """The source list picked a view (All/Unread/Starred, a folder or a source)."""
+
+    view: View
+
+
+@dataclass
+class ArticleEnd(Message):
+    """`space` was pressed at the end of the article: go on to the next unread story."""
+
+
+# -- from worker threads -------------------------------------------------------------------------
+@dataclass
+class CacheReady(Message):
+    """The start-up worker made sure the cache has something to show."""
+
+
+@dataclass
+class SourcesLoaded(Message):
+    """Fresh sources with their counts, and the All/Unread/Starred totals."""
+
+    sources: tuple[Source, ...]
+    counts: dict[str, int]
+
+
+@dataclass
+class StoryLoaded(Message):
+    """A story, rendered for the article view, with its sidebar teasers."""
+
+    story: Story
+    rendered: Rendered
+    teasers: tuple[Teaser, ...]
+
+
+@dataclass
+class StoryMissing(Message):
+    """The story asked for is not (or no longer) in the cache."""
+
+    story_id: int
+
+
+@dataclass
+class StoryFlagged(Message):
+    """A story's read or starred flag was written to the cache."""
+
+    story_id: int
+    read: bool | None = None
+    starred: bool | None = None
+
+
+@dataclass
+class UnreadFound(Message):
+    """Where `n`/`p` lands: a story, possibly in another source's view; None when none left."""
+
+    view: View
+    story_id: int | None
+    forward: bool = True
+
+
+@dataclass
+class RefreshProgress(Message):
+    """One source finished refreshing (`done` of `total`)."""
+
+    outcome: Outcome
+    done: int
+    total: int
+
+
+@dataclass
+class RefreshDone(Message):
+    """A refresh finished; every source's outcome, in order."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+@dataclass
+class SourceAdded(Message):
+    """`a` added a source; `stories` is how many of its stories are cached."""
+
+    source: Source
+    outcome: Outcome
+    stories: int
+
+
+@dataclass
+class AddFailed(Message):
+    """`a` could not add what was typed; `reason` is plain words naming it."""
+
+    reason: str

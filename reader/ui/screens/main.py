@@ -1,0 +1,459 @@
+"""The main screen: source list, headline list, article view and teaser sidebar side by side.
+
+The screen owns the state (which view, which story) as reactive vars that flow down into the
+panes with `data_bind`; the panes post messages up and the handlers here decide. Every cache,
+file or network call runs in a thread worker that answers with a message, so the event loop
+only draws and keys always answer, even during a refresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.reactive import var
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Label, ProgressBar
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from reader.models import Outcome, Source, Story, Teaser, View, ViewMode
+from reader.render import Rendered, render_story
+from reader.sanitize import clean_line, is_safe_url
+from reader.store import Store
+from reader.ui.messages import (
+    AddFailed,
+    ArticleEnd,
+    CacheReady,
+    ChooseView,
+    OpenStory,
+    RefreshDone,
+    RefreshProgress,
+    ShowStub,
+    SourceAdded,
+    SourcesLoaded,
+    StoryFlagged,
+    StoryLoaded,
+    StoryMissing,
+    UnreadFound,
+)
+from reader.ui.screens.add_source import AddSourceScreen
+from reader.ui.screens.help import HelpScreen, collect_bindings
+from reader.ui.widgets.article_view import ArticleView, stub_for
+from reader.ui.widgets.headline_list import HeadlineList
+from reader.ui.widgets.source_list import SourceList
+from reader.ui.widgets.teaser_sidebar import TeaserSidebar
+
+WIDE = 140  # columns from which the source list shows by default
+RELOAD_DELAY = 0.3  # seconds: a refresh of many sources redraws the list at most this often
+
+
+class MainScreen(Screen[None]):
+    """Three panes over the cache, plus the source list on wide terminals."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "next_unread", "Next unread"),
+        Binding("p", "previous_unread", "Prev unread", show=False),
+        Binding("space", "page", "Page / next unread", show=False),
+        Binding("j", "step(1)", "Next story", show=False),
+        Binding("k", "step(-1)", "Previous story", show=False),
+        Binding("m", "toggle_read", "Read/unread"),
+        Binding("s", "toggle_star", "Star"),
+        Binding("o", "open_link", "Open link"),
+        Binding("a", "add_source", "Add source"),
+        Binding("r", "refresh_source", "Refresh"),
+        Binding("R", "refresh_all", "Refresh all", show=False),
+        Binding("S,backslash", "toggle_sources", "Sources", key_display="S"),
+        Binding("1", "mode('all')", "View all", show=False),
+        Binding("2", "mode('unread')", "View unread", show=False),
+        Binding("3", "mode('starred')", "View starred", show=False),
+        Binding("tab", "app.focus_next", "Next pane", show=False),
+        Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
+        Binding("question_mark", "help", "Help", key_display="?"),
+    ]
+
+    view: var[View] = var(View())
+    story_id: var[int | None] = var(None)
+    article: var[Rendered | None] = var(None)
+    teasers: var[tuple[Teaser, ...]] = var(())
+    sources: var[tuple[Source, ...]] = var(())
+    counts: var[dict[str, int]] = var(dict)
+    show_sources: var[bool] = var(False)
+    refreshing: var[bool] = var(False)
+
+    def __init__(self, store: Store, *, clock: Callable[[], float], open_story: int | None,
+                 offline: bool, refresh_on_start: bool) -> None:
+        super().__init__()
+        self.store = store
+        self.clock = clock
+        self.open_story = open_story
+        self.offline = offline
+        self.refresh_on_start = refresh_on_start
+        self.current: Story | None = None
+        self._reload_pending = False
+        self._failed: list[Outcome] = []
+        self._quiet_refresh = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="panes"):
+            yield SourceList(id="sources").data_bind(
+                MainScreen.sources, MainScreen.counts, MainScreen.view)
+            yield HeadlineList(self.store, clock=self.clock, id="headlines").data_bind(
+                MainScreen.view, MainScreen.story_id)
+            yield ArticleView(id="article").data_bind(rendered=MainScreen.article)
+            yield TeaserSidebar(id="teasers").data_bind(MainScreen.teasers)
+        with Horizontal(id="status"):
+            yield Label(id="status-label", markup=False)
+            yield ProgressBar(id="progress", show_eta=False)
+        yield Footer()
+
+    @property
+    def headlines(self) -> HeadlineList:
+        return self.query_one(HeadlineList)
+
+    @property
+    def article_view(self) -> ArticleView:
+        return self.query_one(ArticleView)
+
+    def on_mount(self) -> None:
+        self.show_sources = self.app.size.width >= WIDE
+        self.headlines.focus()
+        self._start()
+
+    # -- state flowing down ------------------------------------------------------------------------
+    def watch_show_sources(self, show: bool) -> None:
+        self.set_class(show, "-show-sources")
+        if not show and self.focused is not None and isinstance(self.focused, SourceList):
+            self.headlines.focus()
+
+    def watch_refreshing(self, refreshing: bool) -> None:
+        self.set_class(refreshing, "-refreshing")
+
+    def watch_story_id(self, story_id: int | None) -> None:
+        if story_id is not None:
+            self._load_story(story_id)
+
+    def watch_view(self, view: View) -> None:
+        self.sub_title = self._describe(view)
+
+    def _describe(self, view: View) -> str:
+        where = "all sources"
+        if view.source_id is not None:
+            where = next((clean_line(s.label) for s in self.sources if s.id == view.source_id),
+                         "one source")
+        elif view.folder:
+            where = clean_line(view.folder)
+        return f"{view.mode} · {where}"
+
+    # -- workers (thread: SQLite, files, network) -------------------------------------------------
+    @work(thread=True, exit_on_error=False, group="startup")
+    def _start(self) -> None:
+        try:
+            from reader.library import ensure_welcome
+
+            ensure_welcome(self.store)
+        except Exception as exc:  # noqa: BLE001 - whatever it is, the cache still shows
+            self.app.notify(f"Could not add the welcome source: {clean_line(str(exc))}",
+                            severity="warning", markup=False)
+        finally:
+            self.post_message(CacheReady())
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="sources")
+    def _load_sources(self) -> None:
+        sources, counts = tuple(self.store.sources()), self.store.counts()
+        if not get_current_worker().is_cancelled:
+            self.post_message(SourcesLoaded(sources, counts))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="story")
+    def _load_story(self, story_id: int) -> None:
+        """Read-only, so a newer request may cancel it; marking read waits until it shows."""
+        worker = get_current_worker()
+        story = self.store.story(story_id)
+        if story is None:
+            self.post_message(StoryMissing(story_id))
+            return
+        if worker.is_cancelled:
+            return
+        rendered = render_story(story, now=self.clock())
+        teasers = tuple(self.store.teasers_for(story))
+        if not worker.is_cancelled:
+            self.post_message(StoryLoaded(story, rendered, teasers))
+
+    @work(thread=True, exit_on_error=False, group="flags")
+    def _flag(self, story_id: int, read: bool | None, starred: bool | None) -> None:
+        if read is not None:
+            self.store.set_read([story_id], read)
+        if starred is not None:
+            self.store.set_starred(story_id, starred)
+        self.post_message(StoryFlagged(story_id, read, starred))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="unread")
+    def _find_unread(self, view: View, story_id: int | None, forward: bool) -> None:
+        found = self.store.next_unread(view, story_id, forward)
+        if found is None and view.source_id is not None:
+            # Out of unread in this source: carry on in the next source that has some.
+            sources = self.store.sources()
+            ids = [s.id for s in sources]
+            here = ids.index(view.source_id) if view.source_id in ids else -1
+            ahead = sources[here + 1:] if forward else list(reversed(sources[:max(here, 0)]))
+            for source in ahead:
+                if not source.unread:
+                    continue
+                candidate = replace(view, source_id=source.id)
+                found = self.store.next_unread(candidate, None, forward)
+                if found is not None:
+                    view = candidate
+                    break
+        self.post_message(UnreadFound(view, found, forward))
+
+    @work(thread=True, exit_on_error=False, group="refresh")
+    def _refresh(self, sources: list[Source] | None) -> None:
+        from reader.refresh import refresh
+
+        def progress(outcome: Outcome, done: int, total: int) -> None:
+            self.post_message(RefreshProgress(outcome, done, total))
+
+        self.post_message(RefreshDone(refresh(self.store, sources, progress=progress)))
+
+    @work(thread=True, exit_on_error=False, group="add")
+    def _add(self, text: str) -> None:
+        from reader.library import AddError, add_location
+
+        try:
+            source, outcome = add_location(self.store, text)
+        except AddError as exc:
+            self.post_message(AddFailed(str(exc)))
+            return
+        stories = self.store.count(View(source_id=source.id))
+        self.post_message(SourceAdded(source, outcome, stories))
+
+    @work(thread=True, exit_on_error=False, group="browser")
+    def _browse(self, url: str) -> None:
+        import webbrowser
+
+        if not webbrowser.open(url):
+            self.app.notify(f"No browser could open {url}", severity="warning", markup=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state != WorkerState.ERROR:
+            return
+        if event.worker.group == "refresh":
+            self.refreshing = False
+        error = event.worker.error
+        self.notify(f"{event.worker.name or 'A task'} failed: {clean_line(str(error))}",
+                    severity="error", markup=False)
+
+    # -- answers from workers and panes ------------------------------------------------------------
+    @on(CacheReady)
+    def _cache_ready(self) -> None:
+        self._load_sources()
+        if self.open_story is not None:
+            self.story_id = self.open_story
+            self.headlines.reload(keep_position=False)
+        else:
+            self.headlines.reload(keep_position=False, select_row=0)
+        if self.refresh_on_start and not self.offline:
+            self._start_refresh(None, quiet=True)
+
+    @on(SourcesLoaded)
+    def _sources_loaded(self, message: SourcesLoaded) -> None:
+        self.sources = message.sources
+        self.counts = message.counts
+        self.sub_title = self._describe(self.view)
+
+    @on(OpenStory)
+    def _open_story(self, message: OpenStory) -> None:
+        if message.story_id == self.story_id:
+            if self.current is None or self.current.id != message.story_id:
+                self._load_story(message.story_id)  # e.g. back from a teaser stub
+        else:
+            self.story_id = message.story_id
+
+    @on(StoryLoaded)
+    def _story_loaded(self, message: StoryLoaded) -> None:
+        if message.story.id != self.story_id:
+            return  # the reader has moved on
+        self.current = message.story
+        self.article = message.rendered
+        self.teasers = message.teasers
+        if not message.story.read:
+            self._flag(message.story.id, True, None)  # opening a story marks it read
+
+    @on(StoryMissing)
+    def _story_missing(self, message: StoryMissing) -> None:
+        self.notify("That story is no longer in the cache.", severity="warning")
+
+    @on(ShowStub)
+    def _show_stub(self, message: ShowStub) -> None:
+        self.current = None
+        self.article = stub_for(message.teaser)
+
+    @on(ArticleEnd)
+    def _article_end(self) -> None:
+        self.action_next_unread()
+
+    @on(ChooseView)
+    def _choose_view(self, message: ChooseView) -> None:
+        self.view = message.view
+        self.headlines.focus()
+
+    @on(StoryFlagged)
+    def _flagged(self, message: StoryFlagged) -> None:
+        self.headlines.mark(message.story_id, read=message.read, starred=message.starred)
+        if self.current is not None and self.current.id == message.story_id:
+            self.current = replace(
+                self.current,
+                read=self.current.read if message.read is None else message.read,
+                starred=self.current.starred if message.starred is None else message.starred)
+        self._load_sources()
+
+    @on(UnreadFound)
+    def _unread_found(self, message: UnreadFound) -> None:
+        if message.story_id is None:
+            self.notify("No more unread stories " + ("after" if message.forward else "before")
+                        + " this one.")
+            return
+        if message.view != self.view:
+            self.view = message.view
+        self.story_id = message.story_id
+
+    @on(RefreshProgress)
+    def _refresh_progress(self, message: RefreshProgress) -> None:
+        outcome = message.outcome
+        if not outcome.ok:
+            self._failed.append(outcome)
+        self.query_one(ProgressBar).update(total=message.total, progress=message.done)
+        self.query_one("#status-label", Label).update(Text(
+            f"Refreshing {message.done}/{message.total}: {clean_line(outcome.label)}"))
+        if outcome.new or outcome.updated or not outcome.ok:
+            self._schedule_reload()
+
+    @on(RefreshDone)
+    def _refresh_done(self, message: RefreshDone) -> None:
+        self.refreshing = False
+        self._reload_now()
+        new = sum(o.new for o in message.outcomes)
+        failed = [o for o in message.outcomes if not o.ok]
+        summary = f"Refreshed {len(message.outcomes)} sources: {new} new stories"
+        if failed:
+            names = ", ".join(f"{clean_line(o.label)} ({clean_line(o.error)})"
+                              for o in failed[:3])
+            more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
+            self.notify(f"{summary}; {len(failed)} failed: {names}{more}",
+                        severity="warning", markup=False)
+        elif not self._quiet_refresh or new:
+            self.notify(summary, markup=False)
+
+    @on(SourceAdded)
+    def _source_added(self, message: SourceAdded) -> None:
+        source, outcome = message.source, message.outcome
+        self.notify(f"Added {clean_line(source.label)}: {message.stories} stories",
+                    markup=False)
+        for problem in outcome.problems[:3]:
+            self.notify(clean_line(problem), severity="warning", markup=False)
+        if outcome.error:
+            self.notify(clean_line(outcome.error), severity="warning", markup=False)
+        self._load_sources()
+        self.view = View(mode="all", source_id=source.id)
+        self.headlines.reload(keep_position=False, select_row=0)
+
+    @on(AddFailed)
+    def _add_failed(self, message: AddFailed) -> None:
+        self.notify(clean_line(message.reason), title="Could not add the source",
+                    severity="error", markup=False)
+
+    # -- refresh plumbing --------------------------------------------------------------------------
+    def _start_refresh(self, sources: list[Source] | None, *, quiet: bool = False) -> None:
+        if self.refreshing:
+            self.notify("A refresh is already running.")
+            return
+        if self.offline:
+            sources = [s for s in (sources if sources is not None else self.sources)
+                       if s.kind != "feed"]
+            if not sources:
+                self.notify("Offline: feeds are not fetched.", severity="warning")
+                return
+        self._quiet_refresh = quiet
+        self._failed = []
+        self.refreshing = True
+        self.query_one(ProgressBar).update(total=None, progress=0)
+        self.query_one("#status-label", Label).update("Refreshing…")
+        self._refresh(sources)
+
+    def _schedule_reload(self) -> None:
+        if not self._reload_pending:
+            self._reload_pending = True
+            self.set_timer(RELOAD_DELAY, self._reload_now)
+
+    def _reload_now(self) -> None:
+        self._reload_pending = False
+        self.headlines.reload(keep_position=True)
+        self._load_sources()
+
+    # -- actions -----------------------------------------------------------------------------------
+    def action_step(self, delta: int) -> None:
+        if delta > 0:
+            self.headlines.action_cursor_down()
+        else:
+            self.headlines.action_cursor_up()
+
+    def action_next_unread(self) -> None:
+        self._find_unread(self.view, self.story_id, True)
+
+    def action_previous_unread(self) -> None:
+        self._find_unread(self.view, self.story_id, False)
+
+    def action_page(self) -> None:
+        self.article_view.action_page()
+
+    def action_toggle_read(self) -> None:
+        if self.current is not None:
+            self._flag(self.current.id, not self.current.read, None)
+
+    def action_toggle_star(self) -> None:
+        if self.current is not None:
+            self._flag(self.current.id, None, not self.current.starred)
+
+    def action_open_link(self) -> None:
+        story = self.current
+        if story is None:
+            self.notify("No story is open.")
+        elif not story.link:
+            self.notify("This story has no link.")
+        elif not is_safe_url(story.link):
+            self.notify(f"Not opening {clean_line(story.link)}: only http and https links "
+                        "open in the browser.", severity="warning", markup=False)
+        else:
+            self._browse(story.link)
+
+    def action_add_source(self) -> None:
+        def added(text: str | None) -> None:
+            if text:
+                self._add(text)
+
+        self.app.push_screen(AddSourceScreen(), added)
+
+    def action_refresh_source(self) -> None:
+        source_id = self.view.source_id
+        if source_id is None and self.current is not None:
+            source_id = self.current.source_id
+        chosen = [s for s in self.sources if s.id == source_id]
+        self._start_refresh(chosen or None)
+
+    def action_refresh_all(self) -> None:
+        self._start_refresh(None)
+
+    def action_toggle_sources(self) -> None:
+        self.show_sources = not self.show_sources
+
+    def action_mode(self, mode: ViewMode) -> None:
+        self.view = replace(self.view, mode=mode)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen(collect_bindings(self)))

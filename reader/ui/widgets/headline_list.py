@@ -1,0 +1,398 @@
+"""The headline list: a line-API widget that pages rows in from SQLite as it scrolls.
+
+Why not `ListView` or `DataTable`: one widget (or one added row) per story costs ~75 µs each,
+so 100,000 stories would take seconds before the first screen (PERF-NOTES). Here only the
+count comes from the database up front; rows come in pages of `PAGE_SIZE`, fetched in thread
+workers when `render_line` first needs them, kept in a small LRU of `MAX_PAGES` pages. A row
+whose page has not arrived draws as a dim placeholder until it does.
+
+Every reload bumps a generation number. Pages and answers from an older generation are
+dropped (a view change) or drawn only until fresh ones arrive (a refresh), so a refresh never
+blanks the list and never moves the story the reader is on.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events, on
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from reader.models import Headline, View
+from reader.render import format_list_date
+from reader.sanitize import clean_line
+from reader.store import Store
+from reader.ui.messages import OpenStory
+
+PAGE_SIZE = 100
+MAX_PAGES = 8
+
+
+@dataclass
+class _Page:
+    generation: int
+    rows: list[Headline]
+
+
+class HeadlineList(ScrollView, can_focus=True):
+    """Newest first: unread mark, star, headline, source and date, one line each."""
+
+    HELP_GROUP: ClassVar[str] = "Headline list"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Next story", key_display="j/↓"),
+        Binding("k,up", "cursor_up", "Previous story", key_display="k/↑", show=False),
+        Binding("enter", "open", "Open story", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("home", "first", "First story", show=False),
+        Binding("end", "last", "Last story", show=False),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "headline-list--cursor",
+        "headline-list--cursor-blurred",
+        "headline-list--unread",
+        "headline-list--read",
+        "headline-list--mark",
+        "headline-list--star",
+        "headline-list--meta",
+        "headline-list--placeholder",
+    }
+
+    DEFAULT_CSS = """
+    HeadlineList {
+        overflow-x: hidden;
+        overflow-y: auto;
+        & > .headline-list--cursor { background: $block-cursor-background;
+                                    color: $block-cursor-foreground; text-style: bold; }
+        & > .headline-list--cursor-blurred { background: $block-cursor-blurred-background; }
+        & > .headline-list--unread { text-style: bold; }
+        & > .headline-list--read { color: $text-muted; }
+        & > .headline-list--mark { color: $accent; }
+        & > .headline-list--star { color: $warning; }
+        & > .headline-list--meta { color: $text-muted; }
+        & > .headline-list--placeholder { color: $text-disabled; }
+    }
+    """
+
+    view: reactive[View] = reactive(View(), init=False)
+    """The rows to show; bound to the screen's view."""
+    story_id: reactive[int | None] = reactive(None, init=False)
+    """The story the article shows; bound to the screen's story id. The cursor follows it."""
+    cursor: reactive[int] = reactive(-1, init=False)
+    """The highlighted row, or -1 when the open story is not in this view."""
+
+    @dataclass
+    class _PageLoaded(Message):
+        generation: int
+        page: int
+        rows: list[Headline]
+
+    @dataclass
+    class _Synced(Message):
+        generation: int
+        story_id: int | None
+        total: int
+        index: int | None
+
+    def __init__(self, store: Store, *, clock: Callable[[], float],
+                 id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._store = store
+        self._clock = clock
+        self._generation = 0
+        self._total = 0
+        self._pages: OrderedDict[int, _Page] = OrderedDict()
+        self._loading: set[tuple[int, int]] = set()
+        self._open_when_loaded = False
+        self._keep_position = False
+        self._select_row: int | None = None
+        self._styles: dict[str, Style] | None = None
+        self._strips: LRUCache[tuple[Headline, int, bool, bool], Strip] = LRUCache(256)
+
+    # -- what the outside may ask ----------------------------------------------------------------
+    @property
+    def total(self) -> int:
+        """How many stories the current view holds."""
+        return self._total
+
+    @property
+    def cached_rows(self) -> int:
+        """How many headlines are held in memory (bounded by PAGE_SIZE * MAX_PAGES)."""
+        return sum(len(page.rows) for page in self._pages.values())
+
+    def headline_at(self, row: int) -> Headline | None:
+        """The headline drawn at `row`, if its page is in memory."""
+        page = self._pages.get(row // PAGE_SIZE)
+        if page is None or row < 0:
+            return None
+        rows = page.rows
+        index = row % PAGE_SIZE
+        return rows[index] if index < len(rows) else None
+
+    def reload(self, *, keep_position: bool = True, select_row: int | None = None) -> None:
+        """Count the view again and re-fetch its pages (the data changed underneath).
+
+        With `keep_position` the rows already drawn stay until fresh ones arrive and the open
+        story keeps its place on screen; `select_row` opens that row once the count is known.
+        """
+        self._generation += 1
+        if not keep_position:
+            self._pages.clear()
+        self._keep_position = keep_position
+        self._select_row = select_row
+        self._sync(self._generation, self.view, self.story_id)
+        self.refresh()
+
+    def mark(self, story_id: int, *, read: bool | None = None,
+             starred: bool | None = None) -> None:
+        """Update the marks of a row in memory after the cache changed them."""
+        for number, page in self._pages.items():
+            for index, row in enumerate(page.rows):
+                if row.id == story_id:
+                    page.rows[index] = replace(
+                        row, read=row.read if read is None else read,
+                        starred=row.starred if starred is None else starred)
+                    self.refresh_line(number * PAGE_SIZE + index)
+
+    # -- reactive plumbing -------------------------------------------------------------------------
+    def watch_view(self) -> None:
+        self.cursor = -1
+        self.scroll_to(y=0, animate=False)
+        self.reload(keep_position=False)
+
+    def watch_story_id(self, story_id: int | None) -> None:
+        if story_id is None:
+            return
+        current = self.headline_at(self.cursor)
+        if current is not None and current.id == story_id:
+            return
+        for number, page in self._pages.items():
+            if page.generation != self._generation:
+                continue
+            for index, row in enumerate(page.rows):
+                if row.id == story_id:
+                    self.cursor = number * PAGE_SIZE + index
+                    return
+        self._sync(self._generation, self.view, story_id)
+
+    def validate_cursor(self, cursor: int) -> int:
+        return max(-1, min(cursor, self._total - 1))
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self._scroll_to_cursor()
+
+    def on_focus(self) -> None:
+        self._styles = None
+        self.refresh_line(self.cursor)
+
+    def on_blur(self) -> None:
+        self._styles = None
+        self.refresh_line(self.cursor)
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self._total)
+        self._scroll_to_cursor()
+
+    # -- workers -----------------------------------------------------------------------------------
+    def _sync(self, generation: int, view: View, story_id: int | None) -> None:
+        def work() -> None:
+            total = self._store.count(view)
+            index = None if story_id is None else self._store.index_of(view, story_id)
+            self.post_message(self._Synced(generation, story_id, total, index))
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="headline-sync")
+
+    def _request(self, page: int) -> None:
+        key = (self._generation, page)
+        if key in self._loading:
+            return
+        self._loading.add(key)
+        generation, view = self._generation, self.view
+
+        def work() -> None:
+            rows = self._store.headlines(view, page * PAGE_SIZE, PAGE_SIZE)
+            self.post_message(self._PageLoaded(generation, page, rows))
+
+        self.run_worker(work, thread=True, exit_on_error=False, group="headline-pages")
+
+    @on(_Synced)
+    def _synced(self, message: _Synced) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return
+        self._total = message.total
+        self.virtual_size = Size(self.scrollable_content_region.width, message.total)
+        if message.story_id == self.story_id and message.story_id is not None:
+            old = self.cursor
+            new = -1 if message.index is None else message.index
+            if self._keep_position and old >= 0 and new >= 0 and new != old:
+                self.scroll_to(y=self.scroll_y + (new - old), animate=False)
+            self.set_reactive(HeadlineList.cursor, self.validate_cursor(new))
+            self._scroll_to_cursor()
+        elif self.cursor >= self._total:
+            self.cursor = self._total - 1
+        self._keep_position = False
+        if self._select_row is not None and self._total:
+            row, self._select_row = self._select_row, None
+            self.cursor = row
+            self._open_cursor()
+        self.refresh()
+
+    @on(_PageLoaded)
+    def _page_loaded(self, message: _PageLoaded) -> None:
+        message.stop()
+        self._loading.discard((message.generation, message.page))
+        if message.generation != self._generation:
+            return
+        self._pages[message.page] = _Page(message.generation, message.rows)
+        self._pages.move_to_end(message.page)
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        if self._open_when_loaded and self.cursor // PAGE_SIZE == message.page:
+            self._open_cursor()
+        self.refresh()
+
+    # -- actions -----------------------------------------------------------------------------------
+    def _move(self, row: int) -> None:
+        if not self._total:
+            return
+        self.cursor = max(0, min(row, self._total - 1))
+        self._open_cursor()
+
+    def _open_cursor(self) -> None:
+        """Ask the screen to show the story under the cursor, once its row is loaded."""
+        page = self._pages.get(self.cursor // PAGE_SIZE)
+        headline = self.headline_at(self.cursor)
+        if headline is None or page is None or page.generation != self._generation:
+            self._open_when_loaded = True
+            if self.cursor >= 0:
+                self._request(self.cursor // PAGE_SIZE)
+            return
+        self._open_when_loaded = False
+        self.post_message(OpenStory(headline.id))
+
+    def action_cursor_down(self) -> None:
+        self._move(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self._move(max(self.cursor - 1, 0))
+
+    def action_page_down(self) -> None:
+        self._move(self.cursor + max(self.scrollable_content_region.height - 1, 1))
+
+    def action_page_up(self) -> None:
+        self._move(self.cursor - max(self.scrollable_content_region.height - 1, 1))
+
+    def action_first(self) -> None:
+        self._move(0)
+
+    def action_last(self) -> None:
+        self._move(self._total - 1)
+
+    def action_open(self) -> None:
+        self._move(max(self.cursor, 0))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        row = int(self.scroll_y) + offset.y
+        if 0 <= row < self._total:
+            self._move(row)
+
+    def _scroll_to_cursor(self) -> None:
+        if self.cursor < 0:
+            return
+        height = self.scrollable_content_region.height
+        top = int(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif height and self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False)
+
+    # -- drawing -----------------------------------------------------------------------------------
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+        self._strips.clear()
+
+    def _style(self, name: str) -> Style:
+        """The rich style of a component class over the widget's base style, cached:
+        `rich_style` walks the DOM, which is too slow to do for every line."""
+        if self._styles is None:
+            base = self.rich_style
+            self._styles = {"": base}
+            for component in self.COMPONENT_CLASSES:
+                key = component.removeprefix("headline-list--")
+                self._styles[key] = base + self.get_component_rich_style(component)
+        return self._styles[name]
+
+    def render_line(self, y: int) -> Strip:
+        row = int(self.scroll_y) + y
+        width = self.scrollable_content_region.width
+        if row >= self._total or width <= 0:
+            return Strip.blank(width, self._style(""))
+        number = row // PAGE_SIZE
+        page = self._pages.get(number)
+        if page is not None:
+            self._pages.move_to_end(number)
+        if page is None or page.generation != self._generation:
+            self._request(number)
+        headline = self.headline_at(row)
+        if headline is None:
+            return Strip([Segment(set_cell_size("   …", width), self._style("placeholder"))],
+                         width)
+        selected = row == self.cursor
+        key = (headline, width, selected, selected and self.has_focus)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._strips[key] = self._draw(headline, width, selected)
+        return strip
+
+    def _draw(self, headline: Headline, width: int, selected: bool) -> Strip:
+        style = self._style
+        if selected:
+            base = style("cursor" if self.has_focus else "cursor-blurred")
+            mark = star = title = meta = base
+        else:
+            base = style("")
+            mark, star, meta = style("mark"), style("star"), style("meta")
+            title = style("read" if headline.read else "unread")
+        date = format_list_date(headline.published, now=self._clock())
+        source_width = min(18, width // 4) if width >= 36 else 0
+        title_width = width - 4 - len(date) - 1 - (source_width + 1 if source_width else 0)
+        segments = [
+            Segment("● " if not headline.read else "  ", mark),
+            Segment("★ " if headline.starred else "  ", star),
+            Segment(_fit(headline.title, title_width), title),
+        ]
+        if source_width:
+            source = _fit(clean_line(headline.source_title), source_width)
+            segments.append(Segment(" " + source, meta))
+        segments.append(Segment(" " + date, meta))
+        return Strip(segments).adjust_cell_length(width, base)
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` cut (with "…") or padded to exactly `width` cells; never wrapped."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(text, width - 1) + "…"

@@ -1,0 +1,102 @@
+"""End to end: the installed `newsreader` command in a real pseudo-terminal.
+
+The test opens a folder holding the shared sample story, moves with the keys and reads the
+screen back through a terminal emulator, as a person would see it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.pty_terminal import Terminal
+
+pytestmark = pytest.mark.e2e
+
+SAMPLE = Path(__file__).parent / "fixtures" / "samples" / "000_1cdceafaa06d3d12.txt"
+
+
+def newsreader_command() -> str:
+    beside = Path(sys.executable).parent / "newsreader"
+    found = str(beside) if beside.exists() else shutil.which("newsreader")
+    if not found:
+        pytest.fail("the newsreader command is not installed (pip install -e .)")
+    return found
+
+
+@pytest.fixture
+def news_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    shutil.copy(SAMPLE, folder / SAMPLE.name)
+    (folder / "older.txt").write_text(
+        "# Harbour ferries return after the winter storms\n"
+        "The first ferry of the season left the harbour at dawn on Monday.\n"
+        "Crews spent the winter repairing the piers damaged in January.\n", encoding="utf-8")
+    (folder / "hostile.txt").write_text(
+        "# Totally normal \x1b]0;pwned-title\x07 headline [@click=app.quit]quit[/]\n"
+        "Body with a clear-screen \x1b[2J and a bell \x07 and \x9b31m C1 CSI.\n",
+        encoding="utf-8")
+    os.utime(folder / SAMPLE.name, (2_000_000_000, 2_000_000_000))
+    os.utime(folder / "older.txt", (1_900_000_000, 1_900_000_000))
+    os.utime(folder / "hostile.txt", (1_800_000_000, 1_800_000_000))
+    return folder
+
+
+def test_open_read_move_and_quit_in_a_real_terminal(tmp_path: Path, news_folder: Path) -> None:
+    term = Terminal([newsreader_command(), "--data-dir", str(tmp_path / "data"), "--offline",
+                     str(news_folder)], cols=140, rows=42)
+    try:
+        # The newest story opens by itself: headline, body and teasers all on screen.
+        screen = term.wait_for(lambda s: "Deputy spokesman" in s and "An Israeli attack" in s)
+        assert "A Taliban spokesperson" in screen
+        # j moves to the next headline and shows it.
+        term.send("j")
+        screen = term.wait_for_text("Crews spent the winter")
+        assert "Harbour ferries return" in screen
+        # The hostile story shows its markup literally and does not quit the app.
+        term.send("j")
+        screen = term.wait_for_text("Body with a clear-screen")
+        assert "[@click=app.quit]quit[/]" in screen
+        # k goes back up.
+        term.send("k")
+        term.wait_for_text("Crews spent the winter")
+        # ? shows the help screen, escape closes it.
+        term.send("?")
+        term.wait_for(lambda s: "toggle star" in s.lower() or "star" in s.lower() and "help" in
+                      s.lower())
+        term.send("\x1b")
+        term.wait_for_text("Crews spent the winter")
+        term.send("q")
+        assert term.wait_exit() == 0
+    finally:
+        term.close()
+    raw = bytes(term.raw)
+    assert b"pwned-title" in raw  # the text itself was drawn ...
+    assert b"\x1b]0;pwned-title" not in raw  # ... but never as a window-title escape
+    assert b"\x9b" not in raw and b"\xc2\x9b" not in raw
+
+
+def test_the_cache_reads_offline_after_the_file_is_gone(tmp_path: Path,
+                                                         news_folder: Path) -> None:
+    data = str(tmp_path / "data")
+    first = Terminal([newsreader_command(), "--data-dir", data, "--offline", str(news_folder)])
+    try:
+        first.wait_for_text("Deputy spokesman")
+        first.send("q")
+        assert first.wait_exit() == 0
+    finally:
+        first.close()
+    shutil.rmtree(news_folder)
+    again = Terminal([newsreader_command(), "--data-dir", data, "--offline"])
+    try:
+        screen = again.wait_for_text("Taliban spokesperson")
+        assert "Harbour ferries" in screen
+        again.send("q")
+        assert again.wait_exit() == 0
+    finally:
+        again.close()

@@ -1,0 +1,319 @@
+"""Fetching against a real HTTP server on 127.0.0.1: politeness, limits and failures in words."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import socket
+import time
+import zlib
+from email.utils import formatdate
+
+import brotli
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reader.sources.fetch import MAX_REDIRECTS, Decoder, Fetcher, FetchError
+from tests.feedserver import FeedServer, compress, endless, feed_server  # noqa: F401
+
+RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
+CAP = 2**20  # a small cap keeps the bombs cheap to build
+
+
+async def fetch(url: str, **options: object) -> object:
+    etag = str(options.pop("etag", ""))
+    last_modified = str(options.pop("last_modified", ""))
+    async with Fetcher(**options) as fetcher:  # type: ignore[arg-type]
+        return await fetcher.fetch(url, etag=etag, last_modified=last_modified)
+
+
+async def failure(url: str, **options: object) -> FetchError:
+    with pytest.raises(FetchError) as info:
+        await fetch(url, **options)
+    return info.value
+
+
+# -- the ordinary exchange ---------------------------------------------------------------------
+
+async def test_200_gives_the_body_validators_and_type(feed_server: FeedServer) -> None:
+    feed_server.route("/f", RSS, etag='"v1"', last_modified="Mon, 01 Jan 2024 00:00:00 GMT")
+    result = await fetch(feed_server.url("/f"))
+    assert result.status == 200 and result.body == RSS
+    assert result.etag == '"v1"'
+    assert result.last_modified == "Mon, 01 Jan 2024 00:00:00 GMT"
+    assert result.content_type.startswith("application/rss+xml")
+    assert result.permanent_url is None and not result.gone and result.not_before is None
+    sent = feed_server.requests_for("/f")[0].headers
+    assert sent["user-agent"].startswith("newsreader/")
+    assert "if-none-match" not in sent and "if-modified-since" not in sent
+    assert "gzip" in sent["accept-encoding"] and "br" in sent["accept-encoding"]
+
+
+async def test_304_after_an_etag_carries_if_none_match(feed_server: FeedServer) -> None:
+    feed_server.route("/f", RSS, etag='"v1"')
+    result = await fetch(feed_server.url("/f"), etag='"v1"')
+    assert result.status == 304 and result.body is None and result.etag == '"v1"'
+    assert feed_server.requests_for("/f")[-1].headers["if-none-match"] == '"v1"'
+
+
+async def test_304_after_last_modified_carries_if_modified_since(
+        feed_server: FeedServer) -> None:
+    stamp = "Tue, 02 Jan 2024 10:00:00 GMT"
+    feed_server.route("/f", RSS, last_modified=stamp)
+    result = await fetch(feed_server.url("/f"), last_modified=stamp)
+    assert result.status == 304 and result.body is None and result.last_modified == stamp
+    assert feed_server.requests_for("/f")[-1].headers["if-modified-since"] == stamp
+
+
+async def test_a_stale_etag_gets_the_new_body(feed_server: FeedServer) -> None:
+    feed_server.route("/f", RSS, etag='"v2"')
+    result = await fetch(feed_server.url("/f"), etag='"v1"')
+    assert result.status == 200 and result.body == RSS and result.etag == '"v2"'
+
+
+# -- redirects ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("status", [301, 308])
+async def test_a_permanent_redirect_gives_the_new_url(feed_server: FeedServer,
+                                                      status: int) -> None:
+    feed_server.redirect("/old", feed_server.url("/new"), status)
+    feed_server.route("/new", RSS)
+    result = await fetch(feed_server.url("/old"))
+    assert result.body == RSS
+    assert result.url == result.permanent_url == feed_server.url("/new")
+
+
+@pytest.mark.parametrize("status", [302, 303, 307])
+async def test_a_temporary_redirect_keeps_the_url(feed_server: FeedServer, status: int) -> None:
+    feed_server.redirect("/old", "/new", status)  # relative Location, resolved by us
+    feed_server.route("/new", RSS)
+    result = await fetch(feed_server.url("/old"))
+    assert result.body == RSS and result.url == feed_server.url("/new")
+    assert result.permanent_url is None
+
+
+async def test_a_permanent_chain_ends_at_the_first_temporary_hop(
+        feed_server: FeedServer) -> None:
+    feed_server.redirect("/a", "/b", 301)
+    feed_server.redirect("/b", "/c", 302)
+    feed_server.route("/c", RSS)
+    result = await fetch(feed_server.url("/a"))
+    assert result.url == feed_server.url("/c")
+    assert result.permanent_url is None  # the chain was not permanent all the way
+
+
+async def test_five_redirects_are_followed_and_a_sixth_is_refused(
+        feed_server: FeedServer) -> None:
+    for i in range(6):
+        feed_server.redirect(f"/r{i}", f"/r{i + 1}", 301)
+    feed_server.route("/r6", RSS)
+    assert MAX_REDIRECTS == 5
+    ok = await fetch(feed_server.url("/r1"))
+    assert ok.body == RSS and ok.permanent_url == feed_server.url("/r6")
+    assert str(await failure(feed_server.url("/r0"))) == "too many redirects"
+
+
+async def test_a_redirect_loop_stops(feed_server: FeedServer) -> None:
+    feed_server.redirect("/loop", "/loop", 302)
+    error = await failure(feed_server.url("/loop"))
+    assert str(error) == "too many redirects"
+    assert feed_server.hits("/loop") == MAX_REDIRECTS + 1
+
+
+@pytest.mark.parametrize("target", ["file:///etc/passwd", "ftp://127.0.0.1/feed",
+                                    "javascript:alert(1)", "data:text/xml,<rss/>"])
+async def test_a_redirect_to_another_scheme_is_refused(feed_server: FeedServer,
+                                                       target: str) -> None:
+    feed_server.redirect("/f", target, 302)
+    assert str(await failure(feed_server.url("/f"))) == "redirect to a non-http(s) URL"
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "ftp://example.org/", "feed.xml", ""])
+async def test_only_http_urls_are_fetched(url: str) -> None:
+    assert str(await failure(url)).startswith("not an http(s) URL")
+
+
+# -- status codes and politeness ---------------------------------------------------------------
+
+@pytest.mark.parametrize("status", [404, 500, 403])
+async def test_http_errors_are_told_by_number(feed_server: FeedServer, status: int) -> None:
+    feed_server.route("/f", b"oops", status=status, content_type="text/plain")
+    error = await failure(feed_server.url("/f"))
+    assert str(error) == f"HTTP {status}" and error.status == status
+
+
+async def test_410_means_gone(feed_server: FeedServer) -> None:
+    feed_server.route("/f", b"gone", status=410)
+    result = await fetch(feed_server.url("/f"))
+    assert result.gone and result.status == 410 and result.body is None
+
+
+async def test_429_retry_after_seconds_backs_off_the_host(feed_server: FeedServer) -> None:
+    feed_server.route("/busy", b"", status=429, headers={"Retry-After": "120"})
+    feed_server.route("/other", RSS)
+    async with Fetcher() as fetcher:
+        with pytest.raises(FetchError) as info:
+            await fetcher.fetch(feed_server.url("/busy"))
+        assert str(info.value) == "HTTP 429" and info.value.retry_after == 120
+        with pytest.raises(FetchError) as again:
+            await fetcher.fetch(feed_server.url("/other"))
+    assert "429" in str(again.value) and again.value.retry_after is not None
+    assert feed_server.hits("/other") == 0  # the host was left alone
+
+
+async def test_503_retry_after_an_http_date(feed_server: FeedServer) -> None:
+    when = formatdate(time.time() + 3600, usegmt=True)
+    feed_server.route("/f", b"", status=503, headers={"Retry-After": when})
+    error = await failure(feed_server.url("/f"))
+    assert str(error) == "HTTP 503"
+    assert error.retry_after is not None and 3500 < error.retry_after <= 3600
+
+
+async def test_cache_control_max_age_sets_not_before(feed_server: FeedServer) -> None:
+    feed_server.route("/f", RSS, headers={"Cache-Control": "public, max-age=900"})
+    before = time.time()
+    result = await fetch(feed_server.url("/f"))
+    assert result.not_before is not None
+    assert before + 900 <= result.not_before <= time.time() + 900
+
+
+async def test_no_cache_ignores_max_age(feed_server: FeedServer) -> None:
+    feed_server.route("/f", RSS, headers={"Cache-Control": "no-cache, max-age=900"})
+    assert (await fetch(feed_server.url("/f"))).not_before is None
+
+
+async def test_the_per_host_limit_holds(feed_server: FeedServer) -> None:
+    for i in range(6):
+        feed_server.route(f"/f{i}", RSS, delay=0.15)
+    async with Fetcher(per_host=2) as fetcher:
+        results = await asyncio.gather(*(fetcher.fetch(feed_server.url(f"/f{i}"))
+                                         for i in range(6)))
+    assert all(r.body == RSS for r in results)
+    assert feed_server.peak == 2
+
+
+async def test_the_global_limit_holds(feed_server: FeedServer) -> None:
+    for i in range(8):
+        feed_server.route(f"/f{i}", RSS, delay=0.15)
+    async with Fetcher(max_connections=3, per_host=10) as fetcher:
+        await asyncio.gather(*(fetcher.fetch(feed_server.url(f"/f{i}")) for i in range(8)))
+    assert feed_server.peak == 3
+    assert all(feed_server.hits(f"/f{i}") == 1 for i in range(8))
+
+
+# -- limits: time ------------------------------------------------------------------------------
+
+async def test_a_dripping_server_is_cut_at_the_deadline(feed_server: FeedServer) -> None:
+    feed_server.route("/drip", RSS, drip=0.2)  # ~20 s for the whole body
+    started = time.monotonic()
+    error = await failure(feed_server.url("/drip"), deadline=1)
+    assert str(error) == "timed out after 1 s"
+    assert time.monotonic() - started < 3
+
+
+async def test_a_server_that_never_answers_is_cut_at_the_deadline(
+        feed_server: FeedServer) -> None:
+    feed_server.route("/slow", RSS, delay=30)
+    started = time.monotonic()
+    assert str(await failure(feed_server.url("/slow"), deadline=1)) == "timed out after 1 s"
+    assert time.monotonic() - started < 3
+
+
+# -- limits: size and compression --------------------------------------------------------------
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "gzip, gzip", "br, gzip"])
+async def test_compressed_bodies_are_decoded(feed_server: FeedServer, encoding: str) -> None:
+    body = RSS * 500
+    feed_server.route("/f", body, encoding=encoding)
+    assert (await fetch(feed_server.url("/f"))).body == body
+
+
+async def test_raw_deflate_is_decoded(feed_server: FeedServer) -> None:
+    packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    raw = packer.compress(RSS) + packer.flush()
+    feed_server.route("/f", raw, encoding="deflate", encoded=True)
+    assert (await fetch(feed_server.url("/f"))).body == RSS
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "gzip, gzip"])
+async def test_a_decompression_bomb_stops_at_the_cap(feed_server: FeedServer,
+                                                     encoding: str) -> None:
+    bomb = compress(b"\0" * (24 * CAP), encoding)
+    assert len(bomb) < CAP // 8  # small on the wire, 24 times the cap decoded
+    feed_server.route("/bomb", bomb, encoding=encoding, encoded=True)
+    error = await failure(feed_server.url("/bomb"), max_body=CAP)
+    assert str(error) == "body larger than 1 MB"
+
+
+async def test_an_endless_body_without_length_stops_at_the_cap(
+        feed_server: FeedServer) -> None:
+    feed_server.route("/endless", chunks=endless())
+    error = await failure(feed_server.url("/endless"), max_body=CAP)
+    assert str(error) == "body larger than 1 MB"
+
+
+async def test_a_declared_length_over_the_cap_is_refused(feed_server: FeedServer) -> None:
+    feed_server.route("/big", b"x" * (CAP + 1))
+    assert str(await failure(feed_server.url("/big"), max_body=CAP)) == "body larger than 1 MB"
+
+
+async def test_a_body_just_under_the_cap_passes(feed_server: FeedServer) -> None:
+    feed_server.route("/f", b"x" * CAP, length=False, encoding="gzip")
+    assert len((await fetch(feed_server.url("/f"), max_body=CAP)).body) == CAP
+
+
+async def test_a_damaged_gzip_body_is_a_clear_error(feed_server: FeedServer) -> None:
+    feed_server.route("/f", b"\x1f\x8b\x08\x00garbage-not-deflate", encoding="gzip",
+                      encoded=True)
+    assert str(await failure(feed_server.url("/f"))).startswith("the compressed body is damaged")
+
+
+# -- network failures --------------------------------------------------------------------------
+
+async def test_connection_refused() -> None:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    assert str(await failure(f"http://127.0.0.1:{port}/feed")) == "connection refused"
+
+
+async def test_tls_failure_is_told(feed_server: FeedServer) -> None:
+    feed_server.route("/f", RSS)
+    error = await failure(feed_server.url("/f").replace("http://", "https://"))
+    assert str(error).startswith("TLS error")
+
+
+async def test_a_reset_mid_body(feed_server: FeedServer) -> None:
+    feed_server.route("/f", RSS * 10, cut_after=20)
+    assert str(await failure(feed_server.url("/f"))) == (
+        "the connection closed before the whole response arrived")
+
+
+# -- the decoder on its own --------------------------------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(body=st.binary(max_size=20000), step=st.integers(1, 5000),
+       encoding=st.sampled_from(["gzip", "deflate", "br", "gzip, br", "deflate, gzip", ""]))
+def test_decoding_any_chunking_gives_the_body_back(body: bytes, step: int,
+                                                   encoding: str) -> None:
+    wire = compress(body, encoding) if encoding else body
+    decoder = Decoder(encoding, 10 * 2**20)
+    out = b"".join(piece for i in range(0, len(wire), step)
+                   for piece in decoder.feed(wire[i:i + step]))
+    out += b"".join(decoder.finish())
+    assert out == body
+
+
+def test_multi_member_gzip_is_read_to_the_end() -> None:
+    wire = gzip.compress(b"first ") + gzip.compress(b"second")
+    decoder = Decoder("gzip", 2**20)
+    assert b"".join(decoder.feed(wire)) + b"".join(decoder.finish()) == b"first second"
+
+
+def test_the_decoder_never_yields_a_huge_piece() -> None:
+    bomb = brotli.compress(b"\0" * (64 * 2**20), quality=1)
+    decoder = Decoder("br", 2**40)
+    pieces = decoder.feed(bomb)
+    assert max(len(next(pieces)) for _ in range(20)) <= 256 * 1024

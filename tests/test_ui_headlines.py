@@ -1,0 +1,110 @@
+"""Pilot tests of the headline list as a line-API widget: bounded memory on a big view, the
+mouse, and rows that stay put while the cache changes underneath."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import events
+
+from reader.ui.widgets.headline_list import MAX_PAGES, PAGE_SIZE, HeadlineList
+from tests.test_ui_helpers import (
+    NOW,
+    SIZE,
+    RecordingApp,
+    add_source,
+    headline_rows,
+    main,
+    make_store,
+    numbered,
+    settle,
+    shown_title,
+)
+
+BIG = 20_000
+
+
+async def test_a_big_view_keeps_few_rows_and_scrolls_to_the_oldest(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    add_source(store, "Big", numbered("big", BIG, step=1.0, paragraphs=1))
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        headlines = app.screen.query_one(HeadlineList)
+        assert headlines.total == BIG
+        assert headlines.virtual_size.height == BIG
+        assert 0 < headlines.cached_rows <= PAGE_SIZE * MAX_PAGES
+        assert not app.screen.query("HeadlineList *")  # no widget per row
+        for _ in range(8):  # page through the list: memory stays bounded
+            await pilot.press("pagedown")
+        await settle(app, pilot)
+        assert headlines.cached_rows <= PAGE_SIZE * MAX_PAGES
+        assert shown_title(app) == f"big story {headlines.cursor}"
+        await pilot.press("end")
+        await settle(app, pilot)
+        assert headlines.cursor == BIG - 1
+        assert shown_title(app) == f"big story {BIG - 1}"
+        rows = [row for row in headline_rows(app) if row.strip()]
+        assert f"big story {BIG - 1}" in rows[-1]
+        assert headlines.cached_rows <= PAGE_SIZE * MAX_PAGES
+        await pilot.press("home")
+        await settle(app, pilot)
+        assert shown_title(app) == "big story 0"
+        assert "big story 0" in headline_rows(app)[0]
+
+
+async def test_clicking_a_headline_opens_it(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 10))
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        headlines = app.screen.query_one(HeadlineList)
+        top = headlines.content_region.y - headlines.region.y
+        await pilot.click(HeadlineList, offset=(6, top + 4))
+        await settle(app, pilot)
+        assert shown_title(app) == "daily story 4"
+        assert headlines.cursor == 4
+
+
+async def test_mouse_scroll_moves_the_list_not_the_story(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 200))
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        headlines = app.screen.query_one(HeadlineList)
+        for _ in range(5):
+            await pilot._post_mouse_events([events.MouseScrollDown], HeadlineList, offset=(5, 5))
+        await settle(app, pilot)
+        assert headlines.scroll_y > 0
+        assert shown_title(app) == "daily story 0"
+        first = headline_rows(app)[0]
+        assert f"daily story {int(headlines.scroll_y)} " in first
+
+
+async def test_new_stories_do_not_move_the_open_story(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    source = add_source(store, "Daily", numbered("daily", 50))
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j", "j", "j")
+        await settle(app, pilot)
+        headlines = app.screen.query_one(HeadlineList)
+        before_rows = headline_rows(app)
+        screen_row = headlines.cursor - int(headlines.scroll_y)
+        assert shown_title(app) == "daily story 3"
+        # five newer stories arrive, as a refresh would store them
+        store.upsert_entries(source, numbered("fresh", 5, start=NOW + 3600))
+        headlines.reload()
+        await settle(app, pilot)
+        assert headlines.total == 55
+        assert shown_title(app) == "daily story 3"
+        assert headlines.cursor == 8
+        assert headlines.cursor - int(headlines.scroll_y) == screen_row
+        assert headline_rows(app)[screen_row] == before_rows[screen_row]
+        await pilot.press("j")
+        await settle(app, pilot)
+        assert shown_title(app) == "daily story 4"
+        assert main(app).story_id == store.headlines(main(app).view, 9, 1)[0].id
