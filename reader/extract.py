@@ -11,8 +11,9 @@ comes back empty.
 Nothing here fetches: pages are given as text or bytes. trafilatura is imported on first use,
 because it costs about 0.3 s and most commands never extract a page.
 
-The small text helpers (`html_to_text`, `first_paragraph`) live here too: they turn the safe
-HTML of any body into the plain-text lead that teasers are made of.
+The small helpers every source shares live here too: `html_to_text` and `first_paragraph`
+turn the safe HTML of any body into the plain-text lead that teasers are made of, and
+`epoch_from_date` reads the dates that pages, JSON Feeds and Markdown front matter give.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import html as htmllib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from reader.sanitize import clean_line, clean_text, sanitize_html
@@ -128,7 +130,7 @@ def extract_article(
     return Article(
         title=title,
         author=clean_line(str(meta.get("author") or "")),
-        published=_epoch(meta.get("date")),
+        published=epoch_from_date(meta.get("date")),
         body_html=body,
         lead=lead,
     )
@@ -226,14 +228,18 @@ def _drop_repeated_title(body: str, title: str) -> str:
     return body
 
 
-def _epoch(value: Any) -> float | None:
-    """trafilatura's date string (ISO 8601, maybe date only) as UTC epoch seconds."""
+def epoch_from_date(value: Any) -> float | None:
+    """An ISO 8601 / RFC 3339 date (or an RFC 822 one) as UTC epoch seconds; naive means UTC."""
     if not isinstance(value, str) or not value.strip():
         return None
+    text = value.strip()
     try:
-        moment = datetime.fromisoformat(value.strip())
+        moment = datetime.fromisoformat(text)
     except ValueError:
-        return None
+        try:
+            moment = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     try:

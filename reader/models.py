@@ -67,6 +67,7 @@ class Source:
     last_modified: str = ""
     unread: int = 0
     total: int = 0
+    full_article: str = ""
 
     @property
     def label(self) -> str:
@@ -104,6 +105,8 @@ class Story:
     read: bool
     starred: bool
     path: str = ""
+    full_html: str = ""
+    full_error: str = ""
 
 
 @dataclass(frozen=True, slots=True)

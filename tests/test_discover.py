@@ -12,7 +12,8 @@ def test_the_usual_links_in_page_order() -> None:
       <link rel="stylesheet" href="/s.css">
       <LINK REL="Alternate" TYPE="application/rss+xml" TITLE="Posts" HREF="/feed.xml">
       <link rel="alternate" type="application/atom+xml; charset=utf-8" href="atom.xml">
-      <link rel="alternate" type="application/feed+json" title="JSON" href="//cdn.example.org/f.json">
+      <link rel="alternate" type="application/feed+json" title="JSON"
+            href="//cdn.example.org/f.json">
       <link rel="alternate" type="text/html" href="/other.html">
       <link rel="alternate" hreflang="fr" href="/fr/">
     </head><body></body></html>"""

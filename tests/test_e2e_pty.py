@@ -39,7 +39,8 @@ def news_folder(tmp_path: Path) -> Path:
         "Crews spent the winter repairing the piers damaged in January.\n", encoding="utf-8")
     (folder / "hostile.txt").write_text(
         "# Totally normal \x1b]0;pwned-title\x07 headline [@click=app.quit]quit[/]\n"
-        "Body with a clear-screen \x1b[2J and a bell \x07 and \x9b31m C1 CSI.\n",
+        "Body with a clear-screen \x1b[2J and a bell \x07 and \x9b31m C1 CSI.\n"
+        "Only the article pane shows this second paragraph.\n",
         encoding="utf-8")
     os.utime(folder / SAMPLE.name, (2_000_000_000, 2_000_000_000))
     os.utime(folder / "older.txt", (1_900_000_000, 1_900_000_000))
@@ -60,7 +61,7 @@ def test_open_read_move_and_quit_in_a_real_terminal(tmp_path: Path, news_folder:
         assert "Harbour ferries return" in screen
         # The hostile story shows its markup literally and does not quit the app.
         term.send("j")
-        screen = term.wait_for_text("Body with a clear-screen")
+        screen = term.wait_for_text("Only the article pane shows")
         assert "[@click=app.quit]quit[/]" in screen
         # k goes back up.
         term.send("k")

@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reader.sources import feedfile
 from reader.sources.feedfile import NotAFeed, looks_like_feed, parse_feed
@@ -234,3 +236,39 @@ def test_utf16_feed_with_bom() -> None:
     ).encode("utf-16")
     assert looks_like_feed(data)
     assert parse_feed(data).title == "Science Desk"
+
+
+def test_feed_after_junk_is_still_read() -> None:
+    junk = b"<br />\n<b>Warning</b>: Cannot modify header information in feed.php<br />\n"
+    result = parse_feed(junk + (FEEDS / "rss20.xml").read_bytes())
+    assert len(result.entries) == 3
+
+
+@pytest.mark.parametrize("data", [b"<" * 1_000_000, b"<!DOCTYPE a [" * 200_000])
+def test_garbage_fails_fast(data: bytes) -> None:
+    started = time.perf_counter()
+    with pytest.raises(NotAFeed):
+        parse_feed(data)
+    assert time.perf_counter() - started < 2  # feedparser's loose parser takes ~4 s
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.one_of(
+        st.binary(max_size=600),
+        st.builds(
+            lambda prefix, middle: prefix + middle.encode("utf-8", "surrogatepass"),
+            st.sampled_from([b"<rss version='2.0'><channel>", b"<feed xmlns='x'>", b"{", b"<",
+                             b'{"version": "https://jsonfeed.org/version/1.1", "items": ']),
+            st.text(max_size=300),
+        ),
+    )
+)
+def test_any_input_is_a_result_or_not_a_feed(data: bytes) -> None:
+    try:
+        result = parse_feed(data)
+    except NotAFeed as exc:
+        assert str(exc).startswith("not a feed: ")
+        return
+    for entry in result.entries:
+        assert "\x1b" not in entry.title + entry.body_html + entry.author

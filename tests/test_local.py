@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 import os
 import shutil
@@ -103,6 +104,17 @@ def test_markdown_file() -> None:
     assert "[@click=app.quit]markup[/]" in entry.body_html
     assert "<table>" in entry.body_html and "<pre><code" in entry.body_html
     assert entry.lead == "A few long reads worth your time, collected over the summer."
+    assert entry.published == calendar.timegm((2024, 10, 5, 0, 0, 0, 0, 0, 0))  # front matter
+    assert "Ignored because the heading wins" not in entry.body_html
+
+
+def test_markdown_without_a_heading_is_named_after_the_file(tmp_path: Path) -> None:
+    target = tmp_path / "meeting-notes.md"
+    target.write_text("Some *notes* from the meeting.\n\n- one\n- two\n")
+    (entry,) = read_local(target).result.entries
+    assert entry.title == "meeting-notes"
+    assert entry.published == target.stat().st_mtime
+    assert entry.body_html.startswith("<p>Some <em>notes</em> from the meeting.</p>")
 
 
 def test_html_file() -> None:
@@ -124,6 +136,14 @@ def test_feed_file_entries_are_stories(tmp_path: Path) -> None:
     assert undated.published == target.stat().st_mtime  # no date in the feed: the file's
 
 
+def test_a_named_text_file_is_read_whatever_its_extension(tmp_path: Path) -> None:
+    target = tmp_path / "wire.log"
+    target.write_text("Wire headline\nWire body.\n")
+    assert read_local(target).result.title == "Wire headline"
+    # ...but in a folder, unknown kinds of files are left alone (and said so).
+    assert read_local(tmp_path).result.problems[0].startswith("skipped wire.log: not a story")
+
+
 def test_feed_content_without_a_feed_extension(tmp_path: Path) -> None:
     target = tmp_path / "download"
     shutil.copy(FEEDS / "rss10.rdf", target)
@@ -131,12 +151,17 @@ def test_feed_content_without_a_feed_extension(tmp_path: Path) -> None:
 
 
 def test_folder(news: Path) -> None:
+    (news / "Archive").mkdir()
+    (news / "Archive" / "old.txt").write_text("An old story\nFrom the archive.\n")
     scan = read_local(news)
     result = scan.result
     assert result.title == "My News"
     assert result.problems == []
     paths = [entry.path for entry in result.entries]
+    # Depth first in name order: Archive/old.txt, bridge.html, ..., world/bronzes.txt, ...
     assert paths == sorted(paths, key=lambda p: os.path.relpath(p, news).split(os.sep))
+    assert paths[0] == str(news / "Archive" / "old.txt")
+    assert paths[-1] == str(news / "world" / "sample.txt")
     got = titles(result.entries)
     assert SAMPLE_HEADLINE in got
     assert "Museum returns looted bronzes to Nigeria" in got
@@ -145,7 +170,7 @@ def test_folder(news: Path) -> None:
     assert "Release notes: libfoo 2.0 & beyond" in got  # from the Atom file
     for hidden in ("Secret headline", "Cached headline", "Editor backup"):
         assert hidden not in got
-    assert len(result.entries) == 5 + 3
+    assert len(result.entries) == 6 + 3
     assert set(scan.stamps) == {str(p) for p in news.rglob("*") if p.is_file()
                                 and not p.name.startswith(".") and ".cache" not in p.parts
                                 and not p.name.endswith("~")}

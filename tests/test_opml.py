@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import xml.dom.minidom
+from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -28,7 +29,7 @@ NESTED = b"""<?xml version="1.0" encoding="UTF-8"?>
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     db = Store(tmp_path / "a" / "cache.sqlite3")
     yield db
     db.close()
@@ -66,14 +67,15 @@ def test_round_trip_into_an_empty_cache(store: Store, tmp_path: Path) -> None:
 
 def test_export_is_opml_2_with_nested_outlines(store: Store) -> None:
     import_opml(store, NESTED)
-    document = xml.dom.minidom.parseString(export_opml(store))
-    root = document.documentElement
-    assert root.tagName == "opml" and root.getAttribute("version") == "2.0"
-    feeds = [o for o in document.getElementsByTagName("outline") if o.getAttribute("xmlUrl")]
-    assert all(o.getAttribute("type") == "rss" and o.getAttribute("text") for o in feeds)
-    python = next(o for o in feeds if "planetpython" in o.getAttribute("xmlUrl"))
-    assert python.parentNode.getAttribute("text") == "Python"
-    assert python.parentNode.parentNode.getAttribute("text") == "Tech"
+    root = ElementTree.fromstring(export_opml(store))
+    assert root.tag == "opml" and root.get("version") == "2.0"
+    assert root.find("head/title") is not None and root.find("head/dateCreated") is not None
+    feeds = [o for o in root.iter("outline") if o.get("xmlUrl")]
+    assert len(feeds) == 4
+    assert all(o.get("type") == "rss" and o.get("text") for o in feeds)
+    nested = root.find("body/outline[@text='Tech']/outline[@text='Python']/outline")
+    assert nested is not None and nested.get("xmlUrl") == "https://planetpython.org/rss20.xml"
+    assert nested.get("title") == "Planet Python"
 
 
 def test_export_escapes_what_a_title_carries(store: Store) -> None:

@@ -1,5 +1,6 @@
 """refresh() and add_feed() end to end: a real loopback server, a real SQLite file, real parsing."""
 
+# ruff: noqa: F811 - pytest fixtures imported from tests.feedserver are redefined as arguments
 from __future__ import annotations
 
 import asyncio
@@ -7,6 +8,7 @@ import json
 import resource
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,7 +45,8 @@ ATOM = """<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Atom site</title>
   <link href="http://example.org/"/><id>urn:site</id><updated>2024-01-01T00:00:00Z</updated>
   <entry><title>Atom story</title><id>urn:a1</id><link href="http://example.org/a1"/>
-    <updated>2024-01-01T00:00:00Z</updated><content type="html">&lt;p&gt;Atom body&lt;/p&gt;</content>
+    <updated>2024-01-01T00:00:00Z</updated>
+    <content type="html">&lt;p&gt;Atom body&lt;/p&gt;</content>
   </entry>
 </feed>"""
 
@@ -58,7 +61,7 @@ GOOD = rss("Good feed", [("g1", "First story", "one"), ("g2", "Second story", "t
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     db = Store(tmp_path / "cache.sqlite3")
     yield db
     db.close()
@@ -315,10 +318,10 @@ def test_many_feeds_use_the_worker_pool(store: Store, feed_server: FeedServer) -
 
 
 async def test_a_hostile_body_is_parsed_in_a_worker_even_alone() -> None:
-    bomb = ('<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
-            '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
-            '<rss version="2.0"><channel><title>&b;</title><item><title>x</title>'
-            "<guid>x</guid></item></channel></rss>").encode()
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+            b'<rss version="2.0"><channel><title>&b;</title><item><title>x</title>'
+            b"<guid>x</guid></item></channel></rss>")
     async with Parser(expected=1) as parser:
         result = await parser.parse(bomb, "http://example.org/feed")
         assert parser.in_pool == 1 and parser.in_threads == 0

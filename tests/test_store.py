@@ -247,3 +247,36 @@ def test_concurrent_writers_never_see_database_is_locked(tmp_path: Path) -> None
     assert store.count(View()) == 240
     assert store.quick_check() == "ok"
     store.close()
+
+
+def test_a_cache_from_the_first_release_migrates_and_keeps_its_stories(tmp_path: Path) -> None:
+    from reader.store.schema import _statements
+
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    for statement in _statements(MIGRATIONS[0]):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO sources (kind, location, title, added) VALUES ('feed','u','U',0)")
+    conn.execute("INSERT INTO stories (source_id, key, published, first_seen, content_hash, "
+                 "title, read, starred) VALUES (1, 'k', 5, 5, 'h', 'Old story', 1, 1)")
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    story = store.story(1)
+    assert story is not None
+    assert (story.title, story.read, story.starred, story.full_html) == ("Old story", True, True, "")
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    store.close()
+
+
+def test_full_article_is_kept_and_an_error_never_erases_it(store: Store) -> None:
+    src = store.add_source("feed", "u", "U")
+    store.upsert_entries(src.id, [entry(1, link="https://e.org/1")])
+    [pending] = store.stories_without_full_article(src.id)
+    store.set_full_article(pending.id, "<p>The whole article</p>")
+    assert store.stories_without_full_article(src.id) == []
+    store.set_full_article(pending.id, "", error="HTTP 500")
+    story = store.story(pending.id)
+    assert story is not None
+    assert (story.full_html, story.full_error) == ("<p>The whole article</p>", "")

@@ -113,9 +113,13 @@ def test_escape_sequences_and_markup_survive_only_as_literal_text() -> None:
     fields = [entry.title, entry.body_html, entry.lead, *entry.teasers]
     for field in fields:
         assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]", field)
-    assert entry.title == "Alert [@click=app.quit]x[/] headline"
+    # The control characters go; what is left of the sequences is plain, visible text.
+    assert entry.title == "[2J[31mAlert[0m [@click=app.quit]x[/] headline"
     body = paragraphs(entry.body_html)
-    assert body == ["Click here [bold]now[/bold] ok", "<script>alert(1)</script> & more"]
+    assert body == [
+        "Click ]8;;http://evil.example/here]8;; [bold]now[/bold] 31mok",
+        "<script>alert(1)</script> & more",
+    ]
     assert "<script>" not in entry.body_html  # escaped in the HTML
 
 

@@ -35,10 +35,16 @@ async def test_a_big_view_keeps_few_rows_and_scrolls_to_the_oldest(tmp_path: Pat
         assert headlines.virtual_size.height == BIG
         assert 0 < headlines.cached_rows <= PAGE_SIZE * MAX_PAGES
         assert not app.screen.query("HeadlineList *")  # no widget per row
-        for _ in range(8):  # page through the list: memory stays bounded
-            await pilot.press("pagedown")
+        seen = set()
+        for y in range(0, BIG - 100, BIG // 12):  # scroll through 12+ pages: older ones are dropped
+            headlines.scroll_to(y=y, animate=False)
+            await settle(app, pilot)
+            assert f"big story {y} " in headline_rows(app)[0]
+            seen.add(y // PAGE_SIZE)
+            assert headlines.cached_rows <= PAGE_SIZE * MAX_PAGES
+        assert len(seen) > MAX_PAGES and headlines.headline_at(0) is None  # page 0 evicted
+        await pilot.press("pagedown")
         await settle(app, pilot)
-        assert headlines.cached_rows <= PAGE_SIZE * MAX_PAGES
         assert shown_title(app) == f"big story {headlines.cursor}"
         await pilot.press("end")
         await settle(app, pilot)

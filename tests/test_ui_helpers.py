@@ -68,14 +68,21 @@ def make_store(tmp_path: Path) -> Store:
     return Store(tmp_path / "cache.sqlite3", clock=lambda: NOW)
 
 
-async def settle(app: NewsApp, pilot: Pilot[Any], rounds: int = 50) -> None:
-    """Wait until no worker runs and the messages they posted have been handled."""
+async def settle(app: NewsApp, pilot: Pilot[Any], rounds: int = 50,
+                 ignore: frozenset[str] = frozenset()) -> None:
+    """Wait until no worker runs and the messages they posted have been handled.
+
+    Workers in the `ignore` groups (e.g. a refresh held up on purpose) are not waited for.
+    """
     quiet = 0
     for _ in range(rounds):
-        with contextlib.suppress(WorkerCancelled):  # a newer request replaced it
-            await app.workers.wait_for_complete()
+        waited = [worker for worker in app.workers if worker.group not in ignore]
+        if waited:  # (an empty list would mean "every worker")
+            with contextlib.suppress(WorkerCancelled):  # a newer request replaced it
+                await app.workers.wait_for_complete(waited)
         await pilot.pause()
-        if any(not worker.is_finished for worker in app.workers):
+        if any(not worker.is_finished for worker in app.workers
+               if worker.group not in ignore):
             quiet = 0
             continue
         quiet += 1

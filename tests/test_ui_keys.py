@@ -34,22 +34,26 @@ def read_flags(store: Store) -> dict[str, bool]:
     return {h.title: h.read for h in store.headlines(View(), 0, 1000)}
 
 
-@pytest.mark.parametrize(("down", "up"), [("j", "k"), ("down", "up")])
-async def test_moving_shows_the_story_and_marks_it_read(tmp_path: Path, down: str,
-                                                        up: str) -> None:
+async def test_j_k_and_arrows_show_the_story_and_mark_it_read(tmp_path: Path) -> None:
     store = make_store(tmp_path)
     add_source(store, "Daily", numbered("daily", 5))
     app = RecordingApp(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert shown_title(app) == "daily story 0"
-        await pilot.press(down, down)
+        await pilot.press("j", "down")
         await settle(app, pilot)
         assert shown_title(app) == "daily story 2"
         assert app.screen.query_one(HeadlineList).cursor == 2
         assert read_flags(store)["daily story 2"] and not read_flags(store)["daily story 3"]
         assert "●" not in headline_rows(app)[2] and "●" in headline_rows(app)[3]
-        await pilot.press(up)
+        await pilot.press("down")
+        await settle(app, pilot)
+        assert shown_title(app) == "daily story 3"
+        await pilot.press("k")
+        await settle(app, pilot)
+        assert shown_title(app) == "daily story 2"
+        await pilot.press("up")
         await settle(app, pilot)
         assert shown_title(app) == "daily story 1"
 

@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 from reader.models import Outcome, ParseResult, Source
 from reader.refresh.apply import record_result
 from reader.refresh.parsing import ParseFailed, Parser
-from reader.sources.discover import find_feed_links
 from reader.sources.fetch import Fetcher, FetchError, FetchResult, fetcher_kwargs
 from reader.store import Store
 
@@ -56,6 +55,7 @@ def add_feed(store: Store, url: str, *, choose: Chooser | None = None,
 
 async def _probe(url: str, choose: Chooser | None,
                  options: dict[str, Any]) -> tuple[str, FetchResult, ParseResult]:
+    from reader.sources.discover import find_feed_links
     from reader.sources.feedfile import looks_like_feed
 
     async with Fetcher(**options) as fetcher, Parser(expected=1) as parser:

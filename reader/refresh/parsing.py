@@ -20,15 +20,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
 import os
 import re
 import signal
 from concurrent.futures import Executor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from reader.models import ParseResult
+
+if TYPE_CHECKING:  # the process machinery is imported only when a pool is needed (~25 ms)
+    from concurrent.futures.process import ProcessPoolExecutor
 
 HANDFUL = 4  # a refresh with at most this many feeds never starts the pool
 THREAD_FIRST = 2  # bodies parsed in a thread while the pool warms up
@@ -138,6 +140,8 @@ class Parser:
 
     async def _in_pool(self, body: bytes, url: str,
                        content_type: str) -> tuple[bool, ParseResult | str]:
+        from concurrent.futures.process import BrokenProcessPool
+
         for attempt in (1, 2):
             pool = await self._get_pool()
             try:
@@ -156,8 +160,8 @@ class Parser:
         try:
             return await asyncio.wait_for(future, self.timeout)
         except TimeoutError:
-            if pool and isinstance(executor, ProcessPoolExecutor):
-                self._kill(executor)
+            if pool:
+                self._kill(executor)  # type: ignore[arg-type]
             elif executor is self._threads:  # the thread cannot be stopped: leave it behind
                 self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
                 self.pooled = True
@@ -172,6 +176,9 @@ class Parser:
 
     def _start_pool(self) -> ProcessPoolExecutor:
         """Create the pool and wait for its workers (in a thread: starting blocks)."""
+        import multiprocessing
+        from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
+
         if self._pool is not None:
             return self._pool
         context = multiprocessing.get_context("forkserver")

@@ -1,36 +1,38 @@
 """Stored story HTML to logical lines of styled text.
 
-Why lxml and an explicit walk: libxml2 (in recover mode) turns any tag soup into a tree as a
-browser would, in C, about fifteen times faster than `html.parser` on a 200 KB body, and
-`etree.iterwalk` visits that tree without recursion. The open elements live on an explicit
-stack; each open block container (list item, quote, <pre>, <dd>) contributes a line prefix,
-and inline elements contribute a style combined once when they open, so styles never pile up
-into thousands of spans. libxml2 gives up past 2,047 levels of nesting; such a document is
-shown as plain paragraphs (`plain_lines`) rather than losing what follows.
+Why lxml and an explicit walk: libxml2 (in recover mode) turns any tag soup into a tree the
+way a browser would, in C, about fifteen times faster than `html.parser` (which alone took
+over 100 ms on a 200 KB body), and `etree.iterwalk` visits the tree without recursion. The
+open elements live on an explicit stack; each open block container (list item, quote, <pre>,
+<dd>) contributes a line prefix, and inline elements contribute a style combined once when
+they open, so nesting never piles up spans. libxml2 stops at 2,047 levels of nesting; such a
+document is shown as plain paragraphs (`fallback.plain_lines`) rather than cut short.
 
-Untrusted text is never parsed as markup: every run goes through `clean_text` and becomes
-plain string data with spans. Scripts, styles and the like are dropped with their content
+Untrusted text is never parsed as markup: every text node goes through `clean_text` and
+becomes string data with spans. Scripts, styles and the like are dropped with their content
 even though stored bodies were sanitised already (defence in depth).
 """
 
 from __future__ import annotations
 
 import re
-from html import unescape
+from typing import Any
 
 from lxml import etree
 from rich.cells import cell_len
 from rich.style import Style
-from rich.text import Span
 
 from reader.render import styles
+from reader.render.fallback import plain_lines
+from reader.render.inline import Inline
 from reader.render.layout import EMPTY, Line, LineKind, Run, join, styled
-from reader.render.table import Cell, column_count, fit_cell, layout_table
+from reader.render.table import TableState, column_count, fit_cell, is_layout, layout_table
 from reader.sanitize import clean_line, clean_text, is_safe_url
 
 LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 IMAGE_SCHEMES = frozenset({"http", "https"})
 BULLETS = ("•", "◦", "▪")
+QUOTE_BAR = "▌ "
 INDENT = "  "
 RULE = "─" * 20
 TAB_SIZE = 4
@@ -38,7 +40,7 @@ MAX_PREFIXES = 10  # deeper containers still count, but only the innermost is dr
 
 SKIP = frozenset({"script", "style", "template", "noscript", "iframe", "object", "embed",
                   "svg", "math", "head", "title", "textarea", "select", "button", "frameset",
-                  "noembed", "noframes", "xmp", "plaintext"})
+                  "noembed", "noframes", "xmp", "plaintext", "#other"})
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 LISTS = frozenset({"ul", "ol", "menu", "dir"})
 # Blocks set apart by a blank line, and blocks that only start a new line.
@@ -49,73 +51,24 @@ LINE_BLOCKS = frozenset({"div", "li", "dt", "dd", "figcaption", "summary", "lege
                          "html", "tr", "td", "th", "caption", "thead", "tbody", "tfoot",
                          "search", "dialog"})
 BLOCKS = BLANK_BLOCKS | LINE_BLOCKS | LISTS
-# A table holding any of these (or two paragraphs in one cell) is page layout, not data.
-STRUCTURE = tuple(HEADINGS | LISTS | {"blockquote", "pre", "dl", "figure", "table", "li", "hr"})
+TABLE_PARTS = frozenset({"tr", "td", "th", "caption", "thead", "tbody", "tfoot"})
+# Inline elements whose only effect is a style take a fast path (most of a document); tags
+# outside ACTIVE keep their text and nothing else (span, abbr, time, unknown tags...).
+STYLE_ONLY = frozenset({"em", "i", "cite", "dfn", "var", "strong", "b", "u", "ins", "s",
+                        "del", "strike", "mark", "code", "kbd", "samp", "tt"})
+ACTIVE = BLOCKS | {"br", "img", "hr", "a", "q", "sup", "sub"} | (set(styles.TAG_STYLES)
+                                                              - STYLE_ONLY)
 
-_WS = re.compile(r"[ \t\n\r\f]+")
 _SUP = str.maketrans("0123456789+-=()ni", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱ")
 _SUB = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
 _SUP_CHARS = frozenset("0123456789+-=()ni \u00a0")
 _SUB_CHARS = frozenset("0123456789+-=() \u00a0")
-
-
-class Inline:
-    """A run of inline text under construction, with the browser's whitespace rules: runs
-    collapse to one space, and no space opens or closes a line (a pending space is written
-    only when more text follows, in the style of the text it came from)."""
-
-    __slots__ = ("parts", "spans", "length", "ink", "space")
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.spans: list[Span] = []
-        self.length = 0
-        self.ink = False
-        self.space: Style | None | bool = False  # False: no space pending
-
-    def put(self, chunk: str, style: Style | None) -> None:
-        end = self.length + len(chunk)
-        if style is not None:
-            self.spans.append(Span(self.length, end, style))
-        self.parts.append(chunk)
-        self.length = end
-
-    def _pending(self) -> None:
-        if self.space is not False and self.length:
-            self.put(" ", self.space or None)
-
-    def add(self, chunk: str, style: Style | None) -> None:
-        chunk = _WS.sub(" ", chunk)
-        core = chunk.strip(" ")
-        if not core:
-            if chunk and self.length and self.space is False:
-                self.space = style
-            return
-        if self.space is False and chunk[0] == " ":
-            self.space = style
-        self._pending()
-        self.put(core, style)
-        self.ink = True
-        self.space = style if chunk[-1] == " " else False
-
-    def atom(self, chunk: str, style: Style | None) -> None:
-        """Text that is not collapsed (markers, placeholders), after any pending space."""
-        self._pending()
-        self.put(chunk, style)
-        self.ink = True
-        self.space = False
-
-    def raw(self, chunk: str, style: Style | None) -> None:
-        self.put(chunk, style)
-        self.ink = self.ink or not chunk.isspace()
-
-    def take(self) -> Run:
-        run = ("".join(self.parts), self.spans)
-        self.parts, self.spans, self.length, self.ink, self.space = [], [], 0, False, False
-        return run
+_NUMBER = re.compile(r"\s*[-+]?\d{1,10}\s*")
 
 
 class _Container:
+    """A block that prefixes its lines: `first` on its first line, `rest` after that."""
+
     __slots__ = ("first", "rest", "started")
 
     def __init__(self, first: Run, rest: Run) -> None:
@@ -133,25 +86,9 @@ class _List:
         self.depth = depth
 
 
-class _Table:
-    __slots__ = ("rows", "cell", "caption", "in_caption", "in_head")
-
-    def __init__(self) -> None:
-        self.rows: list[list[tuple[Inline, int, bool]]] = []
-        self.cell: Inline | None = None
-        self.caption = Inline()
-        self.in_caption = False
-        self.in_head = False
-
-    def new_cell(self, span: int, head: bool) -> Inline:
-        if not self.rows:
-            self.rows.append([])
-        self.cell = Inline()
-        self.rows[-1].append((self.cell, span, head or self.in_head))
-        return self.cell
-
-
 class _Elem:
+    """What an open element must undo or finish when it closes."""
+
     __slots__ = ("kind", "styled", "sep", "container", "lst", "link")
 
     def __init__(self, kind: str) -> None:
@@ -163,11 +100,14 @@ class _Elem:
         self.link: str | None = None
 
 
+_PLAIN = _Elem("")  # shared stack entries for elements with nothing to do at their end
+_STYLED = _Elem("")
+
+
 def _int_attr(value: str | None, default: int, low: int, high: int) -> int:
-    try:
-        number = int((value or "").strip()[:12])
-    except ValueError:
+    if not value or not _NUMBER.fullmatch(value):
         return default
+    number = int(value)
     return number if low <= number <= high else default
 
 
@@ -184,18 +124,6 @@ def _expand_tabs(chunk: str, column: int) -> str:
     return "".join(out)
 
 
-def _is_layout(table: etree._Element) -> bool:
-    for _ in table.iterdescendants(*STRUCTURE):
-        return True
-    for cell in table.iter("td", "th"):
-        paragraphs = 0
-        for _ in cell.iterdescendants("p", "div"):
-            paragraphs += 1
-            if paragraphs > 1:
-                return True
-    return False
-
-
 class Converter:
     """Walk a parsed tree once; `lines` and `links` hold the result."""
 
@@ -205,74 +133,71 @@ class Converter:
         self.links: dict[str, int] = {}
         self._stack: list[_Elem] = []
         self._styles: list[Style | None] = [None]
+        self._combined: dict[tuple[Style, Style], Style] = {}
         self._containers: list[_Container] = []
         self._lists: list[_List] = []
+        self._items = 0  # open list items
         self._cur = Inline()
-        self._blank = False
+        self._blank = False  # a blank line is due before the next line
         self._pre = 0
         self._pre_fresh = False
         self._pre_start = 0
         self._sup = self._sub = 0
-        self._items = 0  # open list items
-        self._table: _Table | None = None
+        self._table: TableState | None = None
 
-    def walk(self, root: etree._Element) -> None:
+    def walk(self, root: Any) -> None:
         walker = etree.iterwalk(root, events=("start", "end"))
+        start, close, data, pop = self._start, self._close, self._data, self._stack.pop
         for event, element in walker:
             if event == "start":
                 tag = element.tag
-                if self._start(tag if isinstance(tag, str) else "#skip", element):
+                if start(tag if isinstance(tag, str) else "#other", element):
                     walker.skip_subtree()
                 elif element.text:
-                    self._data(element.text)
+                    data(element.text)
             else:
-                self._close(self._stack.pop())
+                close(pop())
                 if element.tail:
-                    self._data(element.tail)
+                    data(element.tail)
         while self._stack:
             self._close(self._stack.pop())
         self._flush()
 
     # -- elements ------------------------------------------------------------------------
 
-    def _start(self, tag: str, element: etree._Element) -> bool:
+    def _start(self, tag: str, element: Any) -> bool:
         """Open an element; True when its content must be skipped."""
+        if tag in STYLE_ONLY:
+            self._styles.append(self._combine(styles.TAG_STYLES[tag]))
+            self._stack.append(_STYLED)
+            return False
+        if tag not in ACTIVE:
+            self._stack.append(_PLAIN)
+            return tag in SKIP
         elem = _Elem(tag)
         self._stack.append(elem)
-        if tag in SKIP or tag == "#skip":
-            return True
         table = self._table
-        if tag == "br":
-            if table is not None:
-                self._space()
-            elif self._pre:
+        if table is not None and (tag in TABLE_PARTS or tag in ("br", "hr") or tag in BLOCKS):
+            self._table_part(table, elem, tag, element)
+        elif tag == "br":
+            if self._pre:
                 self._pre_data("\n", self._styles[-1])
             else:
                 self._flush(force=True)
         elif tag == "img":
             self._image(element)
         elif tag == "hr":
-            if table is not None:
-                self._space()
-            else:
-                self._flush()
-                self._blank = True
-                self._emit(styled(RULE, styles.RULE), "verbatim")
-                self._blank = True
-        elif table is not None and tag in ("tr", "td", "th", "caption", "thead", "tbody",
-                                           "tfoot"):
-            self._table_part(table, tag, element)
-        elif tag == "table" and table is None and not _is_layout(element):
             self._flush()
             self._blank = True
-            self._table = _Table()
+            self._emit(styled(RULE, styles.RULE), "verbatim")
+            self._blank = True
+        elif tag == "table" and not is_layout(element):
+            self._flush()
+            self._blank = True
+            self._table = TableState()
             elem.kind = "grid"
         elif tag in BLOCKS:
-            if table is not None:
-                self._space()
-                elem.kind = "cellblock"
-            else:
-                self._start_block(elem, tag, element)
+            self._start_block(elem, tag, element)
         elif tag == "a":
             href = clean_line(element.get("href") or "")
             if href and is_safe_url(href, LINK_SCHEMES):
@@ -289,7 +214,7 @@ class Converter:
             self._push_style(elem, style)
         return False
 
-    def _start_block(self, elem: _Elem, tag: str, element: etree._Element) -> None:
+    def _start_block(self, elem: _Elem, tag: str, element: Any) -> None:
         self._flush()
         if tag in LISTS:
             elem.sep = 1 if self._items else 2  # a list inside an item is not set apart
@@ -310,7 +235,7 @@ class Converter:
                 marker = BULLETS[(lst.depth if lst else 0) % len(BULLETS)] + " "
             self._push_container(elem, (marker, []), (" " * cell_len(marker), []))
         elif tag == "blockquote":
-            bar = styled("▌ ", styles.QUOTE_BAR)
+            bar = styled(QUOTE_BAR, styles.QUOTE_BAR)
             self._push_container(elem, bar, bar)
         elif tag in ("dd", "pre", "listing"):
             self._push_container(elem, (INDENT, []), (INDENT, []))
@@ -324,12 +249,25 @@ class Converter:
         elem.container = _Container(first, rest)
         self._containers.append(elem.container)
 
-    def _push_style(self, elem: _Elem, style: Style) -> None:
+    def _combine(self, style: Style) -> Style:
         top = self._styles[-1]
-        self._styles.append(style if top is None else top + style)
+        if top is None:
+            return style
+        combined = self._combined.get((top, style))
+        if combined is None:
+            combined = self._combined[top, style] = top + style
+        return combined
+
+    def _push_style(self, elem: _Elem, style: Style) -> None:
+        self._styles.append(self._combine(style))
         elem.styled = True
 
     def _close(self, elem: _Elem) -> None:
+        if elem is _PLAIN:
+            return
+        if elem is _STYLED:
+            self._styles.pop()
+            return
         kind = elem.kind
         if elem.link is not None:
             self._atom(f"[{self._number(elem.link)}]", styles.LINK_MARKER)
@@ -339,19 +277,12 @@ class Converter:
             self._sup -= 1
         elif kind == "sub":
             self._sub -= 1
-        elif kind == "cellblock":
-            self._space()
         elif kind == "grid":
             self._end_table()
         elif kind in ("pre", "listing"):
             self._end_pre()
         elif self._table is not None:
-            if kind in ("td", "th"):
-                self._table.cell = None
-            elif kind == "caption":
-                self._table.in_caption = False
-            elif kind == "thead":
-                self._table.in_head = False
+            self._end_table_part(self._table, kind)
         if elem.sep:
             self._flush()
         if elem.container is not None:
@@ -367,7 +298,7 @@ class Converter:
         if elem.styled:
             self._styles.pop()
 
-    def _image(self, element: etree._Element) -> None:
+    def _image(self, element: Any) -> None:
         alt = clean_line(element.get("alt") or "")
         self._atom(f"[image: {alt}]" if alt else "[image]", styles.IMAGE)
         src = clean_line(element.get("src") or "")
@@ -386,17 +317,20 @@ class Converter:
         chunk = clean_text(data)
         if not chunk:
             return
-        if self._sup and not self._sub and _SUP_CHARS.issuperset(chunk):
-            chunk = chunk.translate(_SUP)
-        elif self._sub and not self._sup and _SUB_CHARS.issuperset(chunk):
-            chunk = chunk.translate(_SUB)
+        if self._sup or self._sub:
+            if not self._sub and _SUP_CHARS.issuperset(chunk):
+                chunk = chunk.translate(_SUP)
+            elif not self._sup and _SUB_CHARS.issuperset(chunk):
+                chunk = chunk.translate(_SUB)
         style = self._styles[-1]
-        if self._pre and self._table is None:
+        if self._table is not None:
+            sink = self._table.sink(create=not chunk.isspace())
+            if sink is not None:
+                sink.add(chunk, style)
+        elif self._pre:
             self._pre_data(chunk, style)
-            return
-        sink = self._sink(create=not chunk.isspace())
-        if sink is not None:
-            sink.add(chunk, style)
+        else:
+            self._cur.add(chunk, style)
 
     def _pre_data(self, chunk: str, style: Style | None) -> None:
         if self._pre_fresh:
@@ -424,18 +358,30 @@ class Converter:
                    and not self.lines[-1].content[0].strip()):
                 self.lines.pop()
 
-    # -- tables --------------------------------------------------------------------------
+    # -- data tables ---------------------------------------------------------------------
 
-    def _table_part(self, table: _Table, tag: str, element: etree._Element) -> None:
+    def _table_part(self, table: TableState, elem: _Elem, tag: str, element: Any) -> None:
         if tag == "tr":
-            table.rows.append([])
-            table.cell = None
+            table.new_row()
         elif tag in ("td", "th"):
             table.new_cell(_int_attr(element.get("colspan"), 1, 1, 1000), tag == "th")
         elif tag == "caption":
             table.in_caption = True
-        else:
+        elif tag in ("thead", "tbody", "tfoot"):
             table.in_head = tag == "thead"
+        else:  # any other block inside a cell: cells are one line, so a word break
+            self._space()
+            elem.kind = "cellblock"
+
+    def _end_table_part(self, table: TableState, kind: str) -> None:
+        if kind in ("td", "th"):
+            table.cell = None
+        elif kind == "caption":
+            table.in_caption = False
+        elif kind == "thead":
+            table.in_head = False
+        elif kind == "cellblock":
+            self._space()
 
     def _end_table(self) -> None:
         table, self._table = self._table, None
@@ -443,8 +389,7 @@ class Converter:
             return
         if table.caption.ink:
             self._emit(table.caption.take(), "text")
-        rows = [[Cell(buf.take(), span, head) for buf, span, head in row]
-                for row in table.rows if row]
+        rows = table.cells()
         if column_count(rows) <= 1:  # one column: its cells are just lines of text
             for row in rows:
                 for cell in row:
@@ -461,30 +406,20 @@ class Converter:
 
     # -- output --------------------------------------------------------------------------
 
-    def _sink(self, create: bool) -> Inline | None:
-        table = self._table
-        if table is None:
-            return self._cur
-        if table.in_caption:
-            return table.caption
-        if table.cell is None and create:
-            table.new_cell(1, False)
-        return table.cell
-
     def _atom(self, chunk: str, style: Style | None) -> None:
-        sink = self._sink(create=True)
+        sink = self._cur if self._table is None else self._table.sink(create=True)
         if sink is not None:
             sink.atom(chunk, style)
 
     def _space(self) -> None:
-        sink = self._sink(create=False)
+        sink = self._cur if self._table is None else self._table.sink(create=False)
         if sink is not None:
-            sink.add(" ", None)
+            sink.space()
 
     def _flush(self, force: bool = False) -> None:
         if self._cur.ink or force:
             self._emit(self._cur.take(), "verbatim" if self._pre else "text")
-        elif self._cur.length or self._cur.space is not False:
+        elif self._cur.length or self._cur.pending:
             self._cur.take()
 
     def _emit(self, content: Run, kind: LineKind) -> None:
@@ -508,33 +443,6 @@ class Converter:
         self.lines.append(Line(content, first, rest, kind))
 
 
-# -- entry points ------------------------------------------------------------------------
-
-_DROP_BLOCKS = re.compile(r"<(script|style|template|noscript|iframe|svg|math|head|title|"
-                          r"textarea)\b", re.IGNORECASE)
-_BREAKS = re.compile(r"<(?:br|/?(?:p|div|li|h[1-6]|tr|blockquote|pre|table|ul|ol|dl|dd|dt|"
-                     r"hr|section|article|figure|figcaption))\b[^>]*>", re.IGNORECASE)
-_TAGS = re.compile(r"<[^>]*>?")
-
-
-def plain_lines(html: str) -> list[Line]:
-    """Paragraphs of text without any markup: for documents libxml2 will not build."""
-    kept: list[str] = []
-    position = 0
-    lower = html.lower()
-    while (match := _DROP_BLOCKS.search(html, position)) is not None:
-        kept.append(html[position:match.start()])
-        end = lower.find("</" + match.group(1).lower(), match.end())
-        if end < 0:
-            position = len(html)
-            break
-        position = lower.find(">", end) + 1 or len(html)
-    kept.append(html[position:])
-    text = clean_text(unescape(_TAGS.sub("", _BREAKS.sub("\n", "".join(kept)))))
-    lines = [Line((" ".join(line.split()), [])) for line in text.split("\n")]
-    return [line if line.content[0] else Line(EMPTY, kind="blank") for line in lines]
-
-
 def convert(html: str, width: int | None = None) -> tuple[list[Line], list[str]]:
     """Lines and link targets of an HTML body. Raises only on a bug, never on bad HTML."""
     html = clean_text(html)
@@ -543,7 +451,7 @@ def convert(html: str, width: int | None = None) -> tuple[list[Line], list[str]]
     parser = etree.HTMLParser(recover=True, huge_tree=True, remove_comments=True,
                               remove_pis=True, no_network=True, encoding="utf-8")
     try:
-        root = etree.fromstring(html.encode("utf-8", "replace"), parser)
+        root = etree.fromstring(html.encode("utf-8"), parser)
     except (etree.LxmlError, ValueError):
         root = None
     if any(error.level >= etree.ErrorLevels.FATAL for error in parser.error_log):

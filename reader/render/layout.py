@@ -29,6 +29,11 @@ EMPTY: Run = ("", [])
 MIN_WRAP = 8
 
 _WORD = re.compile(r"\s*\S+\s*")
+# Characters outside these ranges may be wide or zero-width; inside them (Latin, Greek,
+# Cyrillic, common punctuation and symbols) one character is one cell, so plain string
+# arithmetic is exact and much faster than measuring cell by cell.
+_MAYBE_NOT_NARROW = re.compile("[^\u0000-\u02ff\u0370-\u0482\u048a-\u052f"
+                               "\u2010-\u2027\u2030-\u205e\u20a0-\u20c0\u2100-\u218b]")
 
 
 @dataclass(slots=True)
@@ -86,29 +91,48 @@ def normalise(lines: list[Line]) -> list[Line]:
 
 
 def break_offsets(text: str, width: int) -> list[int]:
-    """Where `text` breaks to fit `width` cells: between words, or inside a word too long
-    for any line (the same greedy rule Rich uses, so both agree)."""
-    measure = len if text.isascii() else cell_len
+    """Where `text` breaks to fit `width` cells: after the last space that fits, or inside a
+    word too long for any line (the greedy rule Rich uses, so both agree)."""
+    if not (text.isascii() or _MAYBE_NOT_NARROW.search(text) is None
+            or cell_len(text) == len(text)):
+        return _break_offsets_wide(text, width)
+    offsets: list[int] = []
+    start, end = 0, len(text)
+    while end - start > width:
+        cut = text.rfind(" ", start, start + width + 1)
+        if cut <= start:  # no space in reach: fold the word
+            start += width
+        else:
+            start = cut + 1
+            while start < end and text[start] == " ":
+                start += 1
+        if start < end:
+            offsets.append(start)
+    return offsets
+
+
+def _break_offsets_wide(text: str, width: int) -> list[int]:
+    """`break_offsets` measured in cells, word by word, for text with wide characters."""
     offsets: list[int] = []
     position = 0
     for match in _WORD.finditer(text):
         start, end = match.span()
         word = match.group()
-        length = measure(word.rstrip())
+        length = cell_len(word.rstrip())
         if position + length <= width:
-            position += measure(word)
+            position += cell_len(word)
             continue
         if length <= width:
             if start:
                 offsets.append(start)
-            position = measure(word)
+            position = cell_len(word)
             continue
         if position and start:  # fold a long word, starting on a fresh line
             offsets.append(start)
         position = 0
         for index in range(start, end):
             char = text[index]
-            size = measure(char)
+            size = cell_len(char)
             if position + size > width and position and not char.isspace():
                 offsets.append(index)
                 position = 0
@@ -146,20 +170,26 @@ def assemble(lines: list[Line], width: int | None = None) -> Text:
     """Join converted lines into one Text (no trailing newline, no trailing spaces)."""
     parts: list[str] = []
     spans: list[Span] = []
+    append, add_span = parts.append, spans.append
     offset = 0
     for line in normalise(lines):
-        for prefix, content in rows_of(line, width):
+        rows = rows_of(line, width) if width is not None and line.kind == "text" else (
+            (line.prefix, line.content),)
+        for (prefix, prefix_spans), (content, content_spans) in rows:
             if parts:
-                parts.append("\n")
+                append("\n")
                 offset += 1
-            row = prefix[0] + content[0]
+            row = prefix + content if prefix else content
             keep = len(row.rstrip())
-            parts.append(row[:keep])
-            for shift, run_spans in ((0, prefix[1]), (len(prefix[0]), content[1])):
-                for span in run_spans:
-                    start, end = span.start + shift, min(span.end + shift, keep)
-                    if start < end:
-                        spans.append(Span(start + offset, end + offset, span.style))
+            append(row[:keep] if keep < len(row) else row)
+            for span in prefix_spans:
+                if span.start < keep:
+                    add_span(Span(span.start + offset, min(span.end, keep) + offset, span.style))
+            shift = offset + len(prefix)
+            limit = keep - len(prefix)
+            for start, end, style in content_spans:
+                if start < limit:
+                    add_span(Span(start + shift, min(end, limit) + shift, style))
             offset += keep
     return make_text("".join(parts), spans)
 

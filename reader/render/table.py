@@ -5,18 +5,27 @@ lines: columns padded to their content, separated by " │ ", the header row bol
 off, over-long cells cut with "…" at `MAX_CELL` cells (or less when a width is known), so one
 long cell cannot push every other column off the screen. Colspans take the room of the
 columns they cover; rowspans are not modelled (the cell appears in its first row only).
+
+Many pages still use tables for layout: a cell holding headings, lists, quotes or several
+paragraphs is not data, and cutting it at 40 cells would lose the story. `is_layout` spots
+those (and one-column tables) so the converter reads them as ordinary blocks instead.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from rich.cells import cell_len, chop_cells
 from rich.text import Span
 
 from reader.render import styles
+from reader.render.inline import Inline
 from reader.render.layout import Run, join, styled
 
+# A table holding any of these is page layout, not data.
+STRUCTURE = ("h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "menu", "dir", "li", "blockquote",
+             "pre", "dl", "figure", "table", "hr")
 MAX_CELL = 40
 MIN_CELL = 3
 MAX_COLUMNS = 64  # beyond this a "table" is not something a reader can read as a grid
@@ -34,6 +43,53 @@ class Cell:
     def __post_init__(self) -> None:
         text = self.run[0]
         self.width = len(text) if text.isascii() else cell_len(text)
+
+
+def is_layout(table: Any) -> bool:
+    """True for a layout table: nested tables, structure in cells, 2+ paragraphs in a cell."""
+    for _ in table.iterdescendants(*STRUCTURE):
+        return True
+    for cell in table.iter("td", "th"):
+        for count, _ in enumerate(cell.iterdescendants("p", "div"), start=1):
+            if count > 1:
+                return True
+    return False
+
+
+class TableState:
+    """A data table being read: rows of (cell text, colspan, is header) and the caption."""
+
+    __slots__ = ("rows", "cell", "caption", "in_caption", "in_head")
+
+    def __init__(self) -> None:
+        self.rows: list[list[tuple[Inline, int, bool]]] = []
+        self.cell: Inline | None = None
+        self.caption = Inline()
+        self.in_caption = False
+        self.in_head = False
+
+    def new_row(self) -> None:
+        self.rows.append([])
+        self.cell = None
+
+    def new_cell(self, span: int, head: bool) -> Inline:
+        if not self.rows:
+            self.rows.append([])
+        self.cell = Inline()
+        self.rows[-1].append((self.cell, span, head or self.in_head))
+        return self.cell
+
+    def sink(self, create: bool) -> Inline | None:
+        """Where text goes now: the caption, the current cell, or (stray text) a new cell."""
+        if self.in_caption:
+            return self.caption
+        if self.cell is None and create:
+            self.new_cell(1, False)
+        return self.cell
+
+    def cells(self) -> list[list[Cell]]:
+        return [[Cell(buf.take(), span, head) for buf, span, head in row]
+                for row in self.rows if row]
 
 
 def column_count(rows: list[list[Cell]]) -> int:

@@ -24,12 +24,10 @@ import json
 import re
 import time
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urljoin
 
-from reader.extract import first_paragraph, html_to_text
+from reader.extract import epoch_from_date, first_paragraph, html_to_text
 from reader.models import Entry, ParseResult, entry_key
 from reader.sanitize import clean_line, clip_teaser, is_safe_url, sanitize_html
 from reader.sources.decode import decode_bytes
@@ -43,8 +41,6 @@ class NotAFeed(ValueError):
     """The document is not a feed; `str(exc)` says why in plain words ("not a feed: ...")."""
 
 
-# --- sniffing -------------------------------------------------------------------------------
-
 _BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
          (b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 # What may come before the root element: the XML declaration, processing instructions,
@@ -56,7 +52,7 @@ _ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)")
 _FEED_ROOTS = {"rss", "feed", "rdf", "channel"}
 _HTML_ROOTS = {"html", "head", "body", "meta", "title", "div", "p", "script", "link", "style",
                "table", "span", "a", "br", "center", "font", "iframe", "h1", "h2", "img"}
-_FEED_TAG = re.compile(rb"<(?:[\w.-]+:)?(?:rss|feed|RDF)[\s>]")
+_FEED_TAG = re.compile(r"<(?:[\w.-]+:)?(?:rss|feed|RDF)[\s>]")
 _JSONFEED = re.compile(r'"version"\s*:\s*"https?://jsonfeed\.org/', re.I)
 _SUBSET_END = re.compile(rb"\]\s*>")
 _SNIFF = 65536  # how far into a document its prolog and root element are looked for
@@ -91,8 +87,6 @@ def looks_like_feed(data: bytes) -> bool:
     return _root_name(head) in {"rss", "feed", "rdf"}
 
 
-# --- entry point ----------------------------------------------------------------------------
-
 
 def parse_feed(data: bytes, *, url: str = "", content_type: str = "") -> ParseResult:
     """Parse a feed document into a ParseResult; raise NotAFeed when it is not one."""
@@ -103,9 +97,16 @@ def parse_feed(data: bytes, *, url: str = "", content_type: str = "") -> ParseRe
     if stripped[0] in "{[" or "json" in content_type.lower() and stripped[0] != "<":
         return _parse_json(data, url)
     root = _root_name(stripped) if stripped[0] == "<" else None
-    if root in _HTML_ROOTS or root is None and re.match(r"<!DOCTYPE\s+html", stripped, re.I):
+    if root in _FEED_ROOTS:
+        return _parse_xml(data, url, content_type, root)
+    if root != "html" and _FEED_TAG.search(head):
+        # A feed after some junk (a PHP warning, a stray <br />): feedparser copes.
+        return _parse_xml(data, url, content_type, root)
+    if root in _HTML_ROOTS or re.match(r"<!DOCTYPE\s+html", stripped, re.I):
         raise NotAFeed("not a feed: got an HTML page")
-    if not stripped.startswith("<") and not _FEED_TAG.search(data[:_SNIFF]):
+    if root is None:
+        if stripped[0] == "<":
+            raise NotAFeed("not a feed: no XML element found at the start of the document")
         if "\x00" in head:
             raise NotAFeed("not a feed: got binary data")
         if "html" in content_type.lower():
@@ -113,8 +114,6 @@ def parse_feed(data: bytes, *, url: str = "", content_type: str = "") -> ParseRe
         raise NotAFeed("not a feed: got plain text, not XML or JSON")
     return _parse_xml(data, url, content_type, root)
 
-
-# --- XML feeds through feedparser -----------------------------------------------------------
 
 
 def _parse_xml(data: bytes, url: str, content_type: str, root: str | None) -> ParseResult:
@@ -255,7 +254,7 @@ def _as_html(value: str, kind: str) -> str:
 
 
 def _text_paragraphs(text: str) -> str:
-    blocks = [" ".join(b.split()) for b in re.split(r"\n\s*\n|\n", text)]
+    blocks = (" ".join(line.split()) for line in text.split("\n"))
     return "\n".join(f"<p>{html.escape(b, quote=False)}</p>" for b in blocks if b)
 
 
@@ -266,9 +265,6 @@ def _struct_time(value: Any) -> float | None:
         return float(calendar.timegm(value))
     except (TypeError, ValueError, OverflowError):
         return None
-
-
-# --- shared by XML and JSON -----------------------------------------------------------------
 
 
 def _make_entry(
@@ -323,8 +319,6 @@ def _note_skipped(result: ParseResult, skipped: int) -> None:
         noun = "entry" if skipped == 1 else "entries"
         result.problems.append(f"skipped {skipped} {noun} with no title, link or content")
 
-
-# --- JSON Feed ------------------------------------------------------------------------------
 
 
 def _parse_json(data: bytes, url: str) -> ParseResult:
@@ -384,8 +378,8 @@ def _json_entry(item: Mapping[str, Any], base: str, feed_author: str) -> Entry |
         body = _text_paragraphs(_str(item.get("content_text"))[:MAX_BODY])
     else:
         body = _text_paragraphs(_str(item.get("summary"))[:MAX_BODY])
-    published = _iso_date(item.get("date_published"))
-    updated = _iso_date(item.get("date_modified"))
+    published = epoch_from_date(item.get("date_published"))
+    updated = epoch_from_date(item.get("date_modified"))
     return _make_entry(
         guid=guid,
         raw_link=raw_link,
@@ -397,23 +391,3 @@ def _json_entry(item: Mapping[str, Any], base: str, feed_author: str) -> Entry |
         updated=updated,
         base=link or base,
     )
-
-
-def _iso_date(value: Any) -> float | None:
-    """An RFC 3339 date (or, from sloppy feeds, an RFC 822 one) as epoch seconds (UTC)."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        try:
-            moment = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    try:
-        return moment.timestamp()
-    except (OverflowError, OSError, ValueError):
-        return None

@@ -93,7 +93,7 @@ def _read_single(
     if known.get(name) == stamp:
         return LocalScan(ParseResult(title=file.stem), unchanged={name}, gone=gone)
     try:
-        title, entries = _read_file(file, info, resolved=True)
+        title, entries = _read_file(file, info, resolved=True, named=True)
     except _Skip as skip:
         raise LocalSourceError(f"{shown}: {skip}") from None
     return LocalScan(ParseResult(title=title, entries=entries), stamps={name: stamp}, gone=gone)
@@ -136,42 +136,51 @@ def _read_folder(root: Path, shown: str, known: Mapping[str, tuple[float, int]])
 def _walk(
     root: Path, problems: list[str], blind: list[str]
 ) -> Iterator[tuple[Path, os.stat_result, bool]]:
-    """Files under `root` in name order as (path, stat, path_is_resolved); hidden ones left out.
+    """Files under `root` depth first in name order, as (path, stat, path_is_resolved).
 
-    Symlinked folders are followed once each (a link back up the tree is not a loop).
+    Hidden files and folders are left out. Symlinked folders are followed once each, so a
+    link back up the tree is not a loop. A folder that cannot be listed is reported in
+    `problems` and added to `blind`.
     """
     visited: set[tuple[int, int]] = set()
-    stack: list[tuple[Path, bool]] = [(root, True)]
-    while stack:
-        folder, resolved = stack.pop()
+
+    def listing(folder: Path) -> Iterator[os.DirEntry[str]] | None:
         try:
             info = folder.stat()
             if (info.st_dev, info.st_ino) in visited:
-                continue
+                return None
             visited.add((info.st_dev, info.st_ino))
-            with os.scandir(folder) as listing:
-                items = sorted(listing, key=lambda item: item.name)
+            with os.scandir(folder) as entries:
+                return iter(sorted(entries, key=lambda item: item.name))
         except OSError as exc:
             label = os.path.relpath(folder, root)
             problems.append(f"skipped {label}{os.sep}: cannot open the folder ({_reason(exc)})")
             blind.append(str(folder))
+            return None
+
+    top = listing(root)
+    stack: list[tuple[Iterator[os.DirEntry[str]], bool]] = [(top, True)] if top else []
+    while stack:
+        items, resolved = stack[-1]
+        item = next(items, None)
+        if item is None:
+            stack.pop()
             continue
-        subfolders: list[tuple[Path, bool]] = []
-        for item in items:
-            if _ignored(item.name):
+        if _ignored(item.name):
+            continue
+        path = Path(item.path)
+        exact = resolved and not item.is_symlink()
+        try:
+            if item.is_dir():
+                inner = listing(path)
+                if inner is not None:
+                    stack.append((inner, exact))
                 continue
-            path = Path(item.path)
-            is_link = item.is_symlink()
-            try:
-                if item.is_dir():
-                    subfolders.append((path, resolved and not is_link))
-                    continue
-                info = item.stat()
-            except OSError as exc:
-                problems.append(f"skipped {os.path.relpath(path, root)}: {_reason(exc)}")
-                continue
-            yield path, info, resolved and not is_link
-        stack.extend(reversed(subfolders))
+            info = item.stat()
+        except OSError as exc:
+            problems.append(f"skipped {os.path.relpath(path, root)}: {_reason(exc)}")
+            continue
+        yield path, info, exact
 
 
 def _ignored(name: str) -> bool:
@@ -180,8 +189,14 @@ def _ignored(name: str) -> bool:
                                                           name.endswith("#"))
 
 
-def _read_file(file: Path, info: os.stat_result, *, resolved: bool) -> tuple[str, list[Entry]]:
-    """(title, entries) of one file, or _Skip with the reason it is not a story."""
+def _read_file(
+    file: Path, info: os.stat_result, *, resolved: bool, named: bool = False
+) -> tuple[str, list[Entry]]:
+    """(title, entries) of one file, or _Skip with the reason it is not a story.
+
+    A file the user `named` (rather than one found in a folder) is read as a text story
+    whatever its extension, as long as it is text.
+    """
     ext = file.suffix.lower()
     if ext == ".opml":
         raise _Skip(
@@ -198,7 +213,7 @@ def _read_file(file: Path, info: os.stat_result, *, resolved: bool) -> tuple[str
         raise _Skip("empty file" if not data else "empty file (only blank space)")
     if _is_binary(data):
         raise _Skip("binary file, not text")
-    kind = _kind(ext, data)
+    kind = _kind(ext, data, named)
     key = "file:" + (str(file) if resolved else os.path.realpath(file))
     try:
         return _parse(kind, data, file, key, info.st_mtime)
@@ -226,7 +241,7 @@ def _is_binary(data: bytes) -> bool:
     return b"\x00" in data
 
 
-def _kind(ext: str, data: bytes) -> str:
+def _kind(ext: str, data: bytes, named: bool) -> str:
     if ext in MARKDOWN_EXTENSIONS:
         return "markdown"
     if ext in HTML_EXTENSIONS:
@@ -238,6 +253,8 @@ def _kind(ext: str, data: bytes) -> str:
     head = data[:1024].lstrip().lower()
     if head.startswith((b"<!doctype html", b"<html")):
         return "html"
+    if named:
+        return "text"
     raise _Skip(f"not a story file ({ext} files are not read; stories are .txt, .md, "
                 ".html or feed files)")
 

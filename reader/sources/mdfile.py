@@ -10,12 +10,11 @@ matter; its `title`, `author` and `date` lines are honoured and the block is not
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import PurePath
 from typing import TYPE_CHECKING
 
-from reader.extract import first_paragraph, html_to_text
+from reader.extract import epoch_from_date, first_paragraph, html_to_text
 from reader.models import Entry
 from reader.sanitize import clean_line, clean_text, clip_teaser, sanitize_html
 
@@ -44,19 +43,6 @@ def _front_matter(text: str) -> tuple[dict[str, str], str]:
     return fields, text[match.end():]
 
 
-def _date(value: str) -> float | None:
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    try:
-        return moment.timestamp()
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
 def parse_markdown(text: str, *, key: str, path: str = "", mtime: float | None = None) -> Entry:
     """One Markdown story: first `# ` heading as headline, the rest as sanitised HTML.
 
@@ -83,7 +69,7 @@ def parse_markdown(text: str, *, key: str, path: str = "", mtime: float | None =
         headline = clean_line(PurePath(path).stem)
     if not headline:
         headline = clip_teaser(lead, 100)
-    published = _date(fields["date"]) if "date" in fields else None
+    published = epoch_from_date(fields.get("date"))
     return Entry(
         key=key,
         title=headline[:1000],

@@ -7,8 +7,9 @@ ellipsis lines is split off. Only the trailing run: a paragraph that ends with "
 middle of the story is part of it, and the first line is always the story, even when every
 line ends with an ellipsis.
 
-Terminal escape sequences are removed whole; everything else that is not plain text (markup
-of any kind, for instance) stays as literal text and is HTML-escaped.
+The text first goes through `reader.sanitize.clean_text`, so control characters (ESC, BEL, C1)
+are gone and what is left of an escape sequence, like markup of any kind, is literal text
+(HTML-escaped in the body).
 
 Without a "# Headline" first line the lede is the headline, and it is not repeated as the
 first body paragraph (the article view shows the headline above the body). A lede too long
@@ -25,13 +26,6 @@ from reader.models import Entry
 from reader.sanitize import clean_text, clip_teaser
 
 MAX_HEADLINE = 1000
-# Whole terminal escape sequences (CSI, OSC, and two-byte ESC codes), removed before
-# `clean_text` drops the lone control characters, so text captured from a terminal does not
-# keep "[31m" debris. OSC runs to BEL or ST, or to the end of the line if unterminated.
-_ANSI = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x9b[0-?]*[ -/]*[@-~]"
-    r"|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[@-Z\\^_]"
-)
 ELLIPSES = ("\u2026", "...")
 _HEADING = re.compile(r"#[ \t]+(?P<title>.*?)(?:[ \t]+#+)?[ \t]*")
 
@@ -75,7 +69,7 @@ def parse_text_story(
     Empty (or blank) text gives an Entry with an empty title and body; callers that read
     files report that as an empty file.
     """
-    headline, paragraphs, teasers, from_lede = split_story(clean_text(_ANSI.sub("", text)))
+    headline, paragraphs, teasers, from_lede = split_story(clean_text(text))
     if from_lede:
         lead = headline
         if len(headline) > MAX_HEADLINE:

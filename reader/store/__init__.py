@@ -31,7 +31,7 @@ __all__ = ["Store", "UpsertResult", "SchemaTooNew", "SCHEMA_VERSION", "StoreErro
 BUSY_TIMEOUT_S = 30.0
 _SOURCE_FIELDS = {
     "kind", "location", "title", "folder", "status", "last_error", "last_checked",
-    "last_success", "etag", "last_modified", "not_before", "link",
+    "last_success", "etag", "last_modified", "not_before", "link", "full_article",
 }
 _HEADLINE_COLS = (
     "s.id, s.source_id, s.title, COALESCE(NULLIF(src.title, ''), src.location), s.published, "
@@ -182,7 +182,7 @@ class Store:
             "SELECT src.id, src.kind, src.location, src.title, src.folder, src.status, "
             "src.last_error, src.last_checked, src.last_success, src.etag, src.last_modified, "
             "(SELECT COUNT(*) FROM stories s WHERE s.source_id = src.id AND s.read = 0), "
-            "(SELECT COUNT(*) FROM stories s WHERE s.source_id = src.id) "
+            "(SELECT COUNT(*) FROM stories s WHERE s.source_id = src.id), src.full_article "
             f"FROM sources src {where} "
             "ORDER BY src.folder, src.kind = 'welcome', "
             "lower(COALESCE(NULLIF(src.title, ''), src.location))"
@@ -190,7 +190,7 @@ class Store:
         return [
             Source(id=r[0], kind=r[1], location=r[2], title=r[3], folder=r[4], status=r[5],
                    last_error=r[6], last_checked=r[7], last_success=r[8], etag=r[9],
-                   last_modified=r[10], unread=r[11], total=r[12])
+                   last_modified=r[10], unread=r[11], total=r[12], full_article=r[13])
             for r in self._conn().execute(sql, params)
         ]
 
@@ -261,6 +261,26 @@ class Store:
             conn.executemany("UPDATE stories SET read = ? WHERE id = ?",
                              [(int(read), i) for i in ids])
 
+    def set_full_article(self, story_id: int, html: str, error: str = "") -> None:
+        """Keep the extracted page of a story (or why it could not be had) for offline reading.
+
+        An error never erases a full article fetched earlier."""
+        with self._write() as conn:
+            if html:
+                conn.execute("UPDATE stories SET full_html = ?, full_error = '', "
+                             "full_fetched = ? WHERE id = ?", (html, self._clock(), story_id))
+            else:
+                conn.execute("UPDATE stories SET full_fetched = ?, full_error = CASE "
+                             "WHEN full_html = '' THEN ? ELSE full_error END WHERE id = ?",
+                             (self._clock(), clean_line(error), story_id))
+
+    def stories_without_full_article(self, source_id: int, limit: int = 200) -> list[Story]:
+        """The newest stories of a source that have a link and no full article attempt yet."""
+        ids = [r[0] for r in self._conn().execute(
+            "SELECT id FROM stories WHERE source_id = ? AND link != '' AND full_fetched IS NULL "
+            "ORDER BY published DESC, id DESC LIMIT ?", (source_id, limit))]
+        return [s for s in (self.story(i) for i in ids) if s is not None]
+
     def set_starred(self, story_id: int, starred: bool) -> None:
         with self._write() as conn:
             conn.execute("UPDATE stories SET starred = ? WHERE id = ?", (int(starred), story_id))
@@ -317,14 +337,15 @@ class Store:
         row = self._conn().execute(
             "SELECT s.id, s.source_id, COALESCE(NULLIF(src.title, ''), src.location), s.key, "
             "s.title, s.link, s.author, s.published, s.body_html, s.lead, s.teasers, s.read, "
-            "s.starred, s.path FROM stories s JOIN sources src ON src.id = s.source_id "
-            "WHERE s.id = ?", (story_id,)).fetchone()
+            "s.starred, s.path, s.full_html, s.full_error FROM stories s "
+            "JOIN sources src ON src.id = s.source_id WHERE s.id = ?", (story_id,)).fetchone()
         if row is None:
             return None
         return Story(id=row[0], source_id=row[1], source_title=row[2], key=row[3], title=row[4],
                      link=row[5], author=row[6], published=row[7], body_html=row[8],
                      lead=row[9], teasers=tuple(json.loads(row[10] or "[]")),
-                     read=bool(row[11]), starred=bool(row[12]), path=row[13])
+                     read=bool(row[11]), starred=bool(row[12]), path=row[13],
+                     full_html=row[14], full_error=row[15])
 
     def stories_of(self, source_id: int) -> list[Story]:
         """Every story of one source, newest first (for `newsreader show`)."""

@@ -65,6 +65,14 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
+    # 2: whole articles kept offline (issue 4): the extracted page of a story, and the
+    #    per-source full-article mode ('' = the global default, 'off', 'refresh', 'open').
+    """
+    ALTER TABLE stories ADD COLUMN full_html TEXT NOT NULL DEFAULT '';
+    ALTER TABLE stories ADD COLUMN full_fetched REAL;
+    ALTER TABLE stories ADD COLUMN full_error TEXT NOT NULL DEFAULT '';
+    ALTER TABLE sources ADD COLUMN full_article TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

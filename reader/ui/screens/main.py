@@ -12,14 +12,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Label, ProgressBar
+from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from reader.models import Outcome, Source, Story, Teaser, View, ViewMode
@@ -42,10 +41,12 @@ from reader.ui.messages import (
     StoryMissing,
     UnreadFound,
 )
+from reader.ui.navigation import describe, find_unread
 from reader.ui.screens.add_source import AddSourceScreen
 from reader.ui.screens.help import HelpScreen, collect_bindings
 from reader.ui.widgets.article_view import ArticleView, stub_for
 from reader.ui.widgets.headline_list import HeadlineList
+from reader.ui.widgets.refresh_status import RefreshStatus, summarize
 from reader.ui.widgets.source_list import SourceList
 from reader.ui.widgets.teaser_sidebar import TeaserSidebar
 
@@ -68,7 +69,7 @@ class MainScreen(Screen[None]):
         Binding("a", "add_source", "Add source"),
         Binding("r", "refresh_source", "Refresh"),
         Binding("R", "refresh_all", "Refresh all", show=False),
-        Binding("S,backslash", "toggle_sources", "Sources", key_display="S"),
+        Binding("S,backslash", "toggle_sources", "Sources", key_display="S/\\"),
         Binding("1", "mode('all')", "View all", show=False),
         Binding("2", "mode('unread')", "View unread", show=False),
         Binding("3", "mode('starred')", "View starred", show=False),
@@ -96,7 +97,6 @@ class MainScreen(Screen[None]):
         self.refresh_on_start = refresh_on_start
         self.current: Story | None = None
         self._reload_pending = False
-        self._failed: list[Outcome] = []
         self._quiet_refresh = False
 
     def compose(self) -> ComposeResult:
@@ -108,9 +108,7 @@ class MainScreen(Screen[None]):
                 MainScreen.view, MainScreen.story_id)
             yield ArticleView(id="article").data_bind(rendered=MainScreen.article)
             yield TeaserSidebar(id="teasers").data_bind(MainScreen.teasers)
-        with Horizontal(id="status"):
-            yield Label(id="status-label", markup=False)
-            yield ProgressBar(id="progress", show_eta=False)
+        yield RefreshStatus(id="status")
         yield Footer()
 
     @property
@@ -140,16 +138,7 @@ class MainScreen(Screen[None]):
             self._load_story(story_id)
 
     def watch_view(self, view: View) -> None:
-        self.sub_title = self._describe(view)
-
-    def _describe(self, view: View) -> str:
-        where = "all sources"
-        if view.source_id is not None:
-            where = next((clean_line(s.label) for s in self.sources if s.id == view.source_id),
-                         "one source")
-        elif view.folder:
-            where = clean_line(view.folder)
-        return f"{view.mode} · {where}"
+        self.sub_title = describe(view, self.sources)
 
     # -- workers (thread: SQLite, files, network) -------------------------------------------------
     @work(thread=True, exit_on_error=False, group="startup")
@@ -195,21 +184,7 @@ class MainScreen(Screen[None]):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="unread")
     def _find_unread(self, view: View, story_id: int | None, forward: bool) -> None:
-        found = self.store.next_unread(view, story_id, forward)
-        if found is None and view.source_id is not None:
-            # Out of unread in this source: carry on in the next source that has some.
-            sources = self.store.sources()
-            ids = [s.id for s in sources]
-            here = ids.index(view.source_id) if view.source_id in ids else -1
-            ahead = sources[here + 1:] if forward else list(reversed(sources[:max(here, 0)]))
-            for source in ahead:
-                if not source.unread:
-                    continue
-                candidate = replace(view, source_id=source.id)
-                found = self.store.next_unread(candidate, None, forward)
-                if found is not None:
-                    view = candidate
-                    break
+        view, found = find_unread(self.store, view, story_id, forward)
         self.post_message(UnreadFound(view, found, forward))
 
     @work(thread=True, exit_on_error=False, group="refresh")
@@ -265,7 +240,7 @@ class MainScreen(Screen[None]):
     def _sources_loaded(self, message: SourcesLoaded) -> None:
         self.sources = message.sources
         self.counts = message.counts
-        self.sub_title = self._describe(self.view)
+        self.sub_title = describe(self.view, self.sources)
 
     @on(OpenStory)
     def _open_story(self, message: OpenStory) -> None:
@@ -326,11 +301,7 @@ class MainScreen(Screen[None]):
     @on(RefreshProgress)
     def _refresh_progress(self, message: RefreshProgress) -> None:
         outcome = message.outcome
-        if not outcome.ok:
-            self._failed.append(outcome)
-        self.query_one(ProgressBar).update(total=message.total, progress=message.done)
-        self.query_one("#status-label", Label).update(Text(
-            f"Refreshing {message.done}/{message.total}: {clean_line(outcome.label)}"))
+        self.query_one(RefreshStatus).advance(outcome, message.done, message.total)
         if outcome.new or outcome.updated or not outcome.ok:
             self._schedule_reload()
 
@@ -338,17 +309,11 @@ class MainScreen(Screen[None]):
     def _refresh_done(self, message: RefreshDone) -> None:
         self.refreshing = False
         self._reload_now()
-        new = sum(o.new for o in message.outcomes)
-        failed = [o for o in message.outcomes if not o.ok]
-        summary = f"Refreshed {len(message.outcomes)} sources: {new} new stories"
+        text, worth_telling, failed = summarize(message.outcomes)
         if failed:
-            names = ", ".join(f"{clean_line(o.label)} ({clean_line(o.error)})"
-                              for o in failed[:3])
-            more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
-            self.notify(f"{summary}; {len(failed)} failed: {names}{more}",
-                        severity="warning", markup=False)
-        elif not self._quiet_refresh or new:
-            self.notify(summary, markup=False)
+            self.notify(text, severity="warning", markup=False)
+        elif worth_telling or not self._quiet_refresh:
+            self.notify(text, markup=False)
 
     @on(SourceAdded)
     def _source_added(self, message: SourceAdded) -> None:
@@ -380,10 +345,8 @@ class MainScreen(Screen[None]):
                 self.notify("Offline: feeds are not fetched.", severity="warning")
                 return
         self._quiet_refresh = quiet
-        self._failed = []
         self.refreshing = True
-        self.query_one(ProgressBar).update(total=None, progress=0)
-        self.query_one("#status-label", Label).update("Refreshing…")
+        self.query_one(RefreshStatus).start()
         self._refresh(sources)
 
     def _schedule_reload(self) -> None:
@@ -434,7 +397,10 @@ class MainScreen(Screen[None]):
 
     def action_add_source(self) -> None:
         def added(text: str | None) -> None:
-            if text:
+            if text and self.offline and text.lower().startswith(("http://", "https://")):
+                self.notify(f"Cannot add {text} while offline.", severity="error",
+                            markup=False)
+            elif text:
                 self._add(text)
 
         self.app.push_screen(AddSourceScreen(), added)

@@ -29,6 +29,7 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.worker import Worker, WorkerState
 
 from reader.models import Headline, View
 from reader.render import format_list_date
@@ -230,6 +231,11 @@ class HeadlineList(ScrollView, can_focus=True):
             self.post_message(self._PageLoaded(generation, page, rows))
 
         self.run_worker(work, thread=True, exit_on_error=False, group="headline-pages")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            self.notify(f"Could not read the headlines: {clean_line(str(event.worker.error))}",
+                        severity="error", markup=False)
 
     @on(_Synced)
     def _synced(self, message: _Synced) -> None:
