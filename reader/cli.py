@@ -13,9 +13,14 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from reader import __version__
+
+if TYPE_CHECKING:
+    from reader.models import Outcome
+    from reader.sources.local import LocalScan
+    from reader.store import Store
 
 COMMANDS = ("show", "add", "remove", "list", "refresh", "import", "export")
 
@@ -97,7 +102,7 @@ def _safe_streams() -> None:
             reconfigure(errors="replace")
 
 
-def _open_store(opts: argparse.Namespace):  # type: ignore[no-untyped-def]
+def _open_store(opts: argparse.Namespace) -> Store:
     from reader.paths import db_path
     from reader.store import Store, StoreError
 
@@ -138,7 +143,7 @@ def _run_app(opts: argparse.Namespace, paths: list[str]) -> int:
 
 
 # -- headless commands --------------------------------------------------------------------------
-def cmd_show(store, args: list[str], opts: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def cmd_show(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     """Print a source's stories exactly as the article view shows them."""
     from reader import library
     from reader.models import Story
@@ -192,13 +197,13 @@ def cmd_show(store, args: list[str], opts: argparse.Namespace) -> int:  # type: 
     return status
 
 
-def _title_for_show(path: Path, scan) -> str:  # type: ignore[no-untyped-def]
+def _title_for_show(path: Path, scan: LocalScan) -> str:
     from reader.library import _title_for
 
     return _title_for(path.expanduser().resolve(), scan)
 
 
-def cmd_add(store, args: list[str], opts: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def cmd_add(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     from reader import library
 
     if not args:
@@ -221,7 +226,7 @@ def cmd_add(store, args: list[str], opts: argparse.Namespace) -> int:  # type: i
     return status
 
 
-def cmd_remove(store, args: list[str], opts: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def cmd_remove(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     from reader import library
 
     if not args:
@@ -239,7 +244,8 @@ def cmd_remove(store, args: list[str], opts: argparse.Namespace) -> int:  # type
     return status
 
 
-def cmd_list(store, args: list[str], opts: argparse.Namespace, out: TextIO | None = None) -> int:  # type: ignore[no-untyped-def]
+def cmd_list(store: Store, args: list[str], opts: argparse.Namespace,
+             out: TextIO | None = None) -> int:
     from reader.render import format_date
 
     out = out or sys.stdout
@@ -258,7 +264,7 @@ def cmd_list(store, args: list[str], opts: argparse.Namespace, out: TextIO | Non
     return 0
 
 
-def cmd_refresh(store, args: list[str], opts: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def cmd_refresh(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     from reader import library
     from reader.refresh import refresh
 
@@ -289,7 +295,7 @@ def cmd_refresh(store, args: list[str], opts: argparse.Namespace) -> int:  # typ
     return 1 if failed else 0
 
 
-def cmd_import(store, args: list[str], opts: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def cmd_import(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     from reader.sources.opml import import_opml
 
     if len(args) != 1:
@@ -305,7 +311,7 @@ def cmd_import(store, args: list[str], opts: argparse.Namespace) -> int:  # type
     return 1 if getattr(report, "error", "") else 0
 
 
-def cmd_export(store, args: list[str], opts: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+def cmd_export(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     from reader.sources.opml import export_opml
 
     text = export_opml(store)
@@ -325,7 +331,7 @@ class _ProgressBar:
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
 
-    def update(self, outcome, done: int, total: int) -> None:  # type: ignore[no-untyped-def]
+    def update(self, outcome: Outcome, done: int, total: int) -> None:
         width = 30
         filled = int(width * done / max(total, 1))
         from reader.sanitize import clean_line

@@ -124,8 +124,5 @@ def clip_teaser(text: str, limit: int = 100) -> str:
         return text
     cut = text[: limit + 1]
     space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    else:
-        cut = cut[:limit]
+    cut = cut[:space] if space > limit // 2 else cut[:limit]
     return cut.rstrip(" ,;:.-–—") + "…"

@@ -10,6 +10,7 @@ is fixed so the dates in the pictures do not change from run to run.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import sys
@@ -44,10 +45,9 @@ def build_cache(workdir: Path) -> tuple[Store, int | None]:
     feeds = ROOT / "tests" / "fixtures" / "feeds"
     if feeds.is_dir():
         for path in sorted(feeds.glob("*.xml"))[:2]:
-            try:
+            # A fixture that is not a readable feed is simply left out of the pictures.
+            with contextlib.suppress(library.AddError):
                 library.add_path(store, path)
-            except library.AddError:
-                pass
     sample_id = None
     for head in store.headlines(View(source_id=source.id), 0, 50):
         if head.title.startswith("A Taliban spokesperson"):

@@ -48,7 +48,7 @@ class Terminal:
         return True
 
     def wait_for(self, predicate: Callable[[str], bool], timeout: float = 30.0) -> str:
-        """Read output until `predicate(screen_text)` holds; fail with the screen if it never does."""
+        """Read output until `predicate(screen)` holds; fail showing the screen if it never does."""
         deadline = time.monotonic() + timeout
         while True:
             screen = self.text()

@@ -133,13 +133,17 @@ async def test_a_adds_a_path_and_selects_it(tmp_path: Path) -> None:
 async def test_a_with_a_bad_path_reports_the_reason_and_keeps_running(tmp_path: Path) -> None:
     store = make_store(tmp_path)
     add_source(store, "Daily", numbered("daily", 3))
-    missing = tmp_path / "no-such-[b]file[/b].txt"
+    missing = tmp_path / "no-such-[b]file[/b].txq"
     app = RecordingApp(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("a")
         await pilot.pause()
-        app.screen.query_one(Input).value = str(missing)
+        field = app.screen.query_one(Input)
+        field.value = str(missing)[:-1]
+        field.cursor_position = len(field.value)
+        await pilot.press("q")  # typed keys go to the input: q does not quit here
+        assert field.value == str(missing)
         await pilot.press("enter")
         await settle(app, pilot)
         errors = [message for severity, message in app.notes if severity == "error"]

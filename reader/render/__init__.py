@@ -24,8 +24,8 @@ from rich.text import Text
 from reader.models import Story
 from reader.render import styles
 from reader.render.converter import convert
-from reader.render.fallback import plain_lines
 from reader.render.dates import format_date, format_list_date
+from reader.render.fallback import plain_lines
 from reader.render.layout import EMPTY, Line, assemble, styled
 from reader.sanitize import clean_line
 

@@ -24,8 +24,10 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import functools
+import importlib.util
 import re
 import ssl
+import sys
 import time
 import zlib
 from collections.abc import Callable, Iterator
@@ -98,6 +100,7 @@ class Fetcher:
         self.deadline = deadline
         self.max_body = max_body
         self._clock = clock
+        _negative_import_cache()
         self._client = httpx.AsyncClient(
             headers={"User-Agent": user_agent, "Accept": ACCEPT,
                      "Accept-Encoding": "gzip, deflate, br"},
@@ -377,6 +380,16 @@ class Decoder:
 
 
 # -- small helpers -----------------------------------------------------------------------------
+
+@functools.cache
+def _negative_import_cache() -> None:
+    """httpcore runs `import sniffio` on every request (6 times per exchange) and falls back to
+    asyncio when it is missing; Python does not cache a failed import, so each attempt walks
+    sys.path: 0.5 ms apiece, a third of a 200-feed warm refresh. When sniffio is not installed,
+    record that once (a None entry makes the import fail at once, exactly as it would)."""
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
+
 
 @functools.cache
 def _tls_context() -> ssl.SSLContext:

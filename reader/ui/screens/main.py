@@ -52,6 +52,10 @@ from reader.ui.widgets.teaser_sidebar import TeaserSidebar
 
 WIDE = 140  # columns from which the source list shows by default
 RELOAD_DELAY = 0.3  # seconds: a refresh of many sources redraws the list at most this often
+TASKS = {"startup": "Opening the cache", "sources": "Counting stories",
+         "story": "Opening the story", "flags": "Saving the story's marks",
+         "unread": "Finding the next unread story", "refresh": "The refresh",
+         "add": "Adding the source", "browser": "Opening the browser"}
 
 
 class MainScreen(Screen[None]):
@@ -220,8 +224,8 @@ class MainScreen(Screen[None]):
             return
         if event.worker.group == "refresh":
             self.refreshing = False
-        error = event.worker.error
-        self.notify(f"{event.worker.name or 'A task'} failed: {clean_line(str(error))}",
+        what = TASKS.get(event.worker.group, "A background task")
+        self.notify(f"{what} failed: {clean_line(str(event.worker.error))}",
                     severity="error", markup=False)
 
     # -- answers from workers and panes ------------------------------------------------------------
