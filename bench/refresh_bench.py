@@ -193,8 +193,26 @@ class Run:
     output: str
 
 
-def _tree_rss(root: int) -> int:
-    """Resident pages of `root` and all its descendants, from /proc."""
+# A small launcher between us and the measured command. Linux starts a child's ru_maxrss at
+# its parent's RSS (fork copies the counters, exec keeps the maximum), so measuring straight
+# from this process, which holds the whole corpus, would report our size, not the command's.
+# The launcher is ~10 MB, forks the command, and reports its wall time and exact peak RSS.
+_LAUNCHER = """
+import os, sys, time
+out = sys.argv[1]
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - started
+with open(out, "w") as handle:
+    handle.write(f"{wall} {usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
+def _tree_rss(root: int, skip: int) -> int:
+    """Resident bytes of `root`'s descendants (not `skip`), from /proc."""
     parents: dict[int, int] = {}
     rss: dict[int, int] = {}
     for entry in os.scandir("/proc"):
@@ -213,33 +231,33 @@ def _tree_rss(root: int) -> int:
         current = pid
         while current and current != root:
             current = parents.get(current, 0)
-        if current == root:
+        if current == root and pid not in (root, skip):
             total += rss[pid]
     return total * os.sysconf("SC_PAGE_SIZE")
 
 
 def measure(command: list[str], env: dict[str, str] | None = None) -> Run:
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               env=env, cwd=ROOT)
-    peak = 0
-    done = threading.Event()
+    with tempfile.NamedTemporaryFile("r", suffix=".txt") as report:
+        launcher = subprocess.Popen([sys.executable, "-S", "-c", _LAUNCHER, report.name,
+                                     *command], stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+        peak = 0
+        done = threading.Event()
 
-    def sample() -> None:
-        nonlocal peak
-        while not done.wait(0.02):
-            peak = max(peak, _tree_rss(process.pid))
+        def sample() -> None:
+            nonlocal peak
+            while not done.wait(0.02):
+                peak = max(peak, _tree_rss(launcher.pid, launcher.pid))
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    assert process.stdout is not None
-    output = process.stdout.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - started
-    done.set()
-    sampler.join()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return Run(wall, usage.ru_maxrss / 1024, peak / 2**20, process.returncode, output)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        assert launcher.stdout is not None
+        output = launcher.stdout.read().decode("utf-8", "replace")
+        launcher.wait()
+        done.set()
+        sampler.join()
+        wall, maxrss, status = report.read().split()
+    return Run(float(wall), int(maxrss) / 1024, peak / 2**20, int(status), output)
 
 
 def newsreader_command() -> list[str]:

@@ -95,6 +95,29 @@ def record_result(store: Store, source: Source, result: FetchResult,
     return outcome
 
 
+def is_plain_304(result: FetchResult | None, source: Source) -> bool:
+    """A 304 that changes nothing but the source's check times (no move, no new validators)."""
+    return (result is not None and result.status == 304 and result.permanent_url is None
+            and result.etag == source.etag and result.last_modified == source.last_modified)
+
+
+def record_unchanged(store: Store, sources: Sequence[Source],
+                     not_before: Sequence[float | None], now: float | None = None
+                     ) -> list[Outcome]:
+    """Many plain 304s in one transaction.
+
+    One write per source would be cheap on its own, but each sqlite3 call hands the GIL to
+    the event-loop thread for up to 5 ms: 200 separate updates cost 0.2-0.6 s of a warm
+    refresh, one batch a few milliseconds.
+    """
+    now = time.time() if now is None else now
+    rows = [(now, now, wait, s.id) for s, wait in zip(sources, not_before, strict=True)]
+    with store._write() as conn:  # noqa: SLF001 - until Store has a batch update
+        conn.executemany("UPDATE sources SET status = 'ok', last_error = '', last_checked = ?, "
+                         "last_success = ?, not_before = ? WHERE id = ?", rows)
+    return [Outcome(s.id, s.label, not_modified=True) for s in sources]
+
+
 def record_failure(store: Store, source: Source, error: str, retry_after: float | None = None,
                    now: float | None = None) -> Outcome:
     """Mark the source failed, in words; its stories stay exactly as they were."""

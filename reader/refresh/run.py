@@ -24,13 +24,20 @@ import queue
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from reader.models import Outcome, ParseResult, Source
-from reader.refresh.apply import due_sources, record_failure, record_result, skipped
+from reader.refresh.apply import (
+    due_sources,
+    is_plain_304,
+    record_failure,
+    record_result,
+    record_unchanged,
+    skipped,
+)
 from reader.refresh.parsing import ParseFailed, Parser
 from reader.sources.fetch import Fetcher, FetchError, FetchResult, fetcher_kwargs
 from reader.store import Store
@@ -92,11 +99,21 @@ def refresh(store: Store, sources: Sequence[Source] | None = None, *,
         for source in chosen:
             if source.kind != "feed":
                 report(_refresh_local(store, source))
-        for item in pipeline.results():
-            try:
-                report(_record(store, item))
-            finally:
-                pipeline.release(item)
+        for batch in pipeline.batches():
+            unchanged = [i for i in batch if not i.error and is_plain_304(i.result, i.source)]
+            if unchanged:
+                for outcome in record_unchanged(
+                        store, [i.source for i in unchanged],
+                        [i.result.not_before if i.result else None for i in unchanged]):
+                    report(outcome)
+            done_ids = {id(i) for i in unchanged}
+            for item in batch:
+                if id(item) in done_ids:
+                    continue
+                try:
+                    report(_record(store, item))
+                finally:
+                    pipeline.release(item)
     finally:
         pipeline.stop()
     outcomes.sort(key=lambda o: order.get(o.source_id, len(order)))
@@ -143,15 +160,31 @@ class Pipeline:
         self._thread.start()
         self._ready.wait()
 
-    def results(self) -> Any:
+    def results(self) -> Iterator[Fetched]:
+        for batch in self.batches():
+            yield from batch
+
+    def batches(self, most: int = 256) -> Iterator[list[Fetched]]:
+        """What has finished, in lists: waits for one item, then takes whatever else is ready."""
         while True:
+            batch: list[Fetched] = []
             item = self._queue.get()
-            if item is _DONE:
-                return
-            if isinstance(item, _Crashed):
-                raise item.exc
-            assert isinstance(item, Fetched)
-            yield item
+            while True:
+                if item is _DONE:
+                    if batch:
+                        yield batch
+                    return
+                if isinstance(item, _Crashed):
+                    raise item.exc
+                assert isinstance(item, Fetched)
+                batch.append(item)
+                if len(batch) >= most:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            yield batch
 
     def release(self, item: Fetched) -> None:
         """The consumer is done with a body-carrying item: let another download start."""

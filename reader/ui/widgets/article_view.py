@@ -54,6 +54,7 @@ class ArticleView(VerticalScroll, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
+        self.border_title = "Article"
         self.body = Static(EMPTY, id="article-body", markup=False)
 
     def compose(self) -> ComposeResult:

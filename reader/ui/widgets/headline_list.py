@@ -123,6 +123,7 @@ class HeadlineList(ScrollView, can_focus=True):
         self._select_row: int | None = None
         self._styles: dict[str, Style] | None = None
         self._strips: LRUCache[tuple[Headline, int, bool, bool], Strip] = LRUCache(256)
+        self.border_title = "Headlines"
 
     # -- what the outside may ask ----------------------------------------------------------------
     @property
@@ -243,6 +244,7 @@ class HeadlineList(ScrollView, can_focus=True):
         if message.generation != self._generation:
             return
         self._total = message.total
+        self.border_title = f"Headlines · {message.total:,}"
         self.virtual_size = Size(self.scrollable_content_region.width, message.total)
         if message.story_id == self.story_id and message.story_id is not None:
             old = self.cursor

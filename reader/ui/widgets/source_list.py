@@ -50,6 +50,7 @@ class SourceList(OptionList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
+        self.border_title = "Sources"
         self._views: dict[str, View] = {}
 
     def watch_sources(self) -> None:

@@ -33,6 +33,7 @@ class TeaserSidebar(OptionList):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
+        self.border_title = "Teasers"
 
     def watch_teasers(self, teasers: tuple[Teaser, ...]) -> None:
         options: list[Option | None] = []
