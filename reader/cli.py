@@ -83,6 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         print(f"newsreader: {exc}", file=sys.stderr)
         return 1
+    except Exception as exc:
+        from reader.store import StoreError
+
+        if not isinstance(exc, StoreError):
+            raise
+        print(f"newsreader: {exc}", file=sys.stderr)  # a read-only or full disk, in words
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

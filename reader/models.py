@@ -68,6 +68,8 @@ class Source:
     unread: int = 0
     total: int = 0
     full_article: str = ""
+    not_before: float | None = None
+    link: str = ""
 
     @property
     def label(self) -> str:

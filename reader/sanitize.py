@@ -68,6 +68,8 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
     """
     if not html:
         return ""
+    # Cleaned before and after: nh3 turns character references such as "&#27;" into the
+    # characters themselves, so a body could otherwise smuggle an ESC into the cache.
     cleaned = nh3.clean(
         clean_text(html),
         tags=ALLOWED_TAGS,
@@ -77,6 +79,7 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
         link_rel=None,
         strip_comments=True,
     )
+    cleaned = clean_text(cleaned)
     if base_url:
         cleaned = _resolve_links(cleaned, base_url)
     return cleaned

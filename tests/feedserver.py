@@ -17,6 +17,7 @@ Use it as a fixture: `from tests.feedserver import feed_server` (or
 from __future__ import annotations
 
 import gzip
+import sys
 import threading
 import time
 import zlib
@@ -191,6 +192,12 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False  # a dripping handler must not hold up shutdown
     request_queue_size = 128
     owner: FeedServer
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that hangs up (a cut body, a closed keep-alive connection) is expected here.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class FeedServer:

@@ -163,6 +163,12 @@ async def test_429_retry_after_seconds_backs_off_the_host(feed_server: FeedServe
     assert feed_server.hits("/other") == 0  # the host was left alone
 
 
+async def test_429_without_retry_after_still_backs_off(feed_server: FeedServer) -> None:
+    feed_server.route("/busy", b"", status=429)
+    error = await failure(feed_server.url("/busy"))
+    assert error.retry_after == 600
+
+
 async def test_503_retry_after_an_http_date(feed_server: FeedServer) -> None:
     when = formatdate(time.time() + 3600, usegmt=True)
     feed_server.route("/f", b"", status=503, headers={"Retry-After": when})
@@ -186,7 +192,7 @@ async def test_no_cache_ignores_max_age(feed_server: FeedServer) -> None:
 
 async def test_the_per_host_limit_holds(feed_server: FeedServer) -> None:
     for i in range(6):
-        feed_server.route(f"/f{i}", RSS, delay=0.15)
+        feed_server.route(f"/f{i}", RSS, delay=0.25)
     async with Fetcher(per_host=2) as fetcher:
         results = await asyncio.gather(*(fetcher.fetch(feed_server.url(f"/f{i}"))
                                          for i in range(6)))
@@ -196,7 +202,7 @@ async def test_the_per_host_limit_holds(feed_server: FeedServer) -> None:
 
 async def test_the_global_limit_holds(feed_server: FeedServer) -> None:
     for i in range(8):
-        feed_server.route(f"/f{i}", RSS, delay=0.15)
+        feed_server.route(f"/f{i}", RSS, delay=0.25)
     async with Fetcher(max_connections=3, per_host=10) as fetcher:
         await asyncio.gather(*(fetcher.fetch(feed_server.url(f"/f{i}")) for i in range(8)))
     assert feed_server.peak == 3

@@ -27,13 +27,8 @@ GONE = "gone: the server says this feed was removed (HTTP 410); it is no longer 
 
 
 def not_before_of(store: Store) -> dict[int, float]:
-    """Source id -> not_before, for the sources that have one.
-
-    `Source` does not carry `not_before` yet, so this reads the column directly.
-    """
-    rows = store._conn().execute(  # noqa: SLF001 - until Store exposes not_before
-        "SELECT id, not_before FROM sources WHERE not_before IS NOT NULL")
-    return {int(r[0]): float(r[1]) for r in rows}
+    """Source id -> not_before, for the sources that have one."""
+    return {s.id: s.not_before for s in store.sources() if s.not_before is not None}
 
 
 def due_sources(store: Store, now: float | None = None) -> list[Source]:
@@ -111,10 +106,10 @@ def record_unchanged(store: Store, sources: Sequence[Source],
     refresh, one batch a few milliseconds.
     """
     now = time.time() if now is None else now
-    rows = [(now, now, wait, s.id) for s, wait in zip(sources, not_before, strict=True)]
-    with store._write() as conn:  # noqa: SLF001 - until Store has a batch update
-        conn.executemany("UPDATE sources SET status = 'ok', last_error = '', last_checked = ?, "
-                         "last_success = ?, not_before = ? WHERE id = ?", rows)
+    store.update_sources(
+        (s.id, {"status": "ok", "last_error": "", "last_checked": now, "last_success": now,
+                "not_before": wait})
+        for s, wait in zip(sources, not_before, strict=True))
     return [Outcome(s.id, s.label, not_modified=True) for s in sources]
 
 

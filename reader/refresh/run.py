@@ -89,8 +89,8 @@ def refresh(store: Store, sources: Sequence[Source] | None = None, *,
         if progress is not None:
             progress(outcome, done, total)
 
-    for outcome in list(outcomes):
-        outcomes.remove(outcome)
+    told, outcomes = outcomes, []
+    for outcome in told:  # sources that were asked for but are gone or asked us to wait
         report(outcome)
     feeds = [s for s in chosen if s.kind == "feed"]
     pipeline = Pipeline(feeds, fetcher_kwargs(fetcher_options), parse_workers)

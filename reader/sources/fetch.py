@@ -194,6 +194,8 @@ class Fetcher:
         moved = final if permanent and final != asked else None
         if status in (429, 503):
             wait = _retry_after(headers.get("retry-after"), self._clock())
+            if wait is None and status == 429:  # "too many requests" and no hint: be patient
+                wait = DEFAULT_BACKOFF
             self._backoff[_host(final)] = (self._clock() + (wait or DEFAULT_BACKOFF), status)
             raise FetchError(f"HTTP {status}", retry_after=wait, status=status)
         if status == 410:

@@ -67,6 +67,9 @@ class Store:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # Called after a change to the subscriptions (added, removed, renamed, moved); the
+        # recovery module uses it to keep an OPML copy beside the cache.
+        self.on_sources_changed: Callable[[], None] | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             migrate(self._conn())
@@ -103,8 +106,16 @@ class Store:
             raise StoreError(f"cannot write to the cache {self.path}: {exc}") from exc
         try:
             yield conn
+        except sqlite3.DatabaseError as exc:
+            with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError:
+                # disk full, read-only, I/O error, a damaged file: told in words, not a trace
+                raise StoreError(f"cannot write to the cache {self.path}: {exc}") from exc
+            raise
         except BaseException:
-            conn.execute("ROLLBACK")
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
             raise
         else:
             try:
@@ -138,11 +149,13 @@ class Store:
     def add_source(self, kind: str, location: str, title: str = "", folder: str = "") -> Source:
         """Subscribe to `location`; adding one that exists returns it unchanged."""
         with self._write() as conn:
-            conn.execute(
+            inserted = conn.execute(
                 "INSERT INTO sources (kind, location, title, folder, added) VALUES (?,?,?,?,?) "
                 "ON CONFLICT (location) DO NOTHING",
                 (kind, location, clean_line(title), folder, self._clock()),
-            )
+            ).rowcount
+        if inserted:
+            self._sources_changed()
         source = self.source_by_location(location)
         assert source is not None
         return source
@@ -160,10 +173,33 @@ class Store:
         with self._write() as conn:
             conn.execute(f"UPDATE sources SET {assignments} WHERE id = ?",
                          (*fields.values(), source_id))
+        if fields.keys() & {"kind", "location", "title", "folder"}:
+            self._sources_changed()
+
+    def update_sources(self, updates: Iterable[tuple[int, dict[str, object]]]) -> None:
+        """Many `update_source` calls in ONE transaction (a warm refresh's 304s: one write, not
+        hundreds, each of which would hand the GIL around)."""
+        with self._write() as conn:
+            for source_id, fields in updates:
+                unknown = set(fields) - _SOURCE_FIELDS
+                if unknown:
+                    raise ValueError(f"unknown source fields: {sorted(unknown)}")
+                for name in ("title", "last_error"):
+                    if isinstance(fields.get(name), str):
+                        fields[name] = clean_line(str(fields[name]))
+                if fields:
+                    assignments = ", ".join(f"{name} = ?" for name in fields)
+                    conn.execute(f"UPDATE sources SET {assignments} WHERE id = ?",
+                                 (*fields.values(), source_id))
 
     def remove_source(self, source_id: int) -> None:
         with self._write() as conn:
             conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+        self._sources_changed()
+
+    def _sources_changed(self) -> None:
+        if self.on_sources_changed is not None:
+            self.on_sources_changed()
 
     def get_source(self, source_id: int) -> Source | None:
         rows = self._sources("WHERE src.id = ?", (source_id,))
@@ -182,7 +218,8 @@ class Store:
             "SELECT src.id, src.kind, src.location, src.title, src.folder, src.status, "
             "src.last_error, src.last_checked, src.last_success, src.etag, src.last_modified, "
             "(SELECT COUNT(*) FROM stories s WHERE s.source_id = src.id AND s.read = 0), "
-            "(SELECT COUNT(*) FROM stories s WHERE s.source_id = src.id), src.full_article "
+            "(SELECT COUNT(*) FROM stories s WHERE s.source_id = src.id), src.full_article, "
+            "src.not_before, src.link "
             f"FROM sources src {where} "
             "ORDER BY src.folder, src.kind = 'welcome', "
             "lower(COALESCE(NULLIF(src.title, ''), src.location))"
@@ -190,7 +227,8 @@ class Store:
         return [
             Source(id=r[0], kind=r[1], location=r[2], title=r[3], folder=r[4], status=r[5],
                    last_error=r[6], last_checked=r[7], last_success=r[8], etag=r[9],
-                   last_modified=r[10], unread=r[11], total=r[12], full_article=r[13])
+                   last_modified=r[10], unread=r[11], total=r[12], full_article=r[13],
+                   not_before=r[14], link=r[15])
             for r in self._conn().execute(sql, params)
         ]
 
@@ -297,7 +335,9 @@ class Store:
         rows = self._conn().execute(
             f"SELECT {_HEADLINE_COLS} FROM stories s JOIN sources src ON src.id = s.source_id "
             f"{where} {_ORDER} LIMIT ? OFFSET ?", (*params, limit, max(offset, 0)))
-        return [Headline(r[0], r[1], r[2], r[3], r[4], bool(r[5]), bool(r[6])) for r in rows]
+        # Cleaned again on the way out: the list draws these strings as they are.
+        return [Headline(r[0], r[1], clean_line(r[2]), clean_line(r[3]), r[4], bool(r[5]),
+                         bool(r[6])) for r in rows]
 
     def index_of(self, view: View, story_id: int) -> int | None:
         """The row at which `story_id` stands in `view`, or None when it is not in it."""
