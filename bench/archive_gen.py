@@ -83,7 +83,8 @@ def sources_for(count: int) -> int:
 
 def generate(count: int, seed: int = 1) -> Iterator[GenStory]:
     """`count` stories, the same for the same seed, spread over `sources_for(count)` sources
-    and about three years; 90% of them read (the old ones), 1% starred."""
+    and about three years, oldest first (as they would have arrived, so story ids grow with
+    time as in a real cache); 90% of them read (the old ones), 1% starred."""
     rng = random.Random(seed)
     words = Words(rng)
     sources = sources_for(count)
@@ -91,7 +92,7 @@ def generate(count: int, seed: int = 1) -> Iterator[GenStory]:
     span = 3 * 365 * 86400.0
     authors = [" ".join(w.capitalize() for w in words.pick(rng, 2)) for _ in range(500)]
     for n in range(count):
-        age = span * n / max(count, 1)  # n = 0 is the newest
+        age = span * (count - 1 - n) / max(count, 1)  # n = 0 is the oldest
         source = rng.randrange(sources)
         title = _sentence(rng, words, rng.randint(6, 12), end="")
         paragraphs = [_sentence(rng, words, rng.randint(12, 28)) + " "
@@ -106,7 +107,8 @@ def generate(count: int, seed: int = 1) -> Iterator[GenStory]:
             source=source, key=f"guid:bench-{seed}-{n}", title=title,
             link=f"https://news{source}.example.com/{n // 1000}/{n}.html",
             author=rng.choice(authors), published=BASE_TIME - age - rng.random() * 600,
-            lead=lead, body_html=body, read=n >= count // 10, starred=rng.random() < 0.01)
+            lead=lead, body_html=body, read=n < count - count // 10,
+            starred=rng.random() < 0.01)
 
 
 def _sentence(rng: random.Random, words: Words, k: int, end: str = ".") -> str:

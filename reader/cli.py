@@ -1,9 +1,9 @@
 """The `newsreader` command line.
 
 `newsreader [PATH...]` opens the app; the subcommands (`show`, `add`, `remove`, `list`,
-`refresh`, `import`, `export`) work without drawing anything, for scripts and cron. Textual is
-imported only when the app is opened, so the headless commands start fast (PERF-NOTES: textual
-alone costs ~190 ms of import time).
+`refresh`, `import`, `export`, `config`) work without drawing anything, for scripts and cron.
+Textual is imported only when the app is opened (and by `config`, which lists its keys), so
+the headless commands start fast (PERF-NOTES: textual alone costs ~190 ms of import time).
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, TextIO
 from reader import __version__
 
 if TYPE_CHECKING:
+    from reader.config import Config, ConfigProblem
     from reader.models import Outcome
     from reader.sources.local import LocalScan
     from reader.store import Store
 
-COMMANDS = ("show", "add", "remove", "list", "refresh", "import", "export")
+COMMANDS = ("show", "add", "remove", "list", "refresh", "import", "export", "config")
 
 EPILOG = """\
 commands:
@@ -34,12 +35,35 @@ commands:
   newsreader refresh [SOURCE...] fetch what is new; exit status 1 when something failed
   newsreader import FILE.opml   subscribe to every feed of an OPML file
   newsreader export [FILE]      write subscriptions as OPML 2.0 (to stdout without FILE)
+  newsreader config             print the configuration file's path and the values in force
 
-examples:
-  newsreader ~/news/story.txt
-  newsreader show ~/news/story.txt | less
-  newsreader --data-dir /tmp/nr add https://example.org/feed.xml
-  newsreader refresh && newsreader list
+examples, command by command:
+  newsreader                                    the app, on the cache (refreshes feeds)
+  newsreader ~/news/story.txt ~/saved-pages/    add a file and a folder, open the first story
+  newsreader --offline                          read the cache without any network
+  newsreader show ~/news/story.txt | less       a local file, read without the app
+  newsreader show "BBC" --no-teasers            the cached stories of a source, text only
+  newsreader add https://example.org/           a site: its feed is found from the page
+  newsreader add ~/news/                        a folder: each file in it is a story
+  newsreader remove 12                          by id, location, or part of the title
+  newsreader list | grep -B2 "last error"       the sources that are failing
+  newsreader refresh                            everything; or name sources: refresh 3 BBC
+  newsreader import subscriptions.opml          from another reader
+  newsreader export ~/feeds.opml                to another reader (stdout without FILE)
+  newsreader config                             where the settings are, and what they say
+  newsreader --config ~/nr-test.toml config     try another configuration file
+  newsreader --data-dir /tmp/nr add https://example.org/feed.xml   a throw-away cache
+
+files:
+  configuration  config.toml in $NEWSREADER_CONFIG_DIR, else the user config directory
+                 (made on first run with every setting commented out; --config FILE
+                 uses another). Bad values are reported with file, line and expected type.
+  cache          newsreader.sqlite3 in $NEWSREADER_DATA_DIR, else the user data directory
+
+environment:
+  NEWSREADER_CONFIG_DIR  NEWSREADER_DATA_DIR  BROWSER (when the config sets no browser)
+
+in the app: ? lists every key in force, ctrl+p finds any command, source or story.
 """
 
 
@@ -52,6 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="newsreader", description="A fast, offline-first terminal news reader.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"newsreader {__version__}")
+    parser.add_argument("--config", metavar="FILE",
+                        help="the configuration file (default: config.toml in "
+                             "$NEWSREADER_CONFIG_DIR, else the user config directory)")
     parser.add_argument("--data-dir", metavar="DIR",
                         help="where the cache lives (default: $NEWSREADER_DATA_DIR, else the "
                              "user data directory)")
@@ -75,20 +102,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command is None:
             return _run_app(opts, args)
+        if command == "config":
+            return cmd_config(opts, args)
         store = _open_store(opts)
         try:
             return int(HANDLERS[command](store, args, opts))
         finally:
             store.close()
     except CliError as exc:
-        print(f"newsreader: {exc}", file=sys.stderr)
+        _warn(exc)
         return 1
     except Exception as exc:
         from reader.store import StoreError
 
         if not isinstance(exc, StoreError):
             raise
-        print(f"newsreader: {exc}", file=sys.stderr)  # a read-only or full disk, in words
+        from reader.paths import data_dir
+        from reader.store.recovery import explain
+
+        _warn(explain(exc, data_dir(opts.data_dir)))  # a read-only or full disk, in words
         return 1
     except KeyboardInterrupt:
         return 130
@@ -101,6 +133,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def _warn(message: object) -> None:
+    """One line on stderr. Messages name files and URLs that strangers chose (a file called
+    ESC]52;… in a downloaded folder): cleaned, so no escape sequence reaches the terminal."""
+    from reader.sanitize import clean_line
+
+    print(f"newsreader: {clean_line(str(message))}", file=sys.stderr)
+
+
+def _line(text: str) -> str:
+    from reader.sanitize import clean_line
+
+    return clean_line(text)
+
+
 def _safe_streams() -> None:
     """Never die on a terminal that cannot encode a character of a story."""
     for stream in (sys.stdout, sys.stderr):
@@ -109,20 +155,29 @@ def _safe_streams() -> None:
             reconfigure(errors="replace")
 
 
-def _open_store(opts: argparse.Namespace) -> Store:
-    from reader.paths import db_path
-    from reader.store import Store, StoreError
+def _open_store(opts: argparse.Namespace, notices: list[str] | None = None) -> Store:
+    """The cache, rebuilt when it is damaged (see reader.store.recovery). What the user must
+    hear about that goes to `notices` when given (the app shows them), else to stderr."""
+    from reader.store import StoreError
+    from reader.store.recovery import open_store
 
     try:
-        return Store(db_path(opts.data_dir))
+        store, told = open_store(opts.data_dir)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
+    if notices is None:
+        for notice in told:
+            _warn(notice)
+    else:
+        notices.extend(told)
+    return store
 
 
 def _run_app(opts: argparse.Namespace, paths: list[str]) -> int:
     from reader import library
 
-    store = _open_store(opts)
+    notices: list[str] = []
+    store = _open_store(opts, notices)
     open_story = None
     failed = False
     try:
@@ -130,11 +185,11 @@ def _run_app(opts: argparse.Namespace, paths: list[str]) -> int:
             try:
                 source, outcome = library.add_path(store, path)
             except library.AddError as exc:
-                print(f"newsreader: {exc}", file=sys.stderr)
+                _warn(exc)
                 failed = True
                 continue
             for problem in outcome.problems:
-                print(f"newsreader: {problem}", file=sys.stderr)
+                _warn(problem)
             if open_story is None:
                 open_story = library.first_story(store, source.id)
         if paths and open_story is None:
@@ -142,7 +197,12 @@ def _run_app(opts: argparse.Namespace, paths: list[str]) -> int:
         library.ensure_welcome(store)
         from reader.ui.app import NewsApp
 
-        app = NewsApp(store, open_story=open_story, offline=opts.offline)
+        config, problems = load_user_config(opts, create=True)
+        app = NewsApp(store, open_story=open_story, offline=opts.offline, config=config,
+                      config_problems=problems)
+        for notice in notices:  # queued now, shown as soon as the screen is up
+            app.notify(notice, title="The cache was rebuilt", severity="warning", timeout=30,
+                       markup=False)
         app.run()
         return 1 if failed and open_story is None else int(app.return_code or 0)
     finally:
@@ -171,11 +231,11 @@ def cmd_show(store: Store, args: list[str], opts: argparse.Namespace) -> int:
             try:
                 scan = read_local(Path(ref).expanduser())
             except LocalSourceError as exc:
-                print(f"newsreader: {exc}", file=sys.stderr)
+                _warn(exc)
                 status = 1
                 continue
             for problem in scan.result.problems:
-                print(f"newsreader: {problem}", file=sys.stderr)
+                _warn(problem)
                 status = 1
             label = _title_for_show(Path(ref), scan)
             stories = [
@@ -187,10 +247,10 @@ def cmd_show(store: Store, args: list[str], opts: argparse.Namespace) -> int:
                 for e in scan.result.entries
             ]
             if not stories and not scan.result.problems:
-                print(f"newsreader: {ref}: no story in it", file=sys.stderr)
+                _warn(f"{ref}: no story in it")
                 status = 1
         else:
-            print(f"newsreader: {ref}: no such file, folder or source", file=sys.stderr)
+            _warn(f"{ref}: no such file, folder or source")
             status = 1
             continue
         for index, story in enumerate(stories):
@@ -218,18 +278,19 @@ def cmd_add(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     status = 0
     for ref in args:
         if opts.offline and ref.startswith(("http://", "https://")):
-            print(f"newsreader: cannot add {ref} while --offline", file=sys.stderr)
+            _warn(f"cannot add {ref} while --offline")
             status = 1
             continue
         try:
             source, outcome = library.add_location(store, ref)
         except library.AddError as exc:
-            print(f"newsreader: {exc}", file=sys.stderr)
+            _warn(exc)
             status = 1
             continue
         for problem in outcome.problems:
-            print(f"newsreader: {problem}", file=sys.stderr)
-        print(f"added {source.label} ({source.location}): {outcome.new} new stories")
+            _warn(problem)
+        print(f"added {_line(source.label)} ({_line(source.location)}): "
+              f"{outcome.new} new stories")
     return status
 
 
@@ -247,7 +308,7 @@ def cmd_remove(store: Store, args: list[str], opts: argparse.Namespace) -> int:
             status = 1
             continue
         store.remove_source(source.id)
-        print(f"removed {source.label} ({source.total} stories)")
+        print(f"removed {_line(source.label)} ({source.total} stories)")
     return status
 
 
@@ -263,11 +324,11 @@ def cmd_list(store: Store, args: list[str], opts: argparse.Namespace,
     for s in sources:
         when = format_date(s.last_success) if s.last_success else "never"
         folder = f"{s.folder}/" if s.folder else ""
-        print(f"{s.id:>4}  {folder}{s.label}", file=out)
-        print(f"      {s.location}", file=out)
+        print(f"{s.id:>4}  {_line(folder)}{_line(s.label)}", file=out)
+        print(f"      {_line(s.location)}", file=out)
         print(f"      {s.unread} unread of {s.total} · updated {when} · {s.status}", file=out)
         if s.last_error:
-            print(f"      last error: {s.last_error}", file=out)
+            print(f"      last error: {_line(s.last_error)}", file=out)
     return 0
 
 
@@ -313,7 +374,7 @@ def cmd_import(store: Store, args: list[str], opts: argparse.Namespace) -> int:
         raise CliError(f"cannot read {args[0]}: {exc.strerror or exc}") from exc
     report = import_opml(store, data)
     for line in getattr(report, "skipped", []):
-        print(f"newsreader: skipped {line}", file=sys.stderr)
+        _warn(f"skipped {line}")
     print(f"imported {len(report.added)} feeds")
     return 1 if getattr(report, "error", "") else 0
 
@@ -330,6 +391,43 @@ def cmd_export(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def load_user_config(opts: argparse.Namespace, *, create: bool = False
+                     ) -> tuple[Config, list[ConfigProblem]]:
+    """The configuration in force (`--config FILE`, else the default file). With `create`,
+    a missing file is first written with every setting commented out (this imports the
+    UI's key list, so only the app and `newsreader config` create it)."""
+    from reader.config import default_path, load_config
+
+    path = default_path(getattr(opts, "config", None))
+    if create and not path.exists():
+        from reader.config_text import ensure_config_file
+        from reader.ui.keys import catalogue
+
+        ensure_config_file(path, catalogue())
+    return load_config(path)
+
+
+def cmd_config(opts: argparse.Namespace, args: list[str]) -> int:
+    """Print where the configuration file is and every value in force (1 if it has problems)."""
+    from reader.config import default_path
+    from reader.config_text import describe
+    from reader.ui.keys import catalogue
+
+    if args:
+        raise CliError("config takes no arguments: newsreader [--config FILE] config")
+    path = default_path(opts.config)
+    existed = path.exists()
+    config, problems = load_user_config(opts, create=True)
+    made = " (created just now, every setting commented out)" if not existed and \
+        path.exists() else "" if path.exists() else " (missing: every default applies)"
+    print(f"# configuration file: {path}{made}")
+    print("# the values in force (each marked default, or with the line that set it):\n")
+    sys.stdout.write(describe(config, catalogue()))
+    for problem in problems:
+        _warn(problem)
+    return 1 if problems else 0
 
 
 class _ProgressBar:

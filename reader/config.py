@@ -237,9 +237,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Per source, by its URL/path or its title: the same three modes.",
             '{ "https://example.org/feed.xml" = "open", "Ars Technica" = "refresh" }'),
     Setting("retention.max_age_days", _whole(0), "a whole number of days, 0 or more",
-            "Forget read, unstarred stories older than N days (0: keep them all).", "0"),
+            "Forget read stories published more than N days ago (0: keep them all).\n"
+            "Unread and starred stories, and each source's latest arrivals, always stay.",
+            "0"),
     Setting("retention.max_per_source", _whole(0), "a whole number of stories, 0 or more",
-            "Keep at most the newest N stories of each source (0: no limit; starred stay).",
+            "Keep at most the newest N stories of each source (0: no limit).",
             "0"),
     Setting("layout.sources_width", _whole(16, 120), "a whole number of columns, 16 to 120",
             "Width of the source list, in columns.", "30"),
@@ -351,6 +353,7 @@ def parse_config(text: str, path: str = "config.toml") -> tuple[Config, list[Con
                 f"least layout.narrow_below ({config.layout__narrow_below}), got "
                 f"{config.layout__wide_from}; using {config.layout__narrow_below}")
         config = replace(config, layout__wide_from=config.layout__narrow_below)
+    problems.sort(key=lambda p: p.line or 0)
     return config, problems
 
 

@@ -14,6 +14,12 @@ from typing import Any
 from reader.config import SETTINGS, Config
 
 KeyDefaults = Iterable[tuple[str, tuple[str, ...], str]]  # (action, default keys, description)
+_EMPTY_MEANS = {
+    "theme": '"reading", or the theme last chosen in the app (ctrl+p, Switch theme)',
+    "browser": "$BROWSER, else the system's browser",
+    "date_format": 'like "Sat 28 Nov 2026 06:40"',
+    "timezone": "the system's local time",
+}
 
 
 # -- the values in force, as text --------------------------------------------------------------
@@ -29,8 +35,10 @@ def describe(config: Config, key_defaults: KeyDefaults = ()
             out.append(f"\n[{head}]")
             section = head
         value = config.get(setting.name)
-        out.append(f"{name} = {_toml(setting.name, value)}"
-                   f"  # {_origin(config, setting.name)}")
+        note = _origin(config, setting.name)
+        if setting.name in _EMPTY_MEANS and not value:
+            note += f": {_EMPTY_MEANS[setting.name]}"
+        out.append(f"{name} = {_toml(setting.name, value)}  # {note}")
     out.append("\n[keys]")
     overrides = config.keys
     listed: set[str] = set()
@@ -78,10 +86,10 @@ def _quote(text: str) -> str:
 HEADER = """\
 # newsreader configuration (TOML).
 #
-# Every setting is commented out and shows its default: remove the "#" in front of a line
-# (and of its [section] line) to change it. `newsreader config` prints the values in force.
-# A bad value is reported with its line when newsreader starts, and that one setting keeps
-# its default.
+# Every setting is commented out and shows its default (or an example, where the default
+# is empty): remove the "#" in front of a line (and of its [section] line) to change it.
+# `newsreader config` prints the values in force. A bad value is reported with its line
+# when newsreader starts, and that one setting keeps its default.
 """
 
 

@@ -9,9 +9,9 @@ How, and why:
 * Pages come through the feeds' `Fetcher` (one total deadline, a size cap, bounded
   decompression, every redirect checked to stay http(s)). Only http(s) links are fetched,
   and only the page: images in the article stay links, nothing else is downloaded.
-* Extraction (`reader.extract.extract_article`) is CPU work, so it never runs on the event
-  loop: a thread for a handful of pages, a process pool beyond, so that a refresh that keeps
-  fifty articles neither stalls the UI's loop nor holds the GIL the UI draws with. The story's
+* Extraction (`reader.extract.extract_article`, 10-25 ms a page) is CPU work, so it never
+  runs on the event loop: a thread for up to 16 pages, a process pool beyond, so that a
+  refresh that keeps a hundred articles does not hold the GIL the UI draws with. The story's
   own title and summary go with the page: they pick the right story on ambiguous pages.
 * `fetch_full_articles` is synchronous, like `reader.refresh.refresh`: the UI calls it from a
   thread worker, the CLI directly. Fetching runs on an event loop in a helper thread; the
@@ -45,7 +45,11 @@ __all__ = ["FullTextError", "MODES", "fetch_full_article", "fetch_full_articles"
            "full_article_mode", "pending_full_articles", "extract_page"]
 
 MODES = ("off", "refresh", "open")
-HANDFUL = 4  # at most this many pages are extracted in a thread; more start a process pool
+# Up to this many pages are extracted in one thread; more go to a process pool. On 2 cores the
+# pool is no faster (56 pages: 1.3-2.9 s in a thread, 1.0-3.6 s in a pool counting its ~1 s
+# start, on a loaded machine); it is there to keep a big batch off the UI process's GIL and
+# to be able to kill a runaway page.
+HANDFUL = 16
 EXTRACT_TIMEOUT = 20.0
 MIN_WORDS = 20  # less than this is not an article worth keeping over the summary
 # Politer than feed refresh: pages are bigger and usually all on the feed's own host.
@@ -75,15 +79,22 @@ def full_article_mode(source: Source, default: str) -> str:
     return mode if mode in MODES else "off"
 
 
-def pending_full_articles(store: Store, default: str, sources: Sequence[Source] | None = None,
-                          *, limit: int = 50) -> list[int]:
+def pending_full_articles(store: Store, default: str | Callable[[Source], str],
+                          sources: Sequence[Source] | None = None, *,
+                          limit: int = 50) -> list[int]:
     """Ids of the newest stories, in sources whose mode is 'refresh', not fetched yet.
 
-    What a refresh hands to `fetch_full_articles` once the feeds are stored.
+    What a refresh hands to `fetch_full_articles` once the feeds are stored. `default` is the
+    mode for sources that set none, or a function giving it per source (say, from the config
+    file's per-source table, then its global default). At most `limit` stories per source.
     """
     chosen = store.sources() if sources is None else sources
-    return [story.id for source in chosen if full_article_mode(source, default) == "refresh"
-            for story in store.stories_without_full_article(source.id, limit)]
+    wanted: list[int] = []
+    for source in chosen:
+        fallback = default(source) if callable(default) else default
+        if full_article_mode(source, fallback) == "refresh":
+            wanted += [s.id for s in store.stories_without_full_article(source.id, limit)]
+    return wanted
 
 
 def extract_page(body: bytes, url: str, title: str, summary: str) -> tuple[bool, Article | str]:

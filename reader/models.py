@@ -14,6 +14,7 @@ from typing import Literal
 SourceKind = Literal["feed", "file", "folder", "welcome"]
 SourceStatus = Literal["ok", "error", "gone", "missing"]
 ViewMode = Literal["all", "unread", "starred"]
+SortOrder = Literal["auto", "newest", "best"]
 
 
 @dataclass(slots=True)
@@ -121,12 +122,36 @@ class Teaser:
 
 @dataclass(frozen=True, slots=True)
 class View:
-    """Which stories the headline list shows. Filters combine."""
+    """Which stories the headline list shows. Filters combine (all of them must hold).
+
+    `search` is what the reader typed (see `reader.store.search.parse_query`: words,
+    "phrases", -word, OR, title:/author:/source:, is:unread, after:/before:). `unread` and
+    `starred` narrow any mode; `since`/`until` bound the published time (since <= t < until).
+    `sort` "auto" shows the best matches first while searching and the newest first otherwise.
+    `smart_id` names the saved search ("smart feed") the view came from, for the source list.
+    """
 
     mode: ViewMode = "all"
     source_id: int | None = None
     folder: str | None = None
     search: str = ""
+    unread: bool = False
+    starred: bool = False
+    since: float | None = None
+    until: float | None = None
+    sort: SortOrder = "auto"
+    smart_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SmartFeed:
+    """A saved search, listed with the sources: its view and how many stories it holds."""
+
+    id: int
+    name: str
+    view: View
+    unread: int = 0
+    total: int = 0
 
 
 def entry_key(guid: str | None, link: str | None, *content: str) -> str:

@@ -47,7 +47,7 @@ class Terminal:
         self.stream.feed(data)
         return True
 
-    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 30.0) -> str:
+    def wait_for(self, predicate: Callable[[str], bool], timeout: float = 90.0) -> str:
         """Read output until `predicate(screen)` holds; fail showing the screen if it never does."""
         deadline = time.monotonic() + timeout
         while True:
@@ -60,7 +60,7 @@ class Terminal:
             if not self._pump(min(remaining, 0.5)) and not predicate(self.text()):
                 raise AssertionError(f"the program exited; last screen:\n{self.text()}")
 
-    def wait_for_text(self, needle: str, timeout: float = 30.0) -> str:
+    def wait_for_text(self, needle: str, timeout: float = 90.0) -> str:
         return self.wait_for(lambda screen: needle in screen, timeout)
 
     def send(self, keys: str) -> None:

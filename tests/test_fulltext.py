@@ -229,5 +229,8 @@ def test_full_article_mode_and_what_a_refresh_fetches(store: Store) -> None:
     assert pending_full_articles(store, "off") == [wanted]
     assert sorted(pending_full_articles(store, "refresh")) == sorted(
         [wanted, *[s.id for s in store.stories_of(other.id)]])
+    by_source = {other.id: "refresh"}  # e.g. the config file's per-source table
+    assert sorted(pending_full_articles(store, lambda s: by_source.get(s.id, "off"))) == sorted(
+        [wanted, *[s.id for s in store.stories_of(other.id)]])
     store.set_full_article(wanted, "", error="HTTP 500")  # attempted: not pending any more
     assert pending_full_articles(store, "off") == []

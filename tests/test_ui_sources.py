@@ -3,6 +3,7 @@ with real files on disk read through the real library and refresh code."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from textual.widgets import Input
@@ -76,8 +77,14 @@ async def test_source_list_filters_and_shows_counts_and_trouble(tmp_path: Path) 
         await settle(app, pilot)
         assert sources.display
         text = screen_text(app)
-        assert "Alpha  3" in text  # story 0 of Alpha was opened at start
-        assert "Beta  3" in text
+        rows = {name: _row_of(text, name) for name in ("All", "Alpha", "Beta")}
+        assert re.search(r"Alpha +3 ", rows["Alpha"])  # story 0 of Alpha was opened at start
+        assert re.search(r"Beta +3 ", rows["Beta"])
+        # counts are right-aligned in one column, with a gap after the name
+        ends = {row.index(" │", row.index(name)) for name, row in rows.items()}
+        assert len(ends) == 1
+        assert all(row[row.index(" │", row.index(name)) - 1].isdigit()
+                   for name, row in rows.items())
         assert "! Gamma" in text and "file missing" in text
         await pilot.press("shift+tab")
         assert app.focused is sources
@@ -210,3 +217,8 @@ async def test_R_refreshes_everything_and_marks_a_missing_file(tmp_path: Path) -
         await settle(app, pilot)
         text = screen_text(app)
         assert "! story.txt" in text and "file missing" in text
+
+
+def _row_of(text: str, name: str) -> str:
+    """The screen line on which the source list shows `name` (first pane from the left)."""
+    return next(line for line in text.splitlines() if line.startswith(f"│ {name} "))

@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
 import signal
 from concurrent.futures import Executor, ThreadPoolExecutor
 from types import TracebackType
@@ -36,7 +35,6 @@ HANDFUL = 4  # a refresh with at most this many feeds never starts the pool
 THREAD_FIRST = 2  # bodies parsed in a thread while the pool warms up
 PARSE_TIMEOUT = 20.0
 MEMORY_LIMIT = 1536 * 2**20  # per worker process (address space)
-_BIG = 2 * 2**20
 _PRELOAD = ["reader.sources.feedfile"]
 
 
@@ -80,15 +78,56 @@ def _ready() -> int:
     return os.getpid()
 
 
-# feedparser's author handling is quadratic in the name's length: 16 KB take 1.8 s, 32 KB 7 s.
-_LONG_AUTHOR = re.compile(rb"<(?:[\w.-]+:)?(?:author|creator|contributor|name)\b[^>]{0,200}>"
-                          rb"[^<]{4000}")
-
-
 def _suspicious(body: bytes) -> bool:
-    """Bodies that could stall a thread: only a killable worker may parse them."""
-    return (len(body) > _BIG or b"<!ENTITY" in body[:65536]
-            or _LONG_AUTHOR.search(body) is not None)
+    """Bodies that could stall a thread (an entity subset, a huge document, a very long name):
+    only a killable worker may parse them."""
+    from reader.sources.feedfile import needs_isolation
+
+    return needs_isolation(body)
+
+
+def parse_isolated(body: bytes, url: str = "", content_type: str = "", *,
+                   timeout: float = PARSE_TIMEOUT,
+                   memory_limit: int = MEMORY_LIMIT) -> ParseResult:
+    """Parse one body in a process of its own, under the pool's time and memory limits, from
+    synchronous code: how a suspicious feed *file* is read (a local folder is re-read from a
+    thread, which nothing could stop). Starting the process costs ~0.2 s, so only bodies
+    that `_suspicious` flags come here. Raises ParseFailed."""
+    import multiprocessing
+    from concurrent.futures import TimeoutError as FutureTimeout
+    from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_PRELOAD)
+    pool = ProcessPoolExecutor(1, mp_context=context, initializer=_init_worker,
+                               initargs=(memory_limit,))
+    try:
+        ok, value = pool.submit(parse_body, body, url, content_type).result(timeout)
+    except FutureTimeout:
+        _kill_workers(pool)
+        raise ParseFailed(f"parsing took longer than {timeout:g} s; it was skipped") from None
+    except BrokenProcessPool:
+        raise ParseFailed("the feed parser crashed on this feed") from None
+    except Exception as exc:  # noqa: BLE001 - e.g. MemoryError while sending the result
+        raise ParseFailed(_worker_failure(exc)) from None
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    if not ok:
+        raise ParseFailed(str(value))
+    assert isinstance(value, ParseResult)
+    return value
+
+
+def _worker_failure(exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return "the feed is too large to parse"
+    return f"could not read the feed ({type(exc).__name__})"
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            process.kill()
 
 
 class Parser:
@@ -166,6 +205,14 @@ class Parser:
                 self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
                 self.pooled = True
             return False, f"parsing took longer than {self.timeout:g} s; the feed was skipped"
+        except Exception as exc:
+            from concurrent.futures.process import BrokenProcessPool
+
+            if isinstance(exc, BrokenProcessPool):
+                raise  # the pool is rebuilt by the caller
+            # Raised around parse_body, not in it: a worker out of memory while sending its
+            # result back arrives here as MemoryError. One feed fails, not the refresh.
+            return False, _worker_failure(exc)
 
     async def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is not None:
@@ -198,10 +245,7 @@ class Parser:
         pool.shutdown(wait=False, cancel_futures=True)
 
     def _kill(self, pool: ProcessPoolExecutor) -> None:
-        processes = getattr(pool, "_processes", None) or {}
-        for process in list(processes.values()):
-            with contextlib.suppress(Exception):
-                process.kill()
+        _kill_workers(pool)
         self._discard(pool)
 
 

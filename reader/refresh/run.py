@@ -40,7 +40,7 @@ from reader.refresh.apply import (
 )
 from reader.refresh.parsing import ParseFailed, Parser
 from reader.sources.fetch import Fetcher, FetchError, FetchResult, fetcher_kwargs
-from reader.store import Store
+from reader.store import Store, StoreError
 
 Progress = Callable[[Outcome, int, int], None]
 
@@ -123,7 +123,13 @@ def refresh(store: Store, sources: Sequence[Source] | None = None, *,
 def _record(store: Store, item: Fetched) -> Outcome:
     if item.error or item.result is None:
         return record_failure(store, item.source, item.error, item.retry_after)
-    return record_result(store, item.source, item.result, item.parsed)
+    try:
+        return record_result(store, item.source, item.result, item.parsed)
+    except StoreError:
+        raise  # the cache cannot be written (disk full, read-only): the refresh stops, in words
+    except Exception as exc:  # one feed's odd data must fail that feed, not the refresh
+        return record_failure(store, item.source,
+                              f"its stories could not be stored ({type(exc).__name__}: {exc})")
 
 
 def _refresh_local(store: Store, source: Source) -> Outcome:

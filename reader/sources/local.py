@@ -26,7 +26,7 @@ from pathlib import Path
 from reader.models import Entry, ParseResult
 from reader.sanitize import clean_line
 from reader.sources.decode import decode_bytes
-from reader.sources.feedfile import NotAFeed, looks_like_feed, parse_feed
+from reader.sources.feedfile import NotAFeed, looks_like_feed, needs_isolation, parse_feed
 
 MAX_FILE_SIZE = 50 * 1024 * 1024
 TEXT_EXTENSIONS = {".txt", ".text", ""}
@@ -263,7 +263,7 @@ def _parse(kind: str, data: bytes, file: Path, key: str, mtime: float) -> tuple[
     path = str(file)
     if kind == "feed":
         try:
-            feed = parse_feed(data)
+            feed = _parse_feed_file(data)
         except NotAFeed as exc:
             raise _Skip(str(exc)) from None
         for entry in feed.entries:
@@ -294,6 +294,20 @@ def _parse(kind: str, data: bytes, file: Path, key: str, mtime: float) -> tuple[
     if not entry.title:
         raise _Skip("no readable text")
     return entry.title, [entry]
+
+
+def _parse_feed_file(data: bytes) -> ParseResult:
+    """A feed file is as untrusted as a fetched feed: one that could keep the parser busy for
+    long (an entity subset, a huge document, a very long name) is parsed in a worker process
+    with a time and a memory limit, as the refresh does; the others here, at once."""
+    if not needs_isolation(data):
+        return parse_feed(data)
+    from reader.refresh.parsing import ParseFailed, parse_isolated
+
+    try:
+        return parse_isolated(data)
+    except ParseFailed as exc:
+        raise _Skip(str(exc)) from None
 
 
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -22,9 +23,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reader.models import Entry, Headline, Source, Story, Teaser, View
+from reader.models import Entry, Source, Story, Teaser
 from reader.sanitize import clean_line, clip_teaser
 from reader.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate
+from reader.store.search import install as install_search
+from reader.store.smart import SmartFeeds
+from reader.store.views import ViewQueries
 
 __all__ = ["Store", "UpsertResult", "SchemaTooNew", "SCHEMA_VERSION", "StoreError"]
 
@@ -33,11 +37,18 @@ _SOURCE_FIELDS = {
     "kind", "location", "title", "folder", "status", "last_error", "last_checked",
     "last_success", "etag", "last_modified", "not_before", "link", "full_article",
 }
-_HEADLINE_COLS = (
-    "s.id, s.source_id, s.title, COALESCE(NULLIF(src.title, ''), src.location), s.published, "
-    "s.read, s.starred"
-)
-_ORDER = "ORDER BY s.published DESC, s.id DESC"
+_LINE_FIELDS = {"title", "last_error"}
+_LISTED_FIELDS = {"kind", "location", "title", "folder"}  # what the OPML copy of sources holds
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """`text` as SQLite can hold it. Lone surrogates (a file name in another encoding, which
+    Python decodes with surrogateescape; a JSON Feed id of "\\ud800") would make the write
+    raise UnicodeEncodeError and end a whole refresh; they become U+FFFD instead."""
+    return _SURROGATE.sub("\ufffd", text) if text else text
 
 
 class StoreError(RuntimeError):
@@ -58,8 +69,12 @@ def content_hash(entry: Entry) -> str:
                            digest_size=16).hexdigest()
 
 
-class Store:
-    """A handle on the cache file. Safe to share between threads."""
+class Store(SmartFeeds, ViewQueries):
+    """A handle on the cache file. Safe to share between threads.
+
+    Views (count, page, walk, mark read) come from `reader.store.views`, saved searches from
+    `reader.store.smart`; retention is `reader.store.retention`.
+    """
 
     def __init__(self, path: str | Path, *, clock: Callable[[], float] | None = None) -> None:
         self.path = Path(path)
@@ -88,9 +103,13 @@ class Store:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                    check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            # Only a new, empty file takes this (before WAL): retention can then give space
+            # back in small steps. On an existing cache it changes nothing.
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
+            install_search(conn)  # the search index's triggers call into Python
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -152,7 +171,8 @@ class Store:
             inserted = conn.execute(
                 "INSERT INTO sources (kind, location, title, folder, added) VALUES (?,?,?,?,?) "
                 "ON CONFLICT (location) DO NOTHING",
-                (kind, location, clean_line(title), folder, self._clock()),
+                (kind, storable(location), clean_line(title), storable(folder),
+                 self._clock()),
             ).rowcount
         if inserted:
             self._sources_changed()
@@ -166,31 +186,36 @@ class Store:
             raise ValueError(f"unknown source fields: {sorted(unknown)}")
         if not fields:
             return
-        for name in ("title", "last_error"):
-            if isinstance(fields.get(name), str):
-                fields[name] = clean_line(str(fields[name]))
+        for name, value in fields.items():
+            if isinstance(value, str):
+                fields[name] = clean_line(value) if name in _LINE_FIELDS else storable(value)
         assignments = ", ".join(f"{name} = ?" for name in fields)
         with self._write() as conn:
             conn.execute(f"UPDATE sources SET {assignments} WHERE id = ?",
                          (*fields.values(), source_id))
-        if fields.keys() & {"kind", "location", "title", "folder"}:
+        if fields.keys() & _LISTED_FIELDS:
             self._sources_changed()
 
     def update_sources(self, updates: Iterable[tuple[int, dict[str, object]]]) -> None:
         """Many `update_source` calls in ONE transaction (a warm refresh's 304s: one write, not
         hundreds, each of which would hand the GIL around)."""
+        renamed = False
         with self._write() as conn:
             for source_id, fields in updates:
                 unknown = set(fields) - _SOURCE_FIELDS
                 if unknown:
                     raise ValueError(f"unknown source fields: {sorted(unknown)}")
-                for name in ("title", "last_error"):
-                    if isinstance(fields.get(name), str):
-                        fields[name] = clean_line(str(fields[name]))
+                for name, value in fields.items():
+                    if isinstance(value, str):
+                        fields[name] = (clean_line(value) if name in _LINE_FIELDS
+                                        else storable(value))
                 if fields:
                     assignments = ", ".join(f"{name} = ?" for name in fields)
                     conn.execute(f"UPDATE sources SET {assignments} WHERE id = ?",
                                  (*fields.values(), source_id))
+                    renamed = renamed or bool(fields.keys() & _LISTED_FIELDS)
+        if renamed:
+            self._sources_changed()
 
     def remove_source(self, source_id: int) -> None:
         with self._write() as conn:
@@ -206,7 +231,7 @@ class Store:
         return rows[0] if rows else None
 
     def source_by_location(self, location: str) -> Source | None:
-        rows = self._sources("WHERE src.location = ?", (location,))
+        rows = self._sources("WHERE src.location = ?", (storable(location),))
         return rows[0] if rows else None
 
     def sources(self) -> list[Source]:
@@ -217,10 +242,9 @@ class Store:
         sql = (
             "SELECT src.id, src.kind, src.location, src.title, src.folder, src.status, "
             "src.last_error, src.last_checked, src.last_success, src.etag, src.last_modified, "
-            "(SELECT COUNT(*) FROM stories s WHERE s.source_id = src.id AND s.read = 0), "
-            "(SELECT COUNT(*) FROM stories s WHERE s.source_id = src.id), src.full_article, "
+            "COALESCE(c.unread, 0), COALESCE(c.total, 0), src.full_article, "
             "src.not_before, src.link "
-            f"FROM sources src {where} "
+            f"FROM sources src LEFT JOIN source_counts c ON c.source_id = src.id {where} "
             "ORDER BY src.folder, src.kind = 'welcome', "
             "lower(COALESCE(NULLIF(src.title, ''), src.location))"
         )
@@ -251,27 +275,34 @@ class Store:
         with self._write() as conn:
             for entry in _dedupe(entries):
                 digest = content_hash(entry)
+                key = storable(entry.key)
                 row = conn.execute(
                     "SELECT id, content_hash, published FROM stories "
-                    "WHERE source_id = ? AND key = ?", (source_id, entry.key)).fetchone()
+                    "WHERE source_id = ? AND key = ?", (source_id, key)).fetchone()
                 if row is not None and row[1] == digest:
                     unchanged += 1
+                    continue
+                if row is None and conn.execute(
+                        "SELECT 1 FROM removed_stories WHERE source_id = ? AND key = ?",
+                        (source_id, key)).fetchone():
+                    unchanged += 1  # retention removed it (see reader.store.retention)
                     continue
                 published = entry.published if entry.published is not None else entry.updated
                 if published is None:
                     published = row[2] if row is not None else now
                 values = (
                     published, entry.updated, digest, clean_line(entry.title) or "(untitled)",
-                    entry.link, clean_line(entry.author), entry.path, clean_line(entry.lead),
+                    storable(entry.link), clean_line(entry.author), storable(entry.path),
+                    clean_line(entry.lead),
                     json.dumps([clean_line(t) for t in entry.teasers], ensure_ascii=False),
-                    entry.body_html,
+                    storable(entry.body_html),
                 )
                 if row is None:
                     conn.execute(
                         "INSERT INTO stories (published, updated, content_hash, title, link, "
                         "author, path, lead, teasers, body_html, source_id, key, first_seen) "
                         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (*values, source_id, entry.key, now))
+                        (*values, source_id, key, now))
                     new += 1
                 else:
                     conn.execute(
@@ -284,9 +315,9 @@ class Store:
                     "INSERT INTO files (source_id, path, mtime, size) VALUES (?,?,?,?) "
                     "ON CONFLICT (source_id, path) DO UPDATE SET mtime = excluded.mtime, "
                     "size = excluded.size",
-                    [(source_id, p, m, s) for p, (m, s) in stamps.items()])
+                    [(source_id, storable(p), m, s) for p, (m, s) in stamps.items()])
             conn.executemany("DELETE FROM files WHERE source_id = ? AND path = ?",
-                             [(source_id, p) for p in forget_files])
+                             [(source_id, storable(p)) for p in forget_files])
         return UpsertResult(new, updated, unchanged)
 
     def file_stamps(self, source_id: int) -> dict[str, tuple[float, int]]:
@@ -323,56 +354,7 @@ class Store:
         with self._write() as conn:
             conn.execute("UPDATE stories SET starred = ? WHERE id = ?", (int(starred), story_id))
 
-    # -- reading stories ---------------------------------------------------------------------
-    def count(self, view: View) -> int:
-        where, params = _where(view)
-        return int(self._conn().execute(
-            f"SELECT COUNT(*) FROM stories s {where}", params).fetchone()[0])
-
-    def headlines(self, view: View, offset: int, limit: int) -> list[Headline]:
-        """One page of the view, newest first. Only the columns a list row needs."""
-        where, params = _where(view)
-        rows = self._conn().execute(
-            f"SELECT {_HEADLINE_COLS} FROM stories s JOIN sources src ON src.id = s.source_id "
-            f"{where} {_ORDER} LIMIT ? OFFSET ?", (*params, limit, max(offset, 0)))
-        # Cleaned again on the way out: the list draws these strings as they are.
-        return [Headline(r[0], r[1], clean_line(r[2]), clean_line(r[3]), r[4], bool(r[5]),
-                         bool(r[6])) for r in rows]
-
-    def index_of(self, view: View, story_id: int) -> int | None:
-        """The row at which `story_id` stands in `view`, or None when it is not in it."""
-        where, params = _where(view)
-        conn = self._conn()
-        found = conn.execute(f"SELECT s.published FROM stories s {where} "
-                             f"{'AND' if where else 'WHERE'} s.id = ?",
-                             (*params, story_id)).fetchone()
-        if found is None:
-            return None
-        before = conn.execute(
-            f"SELECT COUNT(*) FROM stories s {where} {'AND' if where else 'WHERE'} "
-            "(s.published > ? OR (s.published = ? AND s.id > ?))",
-            (*params, found[0], found[0], story_id)).fetchone()[0]
-        return int(before)
-
-    def next_unread(self, view: View, story_id: int | None, forward: bool = True) -> int | None:
-        """The id of the next (or previous) unread story in `view` after `story_id`."""
-        where, params = _where(view)
-        clauses = [where[len("WHERE "):]] if where else []
-        clauses.append("s.read = 0")
-        args: list[object] = list(params)
-        if story_id is not None:
-            row = self._conn().execute("SELECT published FROM stories WHERE id = ?",
-                                       (story_id,)).fetchone()
-            if row is not None:
-                op = "<" if forward else ">"
-                clauses.append(f"(s.published, s.id) {op} (?, ?)")
-                args += [row[0], story_id]
-        order = "DESC" if forward else "ASC"
-        row = self._conn().execute(
-            f"SELECT s.id FROM stories s WHERE {' AND '.join(clauses)} "
-            f"ORDER BY s.published {order}, s.id {order} LIMIT 1", args).fetchone()
-        return None if row is None else int(row[0])
-
+    # -- reading stories (count, headlines, index_of, next_unread: reader.store.views) -----
     def story(self, story_id: int) -> Story | None:
         row = self._conn().execute(
             "SELECT s.id, s.source_id, COALESCE(NULLIF(src.title, ''), src.location), s.key, "
@@ -427,12 +409,6 @@ class Store:
                 out.append(Teaser(clip_teaser(lead or title), sid))
         return out
 
-    def counts(self) -> dict[str, int]:
-        row = self._conn().execute(
-            "SELECT COUNT(*), COALESCE(SUM(read = 0), 0), COALESCE(SUM(starred), 0) "
-            "FROM stories").fetchone()
-        return {"all": row[0], "unread": row[1], "starred": row[2]}
-
 
 def _dedupe(entries: Iterable[Entry]) -> Iterator[Entry]:
     """Within one read, the first entry with a key wins (feeds do repeat GUIDs)."""
@@ -442,25 +418,3 @@ def _dedupe(entries: Iterable[Entry]) -> Iterator[Entry]:
             continue
         seen.add(entry.key)
         yield entry
-
-
-def _where(view: View) -> tuple[str, tuple[object, ...]]:
-    clauses: list[str] = []
-    params: list[object] = []
-    if view.mode == "unread":
-        clauses.append("s.read = 0")
-    elif view.mode == "starred":
-        clauses.append("s.starred = 1")
-    if view.source_id is not None:
-        clauses.append("s.source_id = ?")
-        params.append(view.source_id)
-    if view.folder:
-        clauses.append("s.source_id IN (SELECT id FROM sources WHERE folder = ? "
-                       "OR substr(folder, 1, ?) = ?)")
-        params += [view.folder, len(view.folder) + 1, view.folder + "/"]
-    if view.search:
-        clauses.append("(s.title LIKE ? ESCAPE '\\' OR s.lead LIKE ? ESCAPE '\\')")
-        pattern = "%" + view.search.replace("\\", "\\\\").replace("%", "\\%").replace(
-            "_", "\\_") + "%"
-        params += [pattern, pattern]
-    return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)

@@ -73,6 +73,124 @@ MIGRATIONS: list[str] = [
     ALTER TABLE stories ADD COLUMN full_error TEXT NOT NULL DEFAULT '';
     ALTER TABLE sources ADD COLUMN full_article TEXT NOT NULL DEFAULT '';
     """,
+    # 3: big archives (issue 5). Full-text search: a contentless FTS5 index of headline, body
+    #    text, source name and author (the words only: the text stays in `stories`), kept in
+    #    step by triggers and filled here from the stories already cached. A contentless index
+    #    forgets a row only when told the words it indexed, so the triggers recompute them
+    #    (nr_story_text, the HTML-to-text function that reader.store.search.install puts on
+    #    every connection), and a source's stories leave the index before the source goes
+    #    (a cascade deletes them after the source row, when its name can no longer be read).
+    #    bm25 weighs the headline most. Per-source counters kept by triggers, so the source
+    #    list costs O(sources), not O(stories). List indexes that cover every filter column,
+    #    so paging and counting never read story rows. Saved searches ("smart feeds").
+    #    Tombstones of the stories retention removed, so a feed that still carries them does
+    #    not bring them back as unread.
+    """
+    CREATE VIRTUAL TABLE stories_fts USING fts5(
+        title, body, source, author,
+        content = '', tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO stories_fts (stories_fts, rank) VALUES ('rank', 'bm25(8.0, 1.0, 2.0, 2.0)');
+    INSERT INTO stories_fts (rowid, title, body, source, author)
+        SELECT s.id, s.title, nr_story_text(s.body_html, s.full_html, s.lead),
+               COALESCE(NULLIF(src.title, ''), src.location), s.author
+        FROM stories s JOIN sources src ON src.id = s.source_id;
+    CREATE TRIGGER stories_fts_insert AFTER INSERT ON stories BEGIN
+        INSERT INTO stories_fts (rowid, title, body, source, author)
+        SELECT new.id, new.title, nr_story_text(new.body_html, new.full_html, new.lead),
+               COALESCE(NULLIF(title, ''), location), new.author
+        FROM sources WHERE id = new.source_id;
+    END;
+    CREATE TRIGGER stories_fts_update
+    AFTER UPDATE OF title, body_html, full_html, lead, author, source_id ON stories BEGIN
+        INSERT INTO stories_fts (stories_fts, rowid, title, body, source, author)
+        SELECT 'delete', old.id, old.title,
+               nr_story_text(old.body_html, old.full_html, old.lead),
+               COALESCE(NULLIF(title, ''), location), old.author
+        FROM sources WHERE id = old.source_id;
+        INSERT INTO stories_fts (rowid, title, body, source, author)
+        SELECT new.id, new.title, nr_story_text(new.body_html, new.full_html, new.lead),
+               COALESCE(NULLIF(title, ''), location), new.author
+        FROM sources WHERE id = new.source_id;
+    END;
+    CREATE TRIGGER stories_fts_delete AFTER DELETE ON stories BEGIN
+        INSERT INTO stories_fts (stories_fts, rowid, title, body, source, author)
+        SELECT 'delete', old.id, old.title,
+               nr_story_text(old.body_html, old.full_html, old.lead),
+               COALESCE(NULLIF(title, ''), location), old.author
+        FROM sources WHERE id = old.source_id;
+    END;
+    CREATE TRIGGER sources_fts_remove BEFORE DELETE ON sources BEGIN
+        INSERT INTO stories_fts (stories_fts, rowid, title, body, source, author)
+        SELECT 'delete', s.id, s.title, nr_story_text(s.body_html, s.full_html, s.lead),
+               COALESCE(NULLIF(old.title, ''), old.location), s.author
+        FROM stories s WHERE s.source_id = old.id;
+    END;
+    CREATE TRIGGER sources_fts_label AFTER UPDATE OF title, location ON sources
+    WHEN COALESCE(NULLIF(old.title, ''), old.location)
+         IS NOT COALESCE(NULLIF(new.title, ''), new.location) BEGIN
+        INSERT INTO stories_fts (stories_fts, rowid, title, body, source, author)
+        SELECT 'delete', s.id, s.title, nr_story_text(s.body_html, s.full_html, s.lead),
+               COALESCE(NULLIF(old.title, ''), old.location), s.author
+        FROM stories s WHERE s.source_id = old.id;
+        INSERT INTO stories_fts (rowid, title, body, source, author)
+        SELECT s.id, s.title, nr_story_text(s.body_html, s.full_html, s.lead),
+               COALESCE(NULLIF(new.title, ''), new.location), s.author
+        FROM stories s WHERE s.source_id = new.id;
+    END;
+    CREATE TABLE source_counts (
+        source_id INTEGER PRIMARY KEY REFERENCES sources(id) ON DELETE CASCADE,
+        total     INTEGER NOT NULL DEFAULT 0,
+        unread    INTEGER NOT NULL DEFAULT 0,
+        starred   INTEGER NOT NULL DEFAULT 0
+    );
+    INSERT INTO source_counts (source_id, total, unread, starred)
+        SELECT src.id, COUNT(s.id), COALESCE(SUM(s.read = 0), 0), COALESCE(SUM(s.starred), 0)
+        FROM sources src LEFT JOIN stories s ON s.source_id = src.id GROUP BY src.id;
+    CREATE TRIGGER source_counts_add AFTER INSERT ON sources BEGIN
+        INSERT OR IGNORE INTO source_counts (source_id) VALUES (new.id);
+    END;
+    CREATE TRIGGER story_counts_insert AFTER INSERT ON stories BEGIN
+        UPDATE source_counts SET total = total + 1, unread = unread + (new.read = 0),
+            starred = starred + (new.starred != 0)
+        WHERE source_id = new.source_id;
+    END;
+    CREATE TRIGGER story_counts_delete AFTER DELETE ON stories BEGIN
+        UPDATE source_counts SET total = total - 1, unread = unread - (old.read = 0),
+            starred = starred - (old.starred != 0)
+        WHERE source_id = old.source_id;
+    END;
+    CREATE TRIGGER story_counts_flags AFTER UPDATE OF read, starred, source_id ON stories
+    WHEN old.read IS NOT new.read OR old.starred IS NOT new.starred
+         OR old.source_id IS NOT new.source_id BEGIN
+        UPDATE source_counts SET total = total - 1, unread = unread - (old.read = 0),
+            starred = starred - (old.starred != 0)
+        WHERE source_id = old.source_id;
+        UPDATE source_counts SET total = total + 1, unread = unread + (new.read = 0),
+            starred = starred + (new.starred != 0)
+        WHERE source_id = new.source_id;
+    END;
+    DROP INDEX stories_order;
+    DROP INDEX stories_by_source;
+    DROP INDEX stories_source_read;
+    CREATE INDEX stories_list ON stories (published DESC, id DESC, source_id, read, starred);
+    CREATE INDEX stories_source_list
+        ON stories (source_id, published DESC, id DESC, read, starred);
+    CREATE INDEX stories_batches ON stories (source_id, first_seen);
+    CREATE TABLE saved_searches (
+        id       INTEGER PRIMARY KEY,
+        name     TEXT NOT NULL,
+        view     TEXT NOT NULL,
+        position INTEGER NOT NULL DEFAULT 0,
+        created  REAL NOT NULL
+    );
+    CREATE TABLE removed_stories (
+        source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+        key       TEXT NOT NULL,
+        removed   REAL NOT NULL,
+        PRIMARY KEY (source_id, key)
+    ) WITHOUT ROWID;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

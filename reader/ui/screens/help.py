@@ -1,12 +1,14 @@
 """The `?` screen, generated from the bindings in force, so it can never fall out of date.
 
 Each pane declares its keys (with descriptions) on itself; this screen walks the main screen's
-panes, the screen and the app, and lists every described binding grouped by where it acts.
-Keys that share an action and description are shown together ("j / down").
+panes, the screen and the app, applies the user's keymap (the keys from the config file),
+and lists every described binding grouped by where it acts. Keys that share an action and
+description are shown together ("j / down"). The command palette uses the same list.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.table import Table
@@ -21,27 +23,52 @@ from textual.widgets import Static
 HelpGroup = tuple[str, list[tuple[str, str]]]
 
 
-def collect_bindings(screen: Screen[Any]) -> list[HelpGroup]:
-    """Every described binding reachable on `screen`: (group title, [(keys, description)])."""
-    nodes: list[DOMNode] = [screen.app, screen]
+@dataclass(frozen=True, slots=True)
+class BindingEntry:
+    """One action as the user reaches it: its keys (for display), where, and on which node."""
+
+    group: str
+    keys: str
+    description: str
+    action: str
+    node: DOMNode
+    ident: str | None  # the binding's id (its name in the config's [keys]); None: Textual's
+
+
+def bindings_in_force(screen: Screen[Any]) -> list[BindingEntry]:
+    """Every described binding reachable on `screen`, with the user's keymap applied."""
+    nodes: list[DOMNode] = [screen, screen.app]
     nodes += [node for node in screen.query("*") if getattr(node, "HELP_GROUP", None)]
-    groups: list[HelpGroup] = []
+    keymap = getattr(screen.app, "_keymap", {})
+    entries: list[BindingEntry] = []
     for node in nodes:
-        title = getattr(node, "HELP_GROUP", None) or (
-            "Everywhere" if node is screen else "Application")
+        title = getattr(node, "HELP_GROUP", None) if node is not screen else None
+        title = title or ("Everywhere" if node is screen else "Application")
+        bindings = node._bindings.copy()
+        if keymap:
+            bindings.apply_keymap(keymap)
         merged: dict[tuple[str, str], list[str]] = {}
-        for _key, binding in node._bindings:
-            if not binding.description:
+        idents: dict[tuple[str, str], str | None] = {}
+        for _key, binding in bindings:
+            if not binding.description or binding.system:
                 continue
             keys = merged.setdefault((binding.action, binding.description), [])
+            idents.setdefault((binding.action, binding.description), binding.id)
             display = _key_display(screen, binding)
             if display not in keys:
                 keys.append(display)
-        rows = [(" / ".join(keys), description)
-                for (_action, description), keys in merged.items()]
-        if rows:
-            groups.append((title, rows))
-    return groups
+        entries += [BindingEntry(title, " / ".join(keys), description, action, node,
+                                 idents[(action, description)])
+                    for (action, description), keys in merged.items()]
+    return entries
+
+
+def collect_bindings(screen: Screen[Any]) -> list[HelpGroup]:
+    """Every described binding reachable on `screen`: (group title, [(keys, description)])."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for entry in bindings_in_force(screen):
+        groups.setdefault(entry.group, []).append((entry.keys, entry.description))
+    return list(groups.items())
 
 
 def _key_display(screen: Screen[Any], binding: Binding) -> str:
@@ -57,9 +84,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,q,question_mark", "dismiss", "Close help"),
     ]
 
-    def __init__(self, groups: list[HelpGroup]) -> None:
+    def __init__(self, groups: list[HelpGroup], footnote: str = "") -> None:
         super().__init__()
         self.groups = groups
+        self.footnote = footnote
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-dialog"):
@@ -72,3 +100,5 @@ class HelpScreen(ModalScreen[None]):
                     table.add_row(Text(keys, style="bold"), Text(description))
                 yield Static(Text(title, style="underline"), classes="help-group")
                 yield Static(table, classes="help-table")
+            if self.footnote:
+                yield Static(Text(self.footnote), id="help-footnote", markup=False)

@@ -15,7 +15,6 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Header
@@ -46,6 +45,7 @@ from reader.ui.screens.add_source import AddSourceScreen
 from reader.ui.screens.help import HelpScreen, collect_bindings
 from reader.ui.widgets.article_view import ArticleView, stub_for
 from reader.ui.widgets.headline_list import HeadlineList
+from reader.ui.widgets.panes import Panes
 from reader.ui.widgets.refresh_status import RefreshStatus, summarize
 from reader.ui.widgets.source_list import SourceList
 from reader.ui.widgets.teaser_sidebar import TeaserSidebar
@@ -62,24 +62,27 @@ class MainScreen(Screen[None]):
     """Three panes over the cache, plus the source list on wide terminals."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("n", "next_unread", "Next unread"),
-        Binding("p", "previous_unread", "Prev unread", show=False),
-        Binding("space", "page", "Page / next unread", show=False),
-        Binding("j", "step(1)", "Next story", show=False),
-        Binding("k", "step(-1)", "Previous story", show=False),
-        Binding("m", "toggle_read", "Read/unread"),
-        Binding("s", "toggle_star", "Star"),
-        Binding("o", "open_link", "Open link"),
-        Binding("a", "add_source", "Add source"),
-        Binding("r", "refresh_source", "Refresh"),
-        Binding("R", "refresh_all", "Refresh all", show=False),
-        Binding("S,backslash", "toggle_sources", "Sources", key_display="S/\\"),
-        Binding("1", "mode('all')", "View all", show=False),
-        Binding("2", "mode('unread')", "View unread", show=False),
-        Binding("3", "mode('starred')", "View starred", show=False),
-        Binding("tab", "app.focus_next", "Next pane", show=False),
-        Binding("shift+tab", "app.focus_previous", "Previous pane", show=False),
-        Binding("question_mark", "help", "Help", key_display="?"),
+        # Every binding has an id: its name in the config file's [keys] table.
+        Binding("n", "next_unread", "Next unread", id="next_unread"),
+        Binding("p", "previous_unread", "Prev unread", show=False, id="previous_unread"),
+        Binding("space", "page", "Page / next unread", show=False, id="page"),
+        Binding("j", "step(1)", "Next story", show=False, id="next_story"),
+        Binding("k", "step(-1)", "Previous story", show=False, id="previous_story"),
+        Binding("m", "toggle_read", "Read/unread", id="toggle_read"),
+        Binding("s", "toggle_star", "Star", id="toggle_star"),
+        Binding("o", "open_link", "Open link", id="open_link"),
+        Binding("a", "add_source", "Add source", id="add_source"),
+        Binding("r", "refresh_source", "Refresh", id="refresh"),
+        Binding("R", "refresh_all", "Refresh all", show=False, id="refresh_all"),
+        Binding("S,backslash", "toggle_sources", "Sources", key_display="S/\\",
+                id="toggle_sources"),
+        Binding("1", "mode('all')", "View all", show=False, id="view_all"),
+        Binding("2", "mode('unread')", "View unread", show=False, id="view_unread"),
+        Binding("3", "mode('starred')", "View starred", show=False, id="view_starred"),
+        Binding("tab", "app.focus_next", "Next pane", show=False, id="next_pane"),
+        Binding("shift+tab", "app.focus_previous", "Previous pane", show=False,
+                id="previous_pane"),
+        Binding("question_mark", "help", "Help", key_display="?", id="help"),
     ]
 
     view: var[View] = var(View())
@@ -105,7 +108,7 @@ class MainScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal(id="panes"):
+        with Panes(id="panes"):
             yield SourceList(id="sources").data_bind(
                 MainScreen.sources, MainScreen.counts, MainScreen.view)
             yield HeadlineList(self.store, clock=self.clock, id="headlines").data_bind(
@@ -173,10 +176,19 @@ class MainScreen(Screen[None]):
             return
         if worker.is_cancelled:
             return
-        rendered = render_story(story, now=self.clock())
+        rendered = self.decorate_article(self.render_article(story))
         teasers = tuple(self.store.teasers_for(story))
         if not worker.is_cancelled:
             self.post_message(StoryLoaded(story, rendered, teasers))
+
+    def decorate_article(self, rendered: Rendered) -> Rendered:
+        """A last touch on the rendered story, in the worker (the search marks its words)."""
+        return rendered
+
+    def render_article(self, story: Story) -> Rendered:
+        """The story as the article view shows it (runs in a thread; subclasses choose the
+        width, dates and full-article text)."""
+        return render_story(story, now=self.clock())
 
     @work(thread=True, exit_on_error=False, group="flags")
     def _flag(self, story_id: int, read: bool | None, starred: bool | None) -> None:

@@ -1,27 +1,43 @@
-"""The article view: the open story, wrapped to the pane and scrollable.
+"""The article view: the open story at a readable measure, centred, scrollable.
 
 The story arrives as a `Rendered` from `reader.render`: a rich `Text`, so nothing a feed wrote
-is ever parsed as markup, and Rich wraps it to whatever width the pane has. The `links` of the
-rendered story stay here so a later issue can open them by number.
+is ever parsed as markup. It is hard-wrapped at `measure` columns (or the pane's width when
+narrower) and centred in wider panes, because lines of 60-80 characters read fastest.
+
+When the pane's width changes (a resize, zen, the side panes folding away) the story is
+rendered again at the new width in a thread worker, and the reader stays on the same words:
+the position is kept as "how many letters come before the top line", which survives any
+re-wrapping, instead of a line number, which does not.
+
+The border shows what is on show ("full article" or the feed's text), where the story stands
+in the list ("12 of 340 unread") and an estimated reading time.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, tzinfo
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from reader.models import Teaser
-from reader.render import Rendered
+from reader.models import Story, Teaser
+from reader.render import Rendered, render_story
 from reader.ui.messages import ArticleEnd
 
 EMPTY = Text("No story open. Choose a headline (j/k or enter), or press a to add a source.",
              style="italic")
+WORDS_PER_MINUTE = 230
 
 
 def stub_for(teaser: Teaser) -> Rendered:
@@ -36,26 +52,118 @@ def stub_for(teaser: Teaser) -> Rendered:
     return Rendered(text=text, plain=f"Teaser\n\n{teaser.text}\n\n{note}\n", links=())
 
 
+def reading_minutes(plain: str) -> int:
+    """Minutes an average reader needs for `plain` (at least 1)."""
+    return max(1, math.ceil(len(plain.split()) / WORDS_PER_MINUTE))
+
+
+def letters_before(plain: str, row: int, width: int | None) -> int:
+    """How many non-space characters precede screen row `row` of `plain` wrapped at `width`."""
+    count = 0
+    for line in plain.split("\n"):
+        rows = _rows(line, width)
+        if row < rows:
+            if row and width:  # inside a wrapped line: count the rows above, roughly
+                count += sum(1 for ch in line[: row * width] if not ch.isspace())
+            return count
+        row -= rows
+        count += sum(1 for ch in line if not ch.isspace())
+    return count
+
+
+def row_of(plain: str, letters: int, width: int | None) -> int:
+    """The screen row on which the `letters`-th non-space character of `plain` stands."""
+    row = 0
+    for line in plain.split("\n"):
+        here = sum(1 for ch in line if not ch.isspace())
+        if letters < here or (letters == here == 0):
+            return row
+        letters -= here
+        row += _rows(line, width)
+    return max(row - 1, 0)
+
+
+def _rows(line: str, width: int | None) -> int:
+    if not width:
+        return 1
+    return max(1, math.ceil(cell_len(line) / width))
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleStyle:
+    """How stories are drawn: the measure, and how dates read (time zone, strftime)."""
+
+    measure: int = 80
+    tz: tzinfo | None = None
+    date_format: str = ""
+
+
+def render_article(story: Story, *, width: int | None, style: ArticleStyle,
+                   now: float | None = None, feed_text: bool = False) -> Rendered:
+    """The story as the article view shows it: its full article when one is kept (unless
+    `feed_text`), dates in the configured zone and format. Safe to call from a thread."""
+    shown = story
+    if story.full_html and not feed_text:
+        shown = replace(shown, body_html=story.full_html)
+    if style.date_format and story.published:
+        # The renderer writes "source · author · date"; giving it our own date string in
+        # the author's place (and no timestamp) yields that very line in our format.
+        when = _strftime(story.published, style.tz, style.date_format)
+        author = " · ".join(part for part in (story.author, when) if part)
+        shown = replace(shown, published=0.0, author=author)
+    return render_story(shown, now=now, tz=style.tz, width=width)
+
+
+def _strftime(ts: float, tz: tzinfo | None, fmt: str) -> str:
+    try:
+        moment = datetime.fromtimestamp(ts, tz) if tz else datetime.fromtimestamp(ts).astimezone()
+        return moment.strftime(fmt)
+    except (OverflowError, OSError, ValueError):
+        return ""
+
+
 class ArticleView(VerticalScroll, can_focus=True):
     """Scrolls the open story; `space` pages down and, at the end, asks for the next unread."""
 
     HELP_GROUP: ClassVar[str] = "Article"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "page", "Page / next unread", key_display="space"),
-        Binding("up", "scroll_up", "Scroll up", show=False),
-        Binding("down", "scroll_down", "Scroll down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("space", "page", "Page / next unread", key_display="space", id="page"),
+        Binding("up", "scroll_up", "Scroll up", show=False, id="scroll_up"),
+        Binding("down", "scroll_down", "Scroll down", show=False, id="scroll_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="page_up"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="page_down"),
     ]
 
     rendered: reactive[Rendered | None] = reactive(None, init=False)
     """The story on show; bound to the screen."""
 
+    @dataclass
+    class _Rerendered(Message):
+        story_id: int
+        width: int | None
+        rendered: Rendered
+        letters: int
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Article"
         self.body = Static(EMPTY, id="article-body", markup=False)
+        self.story: Story | None = None
+        """The story behind `rendered` (None for a teaser stub); set by the screen."""
+        self.style_ = ArticleStyle()
+        self.clock: Callable[[], float] | None = None
+        self.feed_text = False
+        """Show the feed's own text although a full article is kept (`v`)."""
+        self.position = ""
+        """"12 of 340 unread": set by the screen as the headline cursor moves."""
+        self.width_now: int | None = None
+        """The width the next render should use; kept up to date on the event loop so a
+        thread can read it."""
+        self._rendered_width: int | None = None
+        self._anchor: tuple[int, int] | None = None
+        """(letters, row) of the last re-render: while the reader has not scrolled since,
+        the next re-render keeps those same letters on top (no drift across resizes)."""
 
     def compose(self) -> ComposeResult:
         yield self.body
@@ -65,9 +173,88 @@ class ArticleView(VerticalScroll, can_focus=True):
         """The links of the story on show, numbered from 1 in its "Links:" list."""
         return self.rendered.links if self.rendered is not None else ()
 
+    @property
+    def showing_full(self) -> bool:
+        return bool(self.story is not None and self.story.full_html and not self.feed_text)
+
+    def render_story(self, story: Story) -> Rendered:
+        """Render `story` for this view at its current width (thread-safe)."""
+        return render_article(story, width=self.width_now, style=self.style_,
+                              now=self.clock() if self.clock else None,
+                              feed_text=self.feed_text)
+
+    def target_width(self) -> int | None:
+        available = self.scrollable_content_region.width
+        if available <= 0:
+            return None
+        return min(self.style_.measure, available)
+
     def watch_rendered(self, rendered: Rendered | None) -> None:
-        self.body.update(rendered.text if rendered is not None else EMPTY)
+        self._anchor = None
+        self._show(rendered, self.width_now)
         self.scroll_home(animate=False, immediate=True)
+        self.update_titles()
+
+    def _show(self, rendered: Rendered | None, width: int | None) -> None:
+        self._rendered_width = width
+        self.body.styles.width = width if width else "1fr"
+        self.body.update(rendered.text if rendered is not None else EMPTY)
+
+    def update_titles(self) -> None:
+        story = self.story
+        what = ""
+        if story is not None and story.full_html:
+            what = " · feed text (v: full)" if self.feed_text else " · full article"
+        self.border_title = "Article" + what
+        parts = [self.position] if self.position else []
+        if self.rendered is not None and story is not None:
+            parts.append(f"{reading_minutes(self.rendered.plain)} min read")
+        self.border_subtitle = " · ".join(parts)
+
+    # -- keeping the place when the width changes ------------------------------------------------
+    def on_resize(self) -> None:
+        self.width_now = self.target_width()
+        if self.width_now != self._rendered_width:
+            self.rerender()
+
+    def rerender(self) -> None:
+        """Render the story again (new width, or full/feed text), keeping the reader's place."""
+        story = self.story
+        if story is None or self.rendered is None:
+            if self.rendered is not None:
+                self._show(self.rendered, self.width_now)
+            return
+        if self._anchor is not None and self._anchor[1] == int(self.scroll_y):
+            letters = self._anchor[0]
+        else:
+            letters = letters_before(self.rendered.plain, int(self.scroll_y),
+                                     self._rendered_width)
+        width = self.width_now
+
+        def work() -> None:
+            rendered = self.render_story(story)
+            self.post_message(self._Rerendered(story.id, width, rendered, letters))
+
+        self.run_worker(work, thread=True, exclusive=True, group="article-render",
+                        exit_on_error=False)
+
+    @on(_Rerendered)
+    def _rerendered(self, message: _Rerendered) -> None:
+        message.stop()
+        if self.story is None or self.story.id != message.story_id:
+            return
+        self.set_reactive(ArticleView.rendered, message.rendered)
+        self._show(message.rendered, message.width)
+        row = row_of(message.rendered.plain, message.letters, message.width)
+        self._anchor = (message.letters, row)
+        self.call_after_refresh(self.scroll_to, y=row, animate=False, immediate=True)
+        self.update_titles()
+
+    def top_letters(self) -> int:
+        """Non-space characters above the top visible line (for tests and position keeping)."""
+        if self.rendered is None:
+            return 0
+        return letters_before(self.rendered.plain, int(self.scroll_y), self._rendered_width)
 
     def action_page(self) -> None:
         """Page down; at the end of the story, move on to the next unread one."""

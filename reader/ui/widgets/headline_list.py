@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import tzinfo
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -53,13 +54,14 @@ class HeadlineList(ScrollView, can_focus=True):
     HELP_GROUP: ClassVar[str] = "Headline list"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j,down", "cursor_down", "Next story", key_display="j/↓"),
-        Binding("k,up", "cursor_up", "Previous story", key_display="k/↑", show=False),
-        Binding("enter", "open", "Open story", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("home", "first", "First story", show=False),
-        Binding("end", "last", "Last story", show=False),
+        Binding("j,down", "cursor_down", "Next story", key_display="j/↓", id="next_story"),
+        Binding("k,up", "cursor_up", "Previous story", key_display="k/↑", show=False,
+                id="previous_story"),
+        Binding("enter", "open", "Open story", show=False, id="open_story"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="page_up"),
+        Binding("home", "first", "First story", show=False, id="first_story"),
+        Binding("end", "last", "Last story", show=False, id="last_story"),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -103,6 +105,13 @@ class HeadlineList(ScrollView, can_focus=True):
         rows: list[Headline]
 
     @dataclass
+    class Position(Message):
+        """Where the cursor stands: row `index` (0-based, -1: none) of `total`."""
+
+        index: int
+        total: int
+
+    @dataclass
     class _Synced(Message):
         generation: int
         story_id: int | None
@@ -121,11 +130,24 @@ class HeadlineList(ScrollView, can_focus=True):
         self._open_when_loaded = False
         self._keep_position = False
         self._select_row: int | None = None
+        self._restore_top: int | None = None
         self._styles: dict[str, Style] | None = None
         self._strips: LRUCache[tuple[Headline, int, bool, bool], Strip] = LRUCache(256)
+        self._tz: tzinfo | None = None
         self.border_title = "Headlines"
 
     # -- what the outside may ask ----------------------------------------------------------------
+    @property
+    def tz(self) -> tzinfo | None:
+        """The time zone of the dates in the list (None: the system's)."""
+        return self._tz
+
+    @tz.setter
+    def tz(self, tz: tzinfo | None) -> None:
+        self._tz = tz
+        self._strips.clear()
+        self.refresh()
+
     @property
     def total(self) -> int:
         """How many stories the current view holds."""
@@ -158,6 +180,11 @@ class HeadlineList(ScrollView, can_focus=True):
         self._select_row = select_row
         self._sync(self._generation, self.view, self.story_id)
         self.refresh()
+
+    def restore_top(self, top: int) -> None:
+        """Once the view now loading is counted, show row `top` at the top of the pane again
+        (how `esc` puts the list back where it was before a search)."""
+        self._restore_top = max(top, 0)
 
     def mark(self, story_id: int, *, read: bool | None = None,
              starred: bool | None = None) -> None:
@@ -198,6 +225,7 @@ class HeadlineList(ScrollView, can_focus=True):
         self.refresh_line(old)
         self.refresh_line(new)
         self._scroll_to_cursor()
+        self.post_message(self.Position(new, self._total))
 
     def on_focus(self) -> None:
         self._styles = None
@@ -252,14 +280,18 @@ class HeadlineList(ScrollView, can_focus=True):
             if self._keep_position and old >= 0 and new >= 0 and new != old:
                 self.scroll_to(y=self.scroll_y + (new - old), animate=False)
             self.set_reactive(HeadlineList.cursor, self.validate_cursor(new))
+            if self._restore_top is not None:
+                self.scroll_to(y=self._restore_top, animate=False)
             self._scroll_to_cursor()
         elif self.cursor >= self._total:
             self.cursor = self._total - 1
         self._keep_position = False
+        self._restore_top = None
         if self._select_row is not None and self._total:
             row, self._select_row = self._select_row, None
             self.cursor = row
             self._open_cursor()
+        self.post_message(self.Position(self.cursor, self._total))
         self.refresh()
 
     @on(_PageLoaded)
@@ -382,9 +414,9 @@ class HeadlineList(ScrollView, can_focus=True):
             base = style("")
             mark, star, meta = style("mark"), style("star"), style("meta")
             title = style("read" if headline.read else "unread")
-        date = format_list_date(headline.published, now=self._clock())
+        date = format_list_date(headline.published, now=self._clock(), tz=self._tz)
         source_width = min(18, width // 4) if width >= 36 else 0
-        title_width = width - 4 - len(date) - 1 - (source_width + 1 if source_width else 0)
+        title_width = width - 4 - len(date) - 1 - (source_width + 2 if source_width else 0)
         segments = [
             Segment("● " if not headline.read else "  ", mark),
             Segment("★ " if headline.starred else "  ", star),
@@ -392,7 +424,7 @@ class HeadlineList(ScrollView, can_focus=True):
         ]
         if source_width:
             source = _fit(clean_line(headline.source_title), source_width)
-            segments.append(Segment(" " + source, meta))
+            segments.append(Segment("  " + source, meta))
         segments.append(Segment(" " + date, meta))
         return Strip(segments).adjust_cell_length(width, base)
 

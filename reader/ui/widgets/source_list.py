@@ -17,7 +17,7 @@ from textual.reactive import reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
-from reader.models import Source, View, ViewMode
+from reader.models import SmartFeed, Source, View, ViewMode
 from reader.sanitize import clean_line
 from reader.ui.messages import ChooseView
 
@@ -28,6 +28,8 @@ PROBLEM = {"error": "refresh failed", "gone": "gone", "missing": "file missing"}
 
 def option_id(view: View) -> str:
     """The option that stands for `view` in the list."""
+    if view.smart_id is not None:
+        return f"smart:{view.smart_id}"
     if view.source_id is not None:
         return f"source:{view.source_id}"
     if view.folder:
@@ -41,17 +43,33 @@ class SourceList(OptionList):
     HELP_GROUP: ClassVar[str] = "Sources"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select", "Show this source"),
+        Binding("enter", "select", "Show this source", id="choose_source"),
     ]
 
     sources: reactive[tuple[Source, ...]] = reactive((), init=False)
     counts: reactive[dict[str, int]] = reactive(dict, init=False)
     view: reactive[View] = reactive(View(), init=False)
+    stale: reactive[frozenset[int]] = reactive(frozenset(), init=False)
+    """Sources with nothing new in a long time (see reader.store.health); set by the screen."""
+    smart_feeds: reactive[tuple[SmartFeed, ...]] = reactive((), init=False)
+    """Saved searches, listed after the views with their unread counts; set by the screen."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self.border_title = "Sources"
         self._views: dict[str, View] = {}
+        self._width = 0
+
+    def watch_stale(self) -> None:
+        self._rebuild()
+
+    def watch_smart_feeds(self) -> None:
+        self._rebuild()
+
+    def on_resize(self) -> None:
+        # Counts are right-aligned to the pane's width: a new width needs new rows.
+        if self.scrollable_content_region.width != self._width:
+            self._rebuild()
 
     def watch_sources(self) -> None:
         self._rebuild()
@@ -66,17 +84,25 @@ class SourceList(OptionList):
         keep = self.highlighted_option.id if self.highlighted_option is not None else None
         options: list[Option | None] = []
         self._views = {}
+        width = self._width = self.scrollable_content_region.width
         for mode, label in MODES:
-            self._add(options, View(mode=mode), Content.assemble(
-                (label, "bold"), ("  " + str(self.counts.get(mode, 0)), "$text-muted")))
+            self._add(options, View(mode=mode), _line(
+                [(label, "bold")], self.counts.get(mode, 0), "$text-muted", width))
+        for feed in self.smart_feeds:  # saved searches: virtual sources
+            self._add(options, feed.view, _line(
+                [("⌕ ", "$text-muted"), clean_line(feed.name)], feed.unread, "bold $accent",
+                width))
         options.append(None)
         folder = ""
         for source in self.sources:
             if source.folder and source.folder != folder:
                 folder = source.folder
-                self._add(options, View(folder=folder), Content.assemble(
-                    ("▸ ", "$text-muted"), (clean_line(folder), "bold")))
-            self._add(options, View(source_id=source.id), _source_row(source, bool(folder)))
+                unread = sum(s.unread for s in self.sources if s.folder == folder)
+                self._add(options, View(folder=folder), _line(
+                    [("▸ ", "$text-muted"), (clean_line(folder), "bold")], unread,
+                    "$text-muted", width))
+            self._add(options, View(source_id=source.id), _source_row(
+                source, bool(folder), width, source.id in self.stale))
         self.set_options(options)
         self._highlight(keep or option_id(self.view))
 
@@ -95,24 +121,43 @@ class SourceList(OptionList):
         chosen = self._views.get(event.option.id or "")
         if chosen is None:
             return
-        if chosen.source_id is not None or chosen.folder:
+        if chosen.smart_id is None and (chosen.source_id is not None or chosen.folder):
             # A source or folder keeps the current mode; a mode row shows every source.
             chosen = View(mode=self.view.mode, source_id=chosen.source_id, folder=chosen.folder)
         self.post_message(ChooseView(chosen))
 
 
-def _source_row(source: Source, indented: bool) -> Content:
+def _line(parts: list[str | tuple[str, str]], count: int, style: str, width: int) -> Content:
+    """A row with its count right-aligned at `width` (a gap of at least one cell); the name
+    is cut with "…" when both do not fit."""
+    left = Content.assemble(*parts)
+    if not count:
+        return left
+    number = f"{count:,}"
+    if width <= 0:
+        return Content.assemble(left, " ", (number, style))
+    room = max(width - len(number) - 1, 1)
+    if left.cell_length > room:
+        left = left.truncate(room, ellipsis=True)
+    return Content.assemble(left, " " * (room - left.cell_length + 1), (number, style))
+
+
+def _source_row(source: Source, indented: bool, width: int = 0, stale: bool = False
+                ) -> Content:
     """One source: a mark when it is in trouble, its name, its unread count, then why."""
     indent = "  " if indented else ""
     problem = PROBLEM.get(source.status)
     parts: list[str | tuple[str, str]] = [indent]
     if problem:
         parts.append(("! ", "bold $error"))
-    parts.append(clean_line(source.label))
-    if source.unread:
-        parts.append(("  " + str(source.unread), "bold $accent"))
+    parts.append((clean_line(source.label), "$text-muted") if stale and not problem
+                 else clean_line(source.label))
+    row = _line(parts, source.unread, "bold $accent", width)
     if problem:
         reason = clean_line(source.last_error)
         detail = f"{problem}: {reason}" if reason else problem
-        parts.append(("\n" + indent + "  " + detail, "italic $text-muted"))
-    return Content.assemble(*parts)
+        row = Content.assemble(row, ("\n" + indent + "  " + detail, "italic $text-muted"))
+    elif stale:
+        row = Content.assemble(row, ("\n" + indent + "  stale: 90 days silent",
+                                     "italic $text-muted"))
+    return row

@@ -25,7 +25,7 @@ class TeaserSidebar(OptionList):
     HELP_GROUP: ClassVar[str] = "Teasers"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "select", "Open teaser"),
+        Binding("enter", "select", "Open teaser", id="open_teaser"),
     ]
 
     teasers: reactive[tuple[Teaser, ...]] = reactive((), init=False)

@@ -1,0 +1,21 @@
+"""Test-wide safety: no test reads or writes the real user's configuration.
+
+Every test (and every `newsreader` it starts in a subprocess, which inherits the environment)
+gets an empty configuration directory of its own, so a developer's config.toml (a theme, a
+rebound key) can never change what a test sees, and running the tests never creates one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _private_config_dir(tmp_path_factory: pytest.TempPathFactory,
+                        monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("NEWSREADER_CONFIG_DIR", str(folder))
+    yield folder

@@ -1,0 +1,234 @@
+"""The configuration file: defaults, every setting, bad values named by file, line and type,
+the first-run template, and `newsreader config`."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+
+from reader.cli import main
+from reader.config import (
+    SETTINGS,
+    Config,
+    default_path,
+    key_lines,
+    load_config,
+    parse_config,
+    resolve_timezone,
+)
+from reader.config_text import describe, ensure_config_file, template
+
+EVERY_SETTING = """\
+refresh_interval = 15
+theme = "nord"
+browser = "firefox --new-tab %s"
+date_format = "%Y-%m-%d %H:%M"
+timezone = "UTC"
+
+[full_article]
+default = "open"
+sources = { "https://example.org/feed.xml" = "refresh", "Slow News" = "off" }
+
+[retention]
+max_age_days = 30
+max_per_source = 500
+
+[layout]
+sources_width = 24
+headlines_width = "40%"
+teasers_width = 20
+measure = 72
+show_sources = false
+show_teasers = false
+narrow_below = 90
+wide_from = 150
+
+[keys]
+next_unread = "N"
+toggle_star = ["x", "ctrl+s"]
+"""
+
+
+def test_no_file_means_every_default(tmp_path: Path) -> None:
+    config, problems = load_config(tmp_path / "absent.toml")
+    assert problems == []
+    assert config == Config(path=str(tmp_path / "absent.toml"))
+    assert config.refresh_interval == 30 and config.layout__measure == 80
+    assert config.full_article__default == "off" and config.keys == {}
+    assert config.tz is None  # the system's local time
+
+
+def test_every_setting_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(EVERY_SETTING, encoding="utf-8")
+    config, problems = load_config(path)
+    assert problems == []
+    assert config.refresh_interval == 15
+    assert config.theme == "nord"
+    assert config.browser == "firefox --new-tab %s"
+    assert config.date_format == "%Y-%m-%d %H:%M"
+    assert config.tz is UTC
+    assert config.full_article__default == "open"
+    assert config.full_article_for("https://example.org/feed.xml", "Whatever") == "refresh"
+    assert config.full_article_for("/elsewhere", "slow news") == "off"  # by title, any case
+    assert config.full_article_for("/elsewhere", "Other") == ""
+    assert (config.retention__max_age_days, config.retention__max_per_source) == (30, 500)
+    assert (config.layout__sources_width, config.layout__headlines_width,
+            config.layout__teasers_width, config.layout__measure) == (24, "40%", 20, 72)
+    assert config.layout__show_sources == "no" and config.layout__show_teasers is False
+    assert (config.layout__narrow_below, config.layout__wide_from) == (90, 150)
+    assert config.keys == {"next_unread": ("N",), "toggle_star": ("x", "ctrl+s")}
+    # every documented setting was exercised by this file
+    assert {s.name for s in SETTINGS} <= set(config.lines)
+
+
+@pytest.mark.parametrize(("line", "name", "expected"), [
+    ('refresh_interval = "soon"', "refresh_interval", "a whole number of minutes"),
+    ("refresh_interval = -5", "refresh_interval", "a whole number of minutes"),
+    ("refresh_interval = true", "refresh_interval", "a whole number of minutes"),
+    ("theme = 3", "theme", "a theme name in quotes"),
+    ('browser = "firefox \'unclosed"', "browser", "a command in quotes"),
+    ('date_format = "no percent"', "date_format", "a strftime format"),
+    ('timezone = "Mars/Olympus_Mons"', "timezone", "a time zone name"),
+    ('full_article.default = "always"', "full_article.default", '"off", "refresh" or "open"'),
+    ("retention.max_age_days = 1.5", "retention.max_age_days", "a whole number of days"),
+    ('retention.max_per_source = "all"', "retention.max_per_source",
+     "a whole number of stories"),
+    ("layout.sources_width = 3", "layout.sources_width", "16 to 120"),
+    ('layout.headlines_width = "wide"', "layout.headlines_width", '"N%" or "Nfr"'),
+    ("layout.measure = 10", "layout.measure", "30 to 400"),
+    ('layout.show_sources = "sometimes"', "layout.show_sources", 'true, false or "auto"'),
+    ('layout.show_teasers = "yes"', "layout.show_teasers", "true or false"),
+])
+def test_a_bad_value_names_file_line_and_type_and_keeps_the_default(
+        tmp_path: Path, line: str, name: str, expected: str) -> None:
+    text = f"# a comment\n\n{line}\nlayout.teasers_width = 25\n"
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    config, problems = load_config(path)
+    assert len(problems) == 1
+    problem = problems[0]
+    assert problem.line == 3
+    assert str(problem).startswith(f"{path}:3: {name}: expected ")
+    assert expected in str(problem) and ", got " in str(problem)
+    assert "using the default" in str(problem)
+    assert config.get(name) == Config().get(name)  # that one setting keeps its default
+    assert config.layout__teasers_width == 25  # and the rest of the file still counts
+
+
+def test_problems_in_tables_point_at_their_own_lines() -> None:
+    text = ("[layout]\nmeasure = 72\nsources_width = \"wide\"\n\n[full_article.sources]\n"
+            "\"https://a.example/feed\" = \"open\"\n\"Bad\" = \"sometimes\"\n"
+            "[keys]\nnext_unread = 5\n")
+    config, problems = parse_config(text, "cfg.toml")
+    assert [(p.line, p.message.split(":")[0]) for p in problems] == [
+        (3, "layout.sources_width"), (7, "full_article.sources.Bad"), (9, "keys.next_unread")]
+    assert config.layout__measure == 72
+    assert config.full_article__sources == {"https://a.example/feed": "open"}
+    assert config.keys == {}
+
+
+def test_unknown_settings_and_bad_sections_are_reported_not_fatal() -> None:
+    config, problems = parse_config('colour = "red"\nlayout = 3\n[layout2]\nx = 1\n', "c.toml")
+    messages = [str(p) for p in problems]
+    assert messages[0].startswith("c.toml:1: unknown setting 'colour'")
+    assert messages[1].startswith("c.toml:2: layout: expected a [layout] table")
+    assert messages[2].startswith("c.toml:3: unknown setting 'layout2'")
+    assert config == Config(path="c.toml", lines=config.lines)
+
+
+def test_invalid_toml_says_where_and_uses_every_default() -> None:
+    config, problems = parse_config('theme = "nord"\nmeasure = = 3\n', "broken.toml")
+    assert len(problems) == 1 and problems[0].line == 2
+    assert "not valid TOML" in str(problems[0]) and "using every default" in str(problems[0])
+    assert config.theme == ""
+
+
+def test_wide_from_below_narrow_below_is_corrected() -> None:
+    config, problems = parse_config("[layout]\nnarrow_below = 120\nwide_from = 100\n", "c")
+    assert config.layout__wide_from == 120
+    assert problems[0].line == 3 and "at least layout.narrow_below" in problems[0].message
+
+
+def test_key_lines_handles_quotes_dots_inline_tables_and_multiline_strings() -> None:
+    text = ('a = 1\n"quoted.key" = 2\nb.c = 3\n[t]\nx = { "k" = 1, y = 2 }\n'
+            'm = """\nfake = 1\n"""\nlast = 4\n')
+    lines = key_lines(text)
+    assert lines["a"] == 1 and lines["quoted.key"] == 2 and lines["b.c"] == 3
+    assert lines["t"] == 4 and lines["t.x"] == 5 and lines["t.x.k"] == 5 and lines["t.x.y"] == 5
+    assert lines["t.m"] == 6 and "t.fake" not in lines and lines["t.last"] == 9
+
+
+def test_timezones() -> None:
+    assert resolve_timezone("") is None and resolve_timezone("local") is None
+    assert resolve_timezone("utc") is UTC
+    paris = resolve_timezone("Europe/Paris")
+    assert paris is not None and str(paris) == "Europe/Paris"
+    with pytest.raises(KeyError):
+        resolve_timezone("Nowhere/Atlantis")
+
+
+def test_the_template_is_every_setting_commented_out(tmp_path: Path) -> None:
+    keys = [("next_unread", ("n",), "Next unread"), ("next_story", ("j", "down"), "Next")]
+    text = template(keys)
+    config, problems = parse_config(text, "t.toml")
+    assert problems == [] and config == Config(path="t.toml", lines={})  # all commented out
+    for setting in SETTINGS:
+        assert f"# {setting.name.rpartition('.')[2]} = {setting.example}" in text
+    # Uncommenting every line gives a valid file with the shown values.
+    setting_line = re.compile(r"^# ([a-z_]+ = |\[[a-z_.]+\]$)")
+    uncommented = "\n".join(line[2:] if setting_line.match(line) else line
+                            for line in text.splitlines())
+    config, problems = parse_config(uncommented, "t.toml")
+    assert problems == []
+    assert config.keys == {"next_unread": ("n",), "next_story": ("j", "down")}
+    assert config.browser == "firefox --new-tab %s" and config.timezone == "Europe/Paris"
+    # written once, never over the user's file
+    path = tmp_path / "sub" / "config.toml"
+    assert ensure_config_file(path, keys) is True
+    path.write_text("theme = 'nord'\n", encoding="utf-8")
+    assert ensure_config_file(path, keys) is False
+    assert path.read_text(encoding="utf-8") == "theme = 'nord'\n"
+
+
+def test_describe_marks_where_each_value_came_from() -> None:
+    config, _ = parse_config("refresh_interval = 5\n[keys]\nnext_unread = 'N'\n", "c.toml")
+    text = describe(config, [("next_unread", ("n",), "Next unread"),
+                             ("toggle_star", ("s",), "Star")])
+    assert "refresh_interval = 5  # line 1" in text
+    assert "measure = 80  # default" in text
+    assert 'next_unread = "N"  # Next unread; line 3' in text
+    assert 'toggle_star = "s"  # Star; default' in text
+
+
+def test_default_path_follows_the_environment(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSREADER_CONFIG_DIR", str(tmp_path / "cfg"))
+    assert default_path() == tmp_path / "cfg" / "config.toml"
+    assert default_path(tmp_path / "other.toml") == tmp_path / "other.toml"
+
+
+def test_config_command_creates_the_file_and_prints_the_values(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("NEWSREADER_CONFIG_DIR", str(tmp_path / "cfg"))
+    assert main(["config"]) == 0
+    out = capsys.readouterr().out
+    path = tmp_path / "cfg" / "config.toml"
+    assert path.exists() and f"configuration file: {path}" in out and "created" in out
+    assert "# next_unread = \"n\"" in path.read_text(encoding="utf-8")  # the keys are listed
+    assert "refresh_interval = 30  # default" in out and 'zen = "z"' in out
+
+
+def test_config_command_with_a_bad_file_reports_and_fails(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text("[layout]\nmeasure = 'wide'\n[keys]\nzen = 'Z'\n", encoding="utf-8")
+    assert main(["--config", str(path), "config"]) == 1
+    captured = capsys.readouterr()
+    assert f"{path}:2: layout.measure: expected a whole number of columns" in captured.err
+    assert "measure = 80  # line 2" in captured.out  # the default is in force
+    assert 'zen = "Z"' in captured.out

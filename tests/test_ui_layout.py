@@ -1,0 +1,249 @@
+"""Pilot tests of layouts, zen, reading comfort, themes and the command palette."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+from textual.widgets import Footer, Header
+
+from reader.config import Config, parse_config
+from reader.models import View
+from reader.ui.app import THEME_META
+from reader.ui.screens.reader import ReaderScreen
+from reader.ui.widgets.article_view import ArticleView
+from reader.ui.widgets.headline_list import HeadlineList
+from reader.ui.widgets.source_list import SourceList
+from reader.ui.widgets.teaser_sidebar import TeaserSidebar
+from tests.test_ui_helpers import (
+    NOW,
+    RecordingApp,
+    add_source,
+    entry,
+    main,
+    make_store,
+    numbered,
+    screen_text,
+    settle,
+    shown_title,
+)
+
+LONG = 40  # paragraphs per story: enough to scroll
+
+
+def reader(app: RecordingApp) -> ReaderScreen:
+    screen = main(app)
+    assert isinstance(screen, ReaderScreen)
+    return screen
+
+
+def story_id(app: RecordingApp, title: str) -> int:
+    return next(h.id for h in app.store.headlines(View(), 0, 500) if h.title == title)
+
+
+def top_line(app: RecordingApp) -> str:
+    """The text on the article's first visible line, as the screen shows it."""
+    view = app.screen.query_one(ArticleView)
+    region = view.content_region
+    lines = screen_text(app).splitlines()
+    return lines[region.y][region.x:region.right].strip()
+
+
+async def resize(app: RecordingApp, pilot: Pilot[Any], width: int, height: int) -> None:
+    await pilot.resize_terminal(width, height)
+    await settle(app, pilot)
+    await settle(app, pilot)
+
+
+async def test_resizing_to_80x24_and_back_keeps_the_story_the_row_and_the_place(
+        tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    add_source(store, "Daily", [
+        entry(f"daily-{i}", f"daily story {i}",
+              *(f"daily {i} paragraph {p}: " + " ".join(f"word{p}x{w}" for w in range(45))
+                for p in range(LONG)), published=NOW - 60 * i)
+        for i in range(60)])
+    app = RecordingApp(store, open_story=None)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await settle(app, pilot)
+        screen = reader(app)
+        sources, teasers = screen.query_one(SourceList), screen.query_one(TeaserSidebar)
+        headlines, article = screen.query_one(HeadlineList), screen.query_one(ArticleView)
+        assert sources.display and teasers.display  # wide: every pane
+        for _ in range(37):
+            await pilot.press("j")
+        await settle(app, pilot)
+        assert shown_title(app) == "daily story 37" and headlines.cursor == 37
+        for y in range(60, 70):  # a line of text (not a blank between paragraphs) on top
+            article.scroll_to(y=y, animate=False, immediate=True)
+            await settle(app, pilot)
+            if top_line(app):
+                break
+        letters = article.top_letters()
+        words = top_line(app).split()[:3]
+        assert letters > 0 and words
+
+        await resize(app, pilot, 80, 24)
+        assert screen.has_class("-narrow") and screen.narrow
+        assert not sources.region and not teasers.region  # folded away
+        assert headlines.region.y < article.region.y  # stacked: list above the article
+        assert headlines.region.width == article.region.width == 80
+        assert shown_title(app) == "daily story 37" and headlines.cursor == 37
+        top = int(headlines.scroll_y)
+        assert top <= 37 < top + headlines.scrollable_content_region.height  # row in view
+        assert article.rendered is not None and article.size.width < 80
+        narrow_letters = article.top_letters()
+        line_letters = sum(1 for ch in top_line(app) if not ch.isspace())
+        assert narrow_letters <= letters < narrow_letters + line_letters + 1  # same words
+        assert "daily 37 paragraph" in " ".join(article.rendered.plain.split())
+
+        await resize(app, pilot, 200, 60)
+        assert not screen.narrow and sources.region and teasers.region
+        assert shown_title(app) == "daily story 37" and headlines.cursor == 37
+        assert abs(article.top_letters() - letters) <= 3 * 80
+        assert top_line(app).split()[:3] == words
+        assert isinstance(app.focused, HeadlineList)
+
+
+async def test_the_article_wraps_at_the_measure_and_is_centred(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 2, paragraphs=3))
+    config, _ = parse_config("[layout]\nmeasure = 60\n", "c.toml")
+    app = RecordingApp(store, config=config)
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(app, pilot)
+        article = app.screen.query_one(ArticleView)
+        await pilot.press("z")
+        await settle(app, pilot)
+        assert article.rendered is not None
+        assert max(len(line) for line in article.rendered.plain.splitlines()) <= 60
+        body = article.body.region
+        assert body.width == 60
+        left, right = body.x - article.region.x, article.region.right - body.right
+        assert abs(left - right) <= 4  # centred (up to the border, padding and scrollbar)
+        assert "min read" in str(article.border_subtitle)
+        assert "1 of 2" in str(article.border_subtitle)
+
+
+async def test_zen_shows_only_the_article_and_keys_still_move(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 5, paragraphs=3))
+    app = RecordingApp(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = reader(app)
+        await pilot.press("z")
+        await settle(app, pilot)
+        article = screen.query_one(ArticleView)
+        assert screen.zen and app.focused is article
+        for hidden in (HeadlineList, TeaserSidebar, SourceList, Header, Footer):
+            assert not screen.query_one(hidden).region
+        assert article.region.width == 120
+        await pilot.press("j")
+        await settle(app, pilot)
+        assert shown_title(app) == "daily story 1"
+        assert "2 of 5" in str(article.border_subtitle)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not screen.zen and screen.query_one(HeadlineList).region
+        assert isinstance(app.focused, HeadlineList)
+
+
+async def test_narrow_terminals_swap_the_list_for_sources_or_teasers(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 5))
+    app = RecordingApp(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        screen = reader(app)
+        sources, headlines = screen.query_one(SourceList), screen.query_one(HeadlineList)
+        assert not sources.region and headlines.region
+        await pilot.press("S")
+        await settle(app, pilot)
+        assert sources.region and not headlines.region and app.focused is sources
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert headlines.region and not sources.region and app.focused is headlines
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert screen.query_one(TeaserSidebar).region and app.focused is not headlines
+
+
+async def test_themes_from_config_palette_and_memory(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 3))
+    app = RecordingApp(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert app.theme == "reading"  # the default: made for long reading
+        background = app.screen.styles.background
+        await pilot.press("ctrl+t")
+        await settle(app, pilot)
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"solarized-light")
+        await settle(app, pilot)
+        await pilot.press("enter")
+        await settle(app, pilot)
+        assert app.theme == "solarized-light"
+        assert app.screen.styles.background != background  # the colours really changed
+    assert store.get_meta(THEME_META) == "solarized-light"  # remembered for next time
+    again = RecordingApp(store)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(again, pilot)
+        assert again.theme == "solarized-light"
+    config, _ = parse_config('# mine\ntheme = "no-such-theme"\n', "/cfg/config.toml")
+    wrong = RecordingApp(store, config=config)
+    async with wrong.run_test(size=(120, 40)) as pilot:
+        await settle(wrong, pilot)
+        assert wrong.theme == "reading"
+        assert any("/cfg/config.toml:2: theme: there is no theme 'no-such-theme'" in note
+                   for _severity, note in wrong.notes)
+
+
+async def test_palette_runs_actions_and_finds_sources_and_stories(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 5))
+    weekly = add_source(store, "Weekly Digest", numbered("weekly", 3, start=0))
+    app = RecordingApp(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = reader(app)
+
+        async def palette(query: str) -> str:
+            await pilot.press("ctrl+p")
+            await settle(app, pilot)
+            assert isinstance(app.screen, CommandPalette)
+            await pilot.press(*query)
+            await settle(app, pilot)
+            shown = screen_text(app)
+            await pilot.press("enter")
+            await settle(app, pilot)
+            return shown
+
+        listed = await palette("zen")
+        assert "Zen" in listed and "z · Everywhere" in listed
+        assert screen.zen
+        await pilot.press("z")
+        await palette("weekly dig")
+        assert screen.view.source_id == weekly
+        assert screen.query_one(HeadlineList).total == 3
+        await palette("daily story 3")
+        assert shown_title(app) == "daily story 3"
+        # every action of the issue is in the palette
+        await pilot.press("ctrl+p")
+        await settle(app, pilot)
+        titles = {command.title for command in app.get_system_commands(screen)}
+        await pilot.press("escape")
+        for wanted in ("Add source", "Refresh", "Refresh all", "Go to source", "Sources",
+                       "Teasers", "Switch theme", "Export OPML", "Help", "Zen",
+                       "Full article", "Copy link", "Rename source", "Remove source"):
+            assert wanted in titles, wanted
+
+
+async def test_default_config_object_matches_a_missing_file(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    app = RecordingApp(store)
+    assert app.config == Config()
+    assert app.get_theme_variable_defaults()["sources-width"] == "30"
