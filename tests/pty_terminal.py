@@ -20,6 +20,10 @@ class Terminal:
     def __init__(self, argv: Sequence[str], *, cols: int = 120, rows: int = 40,
                  env: dict[str, str] | None = None, cwd: str | None = None) -> None:
         full_env = dict(os.environ)
+        # pytest-xdist workers carry COLUMNS=80/LINES=24, and shutil.get_terminal_size (which
+        # Textual asks) prefers them to the pty's real size: the app would draw at 80x24.
+        full_env.pop("COLUMNS", None)
+        full_env.pop("LINES", None)
         full_env.update({"TERM": "xterm-256color", "COLORTERM": "truecolor", "LANG": "C.UTF-8",
                          "LC_ALL": "C.UTF-8"})
         full_env.update(env or {})

@@ -4,6 +4,9 @@ confirmation and undo, health, and stale sources flagged in the list."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
 
 from reader.models import View
 from reader.store.health import DAY
@@ -23,7 +26,7 @@ from tests.test_ui_helpers import (
 )
 
 
-async def focus_source(app: RecordingApp, pilot, title: str) -> None:  # type: ignore[no-untyped-def]
+async def focus_source(app: RecordingApp, pilot: Pilot[Any], title: str) -> None:
     """Show the source list, focus it and highlight the source called `title`."""
     screen = main(app)
     if not screen.show_sources:
@@ -130,7 +133,8 @@ async def test_health_screen_and_stale_flag(tmp_path: Path) -> None:
         await focus_source(app, pilot, "Old Feed")
         await pilot.press("i")
         await settle(app, pilot)
-        rows = dict(app.screen.rows)  # type: ignore[attr-defined]
+        assert isinstance(app.screen, SourceInfoScreen)
+        rows = dict(app.screen.rows)
         assert rows["Last error"] == "HTTP 503 (https://old.example/feed)"
         assert rows["Stale"].startswith("yes")
         assert rows["Full articles"] == "off"

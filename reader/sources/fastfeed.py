@@ -26,6 +26,7 @@ match. When those modules change their patterns, `lead` notices and defers to th
 
 from __future__ import annotations
 
+import contextlib
 import html as htmllib
 import re
 from typing import Any
@@ -67,10 +68,7 @@ def _parse(data: bytes, url: str, content_type: str) -> dict[str, Any] | None:
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
         raise _Unsure
     match = machinery.xml_declaration.match(text)
-    if match:
-        text = _NEW_DECLARATION + text[match.end():]
-    else:
-        text = _NEW_DECLARATION + "\n" + text
+    text = _NEW_DECLARATION + (text[match.end():] if match else "\n" + text)
     reader = machinery.reader(_base_uri(url, machinery))
     reader.run(text)
     if not reader.entries:
@@ -164,6 +162,105 @@ def _base_uri(url: str, machinery: _Machinery) -> str:
     return base
 
 
+# -- the lead and the sanitiser ----------------------------------------------------------------
+
+# `lead` relies on the exact patterns `reader.extract.first_paragraph` uses today; should they
+# change, `lead` simply calls first_paragraph.
+_LEAD_PATTERNS = (
+    (extract._NOT_LEAD, r"<(h[1-6]|figcaption|caption|pre|table|figure)\b.*?</\1\s*>"),
+    (extract._DROP, r"<(script|style|template|noscript|title)\b.*?</\1\s*>"),
+    (extract._COMMENT, r"<!--.*?-->"),
+    (extract._TAG, r"<[^>]*>"),
+)
+_LEAD_OK = all(pattern.pattern == text for pattern, text in _LEAD_PATTERNS)
+# Needles that every match of extract._DROP / _COMMENT (and of _NOT_LEAD) contains. Fewer,
+# rarer needles are quicker to look for; a false alarm only costs the slower, exact way.
+_DROPPED = ("script", "style", "template", "<title", "<!--")
+_NOT_LEAD_OPENERS = ("<h", "<fig", "caption", "<pre", "table")
+
+
+def lead(body_html: str) -> str:
+    """`reader.extract.first_paragraph(body_html)`, without flattening the whole body.
+
+    first_paragraph turns every block of the body into text and keeps the first; this stops
+    at the first block that has text. Bodies that could hold a script, style or comment (which
+    first_paragraph drops across block boundaries) go to first_paragraph itself.
+    """
+    if not body_html:
+        return ""
+    if not _LEAD_OK:
+        return extract.first_paragraph(body_html)
+    if body_html.isascii():
+        lowered = body_html.lower()
+        dropped = any(marker in lowered for marker in _DROPPED)
+        not_lead = any(opener in lowered for opener in _NOT_LEAD_OPENERS)
+    else:  # case-insensitive matching knows more than str.lower(): ask the patterns
+        dropped = "<!--" in body_html or extract._DROP.search(body_html) is not None
+        not_lead = True
+    if dropped:
+        return extract.first_paragraph(body_html)
+    text = extract._NOT_LEAD.sub("\n", body_html) if not_lead else body_html
+    found = _first_block(text)
+    if found or text is body_html:
+        return found
+    return _first_block(body_html)
+
+
+def _first_block(fragment: str) -> str:
+    """The text of the first non-empty piece of `extract._BLOCK.split(fragment)`."""
+    start = 0
+    for match in extract._BLOCK.finditer(fragment):
+        text = _piece_text(fragment[start:match.start()])
+        if text:
+            return text
+        start = match.end()
+    return _piece_text(fragment[start:])
+
+
+def _piece_text(piece: str) -> str:
+    if "<" in piece:
+        piece = extract._TAG.sub("", piece)
+    return " ".join(clean_text(htmllib.unescape(piece)).split())
+
+
+# Every C0 control but tab and newline, and DEL: what `sanitize.clean_text` removes (or, for
+# CR, rewrites) in ASCII text.
+_ASCII_CONTROLS = bytes([*range(0, 9), *range(11, 32), 127])
+
+
+def clean_text(text: str) -> str:
+    """`reader.sanitize.clean_text`, at C speed for ASCII text without controls."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        if len(raw.translate(None, _ASCII_CONTROLS)) == len(raw):
+            return text
+    return sanitize.clean_text(text)
+
+
+_CLEANER: Any = None
+
+
+def sanitize_html(html: str, base_url: str | None = None) -> str:
+    """`reader.sanitize.sanitize_html(html, base_url)`: the same nh3 settings, built once into
+    a Cleaner instead of at every call, and the link pass skipped when there is no link."""
+    global _CLEANER
+    if not html:
+        return ""
+    if _CLEANER is None:
+        import nh3
+
+        _CLEANER = nh3.Cleaner(
+            tags=sanitize.ALLOWED_TAGS, clean_content_tags=sanitize._DROP_WITH_CONTENT,
+            attributes=sanitize.ALLOWED_ATTRIBUTES, url_schemes=sanitize.SAFE_SCHEMES,
+            link_rel=None, strip_comments=True)
+    cleaned = clean_text(_CLEANER.clean(clean_text(html)))
+    if base_url and ('href="' in cleaned or 'src="' in cleaned):
+        cleaned = sanitize._resolve_links(cleaned, base_url)
+    return cleaned
+
+
+# -- feedparser's parts ------------------------------------------------------------------------
+
 class _Machinery:
     """feedparser's parts, imported on first use (feedparser costs ~60 ms to import)."""
 
@@ -232,20 +329,55 @@ def _reader_class(mixin: Any, parser_dict: Any, cp1252: dict[int, str],
     """feedparser's handlers with a lean driver: ports of its strict parser's hot methods."""
 
     urljoin = machinery.urljoin
+    keymap = parser_dict.keymap
+    slow_keys = {*keymap, "category", "enclosures", "license", "updated", "updated_parsed"}
 
-    class _Reader(mixin):  # type: ignore[misc,valid-type]
+    class _Dict(parser_dict):
+        """A FeedParserDict that skips its key mapping for the keys it does not map."""
+
+        __slots__ = ()
+
+        def __getitem__(self, key: str) -> Any:
+            if key in slow_keys:
+                return parser_dict.__getitem__(self, key)
+            return dict.__getitem__(self, key)
+
+        def __contains__(self, key: object) -> bool:
+            if key in slow_keys:
+                return bool(parser_dict.__contains__(self, key))
+            return dict.__contains__(self, key)
+
+        def get(self, key: str, default: Any = None) -> Any:
+            if key in slow_keys:
+                return parser_dict.get(self, key, default)
+            return dict.get(self, key, default)
+
+        def __setitem__(self, key: str, value: Any) -> None:
+            if key in keymap:
+                parser_dict.__setitem__(self, key, value)
+            else:
+                dict.__setitem__(self, key, value)
+
+        def setdefault(self, key: str, default: Any) -> Any:
+            if key not in self:
+                self[key] = default
+                return default
+            return self[key]
+
+    class _Reader(mixin):
         def __init__(self, baseuri: str) -> None:
             self.bozo = 0
             self.exc = None
             self.decls: dict[str, str] = {}
             self.baseuri = baseuri
-            self.lang = None
+            self.lang: str | None = None
             self.encoding = "utf-8"
             self.resolve_relative_uris = False
             self.sanitize_html = False
             super().__init__()
-            self.contentparams = {}
-            self._start_tags: dict[str, str] = {}
+            self.feeddata = _Dict()
+            self.contentparams: dict[str, Any] = {}
+            self._start_tags: dict[str, tuple[str, bool, str, bool, Any, Any]] = {}
             self._end_tags: dict[str, str] = {}
             self._handlers: dict[str, tuple[str, bool, Any, Any]] = {}
 
@@ -259,8 +391,10 @@ def _reader_class(mixin: Any, parser_dict: Any, cp1252: dict[int, str],
                 if stack:
                     stack[-1][2].append(data)
 
-            def refuse(*_: Any) -> None:
+            def _refuse(*_: Any) -> Any:
                 raise _Unsure
+
+            refuse: Any = _refuse
 
             parser.StartElementHandler = self._start_element
             parser.EndElementHandler = self._end_element
@@ -314,10 +448,39 @@ def _reader_class(mixin: Any, parser_dict: Any, cp1252: dict[int, str],
                         break
             return localname.lower()
 
-        def _start_element(self, name: str, attrs: dict[str, str]) -> None:
-            tag = self._start_tags.get(name)
-            if tag is None:
-                tag = self._start_tags[name] = self._tag(name, True)
+        def _start_element(self, name: str, attrs: dict[str, str]) -> Any:
+            found = self._start_tags.get(name)
+            if found is None:
+                tag = self._tag(name, True)
+                special = (" " in name and tag.rsplit(":", 1)[-1] in ("math", "svg")
+                           and name.split()[0] in (_MATHML, _SVG))
+                found = self._start_tags[name] = (tag, special, *self._handler(tag))
+            tag, special, key, plain, start, _ = found
+            if attrs or special or self.decls:
+                return self._start_with_attributes(name, tag, attrs)
+            # unknown_starttag(tag, []), unrolled: most elements have no attributes
+            self.depth += 1
+            lang = self.lang
+            if lang and tag in ("feed", "rss", "rdf:RDF"):
+                self.feeddata["language"] = lang.replace("_", "-")
+            self.basestack.append(self.baseuri)
+            self.langstack.append(lang)
+            if self.incontent:
+                raise _Unsure
+            if plain:
+                if tag not in ("title", "link", "description", "name"):
+                    self.intextinput = 0
+                if tag not in ("title", "link", "description", "url", "href", "width",
+                               "height"):
+                    self.inimage = 0
+            if start is not None:
+                try:
+                    return start(self, {})
+                except AttributeError:
+                    pass
+            return self.push(key, 1)
+
+        def _start_with_attributes(self, name: str, tag: str, attrs: dict[str, str]) -> None:
             attrs_d, self.decls = self.decls, {}
             if " " in name and tag.rsplit(":", 1)[-1] in ("math", "svg"):
                 namespace = name.split()[0]
@@ -422,6 +585,19 @@ def _reader_class(mixin: Any, parser_dict: Any, cp1252: dict[int, str],
                     self.lang = self.langstack[-1]
             self.depth -= 1
 
+        def _start_item(self, attrs_d: dict[str, str]) -> None:
+            self.entries.append(_Dict())  # feedparser's own, with the quicker dict
+            self.push("item", 0)
+            self.inentry = 1
+            self.guidislink = 0
+            self.title_depth = -1
+            about = self._get_attribute(attrs_d, "rdf:about")
+            if about:
+                self._get_context()["id"] = about
+            self._cdf_common(attrs_d)
+
+        _start_entry = _start_item
+
         def resolve_uri(self, uri: str) -> str:
             if _PLAIN_URL.match(uri):
                 return uri
@@ -484,10 +660,9 @@ def _reader_class(mixin: Any, parser_dict: Any, cp1252: dict[int, str],
             params.pop("mode", None)
             params.pop("base64", None)
             if not output.isascii():
-                try:  # feedparser's repair of UTF-8 read as ISO-8859-1, then cp1252's C1
+                # feedparser's repair of UTF-8 read as ISO-8859-1, then cp1252 for C1 codes
+                with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
                     output = output.encode("iso-8859-1").decode("utf-8")
-                except (UnicodeEncodeError, UnicodeDecodeError):
-                    pass
                 output = output.translate(cp1252)
             if element in ("category", "tags", "itunes_keywords"):
                 return output
@@ -497,7 +672,7 @@ def _reader_class(mixin: Any, parser_dict: Any, cp1252: dict[int, str],
                 entry = self.entries[-1]
                 if element == "content":
                     entry.setdefault(element, [])
-                    entry[element].append(parser_dict(params, value=output))
+                    entry[element].append(_Dict(params, value=output))
                 elif element == "link":
                     if not self.inimage:
                         output = _AMP_REF.sub(r"&\g<1>", output.replace("&amp;", "&"))
@@ -513,7 +688,7 @@ def _reader_class(mixin: Any, parser_dict: Any, cp1252: dict[int, str],
                         depths[element] = self.depth
                         entry[element] = output
                     if self.incontent:
-                        entry[element + "_detail"] = parser_dict(params, value=output)
+                        entry[element + "_detail"] = _Dict(params, value=output)
             elif self.infeed or self.insource:
                 context = self._get_context()
                 if element == "description":
@@ -524,7 +699,7 @@ def _reader_class(mixin: Any, parser_dict: Any, cp1252: dict[int, str],
                     context[element] = output
                     context["links"][-1]["href"] = output
                 elif self.incontent:
-                    context[element + "_detail"] = parser_dict(params, value=output)
+                    context[element + "_detail"] = _Dict(params, value=output)
             return output
 
     return _Reader

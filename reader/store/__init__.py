@@ -26,6 +26,7 @@ from pathlib import Path
 from reader.models import Entry, Source, Story, Teaser
 from reader.sanitize import clean_line, clip_teaser
 from reader.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate
+from reader.store.search import flush_index
 from reader.store.search import install as install_search
 from reader.store.smart import SmartFeeds
 from reader.store.views import ViewQueries
@@ -125,6 +126,7 @@ class Store(SmartFeeds, ViewQueries):
             raise StoreError(f"cannot write to the cache {self.path}: {exc}") from exc
         try:
             yield conn
+            flush_index(conn)  # the search index follows the stories, in this transaction
         except sqlite3.DatabaseError as exc:
             with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already
                 conn.execute("ROLLBACK")

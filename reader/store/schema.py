@@ -74,17 +74,19 @@ MIGRATIONS: list[str] = [
     ALTER TABLE sources ADD COLUMN full_article TEXT NOT NULL DEFAULT '';
     """,
     # 3: big archives (issue 5). Full-text search: a contentless FTS5 index of headline, body
-    #    text, source name and author (the words only: the text stays in `stories`), kept in
-    #    step by triggers and filled here from the stories already cached. A contentless index
-    #    forgets a row only when told the words it indexed, so the triggers recompute them
-    #    (nr_story_text, the HTML-to-text function that reader.store.search.install puts on
-    #    every connection), and a source's stories leave the index before the source goes
-    #    (a cascade deletes them after the source row, when its name can no longer be read).
-    #    bm25 weighs the headline most. Per-source counters kept by triggers, so the source
-    #    list costs O(sources), not O(stories). List indexes that cover every filter column,
-    #    so paging and counting never read story rows. Saved searches ("smart feeds").
-    #    Tombstones of the stories retention removed, so a feed that still carries them does
-    #    not bring them back as unread.
+    #    text, source name and author (the words only: the text stays in `stories`), filled
+    #    here from the stories already cached; bm25 weighs the headline most. Triggers keep it
+    #    in step, through a queue: a contentless index forgets a row only when told the words
+    #    it indexed, so the triggers note each changed story (with the words it was indexed
+    #    with, computed by nr_story_text, the HTML-to-text function reader.store.search.install
+    #    puts on every connection), and the store's write transaction applies the queue in two
+    #    statements before it commits (reader.store.search.flush_index): FTS5 flushes at every
+    #    trigger firing, which cost ~1 ms a story. A source's stories are noted before the
+    #    source goes (a cascade deletes them after the source row, when its name is gone).
+    #    Per-source counters kept by triggers, so the source list costs O(sources), not
+    #    O(stories). List indexes that cover every filter column, so paging and counting never
+    #    read story rows. Saved searches ("smart feeds"). Tombstones of the stories retention
+    #    removed, so a feed that still carries them does not bring them back as unread.
     """
     CREATE VIRTUAL TABLE stories_fts USING fts5(
         title, body, source, author,
@@ -95,48 +97,49 @@ MIGRATIONS: list[str] = [
         SELECT s.id, s.title, nr_story_text(s.body_html, s.full_html, s.lead),
                COALESCE(NULLIF(src.title, ''), src.location), s.author
         FROM stories s JOIN sources src ON src.id = s.source_id;
+    CREATE TABLE fts_queue (
+        seq      INTEGER PRIMARY KEY,
+        story_id INTEGER NOT NULL,
+        indexed  INTEGER NOT NULL,
+        title    TEXT,
+        body     TEXT,
+        source   TEXT,
+        author   TEXT
+    );
+    CREATE INDEX fts_queue_story ON fts_queue (story_id, seq);
     CREATE TRIGGER stories_fts_insert AFTER INSERT ON stories BEGIN
-        INSERT INTO stories_fts (rowid, title, body, source, author)
-        SELECT new.id, new.title, nr_story_text(new.body_html, new.full_html, new.lead),
-               COALESCE(NULLIF(title, ''), location), new.author
-        FROM sources WHERE id = new.source_id;
+        INSERT INTO fts_queue (story_id, indexed) VALUES (new.id, 0);
     END;
     CREATE TRIGGER stories_fts_update
-    AFTER UPDATE OF title, body_html, full_html, lead, author, source_id ON stories BEGIN
-        INSERT INTO stories_fts (stories_fts, rowid, title, body, source, author)
-        SELECT 'delete', old.id, old.title,
-               nr_story_text(old.body_html, old.full_html, old.lead),
+    AFTER UPDATE OF title, body_html, full_html, lead, author, source_id ON stories
+    WHEN NOT EXISTS (SELECT 1 FROM fts_queue WHERE story_id = old.id) BEGIN
+        INSERT INTO fts_queue (story_id, indexed, title, body, source, author)
+        SELECT old.id, 1, old.title, nr_story_text(old.body_html, old.full_html, old.lead),
                COALESCE(NULLIF(title, ''), location), old.author
         FROM sources WHERE id = old.source_id;
-        INSERT INTO stories_fts (rowid, title, body, source, author)
-        SELECT new.id, new.title, nr_story_text(new.body_html, new.full_html, new.lead),
-               COALESCE(NULLIF(title, ''), location), new.author
-        FROM sources WHERE id = new.source_id;
     END;
-    CREATE TRIGGER stories_fts_delete AFTER DELETE ON stories BEGIN
-        INSERT INTO stories_fts (stories_fts, rowid, title, body, source, author)
-        SELECT 'delete', old.id, old.title,
-               nr_story_text(old.body_html, old.full_html, old.lead),
+    CREATE TRIGGER stories_fts_delete AFTER DELETE ON stories
+    WHEN NOT EXISTS (SELECT 1 FROM fts_queue WHERE story_id = old.id) BEGIN
+        INSERT INTO fts_queue (story_id, indexed, title, body, source, author)
+        SELECT old.id, 1, old.title, nr_story_text(old.body_html, old.full_html, old.lead),
                COALESCE(NULLIF(title, ''), location), old.author
         FROM sources WHERE id = old.source_id;
     END;
     CREATE TRIGGER sources_fts_remove BEFORE DELETE ON sources BEGIN
-        INSERT INTO stories_fts (stories_fts, rowid, title, body, source, author)
-        SELECT 'delete', s.id, s.title, nr_story_text(s.body_html, s.full_html, s.lead),
+        INSERT INTO fts_queue (story_id, indexed, title, body, source, author)
+        SELECT s.id, 1, s.title, nr_story_text(s.body_html, s.full_html, s.lead),
                COALESCE(NULLIF(old.title, ''), old.location), s.author
-        FROM stories s WHERE s.source_id = old.id;
+        FROM stories s WHERE s.source_id = old.id
+        AND NOT EXISTS (SELECT 1 FROM fts_queue q WHERE q.story_id = s.id);
     END;
     CREATE TRIGGER sources_fts_label AFTER UPDATE OF title, location ON sources
     WHEN COALESCE(NULLIF(old.title, ''), old.location)
          IS NOT COALESCE(NULLIF(new.title, ''), new.location) BEGIN
-        INSERT INTO stories_fts (stories_fts, rowid, title, body, source, author)
-        SELECT 'delete', s.id, s.title, nr_story_text(s.body_html, s.full_html, s.lead),
+        INSERT INTO fts_queue (story_id, indexed, title, body, source, author)
+        SELECT s.id, 1, s.title, nr_story_text(s.body_html, s.full_html, s.lead),
                COALESCE(NULLIF(old.title, ''), old.location), s.author
-        FROM stories s WHERE s.source_id = old.id;
-        INSERT INTO stories_fts (rowid, title, body, source, author)
-        SELECT s.id, s.title, nr_story_text(s.body_html, s.full_html, s.lead),
-               COALESCE(NULLIF(new.title, ''), new.location), s.author
-        FROM stories s WHERE s.source_id = new.id;
+        FROM stories s WHERE s.source_id = old.id
+        AND NOT EXISTS (SELECT 1 FROM fts_queue q WHERE q.story_id = s.id);
     END;
     CREATE TABLE source_counts (
         source_id INTEGER PRIMARY KEY REFERENCES sources(id) ON DELETE CASCADE,

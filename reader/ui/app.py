@@ -62,7 +62,7 @@ class NewsApp(App[None]):
     HELP_GROUP: ClassVar[str] = "Application"
     COMMANDS = PROVIDERS
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("q", "quit", "Quit", show=False, id="quit"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True,
                 id="command_palette"),
         Binding("u", "undo", "Undo", show=False, id="undo"),

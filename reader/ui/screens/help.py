@@ -15,12 +15,16 @@ from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 HelpGroup = tuple[str, list[tuple[str, str]]]
+# The screen's keys come from several layers; each gets a heading of its own.
+LAYER_TITLES = {"MainScreen": "Reading", "ArchiveScreen": "Search and archive",
+                "ReaderScreen": "Layout, whole articles, links and sources"}
+COLUMN_WIDTH = 58  # cells per column of the help screen
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,23 +48,41 @@ def bindings_in_force(screen: Screen[Any]) -> list[BindingEntry]:
     for node in nodes:
         title = getattr(node, "HELP_GROUP", None) if node is not screen else None
         title = title or ("Everywhere" if node is screen else "Application")
+        layers = _layers(node) if node is screen else {}
         bindings = node._bindings.copy()
         if keymap:
             bindings.apply_keymap(keymap)
         merged: dict[tuple[str, str], list[str]] = {}
         idents: dict[tuple[str, str], str | None] = {}
+        pane = node is not screen and node is not screen.app
         for _key, binding in bindings:
-            if not binding.description or binding.system:
-                continue
+            if not binding.description or binding.system or (pane and binding.id is None):
+                continue  # (a pane's bindings without an id are Textual's scrolling keys)
             keys = merged.setdefault((binding.action, binding.description), [])
             idents.setdefault((binding.action, binding.description), binding.id)
             display = _key_display(screen, binding)
             if display not in keys:
                 keys.append(display)
-        entries += [BindingEntry(title, " / ".join(keys), description, action, node,
-                                 idents[(action, description)])
+        entries += [BindingEntry(layers.get(action, title), " / ".join(keys), description,
+                                 action, node, idents[(action, description)])
                     for (action, description), keys in merged.items()]
+    order = {title: index for index, title in enumerate(
+        ["Everywhere", *LAYER_TITLES.values()])}
+    entries.sort(key=lambda entry: order.get(entry.group, len(order)))  # stable: keeps order
     return entries
+
+
+def _layers(screen: DOMNode) -> dict[str, str]:
+    """action -> the heading of the screen layer that declares it."""
+    found: dict[str, str] = {}
+    for cls in reversed(type(screen).__mro__):
+        title = LAYER_TITLES.get(cls.__name__)
+        if title is None:
+            continue
+        for binding in cls.__dict__.get("BINDINGS", []):
+            if isinstance(binding, Binding):
+                found[binding.action] = title
+    return found
 
 
 def collect_bindings(screen: Screen[Any]) -> list[HelpGroup]:
@@ -69,6 +91,21 @@ def collect_bindings(screen: Screen[Any]) -> list[HelpGroup]:
     for entry in bindings_in_force(screen):
         groups.setdefault(entry.group, []).append((entry.keys, entry.description))
     return list(groups.items())
+
+
+def columns_of(groups: list[HelpGroup], count: int) -> list[list[HelpGroup]]:
+    """Groups dealt into `count` columns of about equal height, in reading order."""
+    sizes = [len(rows) + 2 for _title, rows in groups]  # a heading and a blank line each
+    target = sum(sizes) / max(count, 1)
+    columns: list[list[HelpGroup]] = [[]]
+    filled = 0
+    for group, size in zip(groups, sizes, strict=True):
+        if columns[-1] and filled + size / 2 > target and len(columns) < count:
+            columns.append([])
+            filled = 0
+        columns[-1].append(group)
+        filled += size
+    return columns
 
 
 def _key_display(screen: Screen[Any], binding: Binding) -> str:
@@ -90,15 +127,24 @@ class HelpScreen(ModalScreen[None]):
         self.footnote = footnote
 
     def compose(self) -> ComposeResult:
+        self._columns = max(1, min(3, self.app.size.width // COLUMN_WIDTH))
         with VerticalScroll(id="help-dialog"):
             yield Static(Text("Keys", style="bold"), id="help-title")
-            for title, rows in self.groups:
-                table = Table.grid(padding=(0, 2))
-                table.add_column(min_width=12, no_wrap=True)
-                table.add_column()
-                for keys, description in rows:
-                    table.add_row(Text(keys, style="bold"), Text(description))
-                yield Static(Text(title, style="underline"), classes="help-group")
-                yield Static(table, classes="help-table")
+            with Horizontal(id="help-groups"):
+                for column in columns_of(self.groups, self._columns):
+                    with Vertical(classes="help-column"):
+                        for title, rows in column:
+                            table = Table.grid(padding=(0, 2))
+                            table.add_column(min_width=12, no_wrap=True)
+                            table.add_column()
+                            for keys, description in rows:
+                                table.add_row(Text(keys, style="bold"), Text(description))
+                            yield Static(Text(title, style="underline"), classes="help-group")
+                            yield Static(table, classes="help-table")
             if self.footnote:
                 yield Static(Text(self.footnote), id="help-footnote", markup=False)
+
+    def on_resize(self) -> None:
+        """As many columns of key groups as fit: one on a narrow terminal, more when wide."""
+        if max(1, min(3, self.app.size.width // COLUMN_WIDTH)) != self._columns:
+            self.refresh(recompose=True)

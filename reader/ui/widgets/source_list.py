@@ -156,6 +156,9 @@ def _source_row(source: Source, indented: bool, width: int = 0, stale: bool = Fa
     if problem:
         reason = clean_line(source.last_error)
         detail = f"{problem}: {reason}" if reason else problem
+        room = width - len(indent) - 2
+        if room > 1 and len(detail) > room:  # one line; the whole reason is on `i`
+            detail = detail[: room - 1] + "…"
         row = Content.assemble(row, ("\n" + indent + "  " + detail, "italic $text-muted"))
     elif stale:
         row = Content.assemble(row, ("\n" + indent + "  stale: 90 days silent",
