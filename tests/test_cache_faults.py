@@ -54,7 +54,7 @@ def feed(i: int, version: int, count: int = ENTRIES) -> str:
 
 def newsreader(data: Path, *args: str, **kwargs: object) -> subprocess.Popen[str]:
     env = {**os.environ, "NEWSREADER_DATA_DIR": str(data), "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
+    return subprocess.Popen(  # type: ignore[call-overload]
         [sys.executable, "-m", "reader", *args], cwd=ROOT, env=env, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
 
@@ -444,11 +444,17 @@ def test_an_import_writes_the_copy_once(tmp_path: Path, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(recovery, "write_subscriptions", counted)
     recovery.watch_subscriptions(store)
+    from reader.sources.opml import import_opml
+
+    outlines = "".join(f'<outline text="F{i}" xmlUrl="https://example.org/{i}.xml"/>'
+                       for i in range(50))
+    report = import_opml(store, f'<opml version="2.0"><body>{outlines}</body></opml>'.encode())
+    assert len(report.added) == 50 and len(writes) == 1
     with deferred_subscriptions(store):
-        for i in range(50):
-            store.add_source("feed", f"https://example.org/{i}.xml")
+        store.add_source("feed", "https://example.org/extra.xml")
+        store.remove_source(report.added[0].id)
     store.close()
-    assert len(writes) == 1
+    assert len(writes) == 2
     assert len(opml_locations(tmp_path / SUBSCRIPTIONS_NAME)) == 50
 
 

@@ -323,3 +323,78 @@ def test_a_refresh_over_a_zoo_of_hostile_servers_stays_bounded(store: Store,
     for source in hostile:
         stored = store.get_source(source.id)
         assert stored is not None and stored.status == "error" and stored.last_error
+
+
+# -- the app stays responsive --------------------------------------------------------------------
+
+async def test_the_app_answers_keys_while_a_hostile_server_holds_the_refresh(
+        store: Store, feed_server: FeedServer) -> None:
+    """The refresh waits on a server that holds the connection, then sends a bomb; meanwhile
+    keys move through the cached stories. Afterwards the source is marked failed, in words,
+    and its cached stories are as they were."""
+    import contextlib
+
+    from textual.worker import WorkerCancelled, WorkerState
+
+    from reader.ui.app import NewsApp
+
+    seeded = seed(store, feed_server)
+    gate = threading.Event()
+    bomb = compress(b" " * (40 * 2**20), "gzip")
+
+    def held() -> Iterator[bytes]:
+        while not gate.wait(0.05):
+            pass
+        yield bomb
+
+    feed_server.route("/feed", chunks=held, encoding="gzip", encoded=True)
+    feed_server.route("/other", rss("Other", 2, prefix="o"))
+    app = NewsApp(store, refresh_on_start=True, fetcher_options={"deadline": 60})
+
+    async def settle(pilot: object, *, skip_refresh: bool) -> None:
+        for _ in range(100):
+            waiting = [w for w in app.workers if not w.is_finished
+                       and not (skip_refresh and w.group == "refresh")]
+            if waiting:
+                with contextlib.suppress(WorkerCancelled):
+                    await app.workers.wait_for_complete(waiting)
+            await pilot.pause()  # type: ignore[attr-defined]
+            if not [w for w in app.workers if not w.is_finished
+                    and not (skip_refresh and w.group == "refresh")]:
+                return
+        raise AssertionError("the app never settled")
+
+    def shown() -> str:
+        strips = app.screen._compositor.render_strips()
+        return "\n".join(strip.text for strip in strips)
+
+    try:
+        async with app.run_test(size=(140, 45)) as pilot:
+            for _ in range(400):  # until the server holds the request
+                await pilot.pause()
+                if feed_server.hits("/feed") >= 2:
+                    break
+            refreshing = [w for w in app.workers if w.group == "refresh"]
+            assert refreshing and refreshing[0].state == WorkerState.RUNNING
+            await settle(pilot, skip_refresh=True)
+            before = shown()
+            await pilot.press("j")
+            await settle(pilot, skip_refresh=True)
+            await pilot.press("j")
+            await settle(pilot, skip_refresh=True)
+            assert shown() != before  # the keys were answered ...
+            assert refreshing[0].state == WorkerState.RUNNING  # ... while the refresh waited
+            gate.set()
+            await settle(pilot, skip_refresh=False)
+            assert app.is_running and app.return_code is None
+    finally:
+        gate.set()
+    after = store.get_source(seeded.source.id)
+    assert after is not None and after.status == "error"
+    assert after.last_error == "body larger than 10 MB"
+    # The stories are as they were; reading in the app may only have marked more of them read.
+    now = snapshot(store, seeded.source)
+    assert [(k, t, b, s) for k, t, b, _, s in now] == [
+        (k, t, b, s) for k, t, b, _, s in seeded.before]
+    assert all(r_now or not r_before for (*_, r_now, _), (*_, r_before, _)
+               in zip(now, seeded.before, strict=True))

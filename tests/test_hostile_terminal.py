@@ -388,10 +388,6 @@ async def test_the_help_screen_with_hostile_data(tmp_path: Path) -> None:
         store.close()
 
 
-@pytest.mark.xfail(strict=True, reason="reader/ui/commands.py hands story and source titles to "
-                   "the palette as Hit.help markup (escaped with rich's escape, which does not "
-                   "cover Textual markup): a title with '[link=' and '[$accent]' raises "
-                   "MarkupError and the app exits. Remove this marker when fixed.")
 async def test_the_command_palette_with_hostile_titles_and_queries(tmp_path: Path) -> None:
     store, _ids = hostile_store(tmp_path)
     app = NewsApp(store, clock=lambda: NOW, refresh_on_start=False)

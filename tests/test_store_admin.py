@@ -21,7 +21,8 @@ def test_health_counts_stories_per_day_and_flags_stale_feeds(tmp_path: Path) -> 
     store.update_source(quiet, status="error", last_error="HTTP 500", last_success=NOW - 9)
     health = source_health(store, busy, NOW)
     assert health is not None and health.stories == 60
-    assert health.per_day == 60 / 30  # all 60 fall in the last 30 days
+    # all 60 fall in the last 30 days, over the 29.5 days they span
+    assert health.per_day == 60 / 29.5
     assert not health.stale and health.newest == NOW
     quiet_health = source_health(store, quiet, NOW)
     assert quiet_health is not None and quiet_health.stale

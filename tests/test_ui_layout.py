@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, Input, OptionList
 
 from reader.config import Config, parse_config
 from reader.models import View
@@ -49,6 +50,16 @@ def top_line(app: RecordingApp) -> str:
     region = view.content_region
     lines = screen_text(app).splitlines()
     return lines[region.y][region.x:region.right].strip()
+
+
+async def until(app: RecordingApp, pilot: Pilot[Any], ready: Callable[[], bool],
+                rounds: int = 500) -> None:
+    """Let the app run (workers, messages, timers) until `ready()`; fail if it never is."""
+    for _ in range(rounds):
+        if ready():
+            return
+        await settle(app, pilot)
+    raise AssertionError("the app never got there")
 
 
 async def resize(app: RecordingApp, pilot: Pilot[Any], width: int, height: int) -> None:
@@ -211,25 +222,30 @@ async def test_palette_runs_actions_and_finds_sources_and_stories(tmp_path: Path
         await settle(app, pilot)
         screen = reader(app)
 
-        async def palette(query: str) -> str:
+        def first_hit() -> str:
+            option = app.screen.query_one(OptionList).highlighted_option
+            return str(getattr(getattr(option, "hit", None), "text", ""))
+
+        async def palette(query: str, expect: str) -> str:
             await pilot.press("ctrl+p")
-            await settle(app, pilot)
+            await until(app, pilot, lambda: isinstance(app.focused, Input))
             assert isinstance(app.screen, CommandPalette)
             await pilot.press(*query)
-            await settle(app, pilot)
+            # the palette gathers hits in a worker and shows them in batches
+            await until(app, pilot, lambda: first_hit() == expect)
             shown = screen_text(app)
             await pilot.press("enter")
             await settle(app, pilot)
             return shown
 
-        listed = await palette("zen")
-        assert "Zen" in listed and "z · Everywhere" in listed
+        listed = await palette("zen", "Zen")
+        assert "Zen" in listed and "z · Layout, whole articles" in listed
         assert screen.zen
         await pilot.press("z")
-        await palette("weekly dig")
+        await palette("weekly dig", "Weekly Digest")
         assert screen.view.source_id == weekly
         assert screen.query_one(HeadlineList).total == 3
-        await palette("daily story 3")
+        await palette("daily story 3", "daily story 3")
         assert shown_title(app) == "daily story 3"
         # every action of the issue is in the palette
         await pilot.press("ctrl+p")
@@ -237,7 +253,7 @@ async def test_palette_runs_actions_and_finds_sources_and_stories(tmp_path: Path
         titles = {command.title for command in app.get_system_commands(screen)}
         await pilot.press("escape")
         for wanted in ("Add source", "Refresh", "Refresh all", "Go to source", "Sources",
-                       "Teasers", "Switch theme", "Export OPML", "Help", "Zen",
+                       "Toggle sidebar (teasers)", "Search", "Mark all read", "Switch theme", "Export OPML", "Help", "Zen",
                        "Full article", "Copy link", "Rename source", "Remove source"):
             assert wanted in titles, wanted
 

@@ -140,11 +140,14 @@ def import_opml(store: Store, data: bytes) -> ImportReport:
         report.skipped.append(str(exc))
         return report
     report.skipped.extend(feeds.rejected)
-    for feed in feeds:
-        if store.source_by_location(feed.url) is not None:
-            report.skipped.append(f"{feed.url}: already subscribed")
-            continue
-        report.added.append(store.add_source("feed", feed.url, feed.title, feed.folder))
+    from reader.store.recovery import deferred_subscriptions
+
+    with deferred_subscriptions(store):  # the OPML copy beside the cache: written once
+        for feed in feeds:
+            if store.source_by_location(feed.url) is not None:
+                report.skipped.append(f"{feed.url}: already subscribed")
+                continue
+            report.added.append(store.add_source("feed", feed.url, feed.title, feed.folder))
     return report
 
 

@@ -72,6 +72,9 @@ def install(conn: sqlite3.Connection) -> None:
     (unless `recursive_triggers`, which doubles the cost of every index write), so the index
     and the counters would miss them. The store updates in place instead."""
     conn.create_function("nr_story_text", 3, story_text, deterministic=True)
+    # Statement journals (every write that fires a trigger needs one) in memory, not in
+    # temporary files: 160 -> 100 µs a stored story.
+    conn.execute("PRAGMA temp_store = MEMORY")
 
 
 def flush_index(conn: sqlite3.Connection) -> None:

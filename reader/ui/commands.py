@@ -5,7 +5,8 @@ screen (the same list the `?` screen shows, with the user's keys), plus the few 
 have no key of their own. A new binding anywhere therefore shows up here by itself.
 
 Sources and stories are untrusted text: they are shown as plain `Content` (never parsed as
-markup; Textual's own `Matcher.highlight` would parse them), and help lines are escaped.
+markup; Textual's own `Matcher.highlight` would parse them), and help lines (which the palette
+parses as markup) have every "[" escaped.
 Stories are read from the cache off the event loop (`asyncio.to_thread`).
 """
 
@@ -18,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Matcher, Provider
 from textual.content import Content
-from textual.markup import escape
 from textual.screen import Screen
 from textual.system_commands import SystemCommandsProvider
 
@@ -31,6 +31,13 @@ if TYPE_CHECKING:
 
 RECENT = 300  # stories offered without typing more than a few letters
 SEARCHED = 40  # stories found in the whole cache for a query of 3+ characters
+
+
+def literal(text: str) -> str:
+    """`text` made safe for a palette help line, which Textual parses as markup: every "["
+    escaped, so neither Rich-style tags nor Textual's own ("[$accent]", "[@click=…]",
+    "[link=…]") are read as markup, and nothing can raise a MarkupError."""
+    return text.replace("[", "\\[")
 
 
 def plain_highlight(matcher: Matcher, candidate: str) -> Content:
@@ -58,7 +65,7 @@ def system_commands(app: App[Any], screen: Screen[Any],
             continue  # (bindings without an id are Textual's own, e.g. a list's "Down")
         seen.add(entry.description)
         callback = partial(app.run_action, entry.action, entry.node)
-        yield SystemCommand(entry.description, f"{escape(entry.keys)} · {entry.group}",
+        yield SystemCommand(entry.description, f"{literal(entry.keys)} · {entry.group}",
                             callback)
     for command in extra:
         if command.title not in seen:
@@ -98,7 +105,7 @@ class SourceCommands(Provider):
             score = matcher.match(label)
             if score > 0:
                 yield Hit(score, plain_highlight(matcher, label), partial(self._go, view),
-                          text=label, help=escape("Go to source · " + help_text))
+                          text=label, help=literal("Go to source · " + help_text))
 
 
 class GoToSource(SourceCommands):
@@ -107,7 +114,7 @@ class GoToSource(SourceCommands):
     async def discover(self) -> Hits:
         for label, help_text, view in _source_hits(self.screen):
             yield DiscoveryHit(Content(label), partial(self._go, view), text=label,
-                               help=escape(help_text))
+                               help=literal(help_text))
 
 
 class StoryCommands(Provider):
@@ -145,7 +152,7 @@ class StoryCommands(Provider):
 
     def _hit(self, matcher: Matcher, headline: Headline, title: str, score: float) -> Hit:
         return Hit(score * 0.9, plain_highlight(matcher, title), partial(self._open, headline.id),
-                   text=title, help=escape("Open story · " + clean_line(headline.source_title)))
+                   text=title, help=literal("Open story · " + clean_line(headline.source_title)))
 
 
 PROVIDERS: set[type[Provider] | Callable[[], type[Provider]]] = {

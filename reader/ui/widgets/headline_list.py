@@ -274,19 +274,25 @@ class HeadlineList(ScrollView, can_focus=True):
         self._total = message.total
         self.border_title = f"Headlines · {message.total:,}"
         self.virtual_size = Size(self.scrollable_content_region.width, message.total)
+        top = None
+        if message.story_id == self.story_id:  # the answer for the story now open
+            top, self._restore_top = self._restore_top, None
         if message.story_id == self.story_id and message.story_id is not None:
             old = self.cursor
             new = -1 if message.index is None else message.index
             if self._keep_position and old >= 0 and new >= 0 and new != old:
                 self.scroll_to(y=self.scroll_y + (new - old), animate=False)
             self.set_reactive(HeadlineList.cursor, self.validate_cursor(new))
-            if self._restore_top is not None:
-                self.scroll_to(y=self._restore_top, animate=False)
+            if top is not None:
+                # force: the scrollbar of a view that just grew is not shown yet, and Textual
+                # ignores a scroll until it is.
+                self.scroll_to(y=top, animate=False, force=True)
             self._scroll_to_cursor()
         elif self.cursor >= self._total:
             self.cursor = self._total - 1
+        elif top is not None:
+            self.scroll_to(y=top, animate=False, force=True)
         self._keep_position = False
-        self._restore_top = None
         if self._select_row is not None and self._total:
             row, self._select_row = self._select_row, None
             self.cursor = row
@@ -362,9 +368,9 @@ class HeadlineList(ScrollView, can_focus=True):
         height = self.scrollable_content_region.height
         top = int(self.scroll_y)
         if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False)
+            self.scroll_to(y=self.cursor, animate=False, force=True)
         elif height and self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False)
+            self.scroll_to(y=self.cursor - height + 1, animate=False, force=True)
 
     # -- drawing -----------------------------------------------------------------------------------
     def notify_style_update(self) -> None:

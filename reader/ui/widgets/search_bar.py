@@ -62,8 +62,9 @@ class SearchBar(Horizontal):
     class SaveRequested(Message):
         text: str
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, debounce: float = DEBOUNCE) -> None:
         super().__init__(id=id)
+        self.debounce = debounce  # 0: every change at once
         self._timer: Timer | None = None
         self._sent = ""
 
@@ -108,7 +109,10 @@ class SearchBar(Horizontal):
         event.stop()
         if self._timer is not None:
             self._timer.stop()
-        self._timer = self.set_timer(DEBOUNCE, self._send)
+        if self.debounce <= 0:
+            self._send()
+        else:
+            self._timer = self.set_timer(self.debounce, self._send)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
