@@ -7,6 +7,7 @@ tested once. Nothing here draws anything or imports Textual.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from importlib import resources
@@ -15,7 +16,7 @@ from urllib.parse import urlsplit
 
 from reader.models import Outcome, Source, View
 from reader.sources.local import LocalScan, LocalSourceError, read_local
-from reader.store import Store
+from reader.store import Store, StoreError
 
 WELCOME_LOCATION = "newsreader:welcome"
 _WELCOME_SHOWN = "welcome_shown"
@@ -94,7 +95,13 @@ def add_path(store: Store, path: str | os.PathLike[str]) -> tuple[Source, Outcom
         raise AddError(reason)
     kind = "folder" if resolved.is_dir() else "file"
     source = store.add_source(kind, str(resolved), _title_for(resolved, scan))
-    outcome = _store_scan(store, source, scan)
+    try:
+        outcome = _store_scan(store, source, scan)
+    except StoreError:
+        # A full or read-only disk mid-add: leave no empty subscription behind.
+        with contextlib.suppress(StoreError):
+            store.remove_source(source.id)
+        raise
     return store.get_source(source.id) or source, outcome
 
 

@@ -576,6 +576,10 @@ BODY_PARTS = st.sampled_from([
     "</table>", "<pre>code</pre>", "<!-- note -->", "<script>x()</script>", "<b>bold</b>",
     "caf\u00e9 \u2014 \u6771", "&nbsp;&#8230;", "<H1>LOUD</H1>", "<P>upper</P>", "<br>", "",
     "<div><p>nested</p></div>", "<title>t</title>", "<img alt=\"a>b\">", "\u017fcript",
+    '<a href="https://a.example/p?q=1&amp;r=2">q</a>', 'text src="rel" more',
+    '<img src="/abs.png">', '<a href="http://[::1">v6</a>', 'x href="https://ok.example/" ',
+    '<a href="javascript:alert(1)">j</a>', 'xhref="a href="b"', "<a href='single'>s</a>",
+    '<a href="https://a.example/x y">sp</a>', '<a href="HTTPS://UP.example/">up</a>',
 ])
 
 
@@ -593,6 +597,23 @@ def test_lead_is_first_paragraph(body: str, sanitise: bool) -> None:
 def test_sanitize_is_the_sanitiser(body: str, base: str | None) -> None:
     assert fastfeed.sanitize_html(body, base) == sanitize.sanitize_html(body, base)
     assert fastfeed.clean_text(body) == sanitize.clean_text(body)
+
+
+LINK_PARTS = st.sampled_from([
+    ' href="', ' src="', 'href="', "\nsrc=\"", '"', " ", "https://a.example/p", "/rel",
+    "http://b.example:8080/q?x=1#f", "x", "&amp;", "javascript:alert(1)", "<a", ">", "\t",
+])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(LINK_PARTS, max_size=12).map("".join))
+def test_links_are_absolute_exactly_when_the_link_pass_changes_nothing(html: str) -> None:
+    try:
+        unchanged = sanitize._resolve_links(html, "https://base.example/dir/") == html
+    except ValueError:  # urlsplit refuses some hosts: then the shortcut must not claim
+        unchanged = False
+    if fastfeed._links_are_absolute(html):
+        assert unchanged
 
 
 def test_lead_and_sanitize_on_benchmark_bodies() -> None:

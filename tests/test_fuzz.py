@@ -10,8 +10,10 @@ examples in all, no deadline) so the suite stays fast.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -32,6 +34,7 @@ FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 SEEDS = [p.read_bytes() for p in sorted(FEEDS.iterdir())
          if p.suffix in (".xml", ".rdf", ".json")]
 MARKER_DIR = Path(tempfile.mkdtemp(prefix="nr-fuzz-marker-"))
+atexit.register(shutil.rmtree, MARKER_DIR, True)
 MARKER = MARKER_DIR / "marker.txt"
 MARKER.write_text("FUZZ-SECRET")
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=False,

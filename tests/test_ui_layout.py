@@ -252,9 +252,10 @@ async def test_palette_runs_actions_and_finds_sources_and_stories(tmp_path: Path
         await settle(app, pilot)
         titles = {command.title for command in app.get_system_commands(screen)}
         await pilot.press("escape")
-        for wanted in ("Add source", "Refresh", "Refresh all", "Go to source", "Sources",
-                       "Toggle sidebar (teasers)", "Search", "Mark all read", "Switch theme", "Export OPML", "Help", "Zen",
-                       "Full article", "Copy link", "Rename source", "Remove source"):
+        for wanted in ("Add source", "Refresh", "Refresh all", "Search", "Go to source",
+                       "Sources", "Toggle sidebar (teasers)", "Switch theme", "Mark all read",
+                       "Export OPML", "Help", "Zen", "Full article", "Copy link",
+                       "Rename source", "Remove source"):
             assert wanted in titles, wanted
 
 

@@ -173,10 +173,6 @@ _LEAD_PATTERNS = (
     (extract._TAG, r"<[^>]*>"),
 )
 _LEAD_OK = all(pattern.pattern == text for pattern, text in _LEAD_PATTERNS)
-# Needles that every match of extract._DROP / _COMMENT (and of _NOT_LEAD) contains. Fewer,
-# rarer needles are quicker to look for; a false alarm only costs the slower, exact way.
-_DROPPED = ("script", "style", "template", "<title", "<!--")
-_NOT_LEAD_OPENERS = ("<h", "<fig", "caption", "<pre", "table")
 
 
 def lead(body_html: str) -> str:
@@ -191,9 +187,13 @@ def lead(body_html: str) -> str:
     if not _LEAD_OK:
         return extract.first_paragraph(body_html)
     if body_html.isascii():
+        # Needles that every match of extract._DROP or _COMMENT (then: of _NOT_LEAD) holds;
+        # a false alarm only costs the slower, exact way.
         lowered = body_html.lower()
-        dropped = any(marker in lowered for marker in _DROPPED)
-        not_lead = any(opener in lowered for opener in _NOT_LEAD_OPENERS)
+        dropped = ("script" in lowered or "style" in lowered or "template" in lowered
+                   or "<title" in lowered or "<!--" in lowered)
+        not_lead = ("<h" in lowered or "<fig" in lowered or "caption" in lowered
+                    or "<pre" in lowered or "table" in lowered)
     else:  # case-insensitive matching knows more than str.lower(): ask the patterns
         dropped = "<!--" in body_html or extract._DROP.search(body_html) is not None
         not_lead = True
@@ -254,9 +254,25 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
             attributes=sanitize.ALLOWED_ATTRIBUTES, url_schemes=sanitize.SAFE_SCHEMES,
             link_rel=None, strip_comments=True)
     cleaned = clean_text(_CLEANER.clean(clean_text(html)))
-    if base_url and ('href="' in cleaned or 'src="' in cleaned):
+    if base_url and not _links_are_absolute(cleaned):
         cleaned = sanitize._resolve_links(cleaned, base_url)
     return cleaned
+
+
+def _links_are_absolute(html: str) -> bool:
+    """True when the sanitiser's link pass would change nothing: every `href="` and `src="`
+    (its matches are among them) holds an absolute http(s) URL that it leaves as it is."""
+    for needle in ('href="', 'src="'):
+        found = html.find(needle)
+        while found >= 0:
+            start = found + len(needle)
+            end = html.find('"', start)
+            if end < 0:
+                break  # no closing quote: no match from here on
+            if not _PLAIN_URL.match(html, start, end):
+                return False
+            found = html.find(needle, end)
+    return True
 
 
 # -- feedparser's parts ------------------------------------------------------------------------
@@ -274,7 +290,9 @@ class _Machinery:
         self.parse_date = datetimes._parse_date
         self.rfc822 = rfc822._parse_date_rfc822
         self.w3dtf = w3dtf._parse_date_w3dtf
-        self.first_handler = datetimes._date_handlers[0]
+        # The shortcut in `_date` holds while feedparser asks W3DTF first and RFC 822 next.
+        self.usual_handlers = datetimes._date_handlers[:2] == [w3dtf._parse_date_w3dtf,
+                                                              rfc822._parse_date_rfc822]
         self.reader = _reader_class(mixin._FeedParserMixin, util.FeedParserDict, html._cp1252,
                                     self)
 
@@ -299,7 +317,7 @@ def _date(value: Any, machinery: _Machinery) -> Any:
     if not value:
         return None
     handler = None
-    if machinery.first_handler is machinery.w3dtf:
+    if machinery.usual_handlers:
         if _RFC822.match(value):
             handler = machinery.rfc822
         elif _W3DTF.match(value):

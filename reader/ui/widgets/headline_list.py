@@ -93,9 +93,9 @@ class HeadlineList(ScrollView, can_focus=True):
 
     view: reactive[View] = reactive(View(), init=False)
     """The rows to show; bound to the screen's view."""
-    story_id: reactive[int | None] = reactive(None, init=False)
+    story_id: reactive[int | None] = reactive(None, init=False, repaint=False)
     """The story the article shows; bound to the screen's story id. The cursor follows it."""
-    cursor: reactive[int] = reactive(-1, init=False)
+    cursor: reactive[int] = reactive(-1, init=False, repaint=False)
     """The highlighted row, or -1 when the open story is not in this view."""
 
     @dataclass

@@ -1,0 +1,235 @@
+"""Big archives: start-up, key presses, search and memory at 10,000 to 1,000,000 stories,
+side by side with newsboat on the same stories.
+
+Run:  .venv/bin/python bench/archive_bench.py [--sizes 100,10000,100000] [--million]
+                                              [--no-newsboat] [--newsboat-cache direct]
+                                              [--work DIR]
+
+For each size it:
+
+1. generates the archive (bench/archive_gen.py: Zipf-distributed words, a rare word planted
+   in 12 stories, oldest first, 90% read) and writes it through newsreader's own Store;
+2. times the store's queries in this process (the search a typed word runs);
+3. runs the installed `newsreader --offline` in a real 120x40 pseudo-terminal and measures,
+   from outside: start-up (launch to the newest headline on screen), 200 `j` presses (key
+   sent to the next story's byline drawn in the article pane), a search for a common and a
+   rare word (the last key typed to the match count drawn; this includes the search bar's
+   80 ms debounce), resident memory after the presses and the peak;
+4. does the same for newsboat when it is installed (see bench/archive_newsboat.py for how its
+   cache is built): launch to its feed list, then to the first feed's headlines; 200 `j` in
+   that list (key to the last byte of the redraw); a search from the feed list (the query
+   plus enter, to the results screen).
+
+`--work DIR` keeps the generated caches there and reuses them on the next run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import archive_newsboat as newsboat  # noqa: E402
+from bench.archive_gen import COMMON_WORD, RARE_WORD, build, generate, source_title  # noqa: E402
+from bench.archive_newsboat import Figures  # noqa: E402
+from bench.archive_pty import TimedTerminal  # noqa: E402
+from reader.models import View  # noqa: E402
+from reader.store import Store  # noqa: E402
+
+WORDS = [COMMON_WORD, RARE_WORD]
+HINT = "words, "  # the start of the search bar's placeholder: the bar is open
+
+
+def newsreader_command() -> list[str]:
+    beside = Path(sys.executable).parent / "newsreader"
+    found = str(beside) if beside.exists() else shutil.which("newsreader")
+    return [found] if found else [sys.executable, "-m", "reader"]
+
+
+def ours_cache(work: Path, count: int, seed: int) -> tuple[Path, float | None]:
+    data = work / f"newsreader-{count}"
+    path = data / "newsreader.sqlite3"
+    if path.exists():
+        store = Store(path)
+        try:
+            if store.count(View()) == count:
+                return data, None
+        finally:
+            store.close()
+        shutil.rmtree(data)
+    store, seconds = build(path, count, seed, progress=count >= 100_000)
+    store.close()
+    return data, seconds
+
+
+def query_times(path: Path) -> dict[str, float]:
+    """What the headline list asks when a word is typed: count, position, first page."""
+    store = Store(path)
+    out: dict[str, float] = {}
+    try:
+        current = store.headlines(View(), 0, 1)[0].id
+        for word in WORDS:
+            view = View(search=word)
+            times = []
+            for _ in range(5):
+                started = time.perf_counter()
+                store.count(view)
+                store.index_of(view, current)
+                store.headlines(view, 0, 100)
+                times.append(time.perf_counter() - started)
+            out[word] = statistics.median(times)
+        for name, call in (("sources", store.sources), ("counts", store.counts)):
+            times = []
+            for _ in range(5):
+                started = time.perf_counter()
+                call()
+                times.append(time.perf_counter() - started)
+            out[name] = statistics.median(times)
+    finally:
+        store.close()
+    return out
+
+
+def run_ours(data: Path, presses: int) -> Figures:
+    store = Store(data / "newsreader.sqlite3")
+    try:
+        heads = store.headlines(View(), 0, presses + 1)
+        bylines = []
+        for head in heads:
+            story = store.story(head.id)
+            assert story is not None
+            bylines.append(f"{story.source_title} · {story.author}")
+        counts = {word: store.count(View(search=word)) for word in WORDS}
+    finally:
+        store.close()
+    config = Path(tempfile.mkdtemp(prefix="nr-config-"))
+    env = {"NEWSREADER_CONFIG_DIR": str(config)}
+    figures = Figures()
+    term = TimedTerminal([*newsreader_command(), "--data-dir", str(data), "--offline"], env=env)
+    try:
+        first = heads[0].title[:24]
+        term.wait_for(lambda s: first in s, timeout=600)
+        figures.startup = figures.first_screen = term.last_data - term.started
+        term.wait_for(lambda s: bylines[0] in s)
+        term.settle(0.5)
+        for byline in bylines[1:presses + 1]:
+            figures.presses.append(term.press("j", lambda s, b=byline: b in s))  # type: ignore[misc]
+            term.settle(0.03)
+        figures.rss_mb = term.rss_mb()
+        for word in WORDS:
+            term.press("/", lambda s: HINT in s)
+            wanted = f"{counts[word]:,} stor"
+            figures.searches[word] = term.press(word, lambda s, w=wanted: w in s)  # type: ignore[misc]
+            term.settle(0.2)
+            term.press("\x1b", lambda s: HINT not in s and wanted not in s)
+            term.settle(0.3)
+        term.send("q")
+        term.wait_exit(timeout=60)
+    finally:
+        term.close()
+        shutil.rmtree(config, ignore_errors=True)
+    figures.peak_mb = term.peak_rss_mb()
+    return figures
+
+
+def run_newsboat(work: Path, count: int, seed: int, presses: int, how: str) -> Figures:
+    home = work / f"newsboat-{how}-{count}"
+    cache = home / "cache.db"
+    stories = newsboat.by_source(generate(count, seed))
+    note = ""
+    if not cache.exists():
+        shutil.rmtree(home, ignore_errors=True)
+        cache, seconds = newsboat.build_cache(home, stories, how)
+        note = f"cache built by {how} in {seconds:.0f} s"
+    first = sorted(stories[0], key=lambda s: s.published, reverse=True)[0].title
+    figures = newsboat.run(home, cache, source_title(0), first, presses, WORDS)
+    figures.note = note
+    return figures
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.0f} ms" if seconds < 10 else f"{seconds:,.1f} s"
+
+
+def ratio(theirs: float, ours: float) -> str:
+    return f"{theirs / ours:,.1f}x" if ours > 0 and theirs > 0 else "-"
+
+
+def report(count: int, ours: Figures, theirs: Figures | None, queries: dict[str, float],
+           built: float | None) -> None:
+    print(f"\n== {count:,} stories" + (f" (written through Store in {built:.0f} s)"
+                                        if built is not None else ""))
+    print("   store, in process: " + ", ".join(f"{k} {ms(v)}" for k, v in queries.items()))
+    rows = [
+        ("start-up to first headline", ours.startup, theirs.startup if theirs else 0.0),
+        ("  (newsboat: to its feed list)", 0.0, theirs.first_screen if theirs else 0.0),
+        ("j, median", ours.median(), theirs.median() if theirs else 0.0),
+        ("j, 95th percentile", ours.p95(), theirs.p95() if theirs else 0.0),
+    ]
+    rows += [(f"search '{w}'", ours.searches.get(w, 0.0),
+              theirs.searches.get(w, 0.0) if theirs else 0.0) for w in WORDS]
+    print(f"   {'':34}{'newsreader':>14}{'newsboat':>14}{'newsboat/ours':>15}")
+    for label, a, b in rows:
+        print(f"   {label:34}{ms(a) if a else '':>14}{ms(b) if b else '-':>14}"
+              f"{ratio(b, a):>15}")
+    for label, a, b in (("RSS after the presses", ours.rss_mb, theirs.rss_mb if theirs else 0),
+                        ("peak RSS", ours.peak_mb, theirs.peak_mb if theirs else 0)):
+        print(f"   {label:34}{a:>11.0f} MB{(f'{b:>11.0f} MB' if b else '-'):>14}"
+              f"{ratio(b, a):>15}")
+    if theirs is not None and theirs.note:
+        print(f"   newsboat: {theirs.note}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="100,10000,100000",
+                        help="archive sizes, comma-separated (100,10000,100000)")
+    parser.add_argument("--million", action="store_true", help="add 1,000,000 (slow)")
+    parser.add_argument("--presses", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-newsboat", action="store_true")
+    parser.add_argument("--newsboat-cache", choices=("reload", "direct"), default="reload")
+    parser.add_argument("--work", help="keep (and reuse) the caches in this folder")
+    opts = parser.parse_args()
+    sizes = [int(s) for s in opts.sizes.split(",") if s.strip()]
+    if opts.million:
+        sizes.append(1_000_000)
+    work = Path(opts.work or tempfile.mkdtemp(prefix="archive-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    with_newsboat = not opts.no_newsboat and shutil.which("newsboat") is not None
+    if not opts.no_newsboat and not with_newsboat:
+        print("newsboat is not on PATH (apt-get install newsboat): ours only")
+    print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; work in {work}")
+    startups: dict[int, Figures] = {}
+    try:
+        for count in sizes:
+            data, built = ours_cache(work, count, opts.seed)
+            queries = query_times(data / "newsreader.sqlite3")
+            ours = run_ours(data, opts.presses)
+            startups[count] = ours
+            theirs = None
+            if with_newsboat:
+                how = "direct" if count > 200_000 else opts.newsboat_cache
+                theirs = run_newsboat(work, count, opts.seed, opts.presses, how)
+            report(count, ours, theirs, queries, built)
+    finally:
+        if not opts.work:
+            shutil.rmtree(work, ignore_errors=True)
+    if len(startups) > 1:
+        small, big = min(startups), max(startups)
+        print(f"\nnewsreader at {big:,} vs {small:,} stories: start-up "
+              f"{startups[big].startup / startups[small].startup:.2f}x, resident memory "
+              f"{startups[big].rss_mb / startups[small].rss_mb:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

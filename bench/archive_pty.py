@@ -1,0 +1,113 @@
+"""Timing a terminal program from the outside: keys in, screen out, through a real pty.
+
+The clock is read when the bytes arrive, not after the terminal emulator (pyte) has drawn
+them, so the emulator's own cost is not charged to the program. A tiny launcher sits between
+the pty and the program: Linux starts a child's `ru_maxrss` at its parent's size, so a
+program forked straight from this (large) benchmark process would report our peak, not its
+own. The launcher is ~10 MB, forks the program, and writes its exact peak RSS at exit.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.pty_terminal import Terminal  # noqa: E402
+
+LAUNCHER = """
+import os, sys
+out = sys.argv[1]
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(out, "w") as handle:
+    handle.write(f"{usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
+class TimedTerminal(Terminal):
+    """A `Terminal` that remembers when output last arrived."""
+
+    def __init__(self, argv: Sequence[str], *, cols: int = 120, rows: int = 40,
+                 env: dict[str, str] | None = None) -> None:
+        self.report = Path(tempfile.mkstemp(suffix=".rss")[1])
+        self.started = time.monotonic()
+        self.last_data = self.started
+        super().__init__([sys.executable, "-S", "-c", LAUNCHER, str(self.report), *argv],
+                         cols=cols, rows=rows, env=env)
+
+    def _pump(self, timeout: float) -> bool:
+        ready, _, _ = select.select([self.proc.fd], [], [], timeout)
+        if not ready:
+            return True
+        try:
+            data = os.read(self.proc.fd, 1 << 20)
+        except OSError:
+            return False
+        if not data:
+            return False
+        self.last_data = time.monotonic()
+        self.raw.extend(data)
+        self.stream.feed(data)
+        return True
+
+    def press(self, keys: str, done: Callable[[str], bool], timeout: float = 30.0) -> float:
+        """Send `keys`; seconds until the screen first satisfies `done`."""
+        sent = time.monotonic()
+        self.send(keys)
+        self.wait_for(done, timeout)
+        return max(self.last_data - sent, 0.0)
+
+    def press_quiet(self, keys: str, quiet: float = 0.04, timeout: float = 30.0) -> float:
+        """Send `keys`; seconds until the last byte of the answer (no output for `quiet`)."""
+        sent = time.monotonic()
+        self.send(keys)
+        deadline = sent + timeout
+        while time.monotonic() < deadline and self.last_data < sent:
+            self._pump(0.05)
+        self.settle(quiet)
+        return max(self.last_data - sent, 0.0)
+
+    def settle(self, quiet: float = 0.2, limit: float = 30.0) -> None:
+        """Read until the program has written nothing for `quiet` seconds."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            before = self.last_data
+            if not self._pump(quiet) or self.last_data == before:
+                return
+
+    def program_pid(self) -> int | None:
+        """The measured program (the launcher's child)."""
+        try:
+            children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text()
+        except OSError:
+            return None
+        first = children.split()
+        return int(first[0]) if first else None
+
+    def rss_mb(self) -> float:
+        """The program's resident memory now."""
+        pid = self.program_pid()
+        if pid is None:
+            return 0.0
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def peak_rss_mb(self) -> float:
+        """The program's peak resident memory (after it exited)."""
+        try:
+            text = self.report.read_text().split()
+        finally:
+            self.report.unlink(missing_ok=True)
+        return int(text[0]) / 1024 if text else 0.0
