@@ -129,7 +129,7 @@ def run_ours(data: Path, presses: int) -> Figures:
             wanted = f"{counts[word]:,} stor"
             figures.searches[word] = term.press(word, lambda s, w=wanted: w in s)  # type: ignore[misc]
             term.settle(0.2)
-            term.press("\x1b", lambda s: HINT not in s and wanted not in s)
+            term.press("\x1b", lambda s, w=wanted: HINT not in s and w not in s)  # type: ignore[misc]
             term.settle(0.3)
         term.send("q")
         term.wait_exit(timeout=60)

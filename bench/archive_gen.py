@@ -24,17 +24,26 @@ from pathlib import Path
 from reader.models import Entry, View
 from reader.store import Store
 
-COMMON = ("the of and to in a is that for on with as was at by it from said his are be has "
-          "have an this not but had its were their they which been who more after also new "
-          "government minister people year years police president country city world "
-          "election market state first two week report officials security water energy "
-          "health school court workers company price prices war peace council talks border "
-          "league season team coach film music storm ferry harbour bridge village").split()
+COMMON = [
+    "the", "of", "and", "to", "in", "a", "is", "that", "for", "on", "with", "as", "was",
+    "at", "by", "it", "from", "said", "his", "are", "be", "has", "have", "an", "this",
+    "not", "but", "had", "its", "were", "their", "they", "which", "been", "who", "more",
+    "after", "also", "new", "government", "minister", "people", "year", "years", "police",
+    "president", "country", "city", "world", "election", "market", "state", "first", "two",
+    "week", "report", "officials", "security", "water", "energy", "health", "school",
+    "court", "workers", "company", "price", "prices", "war", "peace", "council", "talks",
+    "border", "league", "season", "team", "coach", "film", "music", "storm", "ferry",
+    "harbour", "bridge", "village"
+]
 RARE_WORD = "quixotry"  # planted in exactly RARE_COUNT stories
 RARE_COUNT = 12
 COMMON_WORD = "government"
-SYLLABLES = ("ka lo mi ne ra to su vi den mar tel bor qui sta pre con ver al in ex por ta ge "
-             "shi on bel dra fen gol hun jor kel lin mon nor pel ros sel tor ul wen yar zim").split()
+SYLLABLES = [
+    "ka", "lo", "mi", "ne", "ra", "to", "su", "vi", "den", "mar", "tel", "bor", "qui",
+    "sta", "pre", "con", "ver", "al", "in", "ex", "por", "ta", "ge", "shi", "on", "bel",
+    "dra", "fen", "gol", "hun", "jor", "kel", "lin", "mon", "nor", "pel", "ros", "sel",
+    "tor", "ul", "wen", "yar", "zim"
+]
 BASE_TIME = 1_730_000_000.0  # stories end here (2024-10-27); older ones go back from it
 FOLDERS = ("World", "Business", "Science", "Sport", "Culture", "Local", "", "")
 
@@ -143,18 +152,16 @@ def build(path: Path, count: int, seed: int = 1, batch: int = 2000,
     store = Store(path)
     ids = {}
     for index in range(sources_for(count)):
-        source = store.add_source("feed", source_location(index), source_title(index),
-                                  folder=FOLDERS[index % len(FOLDERS)])
-        ids[index] = source.id
+        ids[index] = store.add_source("feed", source_location(index), source_title(index),
+                                      folder=FOLDERS[index % len(FOLDERS)]).id
     store.set_meta("welcome_shown", "1")  # an archive this big is not a first launch
     pending: dict[int, list[Entry]] = {}
     flags: dict[str, tuple[bool, bool]] = {}
-    done = 0
 
-    def flush(source: int) -> None:
-        store.upsert_entries(ids[source], pending.pop(source))
+    def flush(index: int) -> None:
+        store.upsert_entries(ids[index], pending.pop(index))
 
-    for story in generate(count, seed):
+    for done, story in enumerate(generate(count, seed), start=1):
         entry = Entry(key=story.key, title=story.title, body_html=story.body_html,
                       lead=story.lead, link=story.link, author=story.author,
                       published=story.published)
@@ -163,11 +170,10 @@ def build(path: Path, count: int, seed: int = 1, batch: int = 2000,
             flags[story.key] = (story.read, story.starred)
         if len(pending[story.source]) >= batch // 10:
             flush(story.source)
-        done += 1
         if progress and done % 50_000 == 0:
             print(f"  {done:,} stories ({time.perf_counter() - started:.0f} s)", flush=True)
-    for source in list(pending):
-        flush(source)
+    for index in list(pending):
+        flush(index)
     _apply_flags(store, flags)
     return store, time.perf_counter() - started
 

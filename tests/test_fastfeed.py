@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from bench.refresh_bench import Corpus
 from reader import extract, sanitize
-from reader.sources import fastfeed
+from reader.sources import fastfeed, fastfeed_reader
 from reader.sources.feedfile import NotAFeed, parse_feed
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
@@ -540,14 +540,14 @@ def date_strings(draw: Any) -> str:
 @settings(max_examples=400, deadline=None)
 @given(date_strings())
 def test_dates_parse_like_feedparser(text: str) -> None:
-    assert fastfeed._date(text, fastfeed._machinery()) == _parse_date(text)
+    assert fastfeed_reader.parse_date(text) == _parse_date(text)
 
 
 def test_benchmark_dates_parse_like_feedparser() -> None:
     for n in range(0, 10**9, 7_777_777):
         for text in (formatdate(n, usegmt=True), formatdate(n, localtime=False),
                      time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(n))):
-            parsed = fastfeed._date(text, fastfeed._machinery())
+            parsed = fastfeed_reader.parse_date(text)
             assert parsed == _parse_date(text)
             assert calendar.timegm(parsed) == n
 
@@ -561,7 +561,7 @@ URL_PARTS = st.text(alphabet="abz09.-_~!$&'()*+,=:@%/?#;[] \t", max_size=12)
        URL_PARTS, st.sampled_from(["", URL, "http://x.example/a/b", "ftp://f.example/"]))
 def test_links_resolve_like_feedparser(scheme: str, host: str, rest: str, base: str) -> None:
     uri = scheme + host + rest
-    reader = fastfeed._machinery().reader(base)
+    reader = fastfeed_reader.Reader(base)
     try:
         expected = _urljoin(base, uri)
     except ValueError:

@@ -30,7 +30,8 @@ def entry(key: str, age_days: float, words: str = "") -> Entry:
                  published=NOW - age_days * DAY)
 
 
-def ids(store: Store, view: View = View()) -> dict[str, int]:
+def ids(store: Store, view: View | None = None) -> dict[str, int]:
+    view = view or View()
     return {h.title.removeprefix("Story "): h.id for h in store.headlines(view, 0, 10_000)}
 
 

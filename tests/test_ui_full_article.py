@@ -179,3 +179,28 @@ async def test_c_copies_the_link_and_C_copies_it_as_text(tmp_path: Path) -> None
         assert app.clipboard.splitlines()[0] == CASE["title"]
         assert app.clipboard.splitlines()[1].startswith("Valley Courier · ")
         assert app.clipboard.splitlines()[2] == "https://example.org/trains"
+
+
+async def test_sources_in_refresh_mode_keep_new_articles_after_a_refresh(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    page = feed_server.url("/news/trains")
+    feed_server.route("/news/trains", (PAGES / "classic_news.html").read_bytes(),
+                      content_type=HTML)
+    feed_server.route("/feed.xml", f"""<?xml version="1.0"?><rss version="2.0"><channel>
+        <title>Valley Courier</title><link>{feed_server.url("/")}</link>
+        <item><title>{CASE["title"]}</title><link>{page}</link><guid>trains</guid>
+        <description>{CASE["summary"]}</description></item></channel></rss>""")
+    store = make_store(tmp_path)
+    store.add_source("feed", feed_server.url("/feed.xml"), "Valley Courier")
+    config, problems = parse_config('[full_article]\ndefault = "refresh"\n', "c.toml")
+    assert problems == []
+    app = RecordingApp(store, config=config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("R")
+        await settle(app, pilot)
+        await settle(app, pilot)
+        assert feed_server.hits("/news/trains") == 1
+        assert ("information", "Kept 1 of 1 full articles for offline reading.") in app.notes
+    story = store.stories_of(store.sources()[0].id)[0]
+    assert "610m" in story.full_html

@@ -75,16 +75,16 @@ async def test_resizing_to_80x24_and_back_keeps_the_story_the_row_and_the_place(
         entry(f"daily-{i}", f"daily story {i}",
               *(f"daily {i} paragraph {p}: " + " ".join(f"word{p}x{w}" for w in range(45))
                 for p in range(LONG)), published=NOW - 60 * i)
-        for i in range(60)])
-    app = RecordingApp(store, open_story=None)
+        for i in range(50)])
+    wanted = next(h.id for h in store.headlines(View(), 0, 100) if h.title == "daily story 36")
+    app = RecordingApp(store, open_story=wanted)
     async with app.run_test(size=(200, 60)) as pilot:
         await settle(app, pilot)
         screen = reader(app)
         sources, teasers = screen.query_one(SourceList), screen.query_one(TeaserSidebar)
         headlines, article = screen.query_one(HeadlineList), screen.query_one(ArticleView)
         assert sources.display and teasers.display  # wide: every pane
-        for _ in range(37):
-            await pilot.press("j")
+        await pilot.press("j")
         await settle(app, pilot)
         assert shown_title(app) == "daily story 37" and headlines.cursor == 37
         for y in range(60, 70):  # a line of text (not a blank between paragraphs) on top
@@ -264,3 +264,33 @@ async def test_default_config_object_matches_a_missing_file(tmp_path: Path) -> N
     app = RecordingApp(store)
     assert app.config == Config()
     assert app.get_theme_variable_defaults()["sources-width"] == "30"
+
+
+async def test_pane_widths_panes_shown_dates_and_zone_come_from_the_config(
+        tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 3))
+    config, problems = parse_config(
+        'timezone = "Asia/Tokyo"\ndate_format = "%Y-%m-%d %H:%M %Z"\n'
+        "[layout]\nsources_width = 24\nteasers_width = 20\nshow_sources = true\n"
+        'show_teasers = false\nheadlines_width = 40\n', "c.toml")
+    assert problems == []
+    app = RecordingApp(store, config=config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        screen = reader(app)
+        assert screen.query_one(SourceList).region.width == 24
+        assert screen.query_one(HeadlineList).region.width == 40
+        assert not screen.query_one(TeaserSidebar).region
+        # NOW is 2024-11-27 09:33 UTC, 18:33 in Tokyo
+        assert "Daily · 2024-11-27 18:33 JST" in words(app)
+        assert "18:33" in screen_text(app)  # the list's "today" time, in the same zone
+        await pilot.press("t")
+        await settle(app, pilot)
+        assert screen.query_one(TeaserSidebar).region.width == 20
+
+
+def words(app: RecordingApp) -> str:
+    rendered = app.screen.query_one(ArticleView).rendered
+    assert rendered is not None
+    return " ".join(rendered.plain.split())

@@ -29,6 +29,15 @@ else:
 
 
 @dataclass
+class FullArticlesKept(Message):
+    """A refresh's "refresh"-mode sources had `kept` of `tried` full articles fetched."""
+
+    kept: int
+    tried: int
+    story_ids: tuple[int, ...]
+
+
+@dataclass
 class FullArticleDone(Message):
     """A full-article fetch ended; `error` is "" on success."""
 
@@ -131,6 +140,32 @@ class FullArticleMixin(_Base):
             return
         self._auto_tried.add(story.id)
         self._open_mode_worker(story.id, source)
+
+    def on_refresh_done(self) -> None:
+        """After a refresh, keep the pages of new stories in sources set to "refresh"."""
+        if not self.offline:
+            self._refresh_mode_worker()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="fulltext-refresh")
+    def _refresh_mode_worker(self) -> None:
+        from reader.fulltext import fetch_full_articles, pending_full_articles
+
+        config = self.config
+        ids = pending_full_articles(
+            self.store, lambda source: config.full_article_for(source.location, source.title)
+            or config.full_article__default)
+        if not ids:
+            return
+        results = fetch_full_articles(self.store, ids, fetcher_options=self.fetcher_options)
+        kept = tuple(story_id for story_id, error in results if not error)
+        self.post_message(FullArticlesKept(len(kept), len(ids), kept))
+
+    def on_full_articles_kept(self, message: FullArticlesKept) -> None:
+        if message.kept:
+            self.notify(f"Kept {message.kept} of {message.tried} full articles for offline "
+                        "reading.", timeout=4)
+        if self.story_id in message.story_ids and self.story_id is not None:
+            self._load_story(self.story_id)
 
     @work(thread=True, exit_on_error=False, group="fulltext")
     def _open_mode_worker(self, story_id: int, source: Source) -> None:

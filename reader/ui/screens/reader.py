@@ -92,7 +92,6 @@ class ReaderScreen(FullArticleMixin, SourceAdminMixin, ArchiveScreen):
         self._auto_tried = set()
         self._position = (-1, 0)
         self._before_zen: str | None = None
-        self.HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (config.layout__narrow_below, "-roomy")]
 
     # -- start -------------------------------------------------------------------------------------
     def on_mount(self) -> None:

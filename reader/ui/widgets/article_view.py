@@ -29,11 +29,11 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
-from textual.widgets import Static
 
 from reader.models import Story, Teaser
 from reader.render import Rendered, render_story
 from reader.ui.messages import ArticleEnd
+from reader.ui.widgets.article_body import ArticleBody
 
 EMPTY = Text("No story open. Choose a headline (j/k or enter), or press a to add a source.",
              style="italic")
@@ -148,7 +148,7 @@ class ArticleView(VerticalScroll, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.border_title = "Article"
-        self.body = Static(EMPTY, id="article-body", markup=False)
+        self.body = ArticleBody(EMPTY, id="article-body")  # draws only the rows on screen
         self.story: Story | None = None
         """The story behind `rendered` (None for a teaser stub); set by the screen."""
         self.style_ = ArticleStyle()
