@@ -40,19 +40,22 @@ class Figures:
 
     startup: float = 0.0  # seconds to the first headline on screen
     first_screen: float = 0.0  # seconds to the first screen (newsboat: the feed list)
-    presses: list[float] = field(default_factory=list)
+    presses: list[float] = field(default_factory=list)  # key to the story shown / redrawn
+    first: list[float] = field(default_factory=list)  # key to the first redraw
     searches: dict[str, float] = field(default_factory=dict)
     rss_mb: float = 0.0
     peak_mb: float = 0.0
     note: str = ""
 
-    def median(self) -> float:
-        return statistics.median(self.presses) if self.presses else 0.0
+    def median(self, first: bool = False) -> float:
+        values = self.first if first else self.presses
+        return statistics.median(values) if values else 0.0
 
-    def p95(self) -> float:
-        if not self.presses:
+    def p95(self, first: bool = False) -> float:
+        values = self.first if first else self.presses
+        if not values:
             return 0.0
-        ordered = sorted(self.presses)
+        ordered = sorted(values)
         return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
@@ -142,7 +145,9 @@ def run(home: Path, cache: Path, first_feed: str, first_item: str, presses: int,
                             timeout=1800)
         figures.startup = figures.first_screen + opened
         term.settle(0.3)
-        figures.presses = [term.press_quiet("j") for _ in range(presses)]
+        for _ in range(presses):
+            figures.presses.append(term.press_quiet("j"))
+            figures.first.append(term.first_response)
         figures.rss_mb = term.rss_mb()
         term.send("q")
         term.wait_for(lambda s: "Your feeds" in s)

@@ -42,6 +42,8 @@ class TimedTerminal(Terminal):
         self.report = Path(tempfile.mkstemp(suffix=".rss")[1])
         self.started = time.monotonic()
         self.last_data = self.started
+        self.first_data: float | None = None  # the first output after the last key sent
+        self.sent = self.started
         super().__init__([sys.executable, "-S", "-c", LAUNCHER, str(self.report), *argv],
                          cols=cols, rows=rows, env=env)
 
@@ -56,20 +58,29 @@ class TimedTerminal(Terminal):
         if not data:
             return False
         self.last_data = time.monotonic()
+        if self.first_data is None:
+            self.first_data = self.last_data
         self.raw.extend(data)
         self.stream.feed(data)
         return True
 
     def press(self, keys: str, done: Callable[[str], bool], timeout: float = 30.0) -> float:
-        """Send `keys`; seconds until the screen first satisfies `done`."""
-        sent = time.monotonic()
+        """Send `keys`; seconds until the screen first satisfies `done`. `first_response`
+        then tells when the first redraw after the keys arrived."""
+        self.first_data = None
+        self.sent = time.monotonic()
         self.send(keys)
         self.wait_for(done, timeout)
-        return max(self.last_data - sent, 0.0)
+        return max(self.last_data - self.sent, 0.0)
+
+    @property
+    def first_response(self) -> float:
+        return max((self.first_data or self.last_data) - self.sent, 0.0)
 
     def press_quiet(self, keys: str, quiet: float = 0.04, timeout: float = 30.0) -> float:
         """Send `keys`; seconds until the last byte of the answer (no output for `quiet`)."""
-        sent = time.monotonic()
+        self.first_data = None
+        sent = self.sent = time.monotonic()
         self.send(keys)
         deadline = sent + timeout
         while time.monotonic() < deadline and self.last_data < sent:

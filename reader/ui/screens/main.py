@@ -272,9 +272,14 @@ class MainScreen(Screen[None]):
             return  # the reader has moved on
         self.current = message.story
         self.article = message.rendered
-        self.teasers = message.teasers
+        # The sidebar follows in the next frame: the story shows without waiting for it.
+        self.call_after_refresh(self._show_teasers, message.story.id, message.teasers)
         if not message.story.read:
             self._flag(message.story.id, True, None)  # opening a story marks it read
+
+    def _show_teasers(self, story_id: int, teasers: tuple[Teaser, ...]) -> None:
+        if story_id == self.story_id:
+            self.teasers = teasers
 
     @on(StoryMissing)
     def _story_missing(self, message: StoryMissing) -> None:

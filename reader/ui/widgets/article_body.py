@@ -17,6 +17,7 @@ from bisect import bisect_right
 from itertools import accumulate
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual.cache import LRUCache
 from textual.geometry import Size
@@ -40,6 +41,8 @@ class ArticleBody(Widget):
         self._rows: dict[int, list[int]] = {}  # width -> cumulative rows after each line
         self._wrapped: LRUCache[tuple[int, int], list[Text]] = LRUCache(256)
         self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(256)
+        self._lines: list[Text] | None = None  # the text split at its newlines, on first draw
+        self._style: Style | None = None  # rich_style walks the DOM: once, not per row
         self._index()
 
     @property
@@ -61,14 +64,15 @@ class ArticleBody(Widget):
             starts.append(at + 1)
             at = find("\n", at + 1)
         self._starts = starts
+        self._lines = None
         self._rows.clear()
         self._wrapped.clear()
         self._strips.clear()
 
     def _line(self, index: int) -> Text:
-        starts = self._starts
-        end = starts[index + 1] - 1 if index + 1 < len(starts) else len(self._text.plain)
-        return self._text[starts[index]:end]
+        if self._lines is None:  # one pass over the spans, when the text is first drawn
+            self._lines = list(self._text.split("\n", allow_blank=True))
+        return self._lines[index] if index < len(self._lines) else Text()
 
     def _line_rows(self, index: int, width: int) -> list[Text]:
         found = self._wrapped.get((index, width))
@@ -109,20 +113,23 @@ class ArticleBody(Widget):
         strip = self._strips.get(key)
         if strip is not None:
             return strip
+        style = self._style
+        if style is None:
+            style = self._style = self.rich_style
         rows = self._cumulative(width)
         index = bisect_right(rows, y)
         if index >= len(rows):
-            strip = Strip.blank(width, self.rich_style)
+            strip = Strip.blank(width, style)
         else:
             first = rows[index - 1] if index else 0
             parts = self._line_rows(index, width)
             part = parts[y - first] if y - first < len(parts) else Text()
             segments = list(part.render(self.app.console))
-            strip = Strip(segments).apply_style(self.rich_style).adjust_cell_length(
-                width, self.rich_style)
+            strip = Strip(segments).apply_style(style).adjust_cell_length(width, style)
         self._strips[key] = strip
         return strip
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._style = None
         self._strips.clear()
