@@ -43,6 +43,7 @@ from bench.archive_newsboat import Figures  # noqa: E402
 from bench.archive_pty import TimedTerminal  # noqa: E402
 from reader.models import View  # noqa: E402
 from reader.store import Store  # noqa: E402
+from reader.store.recovery import _CHECKED_KEY as CHECKED_KEY  # noqa: E402
 
 WORDS = [COMMON_WORD, RARE_WORD]
 HINT = "words, "  # the start of the search bar's placeholder: the bar is open
@@ -108,14 +109,28 @@ def run_ours(data: Path, presses: int) -> Figures:
             assert story is not None
             bylines.append(f"{story.source_title} · {story.author}")
         counts = {word: store.count(View(search=word)) for word in WORDS}
+        store.set_meta(CHECKED_KEY, "0")  # so the first launch is a first start of the day
     finally:
         store.close()
     config = Path(tempfile.mkdtemp(prefix="nr-config-"))
     env = {"NEWSREADER_CONFIG_DIR": str(config)}
     figures = Figures()
-    term = TimedTerminal([*newsreader_command(), "--data-dir", str(data), "--offline"], env=env)
+    first = heads[0].title[:24]
+    command = [*newsreader_command(), "--data-dir", str(data), "--offline"]
+    # The first start of a day checks a large cache's integrity before the first screen
+    # (reader/store/recovery.py): timed apart, so start-up is the start of every other time.
+    warm = TimedTerminal(command, env=env)
     try:
-        first = heads[0].title[:24]
+        warm.wait_for(lambda s: first in s, timeout=600)
+        figures.first_of_day = warm.last_data - warm.started
+        warm.settle(0.5)
+        warm.send("q")
+        warm.wait_exit(timeout=60)
+    finally:
+        warm.close()
+        warm.peak_rss_mb()
+    term = TimedTerminal(command, env=env)
+    try:
         term.wait_for(lambda s: first in s, timeout=600)
         figures.startup = figures.first_screen = term.last_data - term.started
         term.wait_for(lambda s: bylines[0] in s)
@@ -174,6 +189,7 @@ def report(count: int, ours: Figures, theirs: Figures | None, queries: dict[str,
     rows = [
         ("start-up to first headline", ours.startup, theirs.startup if theirs else 0.0),
         ("  (newsboat: to its feed list)", 0.0, theirs.first_screen if theirs else 0.0),
+        ("  (ours, first start of the day)", ours.first_of_day, 0.0),
         ("j to first redraw, median", ours.median(True), theirs.median(True) if theirs else 0.0),
         ("j to first redraw, p95", ours.p95(True), theirs.p95(True) if theirs else 0.0),
         ("j to story shown, median", ours.median(), theirs.median() if theirs else 0.0),

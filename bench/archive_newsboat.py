@@ -40,6 +40,7 @@ class Figures:
 
     startup: float = 0.0  # seconds to the first headline on screen
     first_screen: float = 0.0  # seconds to the first screen (newsboat: the feed list)
+    first_of_day: float = 0.0  # ours: the first start of a day (integrity check included)
     presses: list[float] = field(default_factory=list)  # key to the story shown / redrawn
     first: list[float] = field(default_factory=list)  # key to the first redraw
     searches: dict[str, float] = field(default_factory=dict)

@@ -16,7 +16,10 @@ What it does, and why it is built this way:
 * newsboat, when it is on PATH, reads the same corpus with its defaults and with
   `reload-threads 8`. Its first reload forgets the ETags, so its warm figure is the third reload.
 * Reported: wall time, stories/s (cold), peak RSS of the main process (wait4) and the peak of
-  the whole process tree (sampled from /proc every 20 ms: our parser workers count too).
+  the whole process tree (sampled from /proc every 20 ms: our parser workers count too), and
+  the CPU seconds of the whole tree: on a machine shared with other jobs the wall times grow
+  with their load, the CPU times hardly do. `--rounds N` repeats everything back to back and
+  ends with the spread of the cold ratios.
 """
 
 from __future__ import annotations

@@ -52,9 +52,7 @@ def view_from_json(text: str) -> View:
         data = {}
     if not isinstance(data, dict):
         return View()
-    check = _CHECKS
-    return View(**{k: v for k, v in data.items()
-                   if k in _DEFAULTS and check.get(k, lambda _: False)(v)})
+    return View(**{k: v for k, v in data.items() if k in _CHECKS and _CHECKS[k](v)})
 
 
 class SmartFeeds(ViewQueries):

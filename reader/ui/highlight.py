@@ -26,10 +26,3 @@ def highlight(rendered: Rendered, terms: tuple[str, ...]) -> Rendered:
         text.stylize(MATCH, start, end)
     return Rendered(text=text, plain=rendered.plain, links=rendered.links)
 
-
-def first_match_line(rendered: Rendered, terms: tuple[str, ...]) -> int | None:
-    """The line (of the unwrapped text) holding the first match, to scroll near it."""
-    spans = match_spans(rendered.text.plain, terms)
-    if not spans:
-        return None
-    return rendered.text.plain.count("\n", 0, spans[0][0])
