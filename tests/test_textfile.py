@@ -13,7 +13,8 @@ from reader.sources.textfile import MAX_HEADLINE, parse_text_story
 
 FIXTURES = Path(__file__).parent / "fixtures" / "local"
 SAMPLE = FIXTURES / "000_1cdceafaa06d3d12.txt"
-SHARED_SAMPLE = Path("/work/shared/samples/000_1cdceafaa06d3d12.txt")
+# shared/ lies beside the checkout, for developers and CI alike.
+SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / SAMPLE.name
 
 
 def paragraphs(body_html: str) -> list[str]:
