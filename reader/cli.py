@@ -19,7 +19,7 @@ from reader import __version__
 
 if TYPE_CHECKING:
     from reader.config import Config, ConfigProblem
-    from reader.models import Outcome
+    from reader.models import Outcome, Source
     from reader.sources.local import LocalScan
     from reader.store import Store
 
@@ -360,7 +360,31 @@ def cmd_refresh(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     for o in failed:
         print(f"failed: {clean_line(o.label)}: {clean_line(o.error)}", file=sys.stderr)
     print(f"{len(outcomes)} sources, {new} new stories, {len(failed)} failed")
+    _after_refresh(store, opts, sources)
     return 1 if failed else 0
+
+
+def _after_refresh(store: Store, opts: argparse.Namespace, sources: list[Source] | None) -> None:
+    """What the app does after a refresh, for cron too: keep the pages of new stories in
+    sources whose full-article mode is "refresh", then apply the retention policy."""
+    from reader.fulltext import fetch_full_articles, pending_full_articles
+    from reader.store.retention import RetentionPolicy, apply_retention
+
+    config, problems = load_user_config(opts)
+    for problem in problems:
+        print(f"newsreader: {problem}", file=sys.stderr)
+    ids = pending_full_articles(
+        store, lambda source: config.full_article_for(source.location, source.title)
+        or config.full_article__default, sources)
+    if ids:
+        results = fetch_full_articles(store, ids)
+        kept = sum(1 for _, error in results if not error)
+        print(f"kept {kept} of {len(ids)} full articles for offline reading")
+    policy = RetentionPolicy.from_config(config)
+    if policy.active:
+        removed = apply_retention(store, policy).removed
+        if removed:
+            print(f"retention: removed {removed} old stories")
 
 
 def cmd_import(store: Store, args: list[str], opts: argparse.Namespace) -> int:
