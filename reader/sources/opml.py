@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 import xml.parsers.expat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from urllib.parse import urlsplit
@@ -161,9 +162,27 @@ def export_opml(store: Store, title: str = "newsreader subscriptions") -> str:
              f"    <title>{escape(_xml_safe(title))}</title>",
              f"    <dateCreated>{formatdate(time.time(), usegmt=True)}</dateCreated>",
              "  </head>", "  <body>"]
-    open_path: list[str] = []
+    outlines = []
     for source in feeds:
-        path = [p for p in source.folder.split("/") if p] if source.folder else []
+        name = quoteattr(_xml_safe(source.title or source.location))
+        attrs = [f"type=\"rss\" text={name} title={name}",
+                 f"xmlUrl={quoteattr(_xml_safe(source.location))}"]
+        if links.get(source.id):
+            attrs.append(f"htmlUrl={quoteattr(_xml_safe(links[source.id]))}")
+        outlines.append((source.folder, f"<outline {' '.join(attrs)}/>"))
+    lines += nested_outlines(outlines)
+    lines += ["  </body>", "</opml>", ""]
+    return "\n".join(lines)
+
+
+def nested_outlines(items: Iterable[tuple[str, str]]) -> list[str]:
+    """Indented body lines for (folder, outline element) pairs already sorted by folder: a
+    folder "A/B" becomes nested <outline> elements, opened and closed as the folders change.
+    Shared by the export and by the copy of the subscriptions kept beside the cache."""
+    lines: list[str] = []
+    open_path: list[str] = []
+    for folder, element in items:
+        path = [p for p in folder.split("/") if p]
         common = 0
         while common < min(len(path), len(open_path)) and path[common] == open_path[common]:
             common += 1
@@ -171,28 +190,19 @@ def export_opml(store: Store, title: str = "newsreader subscriptions") -> str:
             open_path.pop()
             lines.append("    " + "  " * len(open_path) + "</outline>")
         for name in path[common:]:
-            indent = "    " + "  " * len(open_path)
             text = quoteattr(_xml_safe(name))
-            lines.append(f"{indent}<outline text={text} title={text}>")
+            lines.append("    " + "  " * len(open_path) + f"<outline text={text} title={text}>")
             open_path.append(name)
-        name = quoteattr(_xml_safe(source.title or source.location))
-        attrs = [f"type=\"rss\" text={name} title={name}",
-                 f"xmlUrl={quoteattr(_xml_safe(source.location))}"]
-        if links.get(source.id):
-            attrs.append(f"htmlUrl={quoteattr(_xml_safe(links[source.id]))}")
-        lines.append("    " + "  " * len(open_path) + f"<outline {' '.join(attrs)}/>")
+        lines.append("    " + "  " * len(open_path) + element)
     while open_path:
         open_path.pop()
         lines.append("    " + "  " * len(open_path) + "</outline>")
-    lines += ["  </body>", "</opml>", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def _links(store: Store) -> dict[int, str]:
-    """Source id -> its site link (`Source` does not carry `link` yet)."""
-    rows = store._conn().execute(  # noqa: SLF001 - until Source exposes link
-        "SELECT id, link FROM sources WHERE link != ''")
-    return {int(i): str(link) for i, link in rows if _url_problem(str(link)) == ""}
+    """Source id -> its site link, when it is a safe one."""
+    return {s.id: s.link for s in store.sources() if s.link and _url_problem(s.link) == ""}
 
 
 def _xml_safe(text: str) -> str:

@@ -245,26 +245,15 @@ def render_subscriptions(store: Store) -> str:
              "    <title>newsreader subscriptions (a copy kept beside the cache)</title>",
              f"    <dateModified>{formatdate(time.time(), usegmt=True)}</dateModified>",
              "  </head>", "  <body>"]
-    open_path: list[str] = []
+    from reader.sources.opml import nested_outlines
+
+    outlines = []
     for _kind, location, title, folder, link in feeds:
-        path = [p for p in folder.split("/") if p]
-        common = 0
-        while common < min(len(path), len(open_path)) and path[common] == open_path[common]:
-            common += 1
-        while len(open_path) > common:
-            open_path.pop()
-            lines.append("    " + "  " * len(open_path) + "</outline>")
-        for name in path[common:]:
-            label = _attr(name)
-            lines.append("    " + "  " * len(open_path) + f"<outline text={label} title={label}>")
-            open_path.append(name)
         label = _attr(title or location)
         extra = f" htmlUrl={_attr(link)}" if link else ""
-        lines.append("    " + "  " * len(open_path) + f'<outline type="rss" text={label} '
-                     f"title={label} xmlUrl={_attr(location)}{extra}/>")
-    while open_path:
-        open_path.pop()
-        lines.append("    " + "  " * len(open_path) + "</outline>")
+        outlines.append((folder, f'<outline type="rss" text={label} title={label} '
+                                 f"xmlUrl={_attr(location)}{extra}/>"))
+    lines += nested_outlines(outlines)
     for kind, location, title, folder, _link in rows:
         if kind in ("file", "folder"):
             label = _attr(title or location)
