@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from reader.store.rows import StoryRow
 
 SourceKind = Literal["feed", "file", "folder", "welcome"]
 SourceStatus = Literal["ok", "error", "gone", "missing"]
@@ -49,6 +52,9 @@ class ParseResult:
     entries: list[Entry] = field(default_factory=list)
     link: str = ""
     problems: list[str] = field(default_factory=list)
+    # `entries` as the cache stores them, when a parser worker prepared them (duplicates
+    # dropped): the writer thread then only inserts them (see reader.store.rows).
+    rows: list[StoryRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,7 +52,7 @@ def payload(name: str, marker: Path, server: FeedServer) -> bytes:
 
 def all_text(result: ParseResult) -> str:
     return result.title + "".join(e.title + e.body_html + e.author + e.lead + e.link
-                                  for e in result.entries)
+                                  for e in (*result.entries, *result.rows))
 
 
 def quadratic(entity_size: int = 10_000, references: int = 50_000) -> bytes:
@@ -153,7 +153,7 @@ async def test_quadratic_blowup_goes_to_a_bounded_worker() -> None:
     async with Parser(expected=1, timeout=10) as parser:
         result = await parser.parse(quadratic(), "http://example.org/q")
         assert parser.in_pool == 1 and parser.in_threads == 0
-    assert len(result.entries) == 1
+    assert len(result.rows) == 1
 
 
 def test_quadratic_blowup_through_a_refresh_leaves_others_alone(store: Store,
@@ -221,7 +221,7 @@ async def test_a_worker_out_of_memory_fails_one_feed_and_the_pool_recovers() -> 
         assert str(info.value) in ("the feed is too large to parse",
                                    "the feed parser crashed on this feed")
         after = await parser.parse(good, "http://example.org/good")
-    assert len(after.entries) == 3
+    assert len(after.rows) == 3
 
 
 # -- encodings and impossible characters ---------------------------------------------------------

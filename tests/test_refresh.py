@@ -311,7 +311,7 @@ def test_many_feeds_use_the_worker_pool(store: Store, feed_server: FeedServer) -
     pipeline.start()
     items = list(pipeline.results())
     pipeline.stop()
-    assert len(items) == count and all(i.parsed and len(i.parsed.entries) == 5 for i in items)
+    assert len(items) == count and all(i.parsed and len(i.parsed.rows) == 5 for i in items)
     assert pipeline.stats["parsed_in_pool"] > 0 and pipeline.stats["parsed_in_threads"] <= 2
     outcomes = refresh(store)  # the whole path, with the pool, into the cache
     assert sum(o.new for o in outcomes) == 5 * count
@@ -430,7 +430,7 @@ async def test_a_parse_past_the_time_limit_fails_alone_and_the_pool_recovers() -
         assert "took longer than 0.5 s" in str(info.value)
         assert time.monotonic() - started < 3 and parser.in_pool == 1
         after = await parser.parse(GOOD.encode(), "http://example.org/good")
-    assert [e.title for e in after.entries] == ["First story", "Second story"]
+    assert [e.title for e in after.rows] == ["First story", "Second story"]
 
 
 async def test_workers_run_under_a_memory_limit() -> None:

@@ -77,7 +77,7 @@ def record_result(store: Store, source: Source, result: FetchResult,
         outcome.not_modified = True
     else:
         # Stories first, validators after: a crash in between only costs a re-download.
-        upsert = store.upsert_entries(source.id, parsed.entries)
+        upsert = store.upsert_entries(source.id, parsed.rows or parsed.entries)
         outcome.new, outcome.updated = upsert.new, upsert.updated
         outcome.not_modified = not (upsert.new or upsert.updated)
         outcome.problems.extend(parsed.problems)

@@ -35,22 +35,30 @@ HANDFUL = 4  # a refresh with at most this many feeds never starts the pool
 THREAD_FIRST = 2  # bodies parsed in a thread while the pool warms up
 PARSE_TIMEOUT = 20.0
 MEMORY_LIMIT = 1536 * 2**20  # per worker process (address space)
-_PRELOAD = ["reader.sources.feedfile"]
+_PRELOAD = ["reader.sources.feedfile", "reader.store.rows"]
 
 
 class ParseFailed(Exception):
     """The body could not be turned into stories; the message says why in words."""
 
 
-def parse_body(body: bytes, url: str, content_type: str) -> tuple[bool, ParseResult | str]:
+def parse_body(body: bytes, url: str, content_type: str,
+               rows: bool = True) -> tuple[bool, ParseResult | str]:
     """Run in a worker: (True, result) or (False, reason). Never raises, so never pickles a
-    foreign exception across the process boundary."""
+    foreign exception across the process boundary.
+
+    With `rows`, the result carries `rows` (ready for the store) instead of `entries`."""
     try:
         from reader.sources.feedfile import NotAFeed, parse_feed
+        from reader.store.rows import story_rows
     except ImportError as exc:  # pragma: no cover - a broken install
         return False, f"the feed parser is missing ({exc})"
     try:
-        return True, parse_feed(body, url=url, content_type=content_type)
+        result = parse_feed(body, url=url, content_type=content_type)
+        if rows:  # the writer's per-story Python work, done here on another core
+            result.rows = list(story_rows(result.entries))
+            result.entries = []  # the rows carry everything; not pickled back twice
+        return True, result
     except NotAFeed as exc:
         return False, str(exc)
     except MemoryError:
@@ -102,7 +110,7 @@ def parse_isolated(body: bytes, url: str = "", content_type: str = "", *,
     pool = ProcessPoolExecutor(1, mp_context=context, initializer=_init_worker,
                                initargs=(memory_limit,))
     try:
-        ok, value = pool.submit(parse_body, body, url, content_type).result(timeout)
+        ok, value = pool.submit(parse_body, body, url, content_type, False).result(timeout)
     except FutureTimeout:
         _kill_workers(pool)
         raise ParseFailed(f"parsing took longer than {timeout:g} s; it was skipped") from None

@@ -95,29 +95,88 @@ def refresh(store: Store, sources: Sequence[Source] | None = None, *,
     feeds = [s for s in chosen if s.kind == "feed"]
     pipeline = Pipeline(feeds, fetcher_kwargs(fetcher_options), parse_workers)
     pipeline.start()
+    writer = BatchWriter(store, report)
     try:
         for source in chosen:
             if source.kind != "feed":
                 report(_refresh_local(store, source))
-        for batch in pipeline.batches():
+        for batch in pipeline.batches(idle=writer.commit):
             unchanged = [i for i in batch if not i.error and is_plain_304(i.result, i.source)]
             if unchanged:
-                for outcome in record_unchanged(
-                        store, [i.source for i in unchanged],
-                        [i.result.not_before if i.result else None for i in unchanged]):
-                    report(outcome)
+                writer.add(record_unchanged(
+                    store, [i.source for i in unchanged],
+                    [i.result.not_before if i.result else None for i in unchanged]))
             done_ids = {id(i) for i in unchanged}
             for item in batch:
                 if id(item) in done_ids:
                     continue
                 try:
-                    report(_record(store, item))
+                    writer.write(item)
                 finally:
                     pipeline.release(item)
+        writer.commit()
     finally:
+        writer.abandon()
         pipeline.stop()
     outcomes.sort(key=lambda o: order.get(o.source_id, len(order)))
     return outcomes
+
+
+class BatchWriter:
+    """Stores finished feeds in short batches: one transaction (`Store.batch`) for all the
+    feeds that arrive within `seconds`, each feed a savepoint of it.
+
+    Outcomes are reported only once their batch is committed, so whoever listens (the UI
+    re-reading its view, the progress bar) never asks for stories that are not visible yet.
+    A batch is committed when it is older than `seconds` and whenever the network has
+    nothing more ready (`Pipeline.batches(idle=...)`), so the write lock is never held while
+    waiting, and a reader's mark-as-read waits at most that long."""
+
+    def __init__(self, store: Store, report: Callable[[Outcome], None],
+                 seconds: float = 0.5) -> None:
+        self.store = store
+        self.report = report
+        self.seconds = seconds
+        self._open: contextlib.ExitStack | None = None
+        self._since = 0.0
+        self._pending: list[Outcome] = []
+
+    def write(self, item: Fetched) -> None:
+        self._begin()
+        self.add([_record(self.store, item)])
+        if time.monotonic() - self._since >= self.seconds:
+            self.commit()
+
+    def add(self, outcomes: Sequence[Outcome]) -> None:
+        if self._open is None:
+            for outcome in outcomes:
+                self.report(outcome)
+        else:
+            self._pending.extend(outcomes)
+
+    def commit(self) -> None:
+        if self._open is None:
+            return
+        batch, self._open = self._open, None
+        batch.close()  # COMMIT (raises StoreError when the cache cannot be written)
+        pending, self._pending = self._pending, []
+        for outcome in pending:
+            self.report(outcome)
+
+    def abandon(self) -> None:
+        """After an error: roll back what is not committed (nothing is reported for it)."""
+        if self._open is not None:
+            batch, self._open = self._open, None
+            self._pending.clear()
+            with contextlib.suppress(Exception):
+                batch.__exit__(RuntimeError, RuntimeError("refresh stopped"), None)
+
+    def _begin(self) -> None:
+        if self._open is None:
+            stack = contextlib.ExitStack()
+            stack.enter_context(self.store.batch())
+            self._open = stack
+            self._since = time.monotonic()
 
 
 def _record(store: Store, item: Fetched) -> Outcome:
@@ -170,10 +229,15 @@ class Pipeline:
         for batch in self.batches():
             yield from batch
 
-    def batches(self, most: int = 256) -> Iterator[list[Fetched]]:
-        """What has finished, in lists: waits for one item, then takes whatever else is ready."""
+    def batches(self, most: int = 256,
+                idle: Callable[[], None] | None = None) -> Iterator[list[Fetched]]:
+        """What has finished, in lists: waits for one item, then takes whatever else is ready.
+
+        `idle()` is called before each wait on an empty queue."""
         while True:
             batch: list[Fetched] = []
+            if idle is not None and self._queue.empty():
+                idle()
             item = self._queue.get()
             while True:
                 if item is _DONE:

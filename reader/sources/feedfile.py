@@ -382,12 +382,23 @@ def _link(value: Any, base: str) -> str:
     if not isinstance(value, str) or not value.strip():
         return ""
     link = clean_line(value)
+    if _PLAIN_ABSOLUTE.match(link) and "?#" not in link:
+        # What urljoin and is_safe_url would say of it, at a tenth of their cost (~80 µs of
+        # the ~600 µs an entry takes to parse): urljoin gives back an absolute URL as it is,
+        # apart from an empty query or fragment, which the pattern leaves to the slow path.
+        return link
     if base:
         try:
             link = urljoin(base, link)
         except ValueError:
             return ""
     return link if is_safe_url(link) else ""
+
+
+# An ASCII http(s) URL with a host, and nothing urlsplit would strip, reject or rewrite:
+# no whitespace or backslash, no IPv6 brackets, no ";params", no empty "?" or "#" at the end.
+_URL_CHAR = r"[^\s\\\[\];\x00-\x1f\x7f-\uffff]"
+_PLAIN_ABSOLUTE = re.compile(rf"https?://(?![/?#]){_URL_CHAR}+(?<![?#])\Z")
 
 
 def _capped(text: str, limit: int) -> str:

@@ -1,0 +1,124 @@
+"""Batched writes (`Store.batch`) and rows prepared by parser workers (`reader.store.rows`).
+
+A cold refresh stores many feeds in one transaction with a savepoint per feed; the search
+index is fed the text a worker computed. These tests check what that must not change: each
+feed is still all-or-nothing, the index stays exact through updates and deletions, and a
+refresh reports a feed only once another connection can read its stories.
+"""
+
+# ruff: noqa: F811 - pytest fixtures imported from tests.feedserver are redefined as arguments
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from reader.models import Entry, Outcome
+from reader.refresh import refresh
+from reader.store import Store, StoreError
+from reader.store.rows import story_row, story_rows
+from reader.store.search import story_text
+from tests.feedserver import FeedServer, feed_server  # noqa: F401
+from tests.test_archive_index import NOW, assert_in_step, hits, story
+from tests.test_refresh import rss
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "cache.sqlite3", clock=lambda: NOW)
+
+
+def test_a_failing_write_in_a_batch_rolls_back_alone(store: Store) -> None:
+    first = store.add_source("feed", "http://example.org/a")
+    second = store.add_source("feed", "http://example.org/b")
+    with store.batch():
+        store.upsert_entries(first.id, [story(1, "alpha")])
+        with pytest.raises(ValueError), store._write() as conn:  # a feed's write fails
+            conn.execute("UPDATE sources SET title = 'half-done' WHERE id = ?", (second.id,))
+            raise ValueError("odd data")
+        store.upsert_entries(second.id, [story(2, "beta")])
+    other = Store(store.path)  # another connection sees exactly the committed batch
+    assert {h.title for h in other.stories_of(first.id)} == {"Story 1"}
+    assert {h.title for h in other.stories_of(second.id)} == {"Story 2"}
+    assert other.get_source(second.id).title == ""  # type: ignore[union-attr]
+    assert hits(other, "alpha") and hits(other, "beta")
+    assert_in_step(store)
+
+
+def test_nothing_of_a_batch_is_visible_before_it_commits(store: Store) -> None:
+    source = store.add_source("feed", "http://example.org/a")
+    other = Store(store.path)
+    with store.batch():
+        store.upsert_entries(source.id, [story(1, "alpha")])
+        assert other.stories_of(source.id) == []
+    assert len(other.stories_of(source.id)) == 1
+
+
+def test_a_batch_that_raises_keeps_nothing(store: Store) -> None:
+    source = store.add_source("feed", "http://example.org/a")
+    with pytest.raises(RuntimeError), store.batch():
+        store.upsert_entries(source.id, [story(1, "alpha")])
+        raise RuntimeError("stopped")
+    assert store.stories_of(source.id) == [] and not hits(store, "alpha")
+    assert store._conn().execute("SELECT COUNT(*) FROM fts_queue").fetchone()[0] == 0
+
+
+def test_a_batch_ended_by_sqlite_is_told_in_words(store: Store) -> None:
+    source = store.add_source("feed", "http://example.org/a")
+    with pytest.raises(StoreError, match="cannot write to the cache"), store.batch():
+        store._conn().execute("ROLLBACK")  # what SQLite does itself on a full disk
+        store.upsert_entries(source.id, [story(1, "alpha")])
+
+
+def test_prepared_rows_index_the_same_words_and_forget_them_on_update(store: Store) -> None:
+    source = store.add_source("feed", "http://example.org/a")
+    entries = [story(n, f"word{n}", "shared") for n in range(1, 30)]
+    rows = list(story_rows(entries))
+    assert [r.index_text for r in rows] == [story_text(e.body_html, "", e.lead)
+                                           for e in entries]
+    with store.batch():
+        store.upsert_entries(source.id, rows[:15])
+        store.upsert_entries(source.id, rows[15:])
+    assert len(hits(store, "shared")) == 29
+    changed = Entry(key="k3", title="Story 3", body_html="<p>tok3 replaced</p>", published=NOW)
+    store.upsert_entries(source.id, [story_row(changed)])
+    assert not hits(store, "word3") and hits(store, "replaced")
+    store._conn().execute("DELETE FROM stories WHERE key = 'k4'")
+    store.upsert_entries(source.id, [])  # a write transaction applies the index queue
+    assert not hits(store, "word4")
+    assert_in_step(store)
+    # The index's own check: a contentless table told the wrong words would fail it.
+    store._conn().execute("INSERT INTO stories_fts (stories_fts, rank) "
+                          "VALUES ('integrity-check', 0)")
+
+
+def test_a_full_article_is_indexed_from_its_own_text_not_a_hint(store: Store) -> None:
+    source = store.add_source("feed", "http://example.org/a")
+    store.upsert_entries(source.id, [story_row(story(1, "summaryword"))])
+    story_id = store.stories_of(source.id)[0].id
+    store.set_full_article(story_id, "<p>tok1 fullword</p>")
+    assert hits(store, "fullword") and not hits(store, "summaryword")
+    store.upsert_entries(source.id, [story_row(story(1, "summaryword", "again"))])
+    assert hits(store, "fullword") and not hits(store, "again")  # the full article wins
+    store._conn().execute("INSERT INTO stories_fts (stories_fts, rank) "
+                          "VALUES ('integrity-check', 0)")
+
+
+def test_a_refresh_reports_a_feed_only_once_its_stories_are_readable(
+        store: Store, feed_server: FeedServer) -> None:
+    for n in range(8):  # beyond a handful: the worker pool and batches are used
+        feed_server.route(f"/f{n}", rss(f"Feed {n}", [(f"g{n}-{i}", f"Story {n}.{i}", "body")
+                                                      for i in range(4)]))
+        store.add_source("feed", feed_server.url(f"/f{n}"))
+    reader = sqlite3.connect(store.path)
+    seen: list[tuple[int, int]] = []
+
+    def progress(outcome: Outcome, done: int, total: int) -> None:
+        count = reader.execute("SELECT COUNT(*) FROM stories WHERE source_id = ?",
+                               (outcome.source_id,)).fetchone()[0]
+        seen.append((outcome.new, count))
+
+    outcomes = refresh(store, progress=progress)
+    assert len(seen) == 8 and all(o.new == 4 and not o.error for o in outcomes)
+    assert all(count == new == 4 for new, count in seen)
