@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import resource
 import signal
 import sqlite3
@@ -38,6 +39,7 @@ from reader.store.recovery import (
 )
 from reader.store.schema import SCHEMA_VERSION
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
+from tests.pty_terminal import Terminal
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRIES = 100
@@ -78,13 +80,10 @@ def story_count(db: Path) -> int:
         conn.close()
 
 
-def wait_until(condition: object, timeout: float = 240.0, what: str = "") -> None:
-    """Poll a condition on shared state (a row count) until it holds; fail after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while not condition():  # type: ignore[operator]
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
+def _done(screen: str) -> int:
+    """How many sources `newsreader refresh`'s progress bar says are done."""
+    found = re.findall(r"\] (\d+)/\d+", screen)
+    return int(found[-1]) if found else 0
 
 
 def assert_coherent(store: Store) -> dict[str, int]:
@@ -140,17 +139,20 @@ def test_kill_9_during_a_refresh_loses_nothing(tmp_path: Path, feed_server: Feed
             feed_server.route(f"/f{i}", chunks=held(i))
         else:
             feed_server.route(f"/f{i}", feed(i, 2))  # new content for the four cached feeds
-    proc = newsreader(data, "refresh", start_new_session=True)
+    env = {"NEWSREADER_DATA_DIR": str(data), "PYTHONPATH": str(ROOT)}
+    term = Terminal([sys.executable, "-m", "reader", "refresh"], env=env, cwd=str(ROOT))
     try:
-        # Wait on the cache itself: two more feeds' stories committed, then kill at once,
-        # while the child is writing the next ones.
-        wait_until(lambda: story_count(data / DB_NAME) >= before + 2 * ENTRIES, what="stories")
-        os.kill(proc.pid, signal.SIGKILL)
-        assert proc.wait(timeout=10) == -signal.SIGKILL
+        # Wait on the child's own progress bar (in a real terminal, where it draws one): a
+        # source is counted only once its batch is committed, so six done means at least
+        # two feeds beyond the four cached ones are in the file. Kill at once, while the
+        # child is writing the next ones.
+        term.wait_for(lambda screen: _done(screen) >= 6, timeout=240)
+        os.kill(term.proc.pid, signal.SIGKILL)
+        term.proc.wait()
+        assert term.proc.signalstatus == signal.SIGKILL
     finally:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)  # its parser workers too
-        proc.communicate()
+            os.killpg(term.proc.pid, signal.SIGKILL)  # its parser workers too
         gate.set()
     killed_at = story_count(data / DB_NAME)
     assert before + 2 * ENTRIES <= killed_at < feeds * ENTRIES
