@@ -155,56 +155,63 @@ def _safe_streams() -> None:
             reconfigure(errors="replace")
 
 
-def _open_store(opts: argparse.Namespace, notices: list[str] | None = None) -> Store:
-    """The cache, rebuilt when it is damaged (see reader.store.recovery). What the user must
-    hear about that goes to `notices` when given (the app shows them), else to stderr."""
+def _open_store(opts: argparse.Namespace) -> Store:
+    """The cache for a headless command, rebuilt when it is damaged (see
+    reader.store.recovery). These check the whole file before they start when the check is
+    due (once a day for a large cache): nobody is waiting on a screen, and they write. What
+    the user must hear about it goes to stderr."""
     from reader.store import StoreError
     from reader.store.recovery import open_store
 
     try:
-        store, told = open_store(opts.data_dir)
+        store, told = open_store(opts.data_dir, announce=_warn)
     except StoreError as exc:
         raise CliError(str(exc)) from exc
-    if notices is None:
-        for notice in told:
-            _warn(notice)
-    else:
-        notices.extend(told)
+    for notice in told:
+        _warn(notice)
     return store
 
 
 def _run_app(opts: argparse.Namespace, paths: list[str]) -> int:
+    """The app, on the cache as it is: the full integrity check and the reading of `paths`
+    run in the app's workers after its first screen (issue 5: start-up does not grow with
+    the archive, nor with the folder given)."""
     from reader import library
+    from reader.store import StoreError
+    from reader.store.recovery import BackgroundCheck, open_cache
 
-    notices: list[str] = []
-    store = _open_store(opts, notices)
-    open_story = None
-    failed = False
+    readable = []
+    for path in paths:  # only what costs nothing; reading the files is the app's job
+        problem = library.path_problem(path)
+        if problem:
+            _warn(problem)
+        else:
+            readable.append(path)
+    if paths and not readable:
+        return 1
     try:
-        for path in paths:
-            try:
-                source, outcome = library.add_path(store, path)
-            except library.AddError as exc:
-                _warn(exc)
-                failed = True
-                continue
-            for problem in outcome.problems:
-                _warn(problem)
-            if open_story is None:
-                open_story = library.first_story(store, source.id)
-        if paths and open_story is None:
-            return 1
-        library.ensure_welcome(store)
+        opened = open_cache(opts.data_dir, check=False, announce=_warn)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+    store = opened.store
+    try:
         from reader.ui.app import NewsApp
 
         config, problems = load_user_config(opts, create=True)
-        app = NewsApp(store, open_story=open_story, offline=opts.offline, config=config,
-                      config_problems=problems)
-        for notice in notices:  # queued now, shown as soon as the screen is up
+        app = NewsApp(store, offline=opts.offline, config=config, config_problems=problems,
+                      paths=readable, cache_check=BackgroundCheck(store),
+                      rebuilt=opened.rebuilt)
+        for notice in opened.notices:  # queued now, shown as soon as the screen is up
             app.notify(notice, title="The cache was rebuilt", severity="warning", timeout=30,
                        markup=False)
         app.run()
-        return 1 if failed and open_story is None else int(app.return_code or 0)
+        for problem in app.path_problems:  # the app showed them; the terminal keeps them
+            _warn(problem)
+        if app.cache_problem:
+            _warn(app.cache_problem)
+        if paths and not app.paths_added:
+            return 1
+        return int(app.return_code or 0)
     finally:
         store.close()
 

@@ -74,15 +74,48 @@ def add_location(store: Store, text: str) -> tuple[Source, Outcome]:
     return add_path(store, text)
 
 
-def add_path(store: Store, path: str | os.PathLike[str]) -> tuple[Source, Outcome]:
-    """Read a file or folder and subscribe to it. Nothing is stored if it cannot be read."""
+def path_problem(path: str | os.PathLike[str]) -> str:
+    """Why `path` cannot be added, as far as is known without reading it ("" when it may be).
+    The command line asks this before the app starts, and leaves the reading to the app."""
+    try:
+        _resolve(path)
+    except AddError as exc:
+        return str(exc)
+    return ""
+
+
+def count_files(path: str | os.PathLike[str], limit: int = 1_000_000) -> int:
+    """About how many files reading `path` will look at (hidden ones left out, as the reader
+    does): 1 for a file, 0 when it cannot be listed. Tells the reader why a big folder takes
+    a while; it costs a directory listing, not a read."""
+    root = Path(path).expanduser()
+    if not root.is_dir():
+        return 1 if root.exists() else 0
+    count = 0
+    for _folder, folders, files in os.walk(root, onerror=lambda _exc: None):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        count += sum(1 for name in files if not name.startswith("."))
+        if count >= limit:
+            break
+    return count
+
+
+def _resolve(path: str | os.PathLike[str]) -> Path:
     resolved = Path(path).expanduser()
     try:
         resolved = resolved.resolve()
     except OSError as exc:
         raise AddError(f"cannot add {path}: {exc.strerror or exc}") from exc
+    except RuntimeError as exc:  # a symlink loop, on older Pythons
+        raise AddError(f"cannot add {path}: {exc}") from exc
     if not resolved.exists():
         raise AddError(f"cannot add {path}: no such file or folder")
+    return resolved
+
+
+def add_path(store: Store, path: str | os.PathLike[str]) -> tuple[Source, Outcome]:
+    """Read a file or folder and subscribe to it. Nothing is stored if it cannot be read."""
+    resolved = _resolve(path)
     existing = store.source_by_location(str(resolved))
     if existing is not None:
         return existing, refresh_local(store, existing)

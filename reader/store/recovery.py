@@ -4,16 +4,22 @@ The cache is only a cache: everything in it can be fetched again, except the lis
 user subscribed to (and their read/starred marks). So:
 
 * Beside the database, `subscriptions.opml` is rewritten after every change of subscriptions
-  (added, removed, renamed, moved): OPML 2.0 that other readers import too, with local files
-  and folders as extra outlines only newsreader reads back. It is written to a temporary file
-  and moved into place with `os.replace`, under a lock file, so a crash or a second copy of
-  the app never leaves half a list and the last writer always wrote the latest state.
-* At start the cache is opened and checked. A file SQLite calls corrupt ("file is not a
-  database", "database disk image is malformed", or a failed `PRAGMA quick_check`) is moved
-  aside with a timestamp (never deleted: `sqlite3 … .recover` may still save it), a new cache
-  is built, the subscriptions come back from the OPML copy, and the caller gets sentences to
-  show the user. `quick_check` reads the whole file (0.22 s for 200 MB, measured), so it runs
-  at every start only for caches under `CHECK_ALWAYS_BELOW`, and at most once a day above.
+  (`watch_subscriptions`; the copy itself is reader.store.subscriptions).
+* Opening reads the source list (what the app shows first). A file SQLite calls corrupt
+  ("file is not a database", "database disk image is malformed") is moved aside with a
+  timestamp (never deleted: `sqlite3 … .recover` may still save it), a new cache is built,
+  the subscriptions come back from the OPML copy, and the caller gets sentences to show.
+* The full check, `PRAGMA quick_check`, reads the whole file (2-5 s at 100,000 stories), so it
+  never runs before the first screen: the app runs `background_check` in a thread after it,
+  every start for caches under `CHECK_ALWAYS_BELOW` and at most once a day above. Damage it
+  finds does not pull the cache from under the reader (marks made now are still saved, what
+  is cached still reads): a note beside the file (`newsreader.sqlite3.damaged`) says so, the
+  user is told in words, and the next start checks again (a cache mended meanwhile stays)
+  and sets the file aside and rebuilds as above. Starred stories are copied out of the old
+  file as far as it still reads: a feed no longer carries old stories. The
+  headless commands (`newsreader refresh` from cron…) check before they start, on the same
+  schedule (`open_store(check=True)`): nobody waits for them, and they write.
+* A slow schema upgrade (reader.store.schema) is announced in words before it runs.
 * Other failures (a read-only folder, a full disk, a cache from a newer release) are not
   corruption: nothing is moved, and `StoreError` says what is wrong in words.
 """
@@ -23,44 +29,99 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+import threading
 import time
-import xml.parsers.expat
-from collections.abc import Callable, Iterator
-from email.utils import formatdate
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
 
 from reader.paths import DB_NAME
 from reader.sanitize import clean_line
 from reader.store import Store, StoreError
-from reader.store.schema import SchemaTooNew
+from reader.store.schema import SchemaTooNew, pending_upgrade
+from reader.store.subscriptions import (
+    SUBSCRIPTIONS_NAME,
+    _subscriptions,
+    deferred_subscriptions,
+    render_subscriptions,
+    restore_subscriptions,
+    subscriptions_path,
+    write_subscriptions,
+)
 
-__all__ = ["SUBSCRIPTIONS_NAME", "deferred_subscriptions", "open_store", "restore_subscriptions",
-           "watch_subscriptions", "write_subscriptions"]
+__all__ = ["SUBSCRIPTIONS_NAME", "BackgroundCheck", "Opened", "background_check", "check_due",
+           "deferred_subscriptions", "open_cache", "open_store", "render_subscriptions",
+           "restore_subscriptions", "subscriptions_path", "watch_subscriptions",
+           "write_subscriptions"]
 
-SUBSCRIPTIONS_NAME = "subscriptions.opml"
+DAMAGED_SUFFIX = ".damaged"  # the note beside a cache the background check found damaged
 CHECK_ALWAYS_BELOW = 16 * 2**20  # bytes: quick_check costs ~17 ms at this size
 CHECK_INTERVAL = 24 * 3600.0  # larger caches are checked at most this often
 _CHECKED_KEY = "integrity_checked_at"
 FULL = 256 * 1024  # bytes free below which a failure to open is blamed on a full disk
-_LOCAL_TYPE = "newsreader-local"
+STARRED_KEPT = 10_000  # starred stories saved from a damaged cache, at most
 # SQLite's primary result codes for a damaged file (extended codes keep them in the low byte).
 _SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
 
 
+@dataclass
+class Opened:
+    """An open cache and what the user must hear about opening it.
+
+    `rebuilt`: the cache was damaged and made anew; the subscriptions came back from the OPML
+    copy, but no story did (local files and folders can be read again at once)."""
+
+    store: Store
+    notices: list[str] = field(default_factory=list)
+    rebuilt: bool = False
+
+
 def open_store(data_dir: str | os.PathLike[str] | None = None, *,
-               clock: Callable[[], float] | None = None) -> tuple[Store, list[str]]:
+               clock: Callable[[], float] | None = None, check: bool = True,
+               announce: Callable[[str], None] | None = None) -> tuple[Store, list[str]]:
     """The cache in `data_dir` (default: `reader.paths.data_dir()`), and notices for the user.
 
     Notices are plain sentences, empty when all was well. Raises StoreError (in words) when
-    the cache cannot be opened at all (read-only folder, full disk, newer schema).
+    the cache cannot be opened at all (read-only folder, full disk, newer schema). See
+    `open_cache` for `check` and `announce`.
     """
+    opened = open_cache(data_dir, clock=clock, check=check, announce=announce)
+    return opened.store, opened.notices
+
+
+def open_cache(data_dir: str | os.PathLike[str] | None = None, *,
+               clock: Callable[[], float] | None = None, check: bool = True,
+               announce: Callable[[str], None] | None = None) -> Opened:
+    """Open (and if need be rebuild) the cache. With `check`, the full integrity check runs
+    now when it is due; without, the caller runs `background_check` later (the app does, after
+    its first screen). `announce` hears, before it starts, about a schema upgrade that takes a
+    while, and then that it is done."""
     from reader.paths import data_dir as default_dir
 
     directory = default_dir(data_dir)
     db = directory / DB_NAME
     now = (clock or time.time)()
+    noted = _marked_damaged(db)  # damage the background check of an earlier run found
+    if noted is not None and announce is not None:
+        announce(f"Checking the cache {db}, found damaged last time ({noted[:200]})…")
+    opened = _open(db, directory, now, clock, check, announce, recheck=noted is not None)
+    if noted is not None and not opened.rebuilt:  # sound after all (mended by hand?)
+        with contextlib.suppress(OSError):
+            db.with_name(db.name + DAMAGED_SUFFIX).unlink()
+    store = opened.store
+    watch_subscriptions(store)
+    if not subscriptions_path(store).exists() and _subscriptions(store):
+        write_subscriptions(store)  # a cache from before the copy existed
+    return opened
+
+
+def _open(db: Path, directory: Path, now: float, clock: Callable[[], float] | None,
+          check: bool, announce: Callable[[str], None] | None, *, recheck: bool) -> Opened:
+    upgrade = pending_upgrade(db) if announce is not None else None
+    started = time.monotonic()
     try:
+        if upgrade and announce is not None:
+            announce(upgrade)
         store = Store(db, clock=clock)
     except SchemaTooNew as exc:
         raise StoreError(str(exc)) from exc
@@ -68,22 +129,19 @@ def open_store(data_dir: str | os.PathLike[str] | None = None, *,
         damage = _damage(exc)
         if damage is None:
             raise StoreError(explain(exc, directory)) from exc
-        store, notices = _rebuild(db, damage, now, clock)
-    else:
-        damage = _check(store, db, now)
-        if damage is None:
-            notices = []
-        else:
-            store.close()
-            store, notices = _rebuild(db, damage, now, clock)
-    watch_subscriptions(store)
-    if not subscriptions_path(store).exists() and _subscriptions(store):
-        write_subscriptions(store)  # a cache from before the copy existed
-    return store, notices
-
-
-def subscriptions_path(store: Store) -> Path:
-    return store.path.with_name(SUBSCRIPTIONS_NAME)
+        return _rebuild(db, damage, now, clock)
+    except KeyboardInterrupt:
+        if upgrade and announce is not None:
+            announce("The upgrade was stopped; the cache is as it was, and the upgrade runs "
+                     "again next time.")
+        raise
+    if upgrade and announce is not None:
+        announce(f"The cache is upgraded ({time.monotonic() - started:.0f} s).")
+    damage = _check(store, db, now, full=check or recheck, due=not recheck)
+    if damage is None:
+        return Opened(store)
+    store.close()
+    return _rebuild(db, damage, now, clock)
 
 
 def watch_subscriptions(store: Store) -> None:
@@ -94,7 +152,7 @@ def watch_subscriptions(store: Store) -> None:
     store.on_sources_changed = changed
 
 
-# -- the check at start --------------------------------------------------------------------------
+# -- the checks ----------------------------------------------------------------------------------
 
 def _damage(exc: BaseException) -> str | None:
     """The reason, when `exc` (or what caused it) says the file is damaged; else None."""
@@ -113,30 +171,147 @@ def _damage(exc: BaseException) -> str | None:
     return None
 
 
-def _check(store: Store, db: Path, now: float) -> str | None:
+def _check(store: Store, db: Path, now: float, *, full: bool, due: bool = True
+           ) -> str | None:
     """Why the opened cache is damaged, or None. Reading the source list is always done (it is
-    what the app shows first); the full quick_check as described in the module docstring."""
-    try:
-        size = db.stat().st_size
-    except OSError:
-        size = 0
+    what the app shows first); the full check when `full`, and (with `due`) when due."""
     try:
         store.sources()
-        if size >= CHECK_ALWAYS_BELOW and 0 <= now - _float(
-                store.get_meta(_CHECKED_KEY)) < CHECK_INTERVAL:
-            return None
-        result = store.quick_check()
     except sqlite3.DatabaseError as exc:
         damage = _damage(exc)
         if damage is None:
             raise StoreError(explain(exc, db.parent)) from exc
         return damage
+    if not full or (due and not check_due(store, now)):
+        return None
+    try:
+        return _quick_check(store, now)
+    except sqlite3.DatabaseError as exc:
+        damage = _damage(exc)
+        if damage is None:
+            raise StoreError(explain(exc, db.parent)) from exc
+        return damage
+
+
+def check_due(store: Store, now: float) -> bool:
+    """Whether the full check should run: always for a small cache, once a day for a large
+    one (the day counted from the last check that passed)."""
+    if _size(store.path) < CHECK_ALWAYS_BELOW:
+        return True
+    try:
+        checked = _float(store.get_meta(_CHECKED_KEY))
+    except sqlite3.DatabaseError:
+        return True
+    return not 0 <= now - checked < CHECK_INTERVAL
+
+
+def _quick_check(store: Store, now: float) -> str | None:
+    """Run `PRAGMA quick_check`: None when it passes (and the day's check is noted), else why.
+    Raises sqlite3.DatabaseError when SQLite fails instead of answering."""
+    result = store.quick_check()
     if result != "ok":
         return f"the integrity check says: {clean_line(result)[:200]}"
-    if size >= CHECK_ALWAYS_BELOW:
-        with contextlib.suppress(StoreError):  # a read-only cache can still be read
+    if _size(store.path) >= CHECK_ALWAYS_BELOW:
+        with contextlib.suppress(StoreError, sqlite3.Error):  # a read-only cache still reads
             store.set_meta(_CHECKED_KEY, repr(now))
     return None
+
+
+def background_check(store: Store, *, clock: Callable[[], float] | None = None) -> str:
+    """The full check, run by the app in a thread after its first screen: "" when the cache is
+    sound (or the check is not due), else words for the user. A damaged cache stays in use
+    until the app quits; it is noted (`DAMAGED_SUFFIX`) so the next start rebuilds it."""
+    now = (clock or time.time)()
+    try:
+        if not check_due(store, now):
+            return ""
+        damage = _quick_check(store, now)
+    except sqlite3.DatabaseError as exc:
+        damage = _damage(exc)
+    if damage is None:
+        return ""
+    return _note_damage(store, damage, now)
+
+
+class BackgroundCheck:
+    """`background_check` as the app runs it: call it in a thread; `stop()`, from any thread,
+    ends a check in progress (the app quits: it must not wait seconds for a check to read
+    the rest of the file). A stopped check counts as not done, so the next start runs it."""
+
+    def __init__(self, store: Store, *, clock: Callable[[], float] | None = None) -> None:
+        self.store = store
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._running: sqlite3.Connection | None = None
+        self._stopped = False
+
+    def __call__(self) -> str:
+        conn = self.store._conn()  # noqa: SLF001 - the connection quick_check runs on
+        with self._lock:
+            if self._stopped:
+                return ""
+            self._running = conn
+        try:
+            return background_check(self.store, clock=self.clock)
+        finally:
+            with self._lock:
+                self._running = None
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            if self._running is not None:
+                self._running.interrupt()
+
+
+def _note_damage(store: Store, damage: str, now: float) -> str:
+    db = store.path
+    note = db.with_name(db.name + DAMAGED_SUFFIX)
+    try:
+        inode = db.stat().st_ino
+        note.write_text(f"{inode}\n{repr(now)}\n{clean_line(damage)[:500]}\n", encoding="utf-8")
+    except OSError as exc:
+        return (f"The cache {db} is damaged ({clean_line(damage)[:200]}), and the note that "
+                f"would have it rebuilt at the next start could not be written "
+                f"({exc.strerror or exc}). Quit, then move the file aside yourself; your "
+                f"subscriptions are kept in {subscriptions_path(store)}.")
+    opml = subscriptions_path(store)
+    kept = (f"your subscriptions come back from {opml}" if opml.exists()
+            else "no copy of your subscriptions was found beside it, so export them now "
+                 "(E) to keep them")
+    return (f"The cache {db} is damaged ({clean_line(damage)[:200]}). You can go on reading: "
+            "marks you make are still saved, but some stories may not open. When newsreader "
+            f"next starts it moves the damaged file aside (kept, not deleted) and makes a new "
+            f"cache; {kept}, local files and folders are read again, feeds fill up with the "
+            "next refresh, and starred stories are saved from the old file as far as it still "
+            "reads. Read marks cannot be carried over.")
+
+
+def _marked_damaged(db: Path) -> str | None:
+    """The reason noted by an earlier background check, when the note is about this very file
+    (a file put back from a backup is a new file: its note no longer applies)."""
+    note = db.with_name(db.name + DAMAGED_SUFFIX)
+    try:
+        text = note.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None  # (almost always: there is no note)
+    try:
+        inode, _when, reason = text.split("\n", 2)
+        same = db.stat().st_ino == int(inode)
+    except (OSError, ValueError):
+        same = False
+    if not same:
+        with contextlib.suppress(OSError):
+            note.unlink()
+        return None
+    return clean_line(reason) or "the integrity check failed"
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _float(text: str) -> float:
@@ -147,7 +322,7 @@ def _float(text: str) -> float:
 
 
 def _rebuild(db: Path, damage: str, now: float,
-             clock: Callable[[], float] | None) -> tuple[Store, list[str]]:
+             clock: Callable[[], float] | None) -> Opened:
     """Move the damaged file aside, make a new cache, bring the subscriptions back."""
     aside = _aside_name(db, now)
     opml = db.with_name(SUBSCRIPTIONS_NAME)
@@ -158,7 +333,7 @@ def _rebuild(db: Path, damage: str, now: float,
     except OSError as exc:
         raise StoreError(f"the cache {db} is damaged ({damage}) and cannot be moved aside: "
                          f"{exc.strerror or exc}") from exc
-    for suffix in ("-wal", "-shm", "-journal"):
+    for suffix in ("-wal", "-shm", "-journal", DAMAGED_SUFFIX):
         side = db.with_name(db.name + suffix)
         with contextlib.suppress(OSError):
             if suffix == "-wal":
@@ -169,23 +344,71 @@ def _rebuild(db: Path, damage: str, now: float,
     with contextlib.suppress(OSError):  # the copy as it was, whatever the new cache does
         kept_opml.write_bytes(opml.read_bytes())
     store = Store(db, clock=clock)
-    notices = [f"The cache {db} was damaged ({clean_line(damage)[:200]}). It was moved to "
-               f"{aside} and a new cache was made."]
+    opened = Opened(store, [f"The cache {db} was damaged ({clean_line(damage)[:200]}). It was "
+                           f"moved to {aside} and a new cache was made."], rebuilt=True)
     if not opml.exists():
-        notices.append("No copy of your subscriptions was found beside it: add your sources "
-                       "again (or import an OPML file).")
-        return store, notices
+        opened.notices.append("No copy of your subscriptions was found beside it: add your "
+                              "sources again (or import an OPML file).")
+        return opened
     try:
         feeds, local = restore_subscriptions(store, opml)
     except (OSError, ValueError) as exc:
-        notices.append(f"Your subscriptions could not be read back from {opml} ({exc}); "
-                       f"a copy is kept at {kept_opml}.")
-        return store, notices
+        opened.notices.append(f"Your subscriptions could not be read back from {opml} ({exc}); "
+                              f"a copy is kept at {kept_opml}.")
+        return opened
     count = feeds + local
     noun = "subscription was" if count == 1 else "subscriptions were"
-    notices.append(f"{count} {noun} restored from {opml}; their stories come back with the "
-                   "next refresh. Read and starred marks could not be kept.")
-    return store, notices
+    starred = _save_starred(store, aside)
+    marks = ("Read marks could not be kept." if not starred else
+             f"Your {starred:,} starred {'story was' if starred == 1 else 'stories were'} "
+             "saved from the damaged file; read marks could not be kept.")
+    opened.notices.append(f"{count} {noun} restored from {opml}; their stories come back with "
+                          f"the next refresh. {marks}")
+    return opened
+
+
+def _save_starred(store: Store, aside: Path) -> int:
+    """Copy the starred stories of restored subscriptions out of the damaged file, when it
+    still reads: a feed no longer carries old stories, and a star says "keep this". Only
+    reads the file (immutable: nothing written beside it); a part that no longer reads ends
+    the copy there. Returns how many were saved."""
+    try:
+        old = sqlite3.connect(f"{aside.as_uri()}?immutable=1", uri=True)
+    except (sqlite3.Error, ValueError):
+        return 0
+    old.text_factory = lambda data: data.decode("utf-8", "replace")
+    try:
+        columns = [r[1] for r in old.execute("PRAGMA table_info(stories)")]
+        new = store._conn()  # noqa: SLF001 - the store has no insert of whole rows
+        wanted = [c for c in (r[1] for r in new.execute("PRAGMA table_info(stories)"))
+                  if c in columns and c not in ("id", "source_id")]
+        rows = old.execute(
+            f"SELECT src.location, {', '.join('s.' + c for c in wanted)} FROM stories s "
+            "JOIN sources src ON src.id = s.source_id WHERE s.starred != 0 LIMIT ?",
+            (STARRED_KEPT,)).fetchall()
+    except sqlite3.Error:
+        return 0
+    finally:
+        old.close()
+    ids = {loc: sid for sid, loc in new.execute("SELECT id, location FROM sources")}
+    line = [wanted.index(c) + 1 for c in ("title", "author", "lead") if c in wanted]
+    saved = 0
+    marks = ", ".join("?" * (len(wanted) + 1))
+    try:
+        with store._write() as conn:  # noqa: SLF001
+            for row in rows:
+                source_id = ids.get(row[0])
+                if source_id is None:
+                    continue
+                values = list(row)
+                for at in line:  # shown as they are: a damaged cell must not draw escapes
+                    values[at] = clean_line(str(values[at] or ""))
+                saved += conn.execute(
+                    f"INSERT OR IGNORE INTO stories (source_id, {', '.join(wanted)}) "
+                    f"VALUES ({marks})", (source_id, *values[1:])).rowcount
+    except (StoreError, sqlite3.Error):
+        return 0
+    return saved
 
 
 def _aside_name(db: Path, now: float) -> Path:
@@ -221,156 +444,3 @@ def _free_bytes(directory: Path) -> int:
         except OSError:
             continue
     return FULL
-
-
-# -- the OPML copy ------------------------------------------------------------------------------
-
-def _subscriptions(store: Store) -> list[tuple[str, str, str, str, str]]:
-    """(kind, location, title, folder, link) of every subscription but the welcome story.
-
-    A light query of its own: `Store.sources()` also counts every source's stories, which
-    costs 30 ms with 1,000 sources, and this runs after every change."""
-    rows = store._conn().execute(  # noqa: SLF001 - the store has no such light listing
-        "SELECT kind, location, title, folder, link FROM sources WHERE kind != 'welcome'")
-    return [(str(k), str(loc), str(t), str(f), str(link)) for k, loc, t, f, link in rows]
-
-
-def render_subscriptions(store: Store) -> str:
-    """OPML 2.0: feeds as every reader writes them (folders as nested outlines), then local
-    files and folders as outlines of our own type, which other readers pass over."""
-    rows = _subscriptions(store)
-    feeds = sorted((r for r in rows if r[0] == "feed"),
-                   key=lambda r: ([p for p in r[3].split("/") if p], (r[2] or r[1]).lower()))
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<opml version="2.0">', "  <head>",
-             "    <title>newsreader subscriptions (a copy kept beside the cache)</title>",
-             f"    <dateModified>{formatdate(time.time(), usegmt=True)}</dateModified>",
-             "  </head>", "  <body>"]
-    from reader.sources.opml import nested_outlines
-
-    outlines = []
-    for _kind, location, title, folder, link in feeds:
-        label = _attr(title or location)
-        extra = f" htmlUrl={_attr(link)}" if link else ""
-        outlines.append((folder, f'<outline type="rss" text={label} title={label} '
-                                 f"xmlUrl={_attr(location)}{extra}/>"))
-    lines += nested_outlines(outlines)
-    for kind, location, title, folder, _link in rows:
-        if kind in ("file", "folder"):
-            label = _attr(title or location)
-            lines.append(f'    <outline type="{_LOCAL_TYPE}" text={label} title={label} '
-                         f'kind="{kind}" path={_attr(location)} folder={_attr(folder)}/>')
-    lines += ["  </body>", "</opml>", ""]
-    return "\n".join(lines)
-
-
-def _attr(text: str) -> str:
-    """An XML attribute value: XML 1.0 cannot carry control characters, even escaped."""
-    return quoteattr(clean_line(text))
-
-
-def write_subscriptions(store: Store) -> Path | None:
-    """Rewrite `subscriptions.opml` beside the cache, atomically. Returns its path, or None
-    when it could not be written (a full disk must not fail the change that was just made)."""
-    target = subscriptions_path(store)
-    temp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        with _locked(target.with_name(f".{target.name}.lock")):
-            data = render_subscriptions(store).encode("utf-8")
-            with open(temp, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, target)
-    except (OSError, sqlite3.Error):
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        return None
-    return target
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - not POSIX: os.replace alone is still atomic
-        yield
-        return
-    with open(path, "a") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def restore_subscriptions(store: Store, opml: Path) -> tuple[int, int]:
-    """Subscribe again to what the OPML copy lists: (feeds, local sources) added.
-
-    Feeds go through the ordinary OPML import rules (http(s) only, no entities); local
-    sources must be absolute paths. Raises OSError or ValueError when the file is unreadable.
-    """
-    from reader.sources.opml import OpmlError, parse_opml
-
-    data = opml.read_bytes()
-    try:
-        feeds = parse_opml(data)
-    except OpmlError as exc:
-        raise ValueError(str(exc)) from exc
-    added = [0, 0]
-    with deferred_subscriptions(store):
-        for feed in feeds:
-            if store.source_by_location(feed.url) is None:
-                store.add_source("feed", feed.url, feed.title, feed.folder)
-                added[0] += 1
-        for kind, path, title, folder in _local_outlines(data):
-            if store.source_by_location(path) is None:
-                store.add_source(kind, path, title, folder)
-                added[1] += 1
-    return added[0], added[1]
-
-
-@contextlib.contextmanager
-def deferred_subscriptions(store: Store) -> Iterator[None]:
-    """Within the block, changes of subscriptions rewrite the OPML copy once, at the end
-    (an import of 1,000 feeds would otherwise write it 1,000 times: 35 ms each)."""
-    hook = store.on_sources_changed
-    if hook is None:
-        yield
-        return
-    changed: list[bool] = []
-    store.on_sources_changed = lambda: changed.append(True)
-    try:
-        yield
-    finally:
-        store.on_sources_changed = hook
-        if changed:
-            hook()
-
-
-def _local_outlines(data: bytes) -> list[tuple[str, str, str, str]]:
-    """(kind, path, title, folder) of our own local-source outlines. `parse_opml` has already
-    refused entities and malformed XML; this parser refuses them again on its own."""
-    found: list[tuple[str, str, str, str]] = []
-
-    def refuse(*_: object) -> None:
-        raise ValueError("the subscriptions copy declares XML entities")
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        if name != "outline" or attrs.get("type") != _LOCAL_TYPE:
-            return
-        kind, path = attrs.get("kind", ""), attrs.get("path", "")
-        if kind in ("file", "folder") and os.path.isabs(path) and "\x00" not in path:
-            found.append((kind, path, clean_line(attrs.get("title", ""))[:500],
-                          clean_line(attrs.get("folder", ""))[:500]))
-
-    parser = xml.parsers.expat.ParserCreate()
-    parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.EntityDeclHandler = refuse
-    parser.UnparsedEntityDeclHandler = refuse
-    parser.ExternalEntityRefHandler = refuse  # type: ignore[assignment]
-    parser.StartElementHandler = start
-    try:
-        parser.Parse(data, True)
-    except xml.parsers.expat.ExpatError as exc:
-        raise ValueError(f"not an OPML file: {xml.parsers.expat.ErrorString(exc.code)}") from None
-    return found

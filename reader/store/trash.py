@@ -1,14 +1,24 @@
 """Removing a source so that it can be put back: the "undo" of the source list.
 
-Removing deletes the source and (by cascade) its stories and file stamps in one transaction,
-after copying every row into memory. Putting it back re-inserts the very same rows with
-their ids, so read and starred marks, full articles and anything else keyed on a story's id
-return exactly as they were. The copy is generic over the columns (`SELECT *`), so columns
-that later migrations add travel too.
+Removing deletes the source and (by cascade) its stories, file stamps and retention tombstones
+in one transaction, after copying every row into memory. Putting it back re-inserts the very
+same rows, so read and starred marks, full articles, the file stamps that let a folder skip
+unchanged files, and the tombstones that keep stories retention removed from coming back as
+new (reader.store.retention) all return as they were. The copy is generic over the columns
+(`SELECT *`), so columns that later migrations add travel too.
+
+The rows come back with their ids when they are free. SQLite hands the highest id out again
+once its row is gone, so a source added (or a story stored by a refresh) between the removal
+and the undo may hold one of them: those rows then take new ids, and the rows that belong to
+the source follow it to its new id. Nothing outside these tables refers to a story by its id,
+so nothing is lost; only a clash of locations (the same feed or path subscribed again
+meanwhile) refuses the undo.
 """
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reader.store import Store
@@ -18,6 +28,9 @@ from reader.store import Store
 # re-inserting the rows above rebuilds them.
 OWNED = (("sources", "id"), ("stories", "source_id"), ("files", "source_id"),
          ("removed_stories", "source_id"))
+_CHUNK = 500  # ids looked up per query (SQLite's limit on bound parameters is far above)
+
+Rows = tuple[tuple[object, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -27,7 +40,7 @@ class Removed:
     source_id: int
     label: str
     stories: int
-    tables: tuple[tuple[str, tuple[str, ...], tuple[tuple[object, ...], ...]], ...]
+    tables: tuple[tuple[str, tuple[str, ...], Rows], ...]
 
 
 def take_out(store: Store, source_id: int) -> Removed | None:
@@ -53,19 +66,68 @@ def take_out(store: Store, source_id: int) -> Removed | None:
 
 
 def put_back(store: Store, removed: Removed) -> bool:
-    """Restore a removed source exactly. False if its location was subscribed again since."""
+    """Restore a removed source and everything it had. False (and nothing written) when its
+    location was subscribed again since."""
+    owner = dict(OWNED)
     with store._write() as conn:
+        source_id = removed.source_id
         for table, names, rows in removed.tables:
             if not rows:
                 continue
             if table == "sources":
                 location = rows[0][names.index("location")]
-                clash = conn.execute("SELECT 1 FROM sources WHERE id = ? OR location = ?",
-                                     (removed.source_id, location)).fetchone()
-                if clash is not None:
+                if conn.execute("SELECT 1 FROM sources WHERE location = ?",
+                                (location,)).fetchone() is not None:
                     return False
-            marks = ", ".join("?" for _ in names)
-            conn.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})",
-                             rows)
+                if conn.execute("SELECT 1 FROM sources WHERE id = ?",
+                                (source_id,)).fetchone() is not None:
+                    source_id = _insert(conn, table, names, _without_id(names, rows))
+                    continue
+            else:
+                rows = _owned_by(names, rows, owner[table], source_id)
+            if table == "stories":
+                rows = _free_ids(conn, names, rows)
+            _insert(conn, table, names, rows)
     store._sources_changed()
     return True
+
+
+def _insert(conn: sqlite3.Connection, table: str, names: Sequence[str], rows: Rows) -> int:
+    """Insert `rows`; returns the rowid of a single row (the new id of a source)."""
+    marks = ", ".join("?" for _ in names)
+    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})"
+    if len(rows) == 1:
+        return conn.execute(sql, rows[0]).lastrowid or 0
+    conn.executemany(sql, rows)
+    return 0
+
+
+def _without_id(names: Sequence[str], rows: Rows) -> Rows:
+    """The rows with their `id` left to SQLite (NULL in an INTEGER PRIMARY KEY: a new id)."""
+    at = names.index("id")
+    return tuple((*row[:at], None, *row[at + 1:]) for row in rows)
+
+
+def _owned_by(names: Sequence[str], rows: Rows, column: str, source_id: int) -> Rows:
+    at = names.index(column)
+    if all(row[at] == source_id for row in rows):
+        return rows
+    return tuple((*row[:at], source_id, *row[at + 1:]) for row in rows)
+
+
+def _free_ids(conn: sqlite3.Connection, names: Sequence[str], rows: Rows) -> Rows:
+    """Stories whose id another story took meanwhile get a new id; the rest keep theirs."""
+    at = names.index("id")
+    wanted = [row[at] for row in rows]
+    taken: set[object] = set()
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start:start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        taken.update(r[0] for r in conn.execute(
+            f"SELECT id FROM stories WHERE id IN ({marks})", chunk))
+    if not taken:
+        return rows
+    # Those that keep their id go first: a new id is the highest one plus one, and must not
+    # take an id a later row still brings.
+    keep = tuple(row for row in rows if row[at] not in taken)
+    return keep + tuple((*row[:at], None, *row[at + 1:]) for row in rows if row[at] in taken)
