@@ -58,7 +58,6 @@ async def type_search(app: NewsApp, pilot: Pilot[Any], text: str) -> SearchBar:
     if not bar.is_open:
         await pilot.press("slash")
         await settle(app, pilot)
-    bar.debounce = 0  # every change at once; the debounce has a test of its own
     await pilot.press(*text)
     await settle(app, pilot)
     return bar
@@ -145,32 +144,6 @@ async def test_esc_puts_back_the_view_story_and_scroll_position(tmp_path: Path) 
         await pilot.press("escape")
         await settle(app, pilot)
         assert (shown_title(app), headlines.cursor) == before[1:3]
-
-
-async def test_typing_is_debounced_into_one_search(tmp_path: Path) -> None:
-    store = archive_store(tmp_path)
-    app = RecordingApp(store)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(app, pilot)
-        await pilot.press("slash")
-        await settle(app, pilot)
-        bar = app.screen.query_one(SearchBar)
-        sent: list[str] = []
-        original = bar.post_message
-
-        def record(message: Any) -> bool:
-            if isinstance(message, SearchBar.Changed):
-                sent.append(message.text)
-            return original(message)
-
-        bar.post_message = record  # type: ignore[method-assign]
-        bar.debounce = 60.0  # a pause that never comes during the test
-        await pilot.press(*"storm")
-        await pilot.pause()
-        assert sent == [] and screen(app).view.search == ""
-        bar.flush()  # the pause in typing
-        await settle(app, pilot)
-        assert sent == ["storm"] and screen(app).view.search == "storm"
 
 
 async def test_a_search_kept_as_a_smart_feed_is_listed_across_runs(tmp_path: Path) -> None:

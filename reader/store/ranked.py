@@ -10,14 +10,36 @@ A word with fewer than WINDOW matches is simply ranked in full. Finding the wind
 walk of WINDOW entries down the index's rowid order, and ranking WINDOW rows takes ~7 ms, so
 every page, position and "next unread" costs the same at 10,000 or 1,000,000 stories. Ties
 in rank go to the most recently stored story.
+
+A search being typed asks the same questions several times over (its count, where a story
+stands, each page the list draws), and ranking is the costly part. So the window of a search
+over every story (no filters: what `/` shows) is ranked once and kept in `Windows`, and its
+count with it, keyed by the index's version: FTS5's structure record (rowid 10 of
+`stories_fts_data`), which every write to the index changes (it counts the segments written),
+and its averages record (rowid 1: rows and words). No write can leave a stale answer behind,
+and nothing has to remember to clear the cache. Views with filters (is:unread, a source, the
+Unread mode) depend on story rows too, and are not kept.
+
+The word still being typed is a prefix ("government"*), and FTS5 answers a prefix by merging
+the lists of every word that starts with it into a new list, twice per ranked query (once for
+the matches, once for bm25's document count): 21 ms against 9 ms for the word itself, for a
+word in 43,000 stories. When the index holds a single word with that prefix (the word is
+complete, or nearly), the search asks for that word instead: the same stories, the same bm25,
+and the index's own per-word document count is the count. `fts5vocab` lists the words.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
 import sqlite3
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 WINDOW = 2000
+KEEP = 8  # searches kept (~200 KB each at most): a word typed letter by letter
 FTS = "stories_fts f"
 JOINED = "stories_fts f JOIN stories s ON s.id = f.rowid"
 MATCH = "f.stories_fts MATCH ?"
@@ -27,18 +49,143 @@ STORED = "ORDER BY f.rowid DESC"
 # Rows before / after (rank, rowid) in the window's order.
 BEFORE = "(f.rank < ? OR (f.rank = ? AND f.rowid > ?))"
 AFTER = "(f.rank > ? OR (f.rank = ? AND f.rowid < ?))"
+VERSION = "SELECT block FROM stories_fts_data WHERE id IN (1, 10) ORDER BY id"
+VOCAB = ("CREATE VIRTUAL TABLE IF NOT EXISTS temp.nr_words "
+         "USING fts5vocab(main, 'stories_fts', 'row')")
+# The word being typed, as `reader.store.search.parse_query` writes it. Letters and digits of
+# ASCII only: those the tokenizer keeps as they are, lower-cased (no folding to second-guess).
+_PREFIX = re.compile(r'"([0-9A-Za-z]+)"\*')
+
+
+@dataclass(slots=True)
+class Window:
+    """A search's ranked window: ids best first, where each stands, and the window's edge
+    (the lowest rowid inside it; None when every match is in it). `count` is filled when
+    first asked: a smart feed's count needs no ranking, a page needs no count."""
+
+    query: str = ""  # the FTS5 expression asked (the prefix narrowed to its one word)
+    order: list[int] = field(default_factory=list)
+    place: dict[int, int] = field(default_factory=dict)
+    edge: int | None = None
+    ranked: bool = False
+    count: int | None = None
+
+
+class Windows:
+    """The kept windows of recent searches, shared by every thread's connection."""
+
+    def __init__(self, keep: int = KEEP) -> None:
+        self._keep = keep
+        self._lock = threading.Lock()
+        self._items: OrderedDict[tuple[object, ...], Window] = OrderedDict()
+
+    def get(self, conn: sqlite3.Connection, match: str, *, rank: bool = False,
+            count: bool = False) -> Window | None:
+        """The window of `match`, ranked and/or counted as asked, or None inside a write
+        transaction (its index changes are not in the version yet)."""
+        if conn.in_transaction:
+            return None
+        conn.execute(VOCAB)  # once per connection; outside the read, which rolls back
+        with _snapshot(conn):
+            version = tuple(row[0] for row in conn.execute(VERSION))
+            key = (match, WINDOW, version)
+            with self._lock:
+                found = self._items.get(key)
+                if found is not None:
+                    self._items.move_to_end(key)
+            if found is None:
+                found = Window()
+                found.query, found.count = _narrowed(conn, match)
+            if rank and not found.ranked:
+                _rank(conn, found)
+            if count and found.count is None:
+                found.count = (len(found.order) if found.ranked and found.edge is None
+                               else _count(conn, found.query))
+            with self._lock:
+                self._items[key] = found
+                while len(self._items) > self._keep:
+                    self._items.popitem(last=False)
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+@contextlib.contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: the version and the answers come from the same state."""
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")  # nothing was written: ends the read
+
+
+def _narrowed(conn: sqlite3.Connection, match: str) -> tuple[str, int | None]:
+    """`match` with its prefix replaced by the one word of the index that has it, if there
+    is exactly one; and the count, when that word is all there is to the search."""
+    prefixes = _PREFIX.findall(match)
+    if len(prefixes) != 1:
+        return match, None
+    prefix = prefixes[0].lower()
+    beyond = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # the first text past every such word
+    words = conn.execute("SELECT term, doc FROM temp.nr_words WHERE term >= ? AND term < ? "
+                         "LIMIT 2", (prefix, beyond)).fetchall()
+    if len(words) != 1:
+        return match, None
+    word, stories = words[0]
+    narrowed = _PREFIX.sub(lambda _: _quote(word), match)
+    return narrowed, (int(stories) if _PREFIX.fullmatch(match) else None)
+
+
+def _quote(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
+
+
+def _rank(conn: sqlite3.Connection, window: Window) -> None:
+    """One walk down the newest WINDOW + 1 matches: the window's edge, and the window ranked
+    (sorted here: 2,000 rows sort in well under a millisecond)."""
+    rows = conn.execute(f"SELECT f.rowid, f.rank FROM {FTS} WHERE {MATCH} {STORED} LIMIT ?",
+                        (window.query, WINDOW + 1)).fetchall()
+    edge = None
+    if len(rows) > WINDOW:
+        edge = int(rows[WINDOW][0]) + 1  # the first match past the window ends it
+        del rows[WINDOW:]
+    rows.sort(key=lambda row: (row[1], -row[0]))  # as BEST: rank, then newest stored
+    order = [int(row[0]) for row in rows]
+    window.order, window.edge = order, edge
+    window.place = {story_id: index for index, story_id in enumerate(order)}
+    window.ranked = True
+
+
+def _count(conn: sqlite3.Connection, query: str) -> int:
+    return int(conn.execute(f"SELECT COUNT(*) FROM {FTS} WHERE {MATCH}", (query,)).fetchone()[0])
 
 
 class Ranked:
     """One ranked view on one connection: `clauses`/`params` filter `stories s`, `match` is
-    the FTS5 expression. Without filters, no story row is read at all."""
+    the FTS5 expression. Without filters, no story row is read at all, and the window comes
+    from `windows` when given (ranked once per search and index version)."""
 
     def __init__(self, conn: sqlite3.Connection, clauses: Sequence[str],
-                 params: Sequence[object], match: str) -> None:
+                 params: Sequence[object], match: str, windows: Windows | None = None) -> None:
         self.conn = conn
         self.clauses = list(clauses)
         self.params = [*params, match]
+        self.match = match
+        self.windows = windows if not self.clauses else None
         self._edge: int | None | bool = False  # False: not looked up yet
+
+    def _kept(self, *, count: bool = False) -> Window | None:
+        if self.windows is None:
+            return None
+        kept = self.windows.get(self.conn, self.match, rank=not count, count=count)
+        if kept is not None:
+            self.params[-1] = kept.query  # the same stories; cheaper when narrowed
+        return kept
 
     def _sql(self, columns: str, *extra: str, tail: str = "") -> str:
         clauses = [*self.clauses, MATCH, *extra]
@@ -50,10 +197,15 @@ class Ranked:
     def edge(self) -> int | None:
         """The lowest rowid inside the window, or None when every match is in it."""
         if self._edge is False:
-            row = self.conn.execute(self._sql("f.rowid", tail=f"{STORED} LIMIT 1 OFFSET ?"),
-                                    [*self.params, WINDOW]).fetchone()
-            # row: the first match past the window; the window ends just above it.
-            self._edge = None if row is None else int(row[0]) + 1
+            kept = self._kept()
+            if kept is not None:
+                self._edge = kept.edge
+            else:
+                row = self.conn.execute(
+                    self._sql("f.rowid", tail=f"{STORED} LIMIT 1 OFFSET ?"),
+                    [*self.params, WINDOW]).fetchone()
+                # row: the first match past the window; the window ends just above it.
+                self._edge = None if row is None else int(row[0]) + 1
         return self._edge if isinstance(self._edge, int) else None
 
     def _in_window(self) -> list[str]:
@@ -65,7 +217,10 @@ class Ranked:
     def ids(self, offset: int, limit: int) -> list[int]:
         """The story ids of rows offset .. offset+limit, in order."""
         out: list[int] = []
-        if offset < WINDOW or self.edge is None:
+        kept = self._kept()
+        if kept is not None:
+            out = kept.order[offset:offset + limit]
+        elif offset < WINDOW or self.edge is None:
             out = [r[0] for r in self.conn.execute(
                 self._sql("f.rowid", *self._in_window(), tail=f"{BEST} LIMIT ? OFFSET ?"),
                 [*self.params, limit, offset])]
@@ -77,6 +232,9 @@ class Ranked:
         return out
 
     def count(self) -> int:
+        kept = self._kept(count=True)
+        if kept is not None and kept.count is not None:
+            return kept.count
         return int(self.conn.execute(self._sql("COUNT(*)"), self.params).fetchone()[0])
 
     def rank_of(self, story_id: int) -> float | None:
@@ -86,16 +244,28 @@ class Ranked:
         return None if row is None else float(row[0])
 
     def index_of(self, story_id: int) -> int | None:
+        kept = self._kept()
+        if kept is not None:
+            place = kept.place.get(story_id)
+            if place is not None or kept.edge is None or story_id >= kept.edge:
+                return place  # every match from the edge up is in the window
+            if self.conn.execute(self._sql("1", "f.rowid = ?"),
+                                 [*self.params, story_id]).fetchone() is None:
+                return None
+            return WINDOW + self._newer_past(story_id)
         rank = self.rank_of(story_id)
         if rank is None:
             return None
-        count = "COUNT(*)"
         if self.edge is None or story_id >= self.edge:
             return int(self.conn.execute(
-                self._sql(count, *self._in_window(), BEFORE),
+                self._sql("COUNT(*)", *self._in_window(), BEFORE),
                 [*self.params, rank, rank, story_id]).fetchone()[0])
-        return WINDOW + int(self.conn.execute(
-            self._sql(count, *self._past_window(), "f.rowid > ?"),
+        return WINDOW + self._newer_past(story_id)
+
+    def _newer_past(self, story_id: int) -> int:
+        """How many matches past the window were stored after `story_id`."""
+        return int(self.conn.execute(
+            self._sql("COUNT(*)", *self._past_window(), "f.rowid > ?"),
             [*self.params, story_id]).fetchone()[0])
 
     def _first(self, extra: list[str], args: list[object], tail: str) -> int | None:

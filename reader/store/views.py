@@ -12,20 +12,24 @@ one place. What keeps them fast at 100,000 stories and more:
 * A search is an FTS5 query; while searching, the best matches come first (bm25, the
   headline weighing most) within a window of recent matches (`reader.store.ranked`), so a
   common word costs no more at a million stories than at ten thousand. A saved search may
-  ask for newest first instead.
+  ask for newest first instead. The ranked window of a search is kept per index version
+  (`reader.store.ranked.Windows`), so the count, the position and each page the list asks
+  for while one word is typed rank it once; `prepare_search` does that ahead, in a worker
+  that a newer keystroke can stop halfway.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
+import threading
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from reader.models import Headline, View
 from reader.sanitize import clean_line
-from reader.store.ranked import Ranked
+from reader.store.ranked import Ranked, Windows
 from reader.store.search import Query, parse_query
 
 HEADLINE_COLS = (
@@ -40,6 +44,8 @@ _FLAG_CLAUSES = ("s.read = 0", "s.read = 1", "s.starred = 1", "s.starred = 0")
 _COUNTERS = {(False, False, False, False): "total", (True, False, False, False): "unread",
              (False, False, True, False): "starred"}
 _CHUNK = 500  # ids per statement when writing many (SQLite's variable limit is 999 on old builds)
+_STOP_EVERY = 1000  # SQLite steps between two looks at "should this search stop?"
+_WINDOWS_LOCK = threading.Lock()
 
 
 @dataclass(slots=True)
@@ -64,9 +70,9 @@ class Plan:
             return self
         return Plan([*self.clauses, _FTS_IN], [*self.params, self.match])
 
-    def ranking(self, conn: sqlite3.Connection) -> Ranked:
+    def ranking(self, conn: sqlite3.Connection, windows: Windows | None = None) -> Ranked:
         assert self.match is not None
-        return Ranked(conn, self.clauses, self.params, self.match)
+        return Ranked(conn, self.clauses, self.params, self.match, windows)
 
 
 def plan(view: View, now: float) -> Plan:
@@ -129,6 +135,38 @@ class ViewQueries:
     def _plan(self, view: View) -> Plan:
         return plan(view, self._clock())
 
+    def _ranking(self, p: Plan, conn: sqlite3.Connection) -> Ranked:
+        windows = self.__dict__.get("_search_windows")
+        if windows is None:
+            with _WINDOWS_LOCK:  # one cache per store, made on first use
+                windows = self.__dict__.setdefault("_search_windows", Windows())
+        return p.ranking(conn, windows)
+
+    # -- searching ahead -----------------------------------------------------------------------
+    def prepare_search(self, view: View, should_stop: Callable[[], bool] | None = None
+                       ) -> int | None:
+        """Rank and count `view`'s search now, so that the list's count, position and pages
+        are answered from what is kept (a search over every story; a view with filters is
+        only counted). Returns the count, or None when `should_stop` said so: it is asked
+        before, between the steps and every thousand SQLite steps, so a newer keystroke
+        stops an older search halfway instead of sharing the CPU with it."""
+        stop = should_stop or (lambda: False)
+        if stop():
+            return None  # already replaced before it began
+        conn = self._conn()
+        conn.set_progress_handler(stop, _STOP_EVERY)
+        try:
+            p = self._plan(view)
+            if p.ranked and not p.clauses:
+                self._ranking(p, conn).ids(0, 1)  # ranks the window, kept
+            return None if stop() else self.count(view)
+        except sqlite3.OperationalError as exc:
+            if stop() and "interrupt" in str(exc):
+                return None
+            raise
+        finally:
+            conn.set_progress_handler(None, 0)
+
     # -- counting ------------------------------------------------------------------------------
     def count(self, view: View) -> int:
         """How many stories `view` holds."""
@@ -136,7 +174,7 @@ class ViewQueries:
         if p.counter is not None:
             return self._count_from_counters(view, p.counter)
         if p.match is not None:  # driven by the index; stories joined only to filter
-            return p.ranking(self._conn()).count()
+            return self._ranking(p, self._conn()).count()
         return int(self._conn().execute(
             f"SELECT COUNT(*) FROM stories s {p.where()}", p.params).fetchone()[0])
 
@@ -170,7 +208,7 @@ class ViewQueries:
         offset = max(offset, 0)
         conn = self._conn()
         if p.ranked:
-            ids = p.ranking(conn).ids(offset, limit)
+            ids = self._ranking(p, conn).ids(offset, limit)
             if not ids:
                 return []
             marks = ",".join("?" * len(ids))
@@ -195,7 +233,7 @@ class ViewQueries:
         p = self._plan(view)
         conn = self._conn()
         if p.ranked:
-            return p.ranking(conn).index_of(story_id)
+            return self._ranking(p, conn).index_of(story_id)
         p = p.dated()
         row = conn.execute(f"SELECT s.published FROM stories s {p.where('s.id = ?')}",
                            [*p.params, story_id]).fetchone()
@@ -214,7 +252,7 @@ class ViewQueries:
         p = self._plan(view)
         conn = self._conn()
         if p.ranked:
-            return p.ranking(conn).next_unread(story_id, forward)
+            return self._ranking(p, conn).next_unread(story_id, forward)
         p = p.dated()
         extra = ["s.read = 0"]
         args = list(p.params)

@@ -3,11 +3,15 @@
 A layer between `MainScreen` (panes and the reading loop) and `ReaderScreen` (layouts and
 comfort), so each stays about one thing:
 
-* `/` opens the search bar. Results follow the typing (the bar debounces; the headline list
-  counts and pages in thread workers), best matches first; the story on show does not change
-  while typing (opening marks read), and `enter` goes to the first result. The matched words
-  are marked in every story opened while the search is on. `esc` (in the bar or in any pane)
-  puts back the view, the story and the list's scroll position from before the search.
+* `/` opens the search bar. Results follow every keystroke, best matches first: a thread
+  worker ranks and counts the search (`Store.prepare_search`, kept for the list's own count
+  and pages), and only then does the list switch to it, so the list never waits on a query
+  and never shows an older search than the newest typed. A newer keystroke stops the older
+  worker halfway (SQLite's progress handler), and an answer for older text is dropped. While
+  typing, the story on show does not change (opening marks read) and no row is selected, so
+  the list shows the best matches from the top; `enter` goes to the first result. The
+  matched words are marked in every story opened while the search is on. `esc` (in the bar
+  or in any pane) puts back the view, the story and the list's scroll position from before.
 * `ctrl+s` keeps the search (with the filters in force) as a smart feed: listed with the
   sources, with counts, kept in the cache. `D` deletes the smart feed on show.
 * `A` marks every unread story of the view read in one transaction; `u` (the app's undo)
@@ -48,7 +52,8 @@ from reader.ui.widgets.source_list import SourceList
 RETENTION_FIRST = 60.0  # seconds after start: never during start-up
 RETENTION_EVERY = 6 * 3600.0
 SMART_COUNTS_EVERY = 2.0  # seconds: smart feed counts are searches; refresh them at most this often
-main_screen.TASKS.update({"search": "The search", "smart": "Saving the smart feed",
+main_screen.TASKS.update({"search": "The search", "search-count": "Counting the search",
+                          "smart": "Saving the smart feed",
                           "smart-counts": "Counting the smart feeds",
                           "mark-all": "Marking the stories read", "retention": "Retention"})
 
@@ -61,6 +66,15 @@ class Before:
     story_id: int | None
     top: int
     focused: str | None
+
+
+@dataclass
+class SearchReady(Message):
+    """`view` (the search of `text`) is ranked and counted: `total` stories."""
+
+    text: str
+    view: View
+    total: int
 
 
 @dataclass
@@ -103,6 +117,8 @@ class ArchiveScreen(MainScreen):
         super().__init__(store, clock=clock, open_story=open_story, offline=offline,
                          refresh_on_start=refresh_on_start)
         self.before: Before | None = None
+        self._wanted: View | None = None  # what the newest keystroke searches for
+        self._open_first = False  # enter came before its results: open the first when in
         self._smart_loaded_at = 0.0
         self._smart_timer: Timer | None = None
 
@@ -128,30 +144,83 @@ class ArchiveScreen(MainScreen):
 
     def on_search_bar_changed(self, message: SearchBar.Changed) -> None:
         text = message.text
+        self._open_first = False
         if not text.strip():
-            self.view = self.before.view if self.before is not None else View()
+            self._wanted = None
+            self.workers.cancel_group(self, "search")
+            self._show(self.before.view if self.before is not None else View())
             self.search_bar.show_status("")
             return
-        self.view = View(search=text)  # every story; 1/2/3 and is:… narrow it
+        self._wanted = View(search=text)  # every story; 1/2/3 and is:… narrow it
         problems = parse_query(text, self.clock()).problems
         if problems:
             self.search_bar.show_status(problems[0], problem=True)
+        self._search(text, self._wanted)
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="search")
+    def _search(self, text: str, view: View) -> None:
+        """Rank and count `view` in this thread; a newer keystroke cancels this worker, and
+        the cancel stops its SQL within a millisecond or so."""
+        worker = get_current_worker()
+        total = self.store.prepare_search(view, lambda: worker.is_cancelled)
+        if total is not None and not worker.is_cancelled:
+            self.post_message(SearchReady(text, view, total))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="search-count")
+    def _recount(self, view: View) -> None:
+        """Count the view on show again (a mode key, a refresh), for the bar."""
+        worker = get_current_worker()
+        total = self.store.prepare_search(view, lambda: worker.is_cancelled)
+        if total is not None and not worker.is_cancelled:
+            self.post_message(SearchReady(view.search, view, total))
+
+    def on_search_ready(self, message: SearchReady) -> None:
+        if self.before is None or not self.search_bar.is_open:
+            return  # the search ended meanwhile
+        view = message.view
+        if view != self._wanted and view != self.view:
+            return  # an older search: the newer one's answer is on its way
+        if not parse_query(message.text, self.clock()).problems:
+            total = message.total
+            self.search_bar.show_status(f"{total:,} {'story' if total == 1 else 'stories'}")
+        if view == self._wanted:
+            self._show(view)
+            self._wanted = None
+            if self._open_first:
+                self._open_first = False
+                self.headlines.reload(keep_position=False, select_row=0)
+
+    def _show(self, view: View) -> None:
+        """Put `view` in the list. While a search is typed no row is selected, so the list
+        shows its best matches from the top, not the open story's place among them (the
+        article keeps the story); without words the list follows the open story again."""
+        if view == self.view:
+            return
+        self.headlines.set_reactive(HeadlineList.story_id,
+                                    None if view.search.strip() else self.story_id)
+        self.view = view
+
+    def watch_view(self, view: View) -> None:
+        super().watch_view(view)
+        if self.before is not None and view.search.strip() and view != self._wanted:
+            self._recount(view)  # e.g. 2 (unread) during a search: the bar counts it too
+
+    def _reload_now(self) -> None:
+        super()._reload_now()
+        if self.before is not None and self.view.search.strip():
+            self._recount(self.view)  # stories came or went: count the search again
 
     def on_search_bar_accepted(self, message: SearchBar.Accepted) -> None:
         self.headlines.focus()
-        if self.view.search.strip():
+        if not message.text.strip():
+            return
+        if self._wanted is not None and self._wanted.search == message.text:
+            self._open_first = True  # its results are on their way: open the first then
+        elif self.view.search.strip():
             self.headlines.reload(keep_position=False, select_row=0)
 
     def on_search_bar_cancelled(self, message: SearchBar.Cancelled) -> None:
         self.action_end_search()
-
-    def on_headline_list_position(self, message: HeadlineList.Position) -> None:
-        bar = self.search_bar
-        if bar.is_open and self.view.search.strip():
-            problems = parse_query(self.view.search, self.clock()).problems
-            if not problems:
-                total = int(message.total)
-                bar.show_status(f"{total:,} {'story' if total == 1 else 'stories'}")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "end_search":
@@ -161,10 +230,14 @@ class ArchiveScreen(MainScreen):
     def action_end_search(self) -> None:
         """Close the search and put back the view, story and scroll position from before."""
         before, self.before = self.before, None
+        self._wanted, self._open_first = None, False
+        self.workers.cancel_group(self, "search")
         self.search_bar.close()
         if before is None:
             self.headlines.focus()
             return
+        # The list follows the open story again (see `_show`).
+        self.headlines.set_reactive(HeadlineList.story_id, self.story_id)
         if before.view != self.view:
             self.view = before.view
             self.headlines.restore_top(before.top)
@@ -195,7 +268,9 @@ class ArchiveScreen(MainScreen):
         if not message.text.strip():
             self.notify("Type a search first; ctrl+s then keeps it as a smart feed.")
             return
-        self._save_smart(message.text, self.view)
+        # The view on show, with the filters in force, once it shows what is typed.
+        view = self.view if self.view.search == message.text else View(search=message.text)
+        self._save_smart(message.text, view)
 
     @work(thread=True, exit_on_error=False, group="smart")
     def _save_smart(self, name: str, view: View) -> None:

@@ -1,8 +1,9 @@
 """The search bar: `/` opens it, results follow the typing, `esc` puts everything back.
 
-It only edits text and says what happened: `Changed` (debounced: one message per pause in
-typing, not per key, so a fast typist does not queue a query per letter), `Accepted` (enter
-or down: go to the results), `Cancelled` (esc) and `SaveRequested` (ctrl+s: keep this
+It only edits text and says what happened: `Changed` (at once, no pause waited for: the
+screen's search worker for the newer text stops the older one, so a fast typist never queues
+a query per letter; keys that arrive together, as in a paste, make one change), `Accepted`
+(enter or down: go to the results), `Cancelled` (esc) and `SaveRequested` (ctrl+s: keep this
 search as a smart feed). The screen owns the view and runs the queries in thread workers;
 the bar shows the count it is handed, or what could not be understood in the query.
 """
@@ -12,16 +13,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.geometry import Size
 from textual.message import Message
-from textual.timer import Timer
+from textual.reactive import Reactive
 from textual.widgets import Input, Static
 
-DEBOUNCE = 0.08  # seconds of quiet typing before the results follow
 HINT = 'words, "a phrase", -word, a OR b, title:, source:, is:unread, after:7d'
+STATUS_CELLS = 16  # the status keeps this width for counts up to "100,000 stories"
+
+
+class SearchInput(Input):
+    """The query line. An `Input` keeps the width of its text as its virtual size, in a
+    reactive that lays the whole screen out again at every key; a layout reflows every pane
+    and repaints each pane's scrollbar (9-30 ms of CPU a key, measured). This line is 1fr
+    wide and one high whatever it holds, so a key only repaints it (it still scrolls: the
+    virtual size is kept, only the layout is skipped)."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
 
 class SearchBar(Horizontal):
@@ -36,7 +49,8 @@ class SearchBar(Horizontal):
         & > #search-prompt { width: auto; padding: 0 1; color: $accent; text-style: bold; }
         & > Input { width: 1fr; height: 1; border: none; padding: 0; background: $panel; }
         & > Input:focus { border: none; background-tint: $foreground 5%; }
-        & > #search-status { width: auto; max-width: 50%; padding: 0 1; color: $text-muted; }
+        & > #search-status { width: auto; min-width: 18; max-width: 50%; padding: 0 1;
+                             color: $text-muted; }
     }
     """
 
@@ -62,15 +76,14 @@ class SearchBar(Horizontal):
     class SaveRequested(Message):
         text: str
 
-    def __init__(self, *, id: str | None = None, debounce: float = DEBOUNCE) -> None:
+    def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.debounce = debounce  # 0: every change at once
-        self._timer: Timer | None = None
         self._sent = ""
+        self._status = ""
 
     def compose(self) -> ComposeResult:
         yield Static("/", id="search-prompt", markup=False)
-        yield Input(placeholder=HINT, id="search-input", select_on_focus=False)
+        yield SearchInput(placeholder=HINT, id="search-input", select_on_focus=False)
         yield Static("", id="search-status", markup=False)
 
     @property
@@ -96,40 +109,32 @@ class SearchBar(Horizontal):
         self.input.focus()
 
     def close(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
         self.remove_class("-open")
 
     def show_status(self, text: str, *, problem: bool = False) -> None:
         status = self.query_one("#search-status", Static)
-        status.update(Text(text, style="italic" if problem else ""))
+        # The status is STATUS_CELLS wide at least, so a count repaints one line; only a
+        # longer text (a problem with the query) lays the bar out again.
+        same_width = (max(cell_len(text), STATUS_CELLS)
+                      == max(cell_len(self._status), STATUS_CELLS))
+        self._status = text
+        status.update(Text(text, style="italic" if problem else ""), layout=not same_width)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
-        if self._timer is not None:
-            self._timer.stop()
-        if self.debounce <= 0:
-            self._send()
-        else:
-            self._timer = self.set_timer(self.debounce, self._send)
+        self.flush()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.action_accept()
 
-    def _send(self) -> None:
-        self._timer = None
+    def flush(self) -> None:
+        """Say what is typed now, unless it was said already. The value is read here, not
+        from the event: keys that arrived together are all in it, so they make one change."""
         text = self.input.value
         if text != self._sent:
             self._sent = text
             self.post_message(self.Changed(text))
-
-    def flush(self) -> None:
-        """Send what is typed now, without waiting for the pause."""
-        if self._timer is not None:
-            self._timer.stop()
-            self._send()
 
     def action_cancel(self) -> None:
         self.post_message(self.Cancelled())
