@@ -3,7 +3,8 @@ side by side with newsboat on the same stories.
 
 Run:  .venv/bin/python bench/archive_bench.py [--sizes 100,10000,100000] [--million]
                                               [--no-newsboat] [--newsboat-cache direct]
-                                              [--work DIR]
+                                              [--work DIR] [--keys-only] [--runs N]
+                                              [--big-story] [--searches N]
 
 For each size it:
 
@@ -13,25 +14,35 @@ For each size it:
 3. runs the installed `newsreader --offline` in a real 120x40 pseudo-terminal and measures,
    from outside: start-up (launch to the newest headline on screen), 200 `j` presses (key
    sent to the next story's byline drawn in the article pane), a search for a common and a
-   rare word (the last key typed to the match count drawn; this includes the search bar's
-   80 ms debounce), resident memory after the presses and the peak;
+   rare word (the last key typed to the match count drawn; the bar searches at every key,
+   no pause in typing is waited for), resident memory after the presses and the peak;
 4. does the same for newsboat when it is installed (see bench/archive_newsboat.py for how its
    cache is built): launch to its feed list, then to the first feed's headlines; 200 `j` in
    that list (key to the last byte of the redraw); a search from the feed list (the query
    plus enter, to the results screen).
 
 `--work DIR` keeps the generated caches there and reuses them on the next run.
+`--keys-only` times only the start-up and the `j` presses (no search, no first start of the
+day), `--runs N` repeats that N times (medians of the runs' medians and p95s are printed: the
+machine may be shared), and `--big-story` also times `j` onto a ~200 KB story (in a small
+cache of its own: the size of the archive does not matter to opening one story).
+`--searches N` times only the searches, N runs, each in a newly started app (so nothing of a
+search is kept from a run before): `/`, the word sent at once, then the time to the match
+count drawn and to the count and the best match both drawn; medians of the runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import os
+import select
 import shutil
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +52,8 @@ from bench import archive_newsboat as newsboat  # noqa: E402
 from bench.archive_gen import COMMON_WORD, RARE_WORD, build, generate, source_title  # noqa: E402
 from bench.archive_newsboat import Figures  # noqa: E402
 from bench.archive_pty import TimedTerminal  # noqa: E402
-from reader.models import View  # noqa: E402
+from bench.render_bench import make_article  # noqa: E402
+from reader.models import Entry, View  # noqa: E402
 from reader.store import Store  # noqa: E402
 from reader.store.recovery import _CHECKED_KEY as CHECKED_KEY  # noqa: E402
 
@@ -72,21 +84,31 @@ def ours_cache(work: Path, count: int, seed: int) -> tuple[Path, float | None]:
 
 
 def query_times(path: Path) -> dict[str, float]:
-    """What the headline list asks when a word is typed: count, position, first page."""
-    store = Store(path)
+    """What a typed word costs in the store: the search worker's `prepare_search` (rank and
+    count, on a store that keeps nothing yet), then what the headline list asks (count,
+    position, first page: answered from what was kept)."""
     out: dict[str, float] = {}
-    try:
-        current = store.headlines(View(), 0, 1)[0].id
-        for word in WORDS:
-            view = View(search=word)
-            times = []
-            for _ in range(5):
+    for word in WORDS:
+        view = View(search=word)
+        cold, kept = [], []
+        for _ in range(5):
+            store = Store(path)  # nothing kept: each run searches from scratch
+            try:
+                current = store.headlines(View(), 0, 1)[0].id
                 started = time.perf_counter()
+                store.prepare_search(view)
+                ready = time.perf_counter()
                 store.count(view)
                 store.index_of(view, current)
                 store.headlines(view, 0, 100)
-                times.append(time.perf_counter() - started)
-            out[word] = statistics.median(times)
+                cold.append(ready - started)
+                kept.append(time.perf_counter() - ready)
+            finally:
+                store.close()
+        out[word] = statistics.median(cold)
+        out[f"{word} (list, kept)"] = statistics.median(kept)
+    store = Store(path)
+    try:
         for name, call in (("sources", store.sources), ("counts", store.counts)):
             times = []
             for _ in range(5):
@@ -99,7 +121,96 @@ def query_times(path: Path) -> dict[str, float]:
     return out
 
 
-def run_ours(data: Path, presses: int) -> Figures:
+def written(term: TimedTerminal, needles: Sequence[str], since: float,
+            timeout: float = 30.0) -> list[float]:
+    """For each of `needles`, seconds from `since` until the program had written it (and
+    every needle before it in the list), read as the bytes arrive.
+
+    The terminal emulator is kept out of the timing: pyte takes ~50 ms of CPU per 20 KB
+    frame, on the same two cores as the program, and the program's write waits while the
+    reader is busy in it. The words sought are drawn in one style each (the count, a
+    headline), so Textual writes them in one piece; the screen is brought up to date after."""
+    fd = term.proc.fd
+    out: list[float] = []
+    burst = bytearray()
+    deadline = time.monotonic() + timeout
+    while len(out) < len(needles):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never written: {needles[len(out)]!r}")
+        if not select.select([fd], [], [], 0.05)[0]:
+            continue
+        try:
+            data = os.read(fd, 1 << 20)
+        except OSError:
+            data = b""
+        if not data:
+            raise AssertionError("the program ended")
+        stamp = term.last_data = time.monotonic()
+        burst.extend(data)
+        seen = burst.decode("utf-8", "ignore")
+        while len(out) < len(needles) and all(n in seen for n in needles[:len(out) + 1]):
+            out.append(stamp - since)
+    term.raw.extend(burst)
+    term.stream.feed(bytes(burst))
+    return out
+
+
+def run_searches(data: Path, runs: int) -> dict[str, tuple[list[float], list[float]]]:
+    """Each word searched in `runs` newly started apps: seconds from the word sent (at once,
+    as typed fast) to its match count drawn, and to the count and the best match drawn."""
+    store = Store(data / "newsreader.sqlite3")
+    try:
+        first = store.headlines(View(), 0, 1)[0].title[:24]
+        wanted = {}
+        for word in WORDS:
+            best = store.headlines(View(search=word), 0, 1)[0].title
+            # The list's headline column is narrow at 120 columns: its first 14 letters.
+            wanted[word] = (f"{store.count(View(search=word)):,} stor", best[:14])
+        store.set_meta(CHECKED_KEY, str(time.time()))  # not a first start of the day
+    finally:
+        store.close()
+    config = Path(tempfile.mkdtemp(prefix="nr-config-"))
+    command = [*newsreader_command(), "--data-dir", str(data), "--offline"]
+    out: dict[str, tuple[list[float], list[float]]] = {w: ([], []) for w in WORDS}
+    try:
+        for _ in range(runs):
+            term = TimedTerminal(command, env={"NEWSREADER_CONFIG_DIR": str(config)})
+            try:
+                term.wait_for(lambda s: first in s, timeout=600)
+                term.settle(1.0)
+                for word in WORDS:
+                    count, best = wanted[word]
+                    term.press("/", lambda s: HINT in s)
+                    term.settle(0.3)  # the bar is open: time the search, not the opening
+                    sent = time.monotonic()
+                    term.send(word)
+                    counted, shown = written(term, [count, best], sent)
+                    out[word][0].append(counted)
+                    out[word][1].append(shown)
+                    term.settle(0.3)
+                    term.press("\x1b", lambda s, c=count: HINT not in s and c not in s)  # type: ignore[misc]
+                    term.settle(0.3)
+                term.send("q")
+                term.wait_exit(timeout=60)
+            finally:
+                term.close()
+                term.peak_rss_mb()
+    finally:
+        shutil.rmtree(config, ignore_errors=True)
+    return out
+
+
+def report_searches(count: int, found: dict[str, tuple[list[float], list[float]]]) -> None:
+    runs = len(next(iter(found.values()))[0])
+    print(f"\n== {count:,} stories, search, {runs} run(s), each a new start "
+          f"(load average now {os.getloadavg()[0]:.1f})")
+    for word, (counted, shown) in found.items():
+        print(f"   {word!r:14} count drawn median {ms(statistics.median(counted)):>8}, "
+              f"with the best match {ms(statistics.median(shown)):>8}   "
+              f"(runs: {', '.join(ms(v) for v in shown)})")
+
+
+def run_ours(data: Path, presses: int, keys_only: bool = False) -> Figures:
     store = Store(data / "newsreader.sqlite3")
     try:
         heads = store.headlines(View(), 0, presses + 1)
@@ -109,7 +220,8 @@ def run_ours(data: Path, presses: int) -> Figures:
             assert story is not None
             bylines.append(f"{story.source_title} · {story.author}")
         counts = {word: store.count(View(search=word)) for word in WORDS}
-        store.set_meta(CHECKED_KEY, "0")  # so the first launch is a first start of the day
+        if not keys_only:
+            store.set_meta(CHECKED_KEY, "0")  # so the first launch is a first start of the day
     finally:
         store.close()
     config = Path(tempfile.mkdtemp(prefix="nr-config-"))
@@ -119,16 +231,17 @@ def run_ours(data: Path, presses: int) -> Figures:
     command = [*newsreader_command(), "--data-dir", str(data), "--offline"]
     # The first start of a day checks a large cache's integrity before the first screen
     # (reader/store/recovery.py): timed apart, so start-up is the start of every other time.
-    warm = TimedTerminal(command, env=env)
-    try:
-        warm.wait_for(lambda s: first in s, timeout=600)
-        figures.first_of_day = warm.last_data - warm.started
-        warm.settle(0.5)
-        warm.send("q")
-        warm.wait_exit(timeout=60)
-    finally:
-        warm.close()
-        warm.peak_rss_mb()
+    warm = TimedTerminal(command, env=env) if not keys_only else None
+    if warm is not None:
+        try:
+            warm.wait_for(lambda s: first in s, timeout=600)
+            figures.first_of_day = warm.last_data - warm.started
+            warm.settle(0.5)
+            warm.send("q")
+            warm.wait_exit(timeout=60)
+        finally:
+            warm.close()
+            warm.peak_rss_mb()
     term = TimedTerminal(command, env=env)
     try:
         term.wait_for(lambda s: first in s, timeout=600)
@@ -141,7 +254,7 @@ def run_ours(data: Path, presses: int) -> Figures:
             term.settle(0.03)
         figures.rss_mb = term.rss_mb()
         term.settle(0.3)
-        for word in WORDS:
+        for word in WORDS if not keys_only else ():
             term.press("/", lambda s: HINT in s)
             term.settle(0.3)  # the bar is open: time the search, not the opening
             wanted = f"{counts[word]:,} stor"
@@ -156,6 +269,61 @@ def run_ours(data: Path, presses: int) -> Figures:
         shutil.rmtree(config, ignore_errors=True)
     figures.peak_mb = term.peak_rss_mb()
     return figures
+
+
+BIG_AUTHOR = "Big Story Author"
+
+
+def big_story_cache(work: Path) -> Path:
+    """A cache of three stories, the middle one ~200 KB of HTML (render_bench's article)."""
+    data = work / "newsreader-big-story"
+    path = data / "newsreader.sqlite3"
+    if path.exists():
+        return data
+    data.mkdir(parents=True, exist_ok=True)
+    store = Store(path)
+    try:
+        source = store.add_source("feed", "https://bench.invalid/big.xml", "Big Bench")
+        para = "<p>" + html.escape("A short story of a few words, for contrast.") + "</p>"
+        entries = [
+            Entry(key="small-1", title="Small story before", body_html=para * 3, lead="",
+                  link="", author="Small Author One", published=1_800_000_300.0),
+            Entry(key="big", title="The big story", body_html=make_article(200 * 1024),
+                  lead="", link="", author=BIG_AUTHOR, published=1_800_000_200.0),
+            Entry(key="small-2", title="Small story after", body_html=para * 3, lead="",
+                  link="", author="Small Author Two", published=1_800_000_100.0),
+        ]
+        store.upsert_entries(source.id, entries)
+    finally:
+        store.close()
+    return data
+
+
+def run_big_story(work: Path, rounds: int = 7) -> tuple[list[float], list[float]]:
+    """`j` from a small story onto the ~200 KB one, `rounds` times (k goes back between):
+    seconds to the first redraw and to the big story's byline drawn."""
+    data = big_story_cache(work)
+    config = Path(tempfile.mkdtemp(prefix="nr-config-"))
+    command = [*newsreader_command(), "--data-dir", str(data), "--offline"]
+    firsts: list[float] = []
+    shown: list[float] = []
+    term = TimedTerminal(command, env={"NEWSREADER_CONFIG_DIR": str(config)})
+    try:
+        term.wait_for(lambda s: "Small Author One" in s, timeout=120)
+        term.settle(0.5)
+        for _ in range(rounds):
+            shown.append(term.press("j", lambda s: BIG_AUTHOR in s))
+            firsts.append(term.first_response)
+            term.settle(0.3)
+            term.press("k", lambda s: "Small Author One" in s)
+            term.settle(0.3)
+        term.send("q")
+        term.wait_exit(timeout=60)
+    finally:
+        term.close()
+        term.peak_rss_mb()
+        shutil.rmtree(config, ignore_errors=True)
+    return firsts, shown
 
 
 def run_newsboat(work: Path, count: int, seed: int, presses: int, how: str) -> Figures:
@@ -209,6 +377,20 @@ def report(count: int, ours: Figures, theirs: Figures | None, queries: dict[str,
         print(f"   newsboat: {theirs.note}")
 
 
+def report_keys(count: int, runs: list[Figures]) -> None:
+    """The j figures of several runs: each run's, then the medians across runs."""
+    print(f"\n== {count:,} stories, {len(runs)} run(s) of {len(runs[0].presses)} j presses "
+          f"(load average now {os.getloadavg()[0]:.1f})")
+    columns = ("first median", "first p95", "shown median", "shown p95")
+    print("   " + "".join(f"{c:>14}" for c in columns))
+    rows = [(f.median(True), f.p95(True), f.median(), f.p95()) for f in runs]
+    for row in rows:
+        print("   " + "".join(f"{ms(v):>14}" for v in row))
+    if len(rows) > 1:
+        middle = [statistics.median(column) for column in zip(*rows, strict=True)]
+        print("   " + "".join(f"{ms(v):>14}" for v in middle) + "   <- medians of the runs")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="100,10000,100000",
@@ -219,6 +401,13 @@ def main() -> int:
     parser.add_argument("--no-newsboat", action="store_true")
     parser.add_argument("--newsboat-cache", choices=("reload", "direct"), default="reload")
     parser.add_argument("--work", help="keep (and reuse) the caches in this folder")
+    parser.add_argument("--keys-only", action="store_true",
+                        help="time only start-up and the j presses")
+    parser.add_argument("--runs", type=int, default=1, help="repeat the j presses N times")
+    parser.add_argument("--big-story", action="store_true",
+                        help="also time j onto a ~200 KB story")
+    parser.add_argument("--searches", type=int, default=0, metavar="N",
+                        help="time only the searches, in N newly started apps")
     opts = parser.parse_args()
     sizes = [int(s) for s in opts.sizes.split(",") if s.strip()]
     if opts.million:
@@ -233,6 +422,13 @@ def main() -> int:
     try:
         for count in sizes:
             data, built = ours_cache(work, count, opts.seed)
+            if opts.keys_only:
+                report_keys(count, [run_ours(data, opts.presses, keys_only=True)
+                                    for _ in range(opts.runs)])
+                continue
+            if opts.searches:
+                report_searches(count, run_searches(data, opts.searches))
+                continue
             queries = query_times(data / "newsreader.sqlite3")
             ours = run_ours(data, opts.presses)
             startups[count] = ours
@@ -241,6 +437,12 @@ def main() -> int:
                 how = "direct" if count > 200_000 else opts.newsboat_cache
                 theirs = run_newsboat(work, count, opts.seed, opts.presses, how)
             report(count, ours, theirs, queries, built)
+        if opts.big_story:
+            firsts, shown = run_big_story(work)
+            print(f"\n== j onto a ~200 KB story ({len(shown)} times): first redraw median "
+                  f"{ms(statistics.median(firsts))}, story shown median "
+                  f"{ms(statistics.median(shown))} (best {ms(min(shown))}, worst "
+                  f"{ms(max(shown))}); load average {os.getloadavg()[0]:.1f}")
     finally:
         if not opts.work:
             shutil.rmtree(work, ignore_errors=True)

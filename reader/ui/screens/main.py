@@ -4,19 +4,28 @@ The screen owns the state (which view, which story) as reactive vars that flow d
 panes with `data_bind`; the panes post messages up and the handlers here decide. Every cache,
 file or network call runs in a thread worker that answers with a message, so the event loop
 only draws and keys always answer, even during a refresh.
+
+A key press costs one frame per step (issue 5): `j` moves the headline cursor in the very
+next frame; the story then loads in a thread that also lays the article out for its pane (a
+long story's beginning first), so the event loop only swaps the page in; the teasers follow a
+frame later. A burst of presses loads only the story the cursor stops on.
 """
 
 from __future__ import annotations
 
+import gc
+import threading
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -43,19 +52,40 @@ from reader.ui.messages import (
 from reader.ui.navigation import describe, find_unread
 from reader.ui.screens.add_source import AddSourceScreen
 from reader.ui.screens.help import HelpScreen, collect_bindings
-from reader.ui.widgets.article_view import ArticleView, stub_for
+from reader.ui.widgets.article_body import Page
+from reader.ui.widgets.article_view import ArticleView, quick_part, stub_for
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.panes import Panes
 from reader.ui.widgets.refresh_status import RefreshStatus, summarize
 from reader.ui.widgets.source_list import SourceList
-from reader.ui.widgets.teaser_sidebar import TeaserSidebar
+from reader.ui.widgets.teaser_sidebar import TeaserRows, TeaserSidebar
 
 WIDE = 140  # columns from which the source list shows by default
 RELOAD_DELAY = 0.3  # seconds: a refresh of many sources redraws the list at most this often
+COUNT_DELAY = 1.0  # seconds without opening a story before the source counts are redone
 TASKS = {"startup": "Opening the cache", "sources": "Counting stories",
          "story": "Opening the story", "flags": "Saving the story's marks",
          "unread": "Finding the next unread story", "refresh": "The refresh",
          "add": "Adding the source", "browser": "Opening the browser"}
+
+
+@dataclass
+class StoryReady(StoryLoaded):
+    """A loaded story with its article already laid out for the pane, in the worker;
+    `partial`: only the beginning of a long story, the whole of it follows."""
+
+    page: Page
+    partial: bool = False
+    drawn: threading.Event | None = None  # set once the page is on screen
+
+
+@dataclass
+class TeasersReady(Message):
+    """The sidebar's teasers for a story: they follow the story, never hold it up."""
+
+    story_id: int
+    teasers: tuple[Teaser, ...]
+    rows: TeaserRows | None = None
 
 
 class MainScreen(Screen[None]):
@@ -105,26 +135,37 @@ class MainScreen(Screen[None]):
         self.current: Story | None = None
         self._reload_pending = False
         self._quiet_refresh = False
+        self._load_scheduled = False
+        self._partial_of: int | None = None  # the long story whose beginning is on show
+        self._opened: set[int] = set()  # stories being marked read because they were opened
+        self._counts_due = False
+        self._counts_timer: Timer | None = None
+        self._frozen = False
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Panes(id="panes"):
-            yield SourceList(id="sources").data_bind(
+            self._source_list = SourceList(id="sources")
+            yield self._source_list.data_bind(
                 MainScreen.sources, MainScreen.counts, MainScreen.view)
-            yield HeadlineList(self.store, clock=self.clock, id="headlines").data_bind(
-                MainScreen.view, MainScreen.story_id)
-            yield ArticleView(id="article").data_bind(rendered=MainScreen.article)
-            yield TeaserSidebar(id="teasers").data_bind(MainScreen.teasers)
+            self._headlines = HeadlineList(self.store, clock=self.clock, id="headlines")
+            yield self._headlines.data_bind(MainScreen.view, MainScreen.story_id)
+            self._article = ArticleView(id="article")
+            self._article.decorate = self.decorate_article  # a re-render keeps the marks
+            yield self._article.data_bind(rendered=MainScreen.article)
+            self._teasers = TeaserSidebar(id="teasers")
+            yield self._teasers.data_bind(MainScreen.teasers)
         yield RefreshStatus(id="status")
         yield Footer()
 
     @property
     def headlines(self) -> HeadlineList:
-        return self.query_one(HeadlineList)
+        return self._headlines
 
     @property
     def article_view(self) -> ArticleView:
-        return self.query_one(ArticleView)
+        """The article pane (kept from `compose`: the story worker reads it in a thread)."""
+        return self._article
 
     def on_mount(self) -> None:
         self.show_sources = self.app.size.width >= WIDE
@@ -134,6 +175,8 @@ class MainScreen(Screen[None]):
     # -- state flowing down ------------------------------------------------------------------------
     def watch_show_sources(self, show: bool) -> None:
         self.set_class(show, "-show-sources")
+        if show:
+            self._count_now()
         if not show and self.focused is not None and isinstance(self.focused, SourceList):
             self.headlines.focus()
 
@@ -141,8 +184,17 @@ class MainScreen(Screen[None]):
         self.set_class(refreshing, "-refreshing")
 
     def watch_story_id(self, story_id: int | None) -> None:
-        if story_id is not None:
-            self._load_story(story_id)
+        self._partial_of = None
+        # The story loads once the frame that moves the cursor is drawn: that frame never
+        # waits on the worker, and a burst of key presses starts one load, for the last.
+        if story_id is not None and not self._load_scheduled:
+            self._load_scheduled = True
+            self.call_after_refresh(self._load_wanted)
+
+    def _load_wanted(self) -> None:
+        self._load_scheduled = False
+        if self.story_id is not None:
+            self._load_story(self.story_id)
 
     def watch_view(self, view: View) -> None:
         self.sub_title = describe(view, self.sources)
@@ -176,10 +228,29 @@ class MainScreen(Screen[None]):
             return
         if worker.is_cancelled:
             return
+        view = self.article_view
+        quick = quick_part(story)  # a long story: its beginning shows at once
+        if quick is not None:
+            rendered = self.decorate_article(self.render_article(quick))
+            drawn = threading.Event()
+            self.post_message(StoryReady(story, rendered, (), view.prepare(rendered), True,
+                                         drawn))
+            # The rest renders once the beginning is drawn: a thread rendering meanwhile
+            # would take the GIL from the event loop while it draws.
+            for _ in range(50):
+                if drawn.wait(0.02) or worker.is_cancelled:
+                    break
+            if worker.is_cancelled:
+                return
         rendered = self.decorate_article(self.render_article(story))
+        page = view.prepare(rendered)  # the pane only swaps it in
         teasers = tuple(self.store.teasers_for(story))
+        rows = self._teasers.prepare(teasers)  # wrapped here, not on the event loop
+        # All done before the story is posted: a thread still working while the event loop
+        # draws the story would take the GIL from it.
         if not worker.is_cancelled:
-            self.post_message(StoryLoaded(story, rendered, teasers))
+            self.post_message(StoryReady(story, rendered, (), page))
+            self.post_message(TeasersReady(story.id, teasers, rows))
 
     def decorate_article(self, rendered: Rendered) -> Rendered:
         """A last touch on the rendered story, in the worker (the search marks its words)."""
@@ -270,15 +341,52 @@ class MainScreen(Screen[None]):
     def _story_loaded(self, message: StoryLoaded) -> None:
         if message.story.id != self.story_id:
             return  # the reader has moved on
+        # The whole of a long story whose beginning is on show: same story, same place.
+        partial = isinstance(message, StoryReady) and message.partial
+        continues = self._partial_of == message.story.id and not partial
+        self._partial_of = message.story.id if partial else None
         self.current = message.story
+        if not self._frozen and not self.app.is_headless:  # (tests run many apps)
+            self._frozen = True
+            self.call_after_refresh(self._freeze_heap)
+        if isinstance(message, StoryReady):
+            self.article_view.offer(message.rendered, message.page, partial=partial,
+                                    continues=continues)
+            if message.drawn is not None:
+                self.call_after_refresh(message.drawn.set)
         self.article = message.rendered
-        # The sidebar follows in the next frame: the story shows without waiting for it.
-        self.call_after_refresh(self._show_teasers, message.story.id, message.teasers)
-        if not message.story.read:
-            self._flag(message.story.id, True, None)  # opening a story marks it read
+        if not isinstance(message, StoryReady):
+            self._show_teasers(message.story.id, message.teasers)
+        if not message.story.read and not continues:
+            # Opening a story marks it read, once the story is drawn.
+            self._opened.add(message.story.id)
+            self.call_after_refresh(self._flag, message.story.id, True, None)
 
-    def _show_teasers(self, story_id: int, teasers: tuple[Teaser, ...]) -> None:
+    def _freeze_heap(self) -> None:
+        """Once the first story is up, keep what start-up built out of garbage collection.
+
+        Textual's strips hold caches that refer back to them, so every frame leaves cyclic
+        garbage and Python runs a full collection every second or so; a full collection walks
+        every object of the app (~85 ms at 100,000 stories, in the middle of whatever key was
+        pressed). Frozen, the start-up objects are no longer walked (~30 ms)."""
+        gc.collect()  # nothing that is already garbage is frozen
+        gc.freeze()
+
+    def on_unmount(self) -> None:
+        if self._frozen:
+            gc.unfreeze()  # the app's objects can be collected again once it is gone
+
+    @on(TeasersReady)
+    def _teasers_ready(self, message: TeasersReady) -> None:
+        # After the next frame: the story shows without waiting for the sidebar.
+        self.call_after_refresh(self._show_teasers, message.story_id, message.teasers,
+                                message.rows)
+
+    def _show_teasers(self, story_id: int, teasers: tuple[Teaser, ...],
+                      rows: TeaserRows | None = None) -> None:
         if story_id == self.story_id:
+            if rows is not None:
+                self._teasers.offer(teasers, rows)
             self.teasers = teasers
 
     @on(StoryMissing)
@@ -287,6 +395,8 @@ class MainScreen(Screen[None]):
 
     @on(ShowStub)
     def _show_stub(self, message: ShowStub) -> None:
+        self.workers.cancel_group(self, "story")  # a story still loading stays away
+        self._partial_of = None
         self.current = None
         self.article = stub_for(message.teaser)
 
@@ -307,7 +417,31 @@ class MainScreen(Screen[None]):
                 self.current,
                 read=self.current.read if message.read is None else message.read,
                 starred=self.current.starred if message.starred is None else message.starred)
-        self._load_sources()
+        opened = message.story_id in self._opened
+        self._opened.discard(message.story_id)
+        if opened and not self._source_list.display:
+            # Marked read by opening it, with the source list out of sight: count again once
+            # the reader stops moving (or the list shows). Counting redraws the source list,
+            # ~35 ms of the event loop at 250 sources, which a key pressed meanwhile awaits.
+            self._counts_due = True
+            if self._counts_timer is not None:
+                self._counts_timer.stop()
+            self._counts_timer = self.set_timer(COUNT_DELAY, self._count_now)
+        else:
+            self._load_sources()
+
+    def _count_now(self) -> None:
+        """The counts after stories were opened, now (the source list is about to show)."""
+        if self._counts_timer is not None:
+            self._counts_timer.stop()
+            self._counts_timer = None
+        if self._counts_due:
+            self._counts_due = False
+            self._load_sources()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, SourceList):
+            self._count_now()
 
     @on(UnreadFound)
     def _unread_found(self, message: UnreadFound) -> None:

@@ -1,135 +1,370 @@
-"""The article's text, drawn a line at a time: opening a story costs what is on screen.
+"""The article's text as a line-API scroll view: a new story costs the rows on screen.
 
-A `Static` turns its whole text into strips whenever it changes, so each story opened cost
-time in proportion to its length (~50 ms of a `j` press for a 3 KB story, seconds for a
-200 KB one). This widget keeps the rendered `Text`, finds where its lines start (one pass
-over the plain text), and makes strips only for the rows the compositor asks for, in a
-small cache. The renderer already wraps the story to the width it is shown at; a line that is
-still too long (a long URL, a table wider than the pane) is wrapped here like rich wraps,
-folding words longer than the line.
+Why it is built this way (measured in a 120x40 pty over a 100,000-story cache):
 
-The text is a rich `Text` from `reader.render`: it is drawn as data, never parsed as markup.
+* A `Static` turned a whole story into strips on every change (seconds for a 200 KB story).
+* A line-API body of `height: auto` inside a scrolling container still asked Textual for a
+  layout of the whole screen on every story, and each layout repaints the scroll bar of every
+  `ScrollView` on screen (Textual 8): about 110 extra rows per key press.
+
+So the pane scrolls itself. A story arrives as a `Page` (plain data, built in the worker thread
+that loaded the story, with the first screen's strips already drawn when the thread knew the
+pane's geometry); `show` swaps it in, sets the scrollable height without a layout pass and
+repaints the rows on screen. The renderer wraps the story at the measure and the page is
+centred in a wider pane; a line still too long (a long URL, after the pane shrank) is wrapped
+here like rich wraps, folding words longer than the row.
+
+When Textual's mouse selection asks which character is under the pointer (it calls
+`render_line` directly), each cell carries its (column, row) in the `offset` meta; rows keep
+exact character offsets into the text, so `get_selection` returns the very characters
+selected (ctrl+c copies them). Rows drawn on screen carry no meta: unique styles per cell make
+every frame dearer to draw and to write. The text is a rich `Text`: data, never markup.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from itertools import accumulate
+from typing import NamedTuple
 
+from rich._wrap import divide_line
 from rich.cells import cell_len
+from rich.console import Console
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
+from textual import events
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
+from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
 
 
-class ArticleBody(Widget):
-    """A text that knows its height without rendering itself; `update` swaps the text."""
+class Geometry(NamedTuple):
+    """What drawing needs from the pane, read on the event loop and handed to a thread."""
 
-    DEFAULT_CSS = """
-    ArticleBody {
-        height: auto;
-    }
+    width: int  # columns of the content area
+    height: int  # rows on screen
+    style: Style  # the pane's base style
+    console: Console
+
+
+SPAN_LINES = 8  # spans over more lines than this are kept apart, checked for every line
+
+
+class Page:
+    """A text laid out for drawing: its lines, where they start, and their rows at a width.
+
+    Built anywhere (nothing here touches the DOM); once shown it is only used on the event loop.
+    `measure` is the width the renderer wrapped the text at (None: the pane's width).
     """
 
-    def __init__(self, text: Text, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._text = text
-        self._starts: list[int] = []  # where each logical line starts in the plain text
-        self._rows: dict[int, list[int]] = {}  # width -> cumulative rows after each line
-        self._wrapped: LRUCache[tuple[int, int], list[Text]] = LRUCache(256)
-        self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(256)
-        self._lines: list[Text] | None = None  # the text split at its newlines, on first draw
-        self._style: Style | None = None  # rich_style walks the DOM: once, not per row
-        self._index()
-
-    @property
-    def text(self) -> Text:
-        return self._text
-
-    def update(self, text: Text) -> None:
-        """Show `text` instead (the widget's height follows)."""
-        self._text = text
-        self._index()
-        self.refresh(layout=True)
-
-    def _index(self) -> None:
-        plain = self._text.plain
+    def __init__(self, text: Text, measure: int | None = None) -> None:
+        self.text = text
+        self.plain = plain = text.plain
+        self.measure = measure
         starts = [0]
         find = plain.find
         at = find("\n")
         while at != -1:
             starts.append(at + 1)
             at = find("\n", at + 1)
-        self._starts = starts
-        self._lines = None
-        self._rows.clear()
-        self._wrapped.clear()
-        self._strips.clear()
+        self.starts = starts
+        self.strips: dict[tuple[int, int], Strip] = {}  # (pane width, row): drawn off the loop
+        self.strip_style: Style | None = None  # the style those strips were drawn with
+        self._lines: dict[int, Text] = {}
+        self._spans: dict[int, list[tuple[int, Span]]] | None = None  # by first line
+        self._long_spans: list[tuple[int, Span]] = []
+        self._rows: dict[int, list[int]] = {}
+        self._breaks: dict[tuple[int, int], list[int]] = {}
 
-    def _line(self, index: int) -> Text:
-        if self._lines is None:  # one pass over the spans, when the text is first drawn
-            self._lines = list(self._text.split("\n", allow_blank=True))
-        return self._lines[index] if index < len(self._lines) else Text()
+    def draw_width(self, pane_width: int) -> int:
+        """The width rows are wrapped at in a pane `pane_width` columns wide."""
+        return max(1, min(self.measure or pane_width, pane_width))
 
-    def _line_rows(self, index: int, width: int) -> list[Text]:
-        found = self._wrapped.get((index, width))
+    def _line_plain(self, index: int) -> str:
+        starts = self.starts
+        end = starts[index + 1] - 1 if index + 1 < len(starts) else len(self.plain)
+        return self.plain[starts[index]:end]
+
+    def line(self, index: int) -> Text:
+        """Line `index` with its styles. Made when first drawn: `Text.split` makes every
+        line of a 200 KB story at once (~100 ms); this finds one line's spans in an index."""
+        found = self._lines.get(index)
         if found is None:
-            line = self._line(index)
-            if cell_len(line.plain) <= width:
-                found = [line]
-            else:
-                found = list(line.wrap(self.app.console, width, overflow="fold")) or [line]
-            self._wrapped[(index, width)] = found
+            if index >= len(self.starts):
+                return Text()
+            if self._spans is None:
+                self._index_spans()
+            start = self.starts[index]
+            plain = self._line_plain(index)
+            end = start + len(plain)
+            found = Text(plain, style=self.text.style, end="")
+            if plain:
+                assert self._spans is not None
+                near = [item for first in range(max(index - SPAN_LINES, 0), index + 1)
+                        for item in self._spans.get(first, ())]
+                found.spans[:] = [
+                    Span(max(span.start, start) - start, min(span.end, end) - start, span.style)
+                    for _order, span in sorted(near + self._long_spans, key=_order_of)
+                    if span.start < end and span.end > start]
+            self._lines[index] = found
         return found
 
-    def _cumulative(self, width: int) -> list[int]:
-        """Rows up to and including each line, at `width` (one pass over line lengths)."""
+    def _index_spans(self) -> None:
+        starts = self.starts
+        lines = len(starts)
+        spans: dict[int, list[tuple[int, Span]]] = {}
+        long_spans = self._long_spans
+        for order, span in enumerate(self.text.spans):
+            start, end, _style = span
+            first = bisect_right(starts, start) - 1
+            if (first + SPAN_LINES + 1 < lines and end > starts[first + SPAN_LINES + 1]):
+                long_spans.append((order, span))  # over more than SPAN_LINES lines
+            elif first in spans:
+                spans[first].append((order, span))
+            else:
+                spans[first] = [(order, span)]
+        self._spans = spans
+
+    def breaks(self, index: int, width: int) -> list[int]:
+        """Where the rows after the first of line `index` start (characters into the line)."""
+        key = (index, width)
+        found = self._breaks.get(key)
+        if found is None:
+            plain = self._line_plain(index)
+            found = divide_line(plain, width, fold=True) if cell_len(plain) > width else []
+            self._breaks[key] = found
+        return found
+
+    def rows(self, width: int) -> list[int]:
+        """Rows up to and including each line, at `width` (one pass over the lines)."""
         rows = self._rows.get(width)
         if rows is None:
-            plain, starts = self._text.plain, self._starts
+            plain, starts = self.plain, self.starts
             ends = [*starts[1:], len(plain) + 1]
-            counts = []
-            for index, (start, end) in enumerate(zip(starts, ends, strict=True)):
-                if cell_len(plain[start:end - 1]) <= width:
-                    counts.append(1)  # the common case: the renderer wrapped it already
-                else:
-                    counts.append(len(self._line_rows(index, width)))
+            counts = [1 if cell_len(plain[start:end - 1]) <= width  # wrapped by the renderer
+                      else len(self.breaks(index, width)) + 1
+                      for index, (start, end) in enumerate(zip(starts, ends, strict=True))]
             rows = self._rows[width] = list(accumulate(counts))
         return rows
 
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        if width <= 0:
-            return len(self._starts)
-        return self._cumulative(width)[-1]
+    def height(self, width: int) -> int:
+        return self.rows(width)[-1]
 
-    def render_line(self, y: int) -> Strip:
-        width = self.content_region.width
+    def locate(self, row: int, width: int) -> tuple[int, int, int] | None:
+        """(line, first character, end) of screen row `row`, offsets within the line."""
+        rows = self.rows(width)
+        index = bisect_right(rows, row)
+        if row < 0 or index >= len(rows):
+            return None
+        part = row - (rows[index - 1] if index else 0)
+        bounds = [0, *self.breaks(index, width), len(self._line_plain(index))]
+        return index, bounds[part], bounds[part + 1]
+
+    def offset_of(self, row: int, column: int, width: int) -> int:
+        """The position in the plain text of character `column` of row `row` (clamped)."""
+        located = self.locate(row, width)
+        if located is None:
+            return 0 if row < 0 else len(self.plain)
+        index, start, end = located
+        return self.starts[index] + start + max(0, min(column, end - start))
+
+
+def _order_of(item: tuple[int, Span]) -> int:
+    return item[0]  # spans keep their order: a later one is drawn over an earlier one
+
+
+def _meta(x: int, row: int) -> Style:
+    return Style.from_meta({"offset": (x, row)})
+
+
+def row_strip(page: Page, row: int, geometry: Geometry,
+              highlight: tuple[Style, tuple[int, int]] | None = None,
+              offsets: bool = False) -> Strip:
+    """Row `row` of `page` drawn `geometry.width` wide and centred, with `highlight` (a style
+    over a span of the row, e.g. the mouse selection) and, with `offsets`, each cell's
+    (column, row) for the mouse selection. Thread-safe."""
+    pane, style = geometry.width, geometry.style
+    width = page.draw_width(pane)
+    located = page.locate(row, width)
+    if located is None:  # below the text: offsets still say "the end", for selections
+        return Strip([Segment(" " * pane, style + _meta(0, row) if offsets else style)], pane)
+    index, start, end = located
+    line = page.line(index)
+    part = line if (start, end) == (0, len(line)) else line[start:end]
+    if highlight is not None:
+        over, (first, last) = highlight
+        part = part.copy()
+        part.stylize(over, max(first, 0), len(part) if last == -1 else last)
+    margin = (pane - width) // 2
+    segments = [Segment(" " * margin, style + _meta(-margin, row) if offsets else style)
+                ] if margin else []
+    x = 0
+    for text, segment_style, _control in part.render(geometry.console):
+        cell_style = style + segment_style if segment_style else style
+        segments.append(Segment(text, cell_style + _meta(x, row) if offsets else cell_style))
+        x += len(text)
+    used = margin + cell_len(part.plain)
+    if used < pane:
+        segments.append(Segment(" " * (pane - used), style + _meta(x, row) if offsets else style))
+        return Strip(segments, pane)
+    return Strip(segments).crop(0, pane)  # trailing spaces of a wrapped row
+
+
+def prepare_page(text: Text, measure: int | None, geometry: Geometry | None) -> Page:
+    """A page for `text`, its rows counted and its first screen drawn when the pane's
+    `geometry` is known. Safe to call in a thread; the heavy part of showing a story."""
+    page = Page(text, measure)
+    if geometry is not None and geometry.width > 0:
+        page.rows(page.draw_width(geometry.width))
+        for row in range(geometry.height):
+            page.strips[(geometry.width, row)] = row_strip(page, row, geometry)
+        page.strip_style = geometry.style
+    return page
+
+
+def fit_virtual_size(view: ScrollView, size: Size) -> None:
+    """Give a line-API view a new scrollable size without a layout pass.
+
+    Not `view.virtual_size = size`: that reactive asks for a layout of the whole screen, and a
+    layout repaints the scroll bar of every `ScrollView` on it (Textual 8). The view keeps its
+    own size; only its scroll bar follows (a layout happens only if the bar appears or goes).
+    """
+    if size != view.virtual_size:
+        view.set_reactive(Widget.virtual_size, size)
+        view._scroll_update(size)
+
+
+class ArticleBody(ScrollView):
+    """Scrolls a `Page`; `show` swaps the page in with a repaint and no layout pass."""
+
+    DEFAULT_CSS = """
+    ArticleBody {
+        overflow-x: hidden;
+        overflow-y: auto;
+    }
+    """
+
+    def __init__(self, text: Text | None = None, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._page = Page(text if text is not None else Text())
+        self._strips: LRUCache[tuple[int, int], Strip] = LRUCache(512)
+        self._style: Style | None = None  # rich_style walks the DOM: once, not per row
+        self._geometry: Geometry | None = None
+        self._frame: tuple[int, int, Selection | None] | None = None
+
+    @property
+    def page(self) -> Page:
+        return self._page
+
+    @property
+    def text(self) -> Text:
+        return self._page.text
+
+    @property
+    def geometry(self) -> Geometry | None:
+        """The pane's geometry as last seen on the event loop (a thread may read it)."""
+        return self._geometry
+
+    def show(self, page: Page) -> None:
+        """Show `page` instead: only the rows on screen are drawn again."""
+        if self.is_mounted and self.text_selection is not None:
+            self.screen.clear_selection()  # it was a selection of the text before
+        self._page = page
+        self._strips.clear()
+        self._fit_virtual_size()
+        self.refresh(self.size.region)  # the text, not the border: its labels change alone
+
+    def update(self, text: Text, measure: int | None = None) -> None:
+        """Show `text`, wrapped by the renderer at `measure` columns (None: the pane's width)."""
+        self.show(Page(text, measure))
+
+    def _fit_virtual_size(self) -> None:
+        width = self.scrollable_content_region.width
         if width <= 0:
-            return Strip.blank(0)
-        key = (width, y)
-        strip = self._strips.get(key)
-        if strip is not None:
-            return strip
+            return  # not laid out yet: the first resize does it
+        fit_virtual_size(self, Size(width, self._page.height(self._page.draw_width(width))))
+
+    def _remember_geometry(self) -> None:
+        region = self.scrollable_content_region
+        self._geometry = (Geometry(region.width, region.height, self._base_style(),
+                                   self.app.console) if region.width > 0 else None)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._remember_geometry()
+        self._fit_virtual_size()
+        self.resized()
+
+    def resized(self) -> None:
+        """Called after the pane changed size (subclasses re-render at the new width)."""
+
+    def _base_style(self) -> Style:
         style = self._style
         if style is None:
             style = self._style = self.rich_style
-        rows = self._cumulative(width)
-        index = bisect_right(rows, y)
-        if index >= len(rows):
-            strip = Strip.blank(width, style)
-        else:
-            first = rows[index - 1] if index else 0
-            parts = self._line_rows(index, width)
-            part = parts[y - first] if y - first < len(parts) else Text()
-            segments = list(part.render(self.app.console))
-            strip = Strip(segments).apply_style(style).adjust_cell_length(width, style)
-        self._strips[key] = strip
+        return style
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every row asks, asked once per frame (each is a walk over styles or the DOM).
+        self._frame = (self.scrollable_content_region.width, int(self.scroll_y),
+                       self.text_selection)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
+    def render_line(self, y: int) -> Strip:
+        # Drawn through `render_lines`, rows carry no offsets; asked directly, by the
+        # compositor finding where the mouse is for a selection, they do.
+        offsets = self._frame is None
+        width, top, selection = self._frame or (self.scrollable_content_region.width,
+                                                int(self.scroll_y), self.text_selection)
+        if width <= 0:
+            return Strip.blank(0)
+        row = top + y
+        page = self._page
+        if selection is not None and (span := selection.get_span(row)) is not None:
+            over = self.screen.get_component_rich_style("screen--selection")
+            return row_strip(page, row, self._current_geometry(width), (over, span), offsets)
+        if offsets:
+            return row_strip(page, row, self._current_geometry(width), offsets=True)
+        key = (width, row)
+        strip = self._strips.get(key)
+        if strip is None:
+            style = self._base_style()
+            if page.strip_style == style:
+                strip = page.strips.get(key)
+            if strip is None:
+                strip = row_strip(page, row, self._current_geometry(width))
+            self._strips[key] = strip
         return strip
+
+    def _current_geometry(self, width: int) -> Geometry:
+        geometry = self._geometry
+        if geometry is None or geometry.width != width or geometry.style != self._base_style():
+            self._remember_geometry()
+            geometry = self._geometry
+        assert geometry is not None
+        return geometry
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._style = None
         self._strips.clear()
+        if self.is_mounted:
+            self._remember_geometry()
+
+    # -- mouse selection ---------------------------------------------------------------------------
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        page = self._page
+        width = page.draw_width(max(self.scrollable_content_region.width, 1))
+        start, end = selection
+        first = 0 if start is None else page.offset_of(start.y, start.x, width)
+        last = len(page.plain) if end is None else page.offset_of(end.y, end.x, width)
+        return page.plain[first:last], "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()  # the rows that were selected are drawn plain again

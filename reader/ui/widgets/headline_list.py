@@ -25,7 +25,7 @@ from rich.style import Style
 from textual import events, on
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
@@ -134,6 +134,7 @@ class HeadlineList(ScrollView, can_focus=True):
         self._styles: dict[str, Style] | None = None
         self._strips: LRUCache[tuple[Headline, int, bool, bool], Strip] = LRUCache(256)
         self._tz: tzinfo | None = None
+        self._frame: tuple[int, int] | None = None
         self.border_title = "Headlines"
 
     # -- what the outside may ask ----------------------------------------------------------------
@@ -363,14 +364,26 @@ class HeadlineList(ScrollView, can_focus=True):
             self._move(row)
 
     def _scroll_to_cursor(self) -> None:
+        """Keep the cursor on screen. When it steps past an edge the list jumps to put it in
+        the middle (as mutt pages) rather than scrolling one row: any scroll repaints every
+        row of the pane, a cursor move only two, so `j` through a long list stays cheap."""
         if self.cursor < 0:
             return
         height = self.scrollable_content_region.height
         top = int(self.scroll_y)
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, force=True)
-        elif height and self.cursor >= top + height:
-            self.scroll_to(y=self.cursor - height + 1, animate=False, force=True)
+        if self.cursor < top or (height and self.cursor >= top + height):
+            self.scroll_to(y=max(self.cursor - height // 2, 0), animate=False, force=True)
+        self._prefetch()
+
+    def _prefetch(self) -> None:
+        """Ask for the page below the screen before the cursor gets there, so a row stepped
+        onto is drawn at once rather than as a placeholder."""
+        height = self.scrollable_content_region.height
+        ahead = min(int(self.scroll_y) + 2 * max(height, 1), self._total - 1)
+        page = ahead // PAGE_SIZE
+        if ahead >= 0 and (page not in self._pages
+                           or self._pages[page].generation != self._generation):
+            self._request(page)
 
     # -- drawing -----------------------------------------------------------------------------------
     def notify_style_update(self) -> None:
@@ -389,9 +402,16 @@ class HeadlineList(ScrollView, can_focus=True):
                 self._styles[key] = base + self.get_component_rich_style(component)
         return self._styles[name]
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._frame = (self.scrollable_content_region.width, int(self.scroll_y))  # once a frame
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
     def render_line(self, y: int) -> Strip:
-        row = int(self.scroll_y) + y
-        width = self.scrollable_content_region.width
+        width, top = self._frame or (self.scrollable_content_region.width, int(self.scroll_y))
+        row = top + y
         if row >= self._total or width <= 0:
             return Strip.blank(width, self._style(""))
         number = row // PAGE_SIZE
