@@ -37,6 +37,7 @@ from reader.render import format_list_date
 from reader.sanitize import clean_line
 from reader.store import Store
 from reader.ui.messages import OpenStory
+from reader.ui.widgets.component_styles import component_styles
 
 PAGE_SIZE = 100
 MAX_PAGES = 8
@@ -395,11 +396,7 @@ class HeadlineList(ScrollView, can_focus=True):
         """The rich style of a component class over the widget's base style, cached:
         `rich_style` walks the DOM, which is too slow to do for every line."""
         if self._styles is None:
-            base = self.rich_style
-            self._styles = {"": base}
-            for component in self.COMPONENT_CLASSES:
-                key = component.removeprefix("headline-list--")
-                self._styles[key] = base + self.get_component_rich_style(component)
+            self._styles = component_styles(self, "headline-list--")
         return self._styles[name]
 
     def render_lines(self, crop: Region) -> list[Strip]:

@@ -30,6 +30,7 @@ from textual.strip import Strip
 from reader.models import Teaser
 from reader.ui.messages import OpenStory, ShowStub
 from reader.ui.widgets.article_body import fit_virtual_size
+from reader.ui.widgets.component_styles import component_styles
 
 SEPARATOR = "─"
 ITALIC = Style(italic=True)  # a teaser whose story is not in the cache
@@ -288,11 +289,7 @@ class TeaserSidebar(_Cursor, can_focus=True):
 
     def _style(self, name: str) -> Style:
         if self._styles is None:
-            base = self.rich_style
-            self._styles = {"": base}
-            for component in self.COMPONENT_CLASSES:
-                key = component.removeprefix("teaser-sidebar--")
-                self._styles[key] = base + self.get_component_rich_style(component)
+            self._styles = component_styles(self, "teaser-sidebar--")
         return self._styles[name]
 
     def render_lines(self, crop: Region) -> list[Strip]:
