@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reader.ui.widgets.headline_list import HeadlineList
+from tests.test_archive_index import hits
 from tests.feedserver import FeedServer, feed_server  # noqa: F401 - the fixture
 from tests.test_ui_helpers import (
     SIZE,
@@ -60,5 +61,8 @@ async def test_keys_answer_and_the_article_stays_during_a_refresh(
                 headlines.cursor - int(headlines.scroll_y)]
             slow = next(s for s in screen.sources if s.title == "Slow feed")
             assert slow.total == new and slow.status == "ok"
+            # The refresh left its stories for the index; the screen's worker indexed them.
+            assert not store.index_pending()
+            assert hits(store, "lighthouse")
     finally:
         gate.set()

@@ -174,7 +174,7 @@ class BatchWriter:
     def _begin(self) -> None:
         if self._open is None:
             stack = contextlib.ExitStack()
-            stack.enter_context(self.store.batch())
+            stack.enter_context(self.store.batch(defer_index=True))
             self._open = stack
             self._since = time.monotonic()
 

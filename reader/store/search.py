@@ -77,26 +77,59 @@ def install(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA temp_store = MEMORY")
 
 
-def flush_index(conn: sqlite3.Connection) -> None:
-    """Apply the index's queue (see migration 3), inside the caller's write transaction.
+def flush_index(conn: sqlite3.Connection, *, after: int | None = None,
+                limit: int | None = None) -> int:
+    """Apply the index's queue (see migration 3), inside the caller's write transaction, and
+    return how many notes it applied (0: nothing was waiting).
 
-    For each noted story: the first note tells what the index held before this transaction
-    (words to forget, or nothing for a story inserted in it); then the story as it is now is
-    indexed once, if it still exists. Two statements, whatever the number of stories."""
-    if conn.execute("SELECT 1 FROM fts_queue LIMIT 1").fetchone() is None:
-        return
+    For each noted story: the first note tells what the index held before it was noted
+    (words to forget, or nothing for a story inserted since); then the story as it is now is
+    indexed once, if it still exists. Two statements, whatever the number of stories.
+
+    `after`: only the stories first noted after that queue position (the notes this
+    transaction made; older ones belong to a deferred refresh and wait for `catch_up`).
+    `limit`: at most that many stories, oldest notes first (a catch-up in short steps).
+    Either way all the notes of a chosen story are applied together, so the index stays
+    exact for it."""
+    if after is None and limit is None:
+        chosen = "SELECT story_id FROM fts_queue"
+        params: tuple[int, ...] = ()
+        if conn.execute("SELECT 1 FROM fts_queue LIMIT 1").fetchone() is None:
+            return 0
+    else:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS nr_flush (story_id INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.nr_flush")
+        if limit is None:
+            conn.execute("INSERT OR IGNORE INTO temp.nr_flush SELECT story_id FROM fts_queue "
+                         "WHERE seq > ?", (after or 0,))
+        else:
+            conn.execute("INSERT OR IGNORE INTO temp.nr_flush SELECT story_id FROM fts_queue "
+                         "WHERE seq > ? ORDER BY seq LIMIT ?", (after or 0, limit))
+        chosen = "SELECT story_id FROM temp.nr_flush"
+        params = ()
     conn.execute(
         "INSERT INTO stories_fts (stories_fts, rowid, title, body, source, author) "
         "SELECT 'delete', q.story_id, q.title, q.body, q.source, q.author FROM fts_queue q "
-        "WHERE q.indexed = 1 AND q.seq = "
-        "(SELECT MIN(f.seq) FROM fts_queue f WHERE f.story_id = q.story_id)")
+        f"WHERE q.story_id IN ({chosen}) AND q.indexed = 1 AND q.seq = "
+        "(SELECT MIN(f.seq) FROM fts_queue f WHERE f.story_id = q.story_id)", params)
     conn.execute(
         "INSERT INTO stories_fts (rowid, title, body, source, author) "
         "SELECT s.id, s.title, nr_story_text(s.body_html, s.full_html, s.lead), "
         "COALESCE(NULLIF(src.title, ''), src.location), s.author "
         "FROM stories s JOIN sources src ON src.id = s.source_id "
-        "WHERE s.id IN (SELECT story_id FROM fts_queue)")
-    conn.execute("DELETE FROM fts_queue")
+        f"WHERE s.id IN ({chosen})", params)
+    done = conn.execute(f"DELETE FROM fts_queue WHERE story_id IN ({chosen})", params).rowcount
+    return done
+
+
+def queue_end(conn: sqlite3.Connection) -> int:
+    """The queue's last position: what `flush_index(after=...)` takes at a transaction's start."""
+    return int(conn.execute("SELECT COALESCE(MAX(seq), 0) FROM fts_queue").fetchone()[0])
+
+
+def pending(conn: sqlite3.Connection) -> bool:
+    """Whether some stories wait to be indexed (a deferred refresh stored them)."""
+    return conn.execute("SELECT 1 FROM fts_queue LIMIT 1").fetchone() is not None
 
 
 # -- what is searched ---------------------------------------------------------------------------

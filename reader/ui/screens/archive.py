@@ -44,7 +44,7 @@ from reader.store.search import parse_query
 from reader.ui.highlight import highlight
 from reader.ui.messages import SourcesLoaded
 from reader.ui.screens import main as main_screen
-from reader.ui.screens.main import MainScreen
+from reader.ui.screens.feeds import FeedsScreen
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.search_bar import SearchBar
 from reader.ui.widgets.source_list import SourceList
@@ -98,7 +98,7 @@ class RetentionDone(Message):
     result: RetentionResult
 
 
-class ArchiveScreen(MainScreen):
+class ArchiveScreen(FeedsScreen):
     """Search, smart feeds, mark all read with undo, and background retention."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

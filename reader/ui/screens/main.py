@@ -29,20 +29,16 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from reader.models import Outcome, Source, Story, Teaser, View, ViewMode
+from reader.models import Source, Story, Teaser, View, ViewMode
 from reader.render import Rendered, render_story
 from reader.sanitize import clean_line, is_safe_url
 from reader.store import Store
 from reader.ui.messages import (
-    AddFailed,
     ArticleEnd,
     CacheReady,
     ChooseView,
     OpenStory,
-    RefreshDone,
-    RefreshProgress,
     ShowStub,
-    SourceAdded,
     SourcesLoaded,
     StoryFlagged,
     StoryLoaded,
@@ -50,13 +46,12 @@ from reader.ui.messages import (
     UnreadFound,
 )
 from reader.ui.navigation import describe, find_unread
-from reader.ui.screens.add_source import AddSourceScreen
 from reader.ui.screens.help import HelpScreen, collect_bindings
 from reader.ui.widgets.article_body import Page
 from reader.ui.widgets.article_view import ArticleView, quick_part, stub_for
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.panes import Panes
-from reader.ui.widgets.refresh_status import RefreshStatus, summarize
+from reader.ui.widgets.refresh_status import RefreshStatus
 from reader.ui.widgets.source_list import SourceList
 from reader.ui.widgets.teaser_sidebar import TeaserRows, TeaserSidebar
 
@@ -66,7 +61,8 @@ COUNT_DELAY = 1.0  # seconds without opening a story before the source counts ar
 TASKS = {"startup": "Opening the cache", "sources": "Counting stories",
          "story": "Opening the story", "flags": "Saving the story's marks",
          "unread": "Finding the next unread story", "refresh": "The refresh",
-         "add": "Adding the source", "browser": "Opening the browser"}
+         "add": "Adding the source", "browser": "Opening the browser",
+         "index": "Indexing new stories for search"}
 
 
 @dataclass
@@ -274,27 +270,6 @@ class MainScreen(Screen[None]):
         view, found = find_unread(self.store, view, story_id, forward)
         self.post_message(UnreadFound(view, found, forward))
 
-    @work(thread=True, exit_on_error=False, group="refresh")
-    def _refresh(self, sources: list[Source] | None) -> None:
-        from reader.refresh import refresh
-
-        def progress(outcome: Outcome, done: int, total: int) -> None:
-            self.post_message(RefreshProgress(outcome, done, total))
-
-        self.post_message(RefreshDone(refresh(self.store, sources, progress=progress)))
-
-    @work(thread=True, exit_on_error=False, group="add")
-    def _add(self, text: str) -> None:
-        from reader.library import AddError, add_location
-
-        try:
-            source, outcome = add_location(self.store, text)
-        except AddError as exc:
-            self.post_message(AddFailed(str(exc)))
-            return
-        stories = self.store.count(View(source_id=source.id))
-        self.post_message(SourceAdded(source, outcome, stories))
-
     @work(thread=True, exit_on_error=False, group="browser")
     def _browse(self, url: str) -> None:
         import webbrowser
@@ -320,8 +295,6 @@ class MainScreen(Screen[None]):
             self.headlines.reload(keep_position=False)
         else:
             self.headlines.reload(keep_position=False, select_row=0)
-        if self.refresh_on_start and not self.offline:
-            self._start_refresh(None, quiet=True)
 
     @on(SourcesLoaded)
     def _sources_loaded(self, message: SourcesLoaded) -> None:
@@ -453,66 +426,15 @@ class MainScreen(Screen[None]):
             self.view = message.view
         self.story_id = message.story_id
 
-    @on(RefreshProgress)
-    def _refresh_progress(self, message: RefreshProgress) -> None:
-        outcome = message.outcome
-        self.query_one(RefreshStatus).advance(outcome, message.done, message.total)
-        if outcome.new or outcome.updated or not outcome.ok:
-            self._schedule_reload()
-
-    @on(RefreshDone)
-    def _refresh_done(self, message: RefreshDone) -> None:
-        self.refreshing = False
-        self._reload_now()
-        text, worth_telling, failed = summarize(message.outcomes)
-        if failed:
-            self.notify(text, severity="warning", markup=False)
-        elif worth_telling or not self._quiet_refresh:
-            self.notify(text, markup=False)
-
-    @on(SourceAdded)
-    def _source_added(self, message: SourceAdded) -> None:
-        source, outcome = message.source, message.outcome
-        self.notify(f"Added {clean_line(source.label)}: {message.stories} stories",
-                    markup=False)
-        for problem in outcome.problems[:3]:
-            self.notify(clean_line(problem), severity="warning", markup=False)
-        if outcome.error:
-            self.notify(clean_line(outcome.error), severity="warning", markup=False)
+    def _reload_now(self) -> None:
+        self._reload_pending = False
+        self.headlines.reload(keep_position=True)
         self._load_sources()
-        self.view = View(mode="all", source_id=source.id)
-        self.headlines.reload(keep_position=False, select_row=0)
-
-    @on(AddFailed)
-    def _add_failed(self, message: AddFailed) -> None:
-        self.notify(clean_line(message.reason), title="Could not add the source",
-                    severity="error", markup=False)
-
-    # -- refresh plumbing --------------------------------------------------------------------------
-    def _start_refresh(self, sources: list[Source] | None, *, quiet: bool = False) -> None:
-        if self.refreshing:
-            self.notify("A refresh is already running.")
-            return
-        if self.offline:
-            sources = [s for s in (sources if sources is not None else self.sources)
-                       if s.kind != "feed"]
-            if not sources:
-                self.notify("Offline: feeds are not fetched.", severity="warning")
-                return
-        self._quiet_refresh = quiet
-        self.refreshing = True
-        self.query_one(RefreshStatus).start()
-        self._refresh(sources)
 
     def _schedule_reload(self) -> None:
         if not self._reload_pending:
             self._reload_pending = True
             self.set_timer(RELOAD_DELAY, self._reload_now)
-
-    def _reload_now(self) -> None:
-        self._reload_pending = False
-        self.headlines.reload(keep_position=True)
-        self._load_sources()
 
     # -- actions -----------------------------------------------------------------------------------
     def action_step(self, delta: int) -> None:
@@ -549,26 +471,6 @@ class MainScreen(Screen[None]):
                         "open in the browser.", severity="warning", markup=False)
         else:
             self._browse(story.link)
-
-    def action_add_source(self) -> None:
-        def added(text: str | None) -> None:
-            if text and self.offline and text.lower().startswith(("http://", "https://")):
-                self.notify(f"Cannot add {text} while offline.", severity="error",
-                            markup=False)
-            elif text:
-                self._add(text)
-
-        self.app.push_screen(AddSourceScreen(), added)
-
-    def action_refresh_source(self) -> None:
-        source_id = self.view.source_id
-        if source_id is None and self.current is not None:
-            source_id = self.current.source_id
-        chosen = [s for s in self.sources if s.id == source_id]
-        self._start_refresh(chosen or None)
-
-    def action_refresh_all(self) -> None:
-        self._start_refresh(None)
 
     def action_toggle_sources(self) -> None:
         self.show_sources = not self.show_sources

@@ -1,7 +1,8 @@
 """The reading screen: the main screen made to fit the terminal and the reader's habits.
 
-`MainScreen` holds the panes and the reading loop, `ArchiveScreen` adds search, smart feeds,
-mark-all-read and retention (issue 5); this subclass adds what the configuration and
+`MainScreen` holds the panes and the reading loop, `FeedsScreen` adds, refreshes and indexes
+sources (issue 3), `ArchiveScreen` adds search, smart feeds, mark-all-read and retention
+(issue 5); this subclass adds what the configuration and
 comfort ask for, without rewriting either:
 
 * Layouts. Below `layout.narrow_below` columns the list sits above the article and the side
