@@ -152,3 +152,25 @@ def test_a_kill_during_the_upgrade_leaves_the_cache_as_it_was(tmp_path: Path) ->
         assert store.count(View(search="archived")) == 20_000
     finally:
         store.close()
+
+
+def test_a_schema_3_cache_gets_the_short_lead_index_and_teasers_still_find_stories(
+        tmp_path: Path) -> None:
+    db = old_cache(tmp_path, 40)
+    conn = sqlite3.connect(db)
+    conn.create_function("nr_story_text", 3, lambda body, full, lead: body or "")
+    for statement in _statements(MIGRATIONS[2]):
+        conn.execute(statement)
+    conn.execute("PRAGMA user_version = 3")
+    conn.execute("UPDATE stories SET lead = 'The harbour master said on day ' || id || '.'")
+    conn.commit()
+    conn.close()
+    store = Store(db)
+    indexes = {r[0] for r in store._conn().execute(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'stories'")}
+    assert "stories_lead_start" in indexes and "stories_lead" not in indexes
+    wanted = store._conn().execute(
+        "SELECT id FROM stories WHERE lead = 'The harbour master said on day 17.'").fetchone()[0]
+    assert store.find_by_lead("The harbour master said on day 17…") == wanted
+    assert store.find_by_lead("The harbour master said on day 99…") is None
+    assert version_and_count(db) == (SCHEMA_VERSION, 40, "ok")

@@ -34,6 +34,7 @@ __all__ = ["Store", "UpsertResult", "SchemaTooNew", "SCHEMA_VERSION", "StoreErro
            "content_hash", "storable"]
 
 BUSY_TIMEOUT_S = 30.0
+LEAD_KEY = 16  # characters of each lead the lead index holds (schema migration 4)
 _SOURCE_FIELDS = {
     "kind", "location", "title", "folder", "status", "last_error", "last_checked",
     "last_success", "etag", "last_modified", "not_before", "link", "full_article",
@@ -458,9 +459,12 @@ class Store(SmartFeeds, ViewQueries):
         prefix = clean_line(text).rstrip("…").removesuffix("...").strip()
         if len(prefix) < 12:
             return None
+        start = prefix[:LEAD_KEY]  # what the index keeps of each lead (migration 4)
         row = self._conn().execute(
-            "SELECT id FROM stories WHERE lead >= ? AND lead < ? ORDER BY published DESC "
-            "LIMIT 1", (prefix, prefix + "\U0010ffff")).fetchone()
+            f"SELECT id FROM stories WHERE substr(lead, 1, {LEAD_KEY}) >= ? "
+            f"AND substr(lead, 1, {LEAD_KEY}) < ? AND lead >= ? AND lead < ? "
+            "ORDER BY published DESC LIMIT 1",
+            (start, start + "\U0010ffff", prefix, prefix + "\U0010ffff")).fetchone()
         if row is None:
             row = self._conn().execute(
                 "SELECT id FROM stories WHERE substr(title, 1, ?) = ? LIMIT 1",

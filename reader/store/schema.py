@@ -204,13 +204,21 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (source_id, key)
     ) WITHOUT ROWID;
     """,
+    # 4: the lead index keeps only the first 16 characters of each lead. `find_by_lead` (a
+    #    teaser opening its story) needs a prefix, and the whole lead as a key cost 40% of
+    #    storing a story: 0.58 of 1.45 s CPU for 12,890 stories, against 0.15 s now.
+    """
+    DROP INDEX stories_lead;
+    CREATE INDEX stories_lead_start ON stories (substr(lead, 1, 16));
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
 # The steps that read every story, by the version they reach: what they do, in words, and
 # about how long each story takes them (measured on a 2-core machine: 19 s per 100,000).
-SLOW_STEPS: dict[int, tuple[str, float]] = {3: ("building the search index", 0.00019)}
+SLOW_STEPS: dict[int, tuple[str, float]] = {3: ("building the search index", 0.00019),
+                                             4: ("rebuilding an index", 0.000015)}
 ANNOUNCE_FROM = 1_000  # stories: below this every upgrade is done in well under a second
 
 
@@ -311,7 +319,7 @@ def pending_upgrade(path: str | Path) -> str | None:
         conn.close()
     if stories < ANNOUNCE_FROM:
         return None
-    what = " and ".join(step for step, _ in steps)
+    what = max(steps, key=lambda step: step[1])[0]  # the step that takes the time
     seconds = sum(cost for _, cost in steps) * stories
     about = "a few seconds" if seconds < 10 else f"about {_round(seconds)}"
     return (f"Upgrading the cache {path} ({what} for {stories:,} stories; {about}, once). "
