@@ -122,3 +122,19 @@ def test_a_refresh_reports_a_feed_only_once_its_stories_are_readable(
     outcomes = refresh(store, progress=progress)
     assert len(seen) == 8 and all(o.new == 4 and not o.error for o in outcomes)
     assert all(count == new == 4 for new, count in seen)
+
+
+def test_a_feed_that_repeats_a_key_and_a_removed_story_store_as_before(tmp_path: Path) -> None:
+    store = Store(tmp_path / "cache.sqlite3")
+    source = store.add_source("feed", "https://a.example/feed", "A")
+    store._conn().execute("INSERT INTO removed_stories (source_id, key, removed) "
+                          "VALUES (?, 'k3', 0)", (source.id,))
+    first = Entry(key="k1", title="First", body_html="<p>one</p>", published=NOW)
+    again = Entry(key="k1", title="First, corrected", body_html="<p>two</p>", published=NOW)
+    result = store.upsert_entries(source.id, [first, story(2), again, story(3), first])
+    assert (result.new, result.updated, result.unchanged) == (2, 0, 1)  # the first copy wins
+    assert sorted(s.key for s in store.stories_of(source.id)) == ["k1", "k2"]
+    [kept] = [s for s in store.stories_of(source.id) if s.key == "k1"]
+    assert kept.title == "First" and "one" in kept.body_html
+    again_result = store.upsert_entries(source.id, [first, story(2), story(3)])
+    assert (again_result.new, again_result.updated, again_result.unchanged) == (0, 0, 3)

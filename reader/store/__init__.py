@@ -357,16 +357,15 @@ class Store(SmartFeeds, ViewQueries):
         new = updated = unchanged = 0
         with self._write() as conn:
             hints = self._local.hints
-            for row in story_rows(entries):
-                found = conn.execute(
-                    "SELECT id, content_hash, published FROM stories "
-                    "WHERE source_id = ? AND key = ?", (source_id, row.key)).fetchone()
+            rows = list(story_rows(entries))  # (each key once: the feed's first copy)
+            known, removed = self._known_keys(conn, source_id, [row.key for row in rows])
+            inserts: list[tuple[object, ...]] = []
+            for row in rows:
+                found = known.get(row.key)
                 if found is not None and found[1] == row.digest:
                     unchanged += 1
                     continue
-                if found is None and conn.execute(
-                        "SELECT 1 FROM removed_stories WHERE source_id = ? AND key = ?",
-                        (source_id, row.key)).fetchone():
+                if found is None and row.key in removed:
                     unchanged += 1  # retention removed it (see reader.store.retention)
                     continue
                 published = row.published
@@ -376,11 +375,7 @@ class Store(SmartFeeds, ViewQueries):
                           row.path, row.lead, row.teasers, row.body_html)
                 hints[(row.body_html, row.lead)] = row.index_text
                 if found is None:
-                    conn.execute(
-                        "INSERT INTO stories (published, updated, content_hash, title, link, "
-                        "author, path, lead, teasers, body_html, source_id, key, first_seen) "
-                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (*values, source_id, row.key, now))
+                    inserts.append((*values, source_id, row.key, now))
                     new += 1
                 else:
                     conn.execute(
@@ -388,6 +383,7 @@ class Store(SmartFeeds, ViewQueries):
                         "title = ?, link = ?, author = ?, path = ?, lead = ?, teasers = ?, "
                         "body_html = ? WHERE id = ?", (*values, found[0]))
                     updated += 1
+            self._insert(conn, inserts)
             if stamps:
                 conn.executemany(
                     "INSERT INTO files (source_id, path, mtime, size) VALUES (?,?,?,?) "
@@ -397,6 +393,32 @@ class Store(SmartFeeds, ViewQueries):
             conn.executemany("DELETE FROM files WHERE source_id = ? AND path = ?",
                              [(source_id, storable(p)) for p in forget_files])
         return UpsertResult(new, updated, unchanged)
+
+    @staticmethod
+    def _known_keys(conn: sqlite3.Connection, source_id: int, keys: list[str]
+                    ) -> tuple[dict[str, tuple[int, str, float]], set[str]]:
+        """Which of `keys` the source already has (key -> id, content hash, published), and
+        which retention removed: two queries per 500 keys, not two per story."""
+        known: dict[str, tuple[int, str, float]] = {}
+        removed: set[str] = set()
+        for start in range(0, len(keys), 500):
+            chunk = json.dumps(keys[start:start + 500])
+            known.update((r[0], (r[1], r[2], r[3])) for r in conn.execute(
+                "SELECT key, id, content_hash, published FROM stories WHERE source_id = ? "
+                "AND key IN (SELECT value FROM json_each(?))", (source_id, chunk)))
+            removed.update(r[0] for r in conn.execute(
+                "SELECT key FROM removed_stories WHERE source_id = ? "
+                "AND key IN (SELECT value FROM json_each(?))", (source_id, chunk)))
+        return known, removed
+
+    @staticmethod
+    def _insert(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
+        """Insert new stories: one statement, run for each row."""
+        if rows:
+            conn.executemany(
+                "INSERT INTO stories (published, updated, content_hash, title, link, author, "
+                "path, lead, teasers, body_html, source_id, key, first_seen) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
     def file_stamps(self, source_id: int) -> dict[str, tuple[float, int]]:
         return {p: (m, s) for p, m, s in self._conn().execute(
