@@ -21,14 +21,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reader.models import Entry, Source, Story, Teaser, View
+from reader.models import Entry, Source, Story, Teaser
 from reader.sanitize import clean_line, clip_teaser
+from reader.store.errors import StoreError
+from reader.store.indexing import IndexCatchUp, hint_index_text
 from reader.store.rows import StoryRow, content_hash, storable, story_rows
 from reader.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate
-from reader.store.search import flush_index, pending, queue_end, story_text
+from reader.store.search import flush_index, queue_end
 from reader.store.search import install as install_search
 from reader.store.smart import SmartFeeds
-from reader.store.views import Plan, ViewQueries
 
 __all__ = ["Store", "UpsertResult", "SchemaTooNew", "SCHEMA_VERSION", "StoreError", "StoryRow",
            "content_hash", "storable"]
@@ -43,10 +44,6 @@ _LINE_FIELDS = {"title", "last_error"}
 _LISTED_FIELDS = {"kind", "location", "title", "folder"}  # what the OPML copy of sources holds
 
 
-class StoreError(RuntimeError):
-    """A cache problem told in words (unwritable directory, disk full, corrupt file)."""
-
-
 @dataclass(frozen=True, slots=True)
 class UpsertResult:
     new: int = 0
@@ -54,7 +51,7 @@ class UpsertResult:
     unchanged: int = 0
 
 
-class Store(SmartFeeds, ViewQueries):
+class Store(IndexCatchUp, SmartFeeds):
     """A handle on the cache file. Safe to share between threads.
 
     Views (count, page, walk, mark read) come from `reader.store.views`, saved searches from
@@ -95,7 +92,7 @@ class Store(SmartFeeds, ViewQueries):
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             install_search(conn)  # the search index's triggers call into Python
-            self._local.hints = _hint_index_text(conn)
+            self._local.hints = hint_index_text(conn)
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -194,37 +191,6 @@ class Store(SmartFeeds, ViewQueries):
                     self._local.batch = False
         finally:
             self._local.defer_index = False
-
-    # -- the search index's catch-up ------------------------------------------------------------
-    def index_pending(self) -> bool:
-        """Whether stories wait for the search index (left by a deferred refresh)."""
-        return pending(self._conn())
-
-    def catch_up_index(self, step: int = 1000,
-                       should_stop: Callable[[], bool] | None = None) -> int:
-        """Index what deferred refreshes left in the queue, `step` stories per transaction
-        (~0.2 s of holding the write lock each), until none is left or `should_stop()`.
-        Returns how many queue notes were applied. Safe to run from any thread, and from two
-        processes at once: each step takes what is still queued when it holds the lock."""
-        done = 0
-        while pending(self._conn()):
-            if should_stop is not None and should_stop():
-                break
-            with self._write() as conn:
-                applied = flush_index(conn, limit=step)
-            done += applied
-            if not applied:
-                break
-        return done
-
-    def _plan(self, view: View) -> Plan:
-        """A view's query; a search first catches the index up, so it finds every story
-        stored (cheap when nothing waits: one indexed lookup)."""
-        p = super()._plan(view)
-        if p.match is not None and pending(self._conn()):
-            with contextlib.suppress(StoreError):  # read-only: search what is indexed
-                self.catch_up_index()
-        return p
 
     def close(self) -> None:
         with self._lock:
@@ -511,23 +477,3 @@ class Store(SmartFeeds, ViewQueries):
                 seen.add(sid)
                 out.append(Teaser(clip_teaser(lead or title), sid))
         return out
-
-
-def _hint_index_text(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
-    """Let this connection's index triggers reuse the index text a `StoryRow` carries.
-
-    The triggers call `nr_story_text(body_html, full_html, lead)`; for a story without a full
-    article that is `story_text(body_html, "", lead)`, which a parser worker has already
-    computed as `StoryRow.index_text`. The store notes it here, keyed by the values it
-    stored, for the length of one write transaction; anything else is computed as before."""
-    hints: dict[tuple[str, str], str] = {}
-
-    def nr_story_text(body_html: str | None, full_html: str | None, lead: str | None) -> str:
-        if not full_html and hints:
-            hit = hints.get((body_html or "", lead or ""))
-            if hit is not None:
-                return hit
-        return story_text(body_html, full_html, lead)
-
-    conn.create_function("nr_story_text", 3, nr_story_text, deterministic=True)
-    return hints
