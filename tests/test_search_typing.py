@@ -258,3 +258,128 @@ async def test_a_long_pasted_query_scrolls_in_the_bar_and_is_searched_once(
         await pilot.press("backspace")
         await settle(app, pilot)
         assert sent == ["s", words, words[:-1]]
+
+
+def placeholder(row: str) -> bool:
+    """A row drawn before its headline came: "…" alone."""
+    return row.strip("│ ") == "…"
+
+
+class Asked:
+    """What the headline list asked the store for itself (counts, pages), by search text."""
+
+    def __init__(self, headlines: HeadlineList) -> None:
+        self.syncs: list[str] = []
+        self.pages: list[tuple[str, int]] = []
+        sync, request = headlines._sync, headlines._request
+
+        def record_sync(generation: int, view: View, *args: Any, **kwargs: Any) -> None:
+            self.syncs.append(view.search)
+            sync(generation, view, *args, **kwargs)
+
+        def record_request(page: int) -> None:
+            self.pages.append((headlines.view.search, page))
+            request(page)
+
+        headlines._sync = record_sync  # type: ignore[method-assign]
+        headlines._request = record_request  # type: ignore[method-assign]
+
+
+async def test_the_count_and_the_best_matches_come_together_in_one_message(
+        store: HeldStore) -> None:
+    """The search worker hands the list its count and first page at once: the list asks
+    nothing more, so it never draws the search's rows as placeholders first."""
+    ready: list[SearchReady] = []
+
+    def hook(message: Any) -> None:
+        if isinstance(message, SearchReady):
+            ready.append(message)
+
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await settle(app, pilot)
+        headlines = app.screen.query_one(HeadlineList)
+        asked = Asked(headlines)
+        drawn: list[list[str]] = []  # the rows of each frame drawn while a search is on
+        render_lines = headlines.render_lines
+
+        def record_frame(crop: Any) -> Any:
+            strips = render_lines(crop)
+            if headlines.view.search:
+                drawn.append([strip.text for strip in strips])
+            return strips
+
+        headlines.render_lines = record_frame  # type: ignore[method-assign]
+        await open_search(app, pilot)
+        await pilot.press(*"storm")
+        await settle(app, pilot)
+        assert {m.text for m in ready} == {"s", "st", "sto", "stor", "storm"}  # each key
+        message = next(m for m in ready if m.text == "storm")
+        assert message.total == len(STORM) == headlines.total
+        assert [h.title for h in message.first_page or []] == best_first(store, "storm")
+        assert asked.syncs == [] and asked.pages == []  # nothing asked again, nothing paged
+        assert drawn and not any(placeholder(row) for frame in drawn for row in frame)
+        assert best_first(store, "storm")[0][:16] in headline_rows(app)[0]
+
+
+async def test_a_late_answer_for_older_text_never_reaches_the_list(store: HeldStore) -> None:
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_search(app, pilot)
+        await pilot.press(*"harbour")
+        await settle(app, pilot)
+        headlines = app.screen.query_one(HeadlineList)
+        rows = headline_rows(app)
+        older = store.headlines(View(search="calm"), 0, 100)
+        assert older and rows[0] != ""
+        # typed fast: "calm" was replaced before its answer came; that answer is dropped.
+        screen(app).post_message(SearchReady("calm", View(search="calm"), len(older), older))
+        await settle(app, pilot)
+        assert screen(app).view.search == "harbour" and headlines.total == len(HARBOUR)
+        assert headline_rows(app) == rows
+
+
+async def test_the_scroll_extent_follows_the_count_and_the_bar_stays(
+        store: HeldStore) -> None:
+    """The list's scrollable height is its count. While searching, its scroll bar stays even
+    for a short result (no layout of the screen at a keystroke); after the search, a short
+    view has none again."""
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        headlines = app.screen.query_one(HeadlineList)
+        everything = store.count(View())
+        assert headlines.virtual_size.height == everything > headlines.size.height
+        assert headlines.show_vertical_scrollbar
+        await open_search(app, pilot)
+        await pilot.press(*"harbour")
+        await settle(app, pilot)
+        assert headlines.virtual_size.height == len(HARBOUR) < headlines.size.height
+        assert headlines.show_vertical_scrollbar  # kept while searching
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert headlines.virtual_size.height == everything
+        assert headlines.show_vertical_scrollbar
+        weather = next(s.id for s in store.sources() if s.title == "Weather")
+        screen(app).view = View(source_id=weather)  # a short view, no search: no bar
+        await settle(app, pilot)
+        assert headlines.virtual_size.height == len(WEATHER) < headlines.size.height
+        assert not headlines.show_vertical_scrollbar
+
+
+async def test_a_new_view_reads_its_page_with_its_count(store: HeldStore) -> None:
+    """Outside a search too (a mode key, esc back from a search), the page on show comes
+    with the count, not in a second round trip."""
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        headlines = app.screen.query_one(HeadlineList)
+        await pilot.press("pagedown", "pagedown")  # the open story is on page 0, row 70ish
+        await settle(app, pilot)
+        asked = Asked(headlines)
+        await pilot.press("2")  # unread only: every story here is unread but the open one
+        await settle(app, pilot)
+        assert asked.syncs == [""] and asked.pages == []
+        assert headlines.total == store.count(View(mode="unread"))
+        assert not any(placeholder(row) for row in headline_rows(app))

@@ -88,7 +88,7 @@ def damage_an_index(db: Path) -> None:
     """Scramble the cell pointers of one index's root page: the headlines, the stories and
     their marks still read and write, but `PRAGMA quick_check` fails."""
     conn = sqlite3.connect(db)
-    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'stories_lead'"
+    root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'stories_lead_start'"
                         ).fetchone()[0]
     page = conn.execute("PRAGMA page_size").fetchone()[0]
     conn.close()

@@ -35,7 +35,7 @@ from textual.reactive import var
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
-from reader.models import SmartFeed, View
+from reader.models import Headline, SmartFeed, View
 from reader.render import Rendered
 from reader.sanitize import clean_line
 from reader.store import Store
@@ -45,7 +45,7 @@ from reader.ui.highlight import highlight
 from reader.ui.messages import SourcesLoaded
 from reader.ui.screens import main as main_screen
 from reader.ui.screens.feeds import FeedsScreen
-from reader.ui.widgets.headline_list import HeadlineList
+from reader.ui.widgets.headline_list import PAGE_SIZE, HeadlineList
 from reader.ui.widgets.search_bar import SearchBar
 from reader.ui.widgets.source_list import SourceList
 
@@ -70,11 +70,13 @@ class Before:
 
 @dataclass
 class SearchReady(Message):
-    """`view` (the search of `text`) is ranked and counted: `total` stories."""
+    """`view` (the search of `text`) is ranked and counted: `total` stories, the best of
+    which are `first_page` (None: not read)."""
 
     text: str
     view: View
     total: int
+    first_page: list[Headline] | None = None
 
 
 @dataclass
@@ -141,6 +143,9 @@ class ArchiveScreen(FeedsScreen):
         self.before = Before(self.view, self.story_id, int(self.headlines.scroll_y),
                              focused.id if focused is not None else None)
         bar.open()
+        # The list keeps its scroll bar while searching: a count that hides or shows it
+        # would cost a layout of the whole screen at a keystroke (opening the bar has one).
+        self.headlines.add_class("-searching")
 
     def on_search_bar_changed(self, message: SearchBar.Changed) -> None:
         text = message.text
@@ -159,12 +164,16 @@ class ArchiveScreen(FeedsScreen):
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="search")
     def _search(self, text: str, view: View) -> None:
-        """Rank and count `view` in this thread; a newer keystroke cancels this worker, and
-        the cancel stops its SQL within a millisecond or so."""
+        """Rank and count `view` in this thread, and read its best matches; a newer keystroke
+        cancels this worker, and the cancel stops its SQL within a millisecond or so. The
+        count and the first page come to the list together: it draws them in one frame."""
         worker = get_current_worker()
         total = self.store.prepare_search(view, lambda: worker.is_cancelled)
-        if total is not None and not worker.is_cancelled:
-            self.post_message(SearchReady(text, view, total))
+        if total is None or worker.is_cancelled:
+            return
+        rows = self.store.headlines(view, 0, PAGE_SIZE) if total else []
+        if not worker.is_cancelled:
+            self.post_message(SearchReady(text, view, total, rows))
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="search-count")
     def _recount(self, view: View) -> None:
@@ -184,6 +193,8 @@ class ArchiveScreen(FeedsScreen):
             total = message.total
             self.search_bar.show_status(f"{total:,} {'story' if total == 1 else 'stories'}")
         if view == self._wanted:
+            if message.first_page is not None and view != self.view:
+                self.headlines.prime(view, message.total, message.first_page)
             self._show(view)
             self._wanted = None
             if self._open_first:
@@ -233,6 +244,7 @@ class ArchiveScreen(FeedsScreen):
         self._wanted, self._open_first = None, False
         self.workers.cancel_group(self, "search")
         self.search_bar.close()
+        self.headlines.remove_class("-searching")
         if before is None:
             self.headlines.focus()
             return

@@ -6,6 +6,10 @@ count comes from the database up front; rows come in pages of `PAGE_SIZE`, fetch
 workers when `render_line` first needs them, kept in a small LRU of `MAX_PAGES` pages. A row
 whose page has not arrived draws as a dim placeholder until it does.
 
+The count and the page on show come back together, from one worker (or ready-made from the
+screen's search worker: `prime`), so a new view draws in one frame; the scroll extent changes
+without a layout of the screen (`fit_virtual_size`).
+
 Every reload bumps a generation number. Pages and answers from an older generation are
 dropped (a view change) or drawn only until fresh ones arrive (a refresh), so a refresh never
 blanks the list and never moves the story the reader is on.
@@ -37,6 +41,7 @@ from reader.render import format_list_date
 from reader.sanitize import clean_line
 from reader.store import Store
 from reader.ui.messages import OpenStory
+from reader.ui.widgets.article_body import fit_virtual_size
 from reader.ui.widgets.component_styles import component_styles
 
 PAGE_SIZE = 100
@@ -80,6 +85,9 @@ class HeadlineList(ScrollView, can_focus=True):
     HeadlineList {
         overflow-x: hidden;
         overflow-y: auto;
+        /* While a search is typed the scroll bar stays: one that came and went with the
+           count would lay the whole screen out again at a keystroke. */
+        &.-searching { overflow-y: scroll; }
         & > .headline-list--cursor { background: $block-cursor-background;
                                     color: $block-cursor-foreground; text-style: bold; }
         & > .headline-list--cursor-blurred { background: $block-cursor-blurred-background; }
@@ -118,6 +126,8 @@ class HeadlineList(ScrollView, can_focus=True):
         story_id: int | None
         total: int
         index: int | None
+        page: int = 0
+        rows: list[Headline] | None = None  # page `page`, when fetched with the count
 
     def __init__(self, store: Store, *, clock: Callable[[], float],
                  id: str | None = None) -> None:
@@ -132,6 +142,8 @@ class HeadlineList(ScrollView, can_focus=True):
         self._keep_position = False
         self._select_row: int | None = None
         self._restore_top: int | None = None
+        self._primed: tuple[View, int, list[Headline]] | None = None
+        self._page_coming: int | None = None  # the generation whose count brings its page
         self._styles: dict[str, Style] | None = None
         self._strips: LRUCache[tuple[Headline, int, bool, bool], Strip] = LRUCache(256)
         self._tz: tzinfo | None = None
@@ -176,12 +188,29 @@ class HeadlineList(ScrollView, can_focus=True):
         story keeps its place on screen; `select_row` opens that row once the count is known.
         """
         self._generation += 1
-        if not keep_position:
-            self._pages.clear()
         self._keep_position = keep_position
         self._select_row = select_row
-        self._sync(self._generation, self.view, self.story_id)
+        primed, self._primed = self._primed, None
+        if keep_position:
+            self._sync(self._generation, self.view, self.story_id)
+            self.refresh()
+            return
+        self._pages.clear()
+        if primed is not None and primed[0] == self.view and self.story_id is None:
+            # The screen's search worker counted the view and read its first page already.
+            _, total, rows = primed
+            self._apply(self._Synced(self._generation, None, total, None, 0, rows))
+            return
+        # The page that will be on show comes with the count: one round trip, one frame.
+        self._page_coming = self._generation
+        self._sync(self._generation, self.view, self.story_id, self._restore_top,
+                   with_page=True)
         self.refresh()
+
+    def prime(self, view: View, total: int, first_page: list[Headline]) -> None:
+        """`view`, about to be shown with no story selected, holds `total` stories and starts
+        with `first_page` (already read in a worker): the list takes them as they are."""
+        self._primed = (view, total, first_page)
 
     def restore_top(self, top: int) -> None:
         """Once the view now loading is counted, show row `top` at the top of the pane again
@@ -238,15 +267,23 @@ class HeadlineList(ScrollView, can_focus=True):
         self.refresh_line(self.cursor)
 
     def on_resize(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, self._total)
+        fit_virtual_size(self, Size(self.scrollable_content_region.width, self._total))
         self._scroll_to_cursor()
 
     # -- workers -----------------------------------------------------------------------------------
-    def _sync(self, generation: int, view: View, story_id: int | None) -> None:
+    def _sync(self, generation: int, view: View, story_id: int | None,
+              top: int | None = None, with_page: bool = False) -> None:
+        """Count `view` and find `story_id` in it; `with_page`: also read the page that will
+        be on show (row `top`'s, else the story's, else the first)."""
         def work() -> None:
             total = self._store.count(view)
             index = None if story_id is None else self._store.index_of(view, story_id)
-            self.post_message(self._Synced(generation, story_id, total, index))
+            page, rows = 0, None
+            if with_page and total:
+                row = top if top is not None else (index or 0)
+                page = min(row, total - 1) // PAGE_SIZE
+                rows = self._store.headlines(view, page * PAGE_SIZE, PAGE_SIZE)
+            self.post_message(self._Synced(generation, story_id, total, index, page, rows))
 
         self.run_worker(work, thread=True, exit_on_error=False, group="headline-sync")
 
@@ -265,17 +302,25 @@ class HeadlineList(ScrollView, can_focus=True):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
+            self._page_coming = None  # its page will not come: rows ask for their own
+            self.refresh()
             self.notify(f"Could not read the headlines: {clean_line(str(event.worker.error))}",
                         severity="error", markup=False)
 
     @on(_Synced)
     def _synced(self, message: _Synced) -> None:
         message.stop()
-        if message.generation != self._generation:
-            return
+        if message.generation == self._generation:
+            self._apply(message)
+
+    def _apply(self, message: _Synced) -> None:
+        """Take the count (and the page read with it) of the view now loading."""
+        self._page_coming = None
+        if message.rows is not None:
+            self._store_page(message.page, message.rows)
         self._total = message.total
         self.border_title = f"Headlines · {message.total:,}"
-        self.virtual_size = Size(self.scrollable_content_region.width, message.total)
+        fit_virtual_size(self, Size(self.scrollable_content_region.width, message.total))
         top = None
         if message.story_id == self.story_id:  # the answer for the story now open
             top, self._restore_top = self._restore_top, None
@@ -299,6 +344,9 @@ class HeadlineList(ScrollView, can_focus=True):
             row, self._select_row = self._select_row, None
             self.cursor = row
             self._open_cursor()
+        elif (self._open_when_loaded and message.rows is not None
+              and self.cursor // PAGE_SIZE == message.page):
+            self._open_cursor()
         self.post_message(self.Position(self.cursor, self._total))
         self.refresh()
 
@@ -308,13 +356,16 @@ class HeadlineList(ScrollView, can_focus=True):
         self._loading.discard((message.generation, message.page))
         if message.generation != self._generation:
             return
-        self._pages[message.page] = _Page(message.generation, message.rows)
-        self._pages.move_to_end(message.page)
-        while len(self._pages) > MAX_PAGES:
-            self._pages.popitem(last=False)
+        self._store_page(message.page, message.rows)
         if self._open_when_loaded and self.cursor // PAGE_SIZE == message.page:
             self._open_cursor()
         self.refresh()
+
+    def _store_page(self, page: int, rows: list[Headline]) -> None:
+        self._pages[page] = _Page(self._generation, rows)
+        self._pages.move_to_end(page)
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
 
     # -- actions -----------------------------------------------------------------------------------
     def _move(self, row: int) -> None:
@@ -415,7 +466,8 @@ class HeadlineList(ScrollView, can_focus=True):
         page = self._pages.get(number)
         if page is not None:
             self._pages.move_to_end(number)
-        if page is None or page.generation != self._generation:
+        if (page is None or page.generation != self._generation) and (
+                self._page_coming != self._generation):  # else it comes with the count
             self._request(number)
         headline = self.headline_at(row)
         if headline is None:
