@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from bench.refresh_bench import Corpus
 from reader import extract, sanitize
-from reader.sources import fastfeed, fastfeed_reader
+from reader.sources import directfeed, fastfeed, fastfeed_reader
 from reader.sources.feedfile import NotAFeed, parse_feed
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
@@ -79,6 +79,7 @@ def stories(data: bytes, url: str = URL, content_type: str = "") -> list[tuple[A
 @pytest.fixture
 def no_fast_road(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """parse_feed as it was: feedparser, sanitize_html and first_paragraph."""
+    monkeypatch.setattr(directfeed, "parse", lambda *args, **kwargs: None)
     monkeypatch.setattr(fastfeed, "parse", lambda *args, **kwargs: None)
     monkeypatch.setattr(fastfeed, "sanitize_html", sanitize.sanitize_html)
     monkeypatch.setattr(fastfeed, "lead", extract.first_paragraph)
@@ -89,6 +90,7 @@ def same_stories(data: bytes, monkeypatch: pytest.MonkeyPatch, url: str = URL,
                  content_type: str = "") -> None:
     fast = stories(data, url, content_type)
     with monkeypatch.context() as patch:
+        patch.setattr(directfeed, "parse", lambda *args, **kwargs: None)
         patch.setattr(fastfeed, "parse", lambda *args, **kwargs: None)
         patch.setattr(fastfeed, "sanitize_html", sanitize.sanitize_html)
         patch.setattr(fastfeed, "lead", extract.first_paragraph)

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from reader.ui.widgets.headline_list import HeadlineList
-from tests.test_archive_index import hits
 from tests.feedserver import FeedServer, feed_server  # noqa: F401 - the fixture
+from tests.test_archive_index import hits
 from tests.test_ui_helpers import (
     SIZE,
     RecordingApp,

@@ -23,7 +23,9 @@ feed being parsed loads it). `lead` and `sanitize_html` are `reader.extract.firs
 and `reader.sanitize.sanitize_html` with the same results and less work: the lead stops at
 the first paragraph instead of flattening the whole body, the sanitiser reuses one nh3 Cleaner
 and skips a link pass that would change nothing. Should `extract` change its patterns, `lead`
-notices and defers to first_paragraph.
+notices and defers to first_paragraph. `prepare` (decoding, prolog checks, base URL) is shared
+with `reader.sources.directfeed`; `clean_line` and `timegm` are `sanitize.clean_line` and
+`calendar.timegm` with quicker common cases (tests/test_directfeed.py holds them to those).
 """
 
 from __future__ import annotations
@@ -53,9 +55,22 @@ def parse(data: bytes, *, url: str = "", content_type: str = "") -> dict[str, An
 
 
 def _parse(data: bytes, url: str, content_type: str) -> dict[str, Any] | None:
-    from feedparser.encodings import RE_XML_DECLARATION
-
     from reader.sources.fastfeed_reader import Reader
+
+    text, base = prepare(data, url, content_type)
+    reader = Reader(base)
+    reader.run(text)
+    if not reader.entries:
+        return None  # feedparser words the errors of a feed without entries
+    return {"feed": reader.feeddata, "entries": reader.entries, "version": reader.version,
+            "bozo": False}
+
+
+def prepare(data: bytes, url: str, content_type: str) -> tuple[str, str]:
+    """(the document as feedparser's strict parser reads it, the base URL it resolves links
+    against); raises Unsure for what neither fast road reproduces (a DOCTYPE, an ENTITY,
+    an encoding only chardet would guess, a base that moves)."""
+    from feedparser.encodings import RE_XML_DECLARATION
 
     headers = {"content-type": content_type} if content_type else {}
     if url:
@@ -68,12 +83,7 @@ def _parse(data: bytes, url: str, content_type: str) -> dict[str, Any] | None:
         raise Unsure
     match = RE_XML_DECLARATION.match(text)
     text = _NEW_DECLARATION + (text[match.end():] if match else "\n" + text)
-    reader = Reader(_base_uri(url))
-    reader.run(text)
-    if not reader.entries:
-        return None  # feedparser words the errors of a feed without entries
-    return {"feed": reader.feeddata, "entries": reader.entries, "version": reader.version,
-            "bozo": False}
+    return text, _base_uri(url)
 
 
 def _decoded(data: bytes, headers: dict[str, str]) -> str:
@@ -161,6 +171,29 @@ def _base_uri(url: str) -> str:
     return base
 
 
+def epoch_day(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil);
+    `day` may run past its month, as in `calendar.timegm`."""
+    year -= month <= 2
+    era = year // 400
+    of_era = year - era * 400
+    of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    return era * 146097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719468
+
+
+def timegm(value: tuple[Any, ...]) -> int:
+    """`calendar.timegm(value)`, in integer arithmetic for int fields, a month 1-12 and a
+    year 1-9999 (what it accepts); anything else is left to it."""
+    year, month, day, hour, minute, second = value[:6]
+    if (type(year) is int and type(month) is int and type(day) is int and type(hour) is int
+            and type(minute) is int and type(second) is int and 1 <= month <= 12
+            and 1 <= year <= 9999):
+        return ((epoch_day(year, month, 1) + day - 1) * 24 + hour) * 3600 + minute * 60 + second
+    import calendar
+
+    return calendar.timegm(value)
+
+
 # -- the lead and the sanitiser ----------------------------------------------------------------
 
 # `lead` relies on the exact patterns `reader.extract.first_paragraph` uses today; should they
@@ -171,7 +204,23 @@ _LEAD_PATTERNS = (
     (extract._COMMENT, r"<!--.*?-->"),
     (extract._TAG, r"<[^>]*>"),
 )
-_LEAD_OK = all(pattern.pattern == text for pattern, text in _LEAD_PATTERNS)
+_LEAD_OK = all(pattern.pattern == text for pattern, text in _LEAD_PATTERNS) and (
+    extract._BLOCK.flags == re.I | re.U)
+
+
+def _any_case(word: str) -> str:
+    """A pattern for `word` in either case of ASCII letters ("h1" -> "[Hh]1")."""
+    return "".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in word)
+
+
+# Every match of extract._DROP or _COMMENT (then: of _NOT_LEAD) begins with one of these. In
+# ASCII text they match exactly what re.I would, at a fraction of its cost (re.I defeats the
+# regex engine's quick scan for the leading "<").
+_DROP_NEEDLES = re.compile("<(?:" + "|".join(map(_any_case, (
+    "script", "style", "template", "noscript", "title"))) + "|!--)")
+_NEEDLES = re.compile("<(?:" + "|".join(map(_any_case, (
+    "script", "style", "template", "noscript", "title", "figcaption", "caption", "pre",
+    "table", "figure"))) + "|!--|[Hh][1-6])")
 
 
 def lead(body_html: str) -> str:
@@ -186,13 +235,14 @@ def lead(body_html: str) -> str:
     if not _LEAD_OK:
         return extract.first_paragraph(body_html)
     if body_html.isascii():
-        # Needles that every match of extract._DROP or _COMMENT (then: of _NOT_LEAD) holds;
-        # a false alarm only costs the slower, exact way.
-        lowered = body_html.lower()
-        dropped = ("script" in lowered or "style" in lowered or "template" in lowered
-                   or "<title" in lowered or "<!--" in lowered)
-        not_lead = ("<h" in lowered or "<fig" in lowered or "caption" in lowered
-                    or "<pre" in lowered or "table" in lowered)
+        # Only a match of those patterns that starts before the end of the first block with
+        # text (its closing boundary included) could change that block; none can: it is the
+        # lead.
+        found, end = _first_block_end(body_html)
+        if _NEEDLES.search(body_html, 0, end) is None:
+            return found
+        dropped = _DROP_NEEDLES.search(body_html) is not None
+        not_lead = True
     else:  # case-insensitive matching knows more than str.lower(): ask the patterns
         dropped = "<!--" in body_html or extract._DROP.search(body_html) is not None
         not_lead = True
@@ -207,13 +257,19 @@ def lead(body_html: str) -> str:
 
 def _first_block(fragment: str) -> str:
     """The text of the first non-empty piece of `extract._BLOCK.split(fragment)`."""
+    return _first_block_end(fragment)[0]
+
+
+def _first_block_end(fragment: str) -> tuple[str, int]:
+    """(`_first_block(fragment)`, where the block boundary after it ends)."""
     start = 0
     for match in extract._BLOCK.finditer(fragment):
-        text = _piece_text(fragment[start:match.start()])
-        if text:
-            return text
+        if match.start() > start:
+            text = _piece_text(fragment[start:match.start()])
+            if text:
+                return text, match.end()
         start = match.end()
-    return _piece_text(fragment[start:])
+    return _piece_text(fragment[start:]), len(fragment)
 
 
 def _piece_text(piece: str) -> str:
@@ -234,6 +290,11 @@ def clean_text(text: str) -> str:
         if len(raw.translate(None, _ASCII_CONTROLS)) == len(raw):
             return text
     return sanitize.clean_text(text)
+
+
+def clean_line(text: str) -> str:
+    """`reader.sanitize.clean_line`, with the quicker `clean_text`."""
+    return " ".join(clean_text(text).split())
 
 
 _CLEANER: Any = None

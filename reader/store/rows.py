@@ -10,12 +10,14 @@ entries that arrive without rows, such as local files).
 `index_text` is exactly what `reader.store.search.story_text` gives for the story while it has
 no full article: the store hands it to the index triggers instead of computing it again (a
 contentless index must be told the very words it indexed, so it must be that function's
-output, never an approximation).
+output, never an approximation). `index_text` computes it by the same steps, with quicker
+tests for the common ASCII body (tests/test_directfeed.py holds it to `story_text`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 
 from reader.models import Entry
 from reader.sanitize import clean_line
+from reader.store import search
 from reader.store.search import story_text
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -48,6 +51,41 @@ def content_hash(entry: Entry) -> str:
                            digest_size=16).hexdigest()
 
 
+# Every C0 control but tab and newline, and DEL: what `clean_text` removes (or, for CR,
+# rewrites) in ASCII text.
+_ASCII_CONTROLS = bytes([*range(0, 9), *range(11, 32), 127])
+
+
+def _clean_line(text: str) -> str:
+    """`clean_line(text)`; ASCII text without controls skips its two regex passes."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        if len(raw.translate(None, _ASCII_CONTROLS)) == len(raw):
+            return " ".join(text.split())
+    return clean_line(text)
+
+
+# `search.html_text` drops scripts, styles, templates and comments only when the body holds
+# "<script", "<style", "<template" (in lower case) or "<!--": in ASCII text, exactly what
+# this finds without lowering a copy of the body. Should html_text change, story_text runs.
+_HIDDEN_GATE = re.compile(r"<(?:[Ss][Cc][Rr][Ii][Pp][Tt]|[Ss][Tt][Yy][Ll][Ee]"
+                          r"|[Tt][Ee][Mm][Pp][Ll][Aa][Tt][Ee])|<!--")
+_SAME_STEPS = (search._TAG.pattern == r"<[^>]*>" and search._HIDDEN.pattern ==
+               r"<(script|style|template)\b.*?</\1\s*>|<!--.*?-->")
+
+
+def index_text(body: str, lead: str) -> str:
+    """`story_text(body, "", lead)`: what the search index holds for a story."""
+    if not _SAME_STEPS or not body.isascii():
+        return story_text(body, "", lead)
+    text = body
+    if "<" in text or "&" in text:
+        if _HIDDEN_GATE.search(text) is not None:
+            text = search._HIDDEN.sub(" ", text)
+        text = html.unescape(search._TAG.sub(" ", text))
+    return text if text and not text.isspace() else (lead or "")
+
+
 @dataclass(frozen=True, slots=True)
 class StoryRow:
     """The column values of one story, cleaned and ready to insert."""
@@ -67,21 +105,23 @@ class StoryRow:
 
 
 def story_row(entry: Entry) -> StoryRow:
-    lead = clean_line(entry.lead)
+    lead = _clean_line(entry.lead)
     body = storable(entry.body_html)
+    teasers = entry.teasers
     return StoryRow(
         key=storable(entry.key),
         digest=content_hash(entry),
         published=entry.published if entry.published is not None else entry.updated,
         updated=entry.updated,
-        title=clean_line(entry.title) or "(untitled)",
+        title=_clean_line(entry.title) or "(untitled)",
         link=storable(entry.link),
-        author=clean_line(entry.author),
+        author=_clean_line(entry.author),
         path=storable(entry.path),
         lead=lead,
-        teasers=json.dumps([clean_line(t) for t in entry.teasers], ensure_ascii=False),
+        teasers=json.dumps([_clean_line(t) for t in teasers], ensure_ascii=False)
+        if teasers else "[]",
         body_html=body,
-        index_text=story_text(body, "", lead),
+        index_text=index_text(body, lead),
     )
 
 
