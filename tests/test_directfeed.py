@@ -413,6 +413,8 @@ BODY_PARTS = st.sampled_from([
        st.sampled_from(["", "the lead", " "]))
 def test_index_text_is_story_text(body: str, lead: str) -> None:
     assert rows.index_text(body, lead) == story_text(body, "", lead)
+    assert rows.index_story_text(body, None, lead) == story_text(body, None, lead)
+    assert rows.index_story_text(None, body, lead) == story_text(None, body, lead)
 
 
 @settings(max_examples=300, deadline=None)
@@ -440,7 +442,7 @@ def old_story_row(entry: Entry) -> rows.StoryRow:
         link=rows.storable(entry.link), author=clean_line(entry.author),
         path=rows.storable(entry.path), lead=lead,
         teasers=json.dumps([clean_line(t) for t in entry.teasers], ensure_ascii=False),
-        body_html=body, index_text=story_text(body, "", lead))
+        body_html=body)
 
 
 def test_story_rows_on_the_corpus() -> None:

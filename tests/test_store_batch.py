@@ -17,7 +17,7 @@ import pytest
 from reader.models import Entry, Outcome
 from reader.refresh import refresh
 from reader.store import Store, StoreError
-from reader.store.rows import story_row, story_rows
+from reader.store.rows import index_story_text, story_row, story_rows
 from reader.store.search import story_text
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
 from tests.test_archive_index import NOW, assert_in_step, hits, story
@@ -75,8 +75,8 @@ def test_prepared_rows_index_the_same_words_and_forget_them_on_update(store: Sto
     source = store.add_source("feed", "http://example.org/a")
     entries = [story(n, f"word{n}", "shared") for n in range(1, 30)]
     rows = list(story_rows(entries))
-    assert [r.index_text for r in rows] == [story_text(e.body_html, "", e.lead)
-                                           for e in entries]
+    assert [index_story_text(r.body_html, "", r.lead) for r in rows] == [
+        story_text(e.body_html, "", e.lead) for e in entries]
     with store.batch():
         store.upsert_entries(source.id, rows[:15])
         store.upsert_entries(source.id, rows[15:])

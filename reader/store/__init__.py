@@ -24,8 +24,8 @@ from pathlib import Path
 from reader.models import Entry, Source, Story, Teaser
 from reader.sanitize import clean_line, clip_teaser
 from reader.store.errors import StoreError
-from reader.store.indexing import IndexCatchUp, hint_index_text
-from reader.store.rows import StoryRow, content_hash, storable, story_rows
+from reader.store.indexing import IndexCatchUp
+from reader.store.rows import StoryRow, content_hash, index_story_text, storable, story_rows
 from reader.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate
 from reader.store.search import flush_index, queue_end
 from reader.store.search import install as install_search
@@ -91,8 +91,8 @@ class Store(IndexCatchUp, SmartFeeds):
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
-            install_search(conn)  # the search index's triggers call into Python
-            self._local.hints = hint_index_text(conn)
+            # The search index's triggers call into Python: story_text, the quick way.
+            install_search(conn, index_story_text)
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)
@@ -121,17 +121,14 @@ class Store(IndexCatchUp, SmartFeeds):
                 # Older notes are a deferred refresh's: `catch_up_index` takes those.
                 flush_index(conn, after=start)
         except sqlite3.DatabaseError as exc:
-            self._local.hints.clear()
             with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already
                 conn.execute("ROLLBACK")
             raise self._told(exc) from exc
         except BaseException:
-            self._local.hints.clear()
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")
             raise
         else:
-            self._local.hints.clear()
             try:
                 conn.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
@@ -322,7 +319,6 @@ class Store(IndexCatchUp, SmartFeeds):
         now = self._clock()
         new = updated = unchanged = 0
         with self._write() as conn:
-            hints = self._local.hints
             rows = list(story_rows(entries))  # (each key once: the feed's first copy)
             known, removed = self._known_keys(conn, source_id, [row.key for row in rows])
             inserts: list[tuple[object, ...]] = []
@@ -339,7 +335,6 @@ class Store(IndexCatchUp, SmartFeeds):
                     published = found[2] if found is not None else now
                 values = (published, row.updated, row.digest, row.title, row.link, row.author,
                           row.path, row.lead, row.teasers, row.body_html)
-                hints[(row.body_html, row.lead)] = row.index_text
                 if found is None:
                     inserts.append((*values, source_id, row.key, now))
                     new += 1

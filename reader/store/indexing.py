@@ -1,4 +1,4 @@
-"""The search index's catch-up, and the index text a parser worker already made.
+"""The search index's catch-up: a refresh stores first, and the index follows.
 
 Why the index can lag behind the stories: a cold refresh spends a fifth of its CPU in FTS5
 (it tokenises ~23 MB/s whatever its settings), and a reader wants the stories on screen
@@ -16,12 +16,11 @@ Every other write still indexes what it changed before it commits, and only that
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 from collections.abc import Callable
 
 from reader.models import View
 from reader.store.errors import StoreError
-from reader.store.search import flush_index, pending, story_text
+from reader.store.search import flush_index, pending
 from reader.store.views import Plan, ViewQueries
 
 
@@ -58,22 +57,3 @@ class IndexCatchUp(ViewQueries):
                 self.catch_up_index()
         return p
 
-
-def hint_index_text(conn: sqlite3.Connection) -> dict[tuple[str, str], str]:
-    """Let this connection's index triggers reuse the index text a `StoryRow` carries.
-
-    The triggers call `nr_story_text(body_html, full_html, lead)`; for a story without a full
-    article that is `story_text(body_html, "", lead)`, which a parser worker has already
-    computed as `StoryRow.index_text`. The store notes it here, keyed by the values it
-    stored, for the length of one write transaction; anything else is computed as before."""
-    hints: dict[tuple[str, str], str] = {}
-
-    def nr_story_text(body_html: str | None, full_html: str | None, lead: str | None) -> str:
-        if not full_html and hints:
-            hit = hints.get((body_html or "", lead or ""))
-            if hit is not None:
-                return hit
-        return story_text(body_html, full_html, lead)
-
-    conn.create_function("nr_story_text", 3, nr_story_text, deterministic=True)
-    return hints

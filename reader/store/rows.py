@@ -2,16 +2,15 @@
 
 Why a separate step: in a cold refresh the thread that writes SQLite is the bottleneck (the
 parser processes wait on it), and a third of its time went to plain Python per story:
-cleaning fields, the content hash, the teasers' JSON and the search index's text. `story_row`
-does all of that, so a parser worker can do it on another core and hand the writer rows that
-only need inserting (`reader.refresh.parsing` calls it; `Store.upsert_entries` calls it for
-entries that arrive without rows, such as local files).
+cleaning fields, the content hash and the teasers' JSON. `story_row` does all of that, so a
+parser worker can do it on another core and hand the writer rows that only need inserting
+(`reader.refresh.parsing` calls it; `Store.upsert_entries` calls it for entries that arrive
+without rows, such as local files).
 
-`index_text` is exactly what `reader.store.search.story_text` gives for the story while it has
-no full article: the store hands it to the index triggers instead of computing it again (a
-contentless index must be told the very words it indexed, so it must be that function's
-output, never an approximation). `index_text` computes it by the same steps, with quicker
-tests for the common ASCII body (tests/test_directfeed.py holds it to `story_text`).
+`index_story_text` is the search index's text function (`nr_story_text`, which the index's
+triggers and its catch-up call): exactly `reader.store.search.story_text`, by the same steps
+with quicker tests for the common ASCII body (a contentless index must be told the very words
+it indexed, so never an approximation; tests/test_directfeed.py holds it to `story_text`).
 """
 
 from __future__ import annotations
@@ -74,6 +73,13 @@ _SAME_STEPS = (search._TAG.pattern == r"<[^>]*>" and search._HIDDEN.pattern ==
                r"<(script|style|template)\b.*?</\1\s*>|<!--.*?-->")
 
 
+def index_story_text(body_html: str | None, full_html: str | None, lead: str | None) -> str:
+    """`story_text(body_html, full_html, lead)`, quicker for a story without a full article."""
+    if full_html:
+        return story_text(body_html, full_html, lead)
+    return index_text(body_html or "", lead or "")
+
+
 def index_text(body: str, lead: str) -> str:
     """`story_text(body, "", lead)`: what the search index holds for a story."""
     if not _SAME_STEPS or not body.isascii():
@@ -101,7 +107,6 @@ class StoryRow:
     lead: str
     teasers: str  # JSON list of clean lines
     body_html: str
-    index_text: str
 
 
 def story_row(entry: Entry) -> StoryRow:
@@ -121,7 +126,6 @@ def story_row(entry: Entry) -> StoryRow:
         teasers=json.dumps([_clean_line(t) for t in teasers], ensure_ascii=False)
         if teasers else "[]",
         body_html=body,
-        index_text=index_text(body, lead),
     )
 
 

@@ -30,6 +30,7 @@ import re
 import sqlite3
 import time
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 FIELDS = {"title": "title", "author": "author", "source": "source", "body": "body",
@@ -65,13 +66,14 @@ def story_text(body_html: str | None, full_html: str | None, lead: str | None) -
     return text if text.strip() else (lead or "")
 
 
-def install(conn: sqlite3.Connection) -> None:
+def install(conn: sqlite3.Connection,
+            text: Callable[[str | None, str | None, str | None], str] | None = None) -> None:
     """Make a connection able to write stories: the SQL function the index triggers call.
 
     Never `INSERT OR REPLACE` into `stories`: the rows it pushes out fire no delete triggers
     (unless `recursive_triggers`, which doubles the cost of every index write), so the index
     and the counters would miss them. The store updates in place instead."""
-    conn.create_function("nr_story_text", 3, story_text, deterministic=True)
+    conn.create_function("nr_story_text", 3, text or story_text, deterministic=True)
     # Statement journals (every write that fires a trigger needs one) in memory, not in
     # temporary files: 160 -> 100 µs a stored story.
     conn.execute("PRAGMA temp_store = MEMORY")
