@@ -25,14 +25,11 @@ from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
-from rich.style import Style
 from textual import events, on
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
-from textual.geometry import Region, Size
+from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
@@ -42,7 +39,7 @@ from reader.sanitize import clean_line
 from reader.store import Store
 from reader.ui.messages import OpenStory
 from reader.ui.widgets.article_body import fit_virtual_size
-from reader.ui.widgets.component_styles import component_styles
+from reader.ui.widgets.component_styles import LinePane
 
 PAGE_SIZE = 100
 MAX_PAGES = 8
@@ -54,10 +51,11 @@ class _Page:
     rows: list[Headline]
 
 
-class HeadlineList(ScrollView, can_focus=True):
+class HeadlineList(LinePane, can_focus=True):
     """Newest first: unread mark, star, headline, source and date, one line each."""
 
     HELP_GROUP: ClassVar[str] = "Headline list"
+    STYLE_PREFIX: ClassVar[str] = "headline-list--"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j,down", "cursor_down", "Next story", key_display="j/↓", id="next_story"),
@@ -144,10 +142,7 @@ class HeadlineList(ScrollView, can_focus=True):
         self._restore_top: int | None = None
         self._primed: tuple[View, int, list[Headline]] | None = None
         self._page_coming: int | None = None  # the generation whose count brings its page
-        self._styles: dict[str, Style] | None = None
-        self._strips: LRUCache[tuple[Headline, int, bool, bool], Strip] = LRUCache(256)
         self._tz: tzinfo | None = None
-        self._frame: tuple[int, int] | None = None
         self.border_title = "Headlines"
 
     # -- what the outside may ask ----------------------------------------------------------------
@@ -438,27 +433,8 @@ class HeadlineList(ScrollView, can_focus=True):
             self._request(page)
 
     # -- drawing -----------------------------------------------------------------------------------
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles = None
-        self._strips.clear()
-
-    def _style(self, name: str) -> Style:
-        """The rich style of a component class over the widget's base style, cached:
-        `rich_style` walks the DOM, which is too slow to do for every line."""
-        if self._styles is None:
-            self._styles = component_styles(self, "headline-list--")
-        return self._styles[name]
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._frame = (self.scrollable_content_region.width, int(self.scroll_y))  # once a frame
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._frame = None
-
     def render_line(self, y: int) -> Strip:
-        width, top = self._frame or (self.scrollable_content_region.width, int(self.scroll_y))
+        width, top = self._origin()
         row = top + y
         if row >= self._total or width <= 0:
             return Strip.blank(width, self._style(""))

@@ -21,16 +21,14 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reader.models import Teaser
 from reader.ui.messages import OpenStory, ShowStub
 from reader.ui.widgets.article_body import fit_virtual_size
-from reader.ui.widgets.component_styles import component_styles
+from reader.ui.widgets.component_styles import LinePane
 
 SEPARATOR = "─"
 ITALIC = Style(italic=True)  # a teaser whose story is not in the cache
@@ -80,7 +78,7 @@ def _runs(rows: list[int]) -> list[tuple[int, int]]:
     return runs
 
 
-class _Cursor(ScrollView):
+class _Cursor(LinePane):
     """The cursor keys of a list (as `OptionList` has them), apart from the pane's own keys."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -97,6 +95,7 @@ class TeaserSidebar(_Cursor, can_focus=True):
     """Teasers of the open story; `enter` or a click opens one."""
 
     HELP_GROUP: ClassVar[str] = "Teasers"
+    STYLE_PREFIX: ClassVar[str] = "teaser-sidebar--"
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select", "Open teaser", id="open_teaser"),
@@ -133,9 +132,6 @@ class TeaserSidebar(_Cursor, can_focus=True):
         self._rows: list[Row] = []
         self._first_row: list[int] = []  # the first row of each teaser
         self._wrapped_at = -1
-        self._styles: dict[str, Style] | None = None
-        self._strips: LRUCache[tuple[int, str], Strip] = LRUCache(256)
-        self._frame: tuple[int, int] | None = None
         self._width = 0  # the content width, as last seen on the event loop
         self._offered: tuple[tuple[Teaser, ...], TeaserRows] | None = None
 
@@ -282,25 +278,8 @@ class TeaserSidebar(_Cursor, can_focus=True):
         self._refresh_teaser(self.highlighted)
 
     # -- drawing -----------------------------------------------------------------------------------
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._styles = None
-        self._strips.clear()
-
-    def _style(self, name: str) -> Style:
-        if self._styles is None:
-            self._styles = component_styles(self, "teaser-sidebar--")
-        return self._styles[name]
-
-    def render_lines(self, crop: Region) -> list[Strip]:
-        self._frame = (self.scrollable_content_region.width, int(self.scroll_y))  # once a frame
-        try:
-            return super().render_lines(crop)
-        finally:
-            self._frame = None
-
     def render_line(self, y: int) -> Strip:
-        width, top = self._frame or (self.scrollable_content_region.width, int(self.scroll_y))
+        width, top = self._origin()
         row = top + y
         if width <= 0 or row >= len(self._rows):
             return Strip.blank(max(width, 0), self._style(""))
