@@ -89,39 +89,34 @@ def flush_index(conn: sqlite3.Connection, *, after: int | None = None,
     indexed once, if it still exists. Two statements, whatever the number of stories.
 
     `after`: only the stories first noted after that queue position (the notes this
-    transaction made; older ones belong to a deferred refresh and wait for `catch_up`).
-    `limit`: at most that many stories, oldest notes first (a catch-up in short steps).
+    transaction made; older ones belong to a deferred refresh and wait for
+    `Store.catch_up_index`). `limit`: at most that many stories, oldest notes first (a
+    catch-up in short steps).
     Either way all the notes of a chosen story are applied together, so the index stays
     exact for it."""
+    if conn.execute("SELECT 1 FROM fts_queue WHERE seq > ? LIMIT 1",
+                    (after or 0,)).fetchone() is None:
+        return 0  # (seq is the rowid: one lookup, so a write that noted nothing pays nothing)
     if after is None and limit is None:
         chosen = "SELECT story_id FROM fts_queue"
-        params: tuple[int, ...] = ()
-        if conn.execute("SELECT 1 FROM fts_queue LIMIT 1").fetchone() is None:
-            return 0
     else:
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS nr_flush (story_id INTEGER PRIMARY KEY)")
         conn.execute("DELETE FROM temp.nr_flush")
-        if limit is None:
-            conn.execute("INSERT OR IGNORE INTO temp.nr_flush SELECT story_id FROM fts_queue "
-                         "WHERE seq > ?", (after or 0,))
-        else:
-            conn.execute("INSERT OR IGNORE INTO temp.nr_flush SELECT story_id FROM fts_queue "
-                         "WHERE seq > ? ORDER BY seq LIMIT ?", (after or 0, limit))
+        conn.execute("INSERT OR IGNORE INTO temp.nr_flush SELECT story_id FROM fts_queue "
+                     "WHERE seq > ? ORDER BY seq LIMIT ?", (after or 0, limit or -1))
         chosen = "SELECT story_id FROM temp.nr_flush"
-        params = ()
     conn.execute(
         "INSERT INTO stories_fts (stories_fts, rowid, title, body, source, author) "
         "SELECT 'delete', q.story_id, q.title, q.body, q.source, q.author FROM fts_queue q "
         f"WHERE q.story_id IN ({chosen}) AND q.indexed = 1 AND q.seq = "
-        "(SELECT MIN(f.seq) FROM fts_queue f WHERE f.story_id = q.story_id)", params)
+        "(SELECT MIN(f.seq) FROM fts_queue f WHERE f.story_id = q.story_id)")
     conn.execute(
         "INSERT INTO stories_fts (rowid, title, body, source, author) "
         "SELECT s.id, s.title, nr_story_text(s.body_html, s.full_html, s.lead), "
         "COALESCE(NULLIF(src.title, ''), src.location), s.author "
         "FROM stories s JOIN sources src ON src.id = s.source_id "
-        f"WHERE s.id IN ({chosen})", params)
-    done = conn.execute(f"DELETE FROM fts_queue WHERE story_id IN ({chosen})", params).rowcount
-    return done
+        f"WHERE s.id IN ({chosen})")
+    return conn.execute(f"DELETE FROM fts_queue WHERE story_id IN ({chosen})").rowcount
 
 
 def queue_end(conn: sqlite3.Connection) -> int:
