@@ -32,13 +32,12 @@ from __future__ import annotations
 import contextlib
 import re
 from typing import Any
-from xml.parsers import expat
 
 from feedparser.html import _cp1252
 from feedparser.mixin import _FeedParserMixin
 from feedparser.urls import _urljoin
 
-from reader.sources.fastfeed import PLAIN_URL, Unsure, prepare
+from reader.sources.fastfeed import PLAIN_URL, Unsure, prepare, strict_expat
 from reader.sources.feeddates import date
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -167,24 +166,12 @@ class _Road:
         self.dates: dict[str, Any] = {}
 
     def run(self, text: str) -> None:
-        parser = expat.ParserCreate(None, " ")
-        parser.buffer_text = True
-
-        def refuse(*_: Any) -> Any:
-            raise Unsure
-
+        parser = strict_expat()
         self.parser = parser
         parser.StartElementHandler = self._start_root
         parser.EndElementHandler = self.end
         parser.CharacterDataHandler = self.text.append
         parser.StartNamespaceDeclHandler = self.namespace
-        parser.StartDoctypeDeclHandler = refuse
-        parser.EntityDeclHandler = refuse
-        parser.UnparsedEntityDeclHandler = refuse
-        parser.NotationDeclHandler = refuse
-        parser.ExternalEntityRefHandler = refuse
-        parser.SkippedEntityHandler = refuse
-        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_UNLESS_STANDALONE)
         parser.Parse(text, True)
 
     @staticmethod

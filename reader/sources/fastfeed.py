@@ -44,6 +44,28 @@ class Unsure(Exception):
     """Something this road does not reproduce: feedparser reads the document instead."""
 
 
+def _refuse(*_: Any) -> Any:
+    raise Unsure
+
+
+def strict_expat(*, namespace_prefixes: bool = False) -> Any:
+    """An expat parser for the fast roads: namespaces split with " ", text buffered, and any
+    DOCTYPE, entity or notation declaration refused (Unsure: feedparser reads the document)."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate(None, " ")
+    parser.namespace_prefixes = namespace_prefixes
+    parser.buffer_text = True
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.EntityDeclHandler = _refuse
+    parser.UnparsedEntityDeclHandler = _refuse
+    parser.NotationDeclHandler = _refuse
+    parser.ExternalEntityRefHandler = _refuse
+    parser.SkippedEntityHandler = _refuse
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_UNLESS_STANDALONE)
+    return parser
+
+
 def parse(data: bytes, *, url: str = "", content_type: str = "") -> dict[str, Any] | None:
     """What `feedparser.parse(BytesIO(data), response_headers=..., sanitize_html=False,
     resolve_relative_uris=False)` returns (its feed, entries and version), or None when unsure.

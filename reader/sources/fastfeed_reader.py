@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import re
 from typing import Any
-from xml.parsers import expat
 
 from feedparser.datetimes import _date_handlers, _parse_date
 from feedparser.datetimes.rfc822 import _parse_date_rfc822
@@ -31,7 +30,7 @@ from feedparser.mixin import _FeedParserMixin
 from feedparser.urls import _urljoin
 from feedparser.util import FeedParserDict
 
-from reader.sources.fastfeed import PLAIN_URL, Unsure
+from reader.sources.fastfeed import PLAIN_URL, Unsure, strict_expat
 
 _AMP_REF = re.compile("&([A-Za-z0-9_]+);")
 _MATHML = "http://www.w3.org/1998/Math/MathML"
@@ -129,31 +128,17 @@ class Reader(_FeedParserMixin):
         self._handlers: dict[str, tuple[str, bool, Any, Any]] = {}
 
     def run(self, text: str) -> None:
-        parser = expat.ParserCreate(None, " ")
-        parser.namespace_prefixes = True
-        parser.buffer_text = True
+        parser = strict_expat(namespace_prefixes=True)
         stack = self.elementstack
 
         def characters(data: str) -> None:
             if stack:
                 stack[-1][2].append(data)
 
-        def _refuse(*_: Any) -> Any:
-            raise Unsure
-
-        refuse: Any = _refuse
-
         parser.StartElementHandler = self._start_element
         parser.EndElementHandler = self._end_element
         parser.CharacterDataHandler = characters
         parser.StartNamespaceDeclHandler = self._start_prefix
-        parser.StartDoctypeDeclHandler = refuse
-        parser.EntityDeclHandler = refuse
-        parser.UnparsedEntityDeclHandler = refuse
-        parser.NotationDeclHandler = refuse
-        parser.ExternalEntityRefHandler = refuse
-        parser.SkippedEntityHandler = refuse
-        parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_UNLESS_STANDALONE)
         parser.Parse(text, True)
 
     # -- the SAX layer (xml.sax.expatreader + feedparser's _StrictFeedParser) ----------

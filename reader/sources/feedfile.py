@@ -32,7 +32,7 @@ import html
 import io
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeGuard
 from urllib.parse import urljoin
 
@@ -194,15 +194,7 @@ def _parse_xml(data: bytes, url: str, content_type: str, root: str | None) -> Pa
     link = clean_line(str(feed.get("link") or ""))
     base = url or link
     result = ParseResult(title=title, link=link if is_safe_url(link) else "")
-    skipped = 0
-    for raw in _capped_entries(entries, result, total):
-        entry = _xml_entry(raw, base)
-        if entry is None:
-            skipped += 1
-        else:
-            result.entries.append(entry)
-    _note_skipped(result, skipped)
-    return result
+    return collect(result, entries, lambda raw: _xml_entry(raw, base), total)
 
 
 def _without_dtd_subset(data: bytes) -> bytes:
@@ -427,7 +419,18 @@ def _capped_entries(entries: list[Any], result: ParseResult, total: int = 0) -> 
     return entries[:MAX_ENTRIES]
 
 
-def _note_skipped(result: ParseResult, skipped: int) -> None:
+def collect(result: ParseResult, items: list[Any], make: Callable[[Any], Entry | None],
+            total: int = 0) -> ParseResult:
+    """`result` with the entries `make` gives for `items` (at most MAX_ENTRIES), and a
+    problem that says how many items it skipped (None: no title, link or content)."""
+    skipped = 0
+    for item in _capped_entries(items, result, total):
+        entry = make(item)
+        if entry is None:
+            skipped += 1
+        else:
+            result.entries.append(entry)
     if skipped:
         noun = "entry" if skipped == 1 else "entries"
         result.problems.append(f"skipped {skipped} {noun} with no title, link or content")
+    return result

@@ -21,11 +21,10 @@ from reader.sources.feedfile import (
     MAX_TITLE,
     NotAFeed,
     _capped,
-    _capped_entries,
     _link,
     _make_entry,
-    _note_skipped,
     _text_paragraphs,
+    collect,
 )
 
 
@@ -51,15 +50,8 @@ def parse_json(data: bytes, url: str) -> ParseResult:
     items = doc.get("items")
     if not isinstance(items, list):
         items = []
-    skipped = 0
-    for item in _capped_entries(items, result):
-        entry = _json_entry(item, base, feed_author) if isinstance(item, dict) else None
-        if entry is None:
-            skipped += 1
-        else:
-            result.entries.append(entry)
-    _note_skipped(result, skipped)
-    return result
+    return collect(result, items, lambda item: _json_entry(item, base, feed_author)
+                   if isinstance(item, dict) else None)
 
 
 def _str(value: Any) -> str:
