@@ -112,6 +112,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as exc:
         _warn(exc)
         return 1
+    except BrokenPipeError:
+        # `newsreader show … | head`: the reader went away; that is not an error.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except Exception as exc:
         from reader.store import StoreError
 
@@ -124,13 +131,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # `newsreader show … | head`: the reader went away; that is not an error.
-        import os
-
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
 
 
 def _warn(message: object) -> None:

@@ -132,3 +132,22 @@ def test_headless_commands_do_not_import_textual(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, check=True)
     assert done.stderr.strip().endswith("CLEAN")
+
+
+def test_show_into_a_pipe_closed_early_is_not_an_error(tmp_path: Path) -> None:
+    """`newsreader show FOLDER | head -1`: the reader of the pipe goes away; no traceback."""
+    folder = tmp_path / "stories"
+    folder.mkdir()
+    text = SAMPLE.read_text(encoding="utf-8")
+    for n in range(200):  # far more than a pipe buffer holds
+        (folder / f"{n:03}.txt").write_text(text, encoding="utf-8")
+    env = dict(os.environ, NEWSREADER_DATA_DIR=str(tmp_path / "d"))
+    with subprocess.Popen([sys.executable, "-m", "reader", "show", str(folder)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) as shown:
+        assert shown.stdout is not None and shown.stderr is not None
+        assert shown.stdout.readline()
+        shown.stdout.close()  # what `head -1` does after its line
+        errors = shown.stderr.read().decode()
+        status = shown.wait(timeout=120)
+    assert "Traceback" not in errors and "BrokenPipe" not in errors
+    assert status == 0
