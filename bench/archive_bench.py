@@ -28,7 +28,9 @@ machine may be shared), and `--big-story` also times `j` onto a ~200 KB story (i
 cache of its own: the size of the archive does not matter to opening one story).
 `--searches N` times only the searches, N runs, each in a newly started app (so nothing of a
 search is kept from a run before): `/`, the word sent at once, then the time to the match
-count drawn and to the count and the best match both drawn; medians of the runs.
+count drawn and to the count and the best match both drawn; medians of the runs. With
+`--typed MS` the words are typed a key every MS ms instead, as a person types, and each key
+that changes the results is timed (bench/archive_typing.py).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from bench import archive_newsboat as newsboat  # noqa: E402
 from bench.archive_gen import COMMON_WORD, RARE_WORD, build, generate, source_title  # noqa: E402
 from bench.archive_newsboat import Figures  # noqa: E402
 from bench.archive_pty import TimedTerminal  # noqa: E402
+from bench.archive_typing import report_typed, run_typed  # noqa: E402
 from bench.render_bench import make_article  # noqa: E402
 from reader.models import Entry, View  # noqa: E402
 from reader.store import Store  # noqa: E402
@@ -408,6 +411,9 @@ def main() -> int:
                         help="also time j onto a ~200 KB story")
     parser.add_argument("--searches", type=int, default=0, metavar="N",
                         help="time only the searches, in N newly started apps")
+    parser.add_argument("--typed", type=float, default=0.0, metavar="MS",
+                        help="with --searches: type the words a key every MS ms (a person "
+                             "types ~100) and time each key's results")
     opts = parser.parse_args()
     sizes = [int(s) for s in opts.sizes.split(",") if s.strip()]
     if opts.million:
@@ -425,6 +431,11 @@ def main() -> int:
             if opts.keys_only:
                 report_keys(count, [run_ours(data, opts.presses, keys_only=True)
                                     for _ in range(opts.runs)])
+                continue
+            if opts.searches and opts.typed:
+                interval = opts.typed / 1000
+                report_typed(count, interval, run_typed(
+                    newsreader_command(), data, WORDS, opts.searches, interval, HINT))
                 continue
             if opts.searches:
                 report_searches(count, run_searches(data, opts.searches))

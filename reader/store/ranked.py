@@ -24,8 +24,10 @@ The word still being typed is a prefix ("government"*), and FTS5 answers a prefi
 the lists of every word that starts with it into a new list, twice per ranked query (once for
 the matches, once for bm25's document count): 21 ms against 9 ms for the word itself, for a
 word in 43,000 stories. When the index holds a single word with that prefix (the word is
-complete, or nearly), the search asks for that word instead: the same stories, the same bm25,
-and the index's own per-word document count is the count. `fts5vocab` lists the words.
+complete, or nearly), the search asks for that word instead: the same stories, the same bm25.
+`fts5vocab` lists the words. A window is kept under the word it narrowed to as well, so the
+letters typed after the prefix became unique ("governm" ... "government") are answered from
+it: ranked once, not per letter.
 """
 
 from __future__ import annotations
@@ -39,7 +41,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 WINDOW = 2000
-KEEP = 8  # searches kept (~200 KB each at most): a word typed letter by letter
+KEEP = 16  # windows kept (~200 KB each at most), each under what was typed and the word
+WORDS_KEPT = 64  # prefixes found to have one word
 FTS = "stories_fts f"
 JOINED = "stories_fts f JOIN stories s ON s.id = f.rowid"
 MATCH = "f.stories_fts MATCH ?"
@@ -50,8 +53,12 @@ STORED = "ORDER BY f.rowid DESC"
 BEFORE = "(f.rank < ? OR (f.rank = ? AND f.rowid > ?))"
 AFTER = "(f.rank > ? OR (f.rank = ? AND f.rowid < ?))"
 VERSION = "SELECT block FROM stories_fts_data WHERE id IN (1, 10) ORDER BY id"
-VOCAB = ("CREATE VIRTUAL TABLE IF NOT EXISTS temp.nr_words "
-         "USING fts5vocab(main, 'stories_fts', 'row')")
+# The index's words, one row per occurrence: a lookup stops at the first row it finds (a
+# 'row' table would read a word's whole list to count its stories first: 5 ms for a word
+# in 43,000 stories).
+VOCAB = ("CREATE VIRTUAL TABLE IF NOT EXISTS temp.nr_terms "
+         "USING fts5vocab(main, 'stories_fts', 'instance')")
+FIRST_WORD = "SELECT term FROM temp.nr_terms WHERE term >= ? AND term < ? LIMIT 1"
 # The word being typed, as `reader.store.search.parse_query` writes it. Letters and digits of
 # ASCII only: those the tokenizer keeps as they are, lower-cased (no folding to second-guess).
 _PREFIX = re.compile(r'"([0-9A-Za-z]+)"\*')
@@ -78,11 +85,13 @@ class Windows:
         self._keep = keep
         self._lock = threading.Lock()
         self._items: OrderedDict[tuple[object, ...], Window] = OrderedDict()
+        self._words: OrderedDict[tuple[str, tuple[object, ...]], str] = OrderedDict()
 
     def get(self, conn: sqlite3.Connection, match: str, *, rank: bool = False,
             count: bool = False) -> Window | None:
         """The window of `match`, ranked and/or counted as asked, or None inside a write
-        transaction (its index changes are not in the version yet)."""
+        transaction (its index changes are not in the version yet). Two threads may rank and
+        count the same search at once (`SearchRunner` does): what each finds is merged."""
         if conn.in_transaction:
             return None
         conn.execute(VOCAB)  # once per connection; outside the read, which rolls back
@@ -91,21 +100,76 @@ class Windows:
             key = (match, WINDOW, version)
             with self._lock:
                 found = self._items.get(key)
-                if found is not None:
-                    self._items.move_to_end(key)
             if found is None:
-                found = Window()
-                found.query, found.count = _narrowed(conn, match)
+                query = self._narrowed(conn, match, version)
+                with self._lock:  # the same stories, asked for by the word it narrows to
+                    found = self._items.get((query, WINDOW, version))
+                if found is None:
+                    found = Window(query=query)
             if rank and not found.ranked:
                 _rank(conn, found)
             if count and found.count is None:
                 found.count = (len(found.order) if found.ranked and found.edge is None
                                else _count(conn, found.query))
-            with self._lock:
-                self._items[key] = found
-                while len(self._items) > self._keep:
-                    self._items.popitem(last=False)
+            found = self._put(key, found)
+            if found.query != match:
+                self._put((found.query, WINDOW, version), found)
         return found
+
+    def _put(self, key: tuple[object, ...], window: Window) -> Window:
+        """Keep `window` under `key`; if another thread kept one there meanwhile, what this
+        one found (its ranking, its count) is added to that one, which is returned."""
+        with self._lock:
+            kept = self._items.get(key)
+            if kept is not None and kept is not window:
+                if window.ranked and not kept.ranked:
+                    kept.order, kept.place, kept.edge = window.order, window.place, window.edge
+                    kept.ranked = True
+                if kept.count is None:
+                    kept.count = window.count
+                window = kept
+            self._items[key] = window
+            self._items.move_to_end(key)
+            while len(self._items) > self._keep:
+                self._items.popitem(last=False)
+        return window
+
+    def _narrowed(self, conn: sqlite3.Connection, match: str,
+                  version: tuple[object, ...]) -> str:
+        """`match` with its prefix replaced by the one word of the index that has it, if there
+        is exactly one. Two lookups in the index's list of words, each stopping at the first
+        entry it finds (~0.3 ms); typing on after the prefix became unique ("governm", then
+        "governme") needs none: the one word that has the shorter prefix is the only one
+        that can have the longer."""
+        prefixes = _PREFIX.findall(match)
+        if len(prefixes) != 1:
+            return match
+        prefix = prefixes[0].lower()
+        word = self._unique_word(prefix, version)
+        if word is None:
+            beyond = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # the first text past such words
+            first = conn.execute(FIRST_WORD, (prefix, beyond)).fetchone()
+            # The next word after it: past every "word..." that only lengthens it (the
+            # tokenizer never keeps a control character in a word).
+            if first is None or conn.execute(FIRST_WORD, (first[0] + "\x01", beyond)
+                                             ).fetchone() is not None:
+                return match
+            word = str(first[0])
+            with self._lock:
+                self._words[(prefix, version)] = word
+                while len(self._words) > WORDS_KEPT:
+                    self._words.popitem(last=False)
+        return _PREFIX.sub(lambda _: _quote(word), match)
+
+    def _unique_word(self, prefix: str, version: tuple[object, ...]) -> str | None:
+        """The one word that has `prefix`, if a prefix of `prefix` was found to have only
+        that word in this version of the index."""
+        with self._lock:
+            for end in range(len(prefix), 0, -1):
+                found = self._words.get((prefix[:end], version))
+                if found is not None:
+                    return found if found.startswith(prefix) else None
+        return None
 
     def clear(self) -> None:
         with self._lock:
@@ -122,23 +186,6 @@ def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
         if conn.in_transaction:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("ROLLBACK")  # nothing was written: ends the read
-
-
-def _narrowed(conn: sqlite3.Connection, match: str) -> tuple[str, int | None]:
-    """`match` with its prefix replaced by the one word of the index that has it, if there
-    is exactly one; and the count, when that word is all there is to the search."""
-    prefixes = _PREFIX.findall(match)
-    if len(prefixes) != 1:
-        return match, None
-    prefix = prefixes[0].lower()
-    beyond = prefix[:-1] + chr(ord(prefix[-1]) + 1)  # the first text past every such word
-    words = conn.execute("SELECT term, doc FROM temp.nr_words WHERE term >= ? AND term < ? "
-                         "LIMIT 2", (prefix, beyond)).fetchall()
-    if len(words) != 1:
-        return match, None
-    word, stories = words[0]
-    narrowed = _PREFIX.sub(lambda _: _quote(word), match)
-    return narrowed, (int(stories) if _PREFIX.fullmatch(match) else None)
 
 
 def _quote(word: str) -> str:

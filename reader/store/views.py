@@ -26,11 +26,14 @@ import threading
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from reader.models import Headline, View
 from reader.sanitize import clean_line
 from reader.store.ranked import Ranked, Windows
 from reader.store.search import Query, parse_query
+
+_T = TypeVar("_T")
 
 HEADLINE_COLS = (
     "s.id, s.source_id, s.title, COALESCE(NULLIF(src.title, ''), src.location), s.published, "
@@ -150,16 +153,37 @@ class ViewQueries:
         only counted). Returns the count, or None when `should_stop` said so: it is asked
         before, between the steps and every thousand SQLite steps, so a newer keystroke
         stops an older search halfway instead of sharing the CPU with it."""
+        if not self.rank_search(view, should_stop):
+            return None
+        return self.count_search(view, should_stop)
+
+    def rank_search(self, view: View, should_stop: Callable[[], bool] | None = None) -> bool:
+        """The ranking half of `prepare_search`; False when told to stop. (`count_search` may
+        run at the same time in another thread: `reader.store.searching` does.)"""
+        def rank(conn: sqlite3.Connection) -> bool:
+            p = self._plan(view)
+            if p.ranked and not p.clauses:
+                self._ranking(p, conn).ids(0, 1)  # ranks the window, kept
+            return True
+
+        return bool(self._stoppable(rank, should_stop))
+
+    def count_search(self, view: View, should_stop: Callable[[], bool] | None = None
+                     ) -> int | None:
+        """The counting half of `prepare_search`; None when told to stop."""
+        return self._stoppable(lambda _: self.count(view), should_stop)
+
+    def _stoppable(self, step: Callable[[sqlite3.Connection], _T],
+                   should_stop: Callable[[], bool] | None) -> _T | None:
+        """`step` on this thread's connection, interrupted when `should_stop` turns true."""
         stop = should_stop or (lambda: False)
         if stop():
             return None  # already replaced before it began
         conn = self._conn()
         conn.set_progress_handler(stop, _STOP_EVERY)
         try:
-            p = self._plan(view)
-            if p.ranked and not p.clauses:
-                self._ranking(p, conn).ids(0, 1)  # ranks the window, kept
-            return None if stop() else self.count(view)
+            done = step(conn)
+            return None if stop() else done
         except sqlite3.OperationalError as exc:
             if stop() and "interrupt" in str(exc):
                 return None

@@ -22,9 +22,11 @@ comfort), so each stays about one thing:
 
 from __future__ import annotations
 
+import asyncio
 import time
 from array import array
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
@@ -41,6 +43,7 @@ from reader.sanitize import clean_line
 from reader.store import Store
 from reader.store.retention import RetentionPolicy, RetentionResult, apply_retention
 from reader.store.search import parse_query
+from reader.store.searching import SearchResult, SearchRunner
 from reader.ui.highlight import highlight
 from reader.ui.messages import SourcesLoaded
 from reader.ui.screens import main as main_screen
@@ -123,11 +126,15 @@ class ArchiveScreen(FeedsScreen):
         self._open_first = False  # enter came before its results: open the first when in
         self._smart_loaded_at = 0.0
         self._smart_timer: Timer | None = None
+        self._searcher = SearchRunner(store, PAGE_SIZE)
 
     def on_mount(self) -> None:
         self.mount(SearchBar(id="search"), before=self.query_one("#panes"))
         self.set_timer(RETENTION_FIRST, self.run_retention)
         self.set_interval(RETENTION_EVERY, self.run_retention)
+
+    def on_unmount(self) -> None:
+        self._searcher.close()  # (MainScreen's own on_unmount runs too: Textual calls each)
 
     @property
     def search_bar(self) -> SearchBar:
@@ -152,28 +159,28 @@ class ArchiveScreen(FeedsScreen):
         self._open_first = False
         if not text.strip():
             self._wanted = None
+            self._searcher.cancel()
             self.workers.cancel_group(self, "search")
             self._show(self.before.view if self.before is not None else View())
             self.search_bar.show_status("")
+            self.search_bar.release_echo()
             return
         self._wanted = View(search=text)  # every story; 1/2/3 and is:… narrow it
         problems = parse_query(text, self.clock()).problems
         if problems:
             self.search_bar.show_status(problems[0], problem=True)
-        self._search(text, self._wanted)
+        # The search starts now, in the search thread (see reader.store.searching); the
+        # worker only waits for it, so that a newer keystroke's worker replaces it.
+        self._await_search(text, self._searcher.submit(self._wanted))
 
-    @work(thread=True, exit_on_error=False, exclusive=True, group="search")
-    def _search(self, text: str, view: View) -> None:
-        """Rank and count `view` in this thread, and read its best matches; a newer keystroke
-        cancels this worker, and the cancel stops its SQL within a millisecond or so. The
-        count and the first page come to the list together: it draws them in one frame."""
-        worker = get_current_worker()
-        total = self.store.prepare_search(view, lambda: worker.is_cancelled)
-        if total is None or worker.is_cancelled:
-            return
-        rows = self.store.headlines(view, 0, PAGE_SIZE) if total else []
-        if not worker.is_cancelled:
-            self.post_message(SearchReady(text, view, total, rows))
+    @work(exit_on_error=False, exclusive=True, group="search")
+    async def _await_search(self, text: str, job: Future[SearchResult | None]) -> None:
+        """Wait for the search thread to rank, count and read the best matches of `text`; a
+        newer keystroke stops that search within a millisecond or so. The count and the first
+        page come to the list together: it draws them in one frame."""
+        result = await asyncio.wrap_future(job)
+        if result is not None:
+            self.post_message(SearchReady(text, result.view, result.total, result.rows))
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="search-count")
     def _recount(self, view: View) -> None:
@@ -196,6 +203,7 @@ class ArchiveScreen(FeedsScreen):
             if message.first_page is not None and view != self.view:
                 self.headlines.prime(view, message.total, message.first_page)
             self._show(view)
+            self.search_bar.release_echo()  # the typed text and its results: one frame
             self._wanted = None
             if self._open_first:
                 self._open_first = False
@@ -242,6 +250,7 @@ class ArchiveScreen(FeedsScreen):
         """Close the search and put back the view, story and scroll position from before."""
         before, self.before = self.before, None
         self._wanted, self._open_first = None, False
+        self._searcher.cancel()
         self.workers.cancel_group(self, "search")
         self.search_bar.close()
         self.headlines.remove_class("-searching")

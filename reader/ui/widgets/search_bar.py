@@ -15,16 +15,20 @@ from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive
+from textual.timer import Timer
 from textual.widgets import Input, Static
 
 HINT = 'words, "a phrase", -word, a OR b, title:, source:, is:unread, after:7d'
 STATUS_CELLS = 16  # the status keeps this width for counts up to "100,000 stories"
+ECHO_HOLD = 0.035  # seconds an edit's echo waits for its search's results, at most
+EDIT_KEYS = frozenset({"backspace", "delete", "ctrl+w", "ctrl+u", "ctrl+k", "ctrl+v"})
 
 
 class SearchInput(Input):
@@ -35,6 +39,53 @@ class SearchInput(Input):
     virtual size is kept, only the layout is skipped)."""
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    _held = False  # an edit's echo waits for its results (see `hold_echo`)
+    _missed = False  # a repaint was held back
+    _hold_timer: Timer | None = None
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter or a deletion is about to edit the line (this runs before `Input`'s own
+        key handler, which shows the blinking cursor again: that repaint is held too)."""
+        if event.is_printable or event.key in EDIT_KEYS:
+            self.hold_echo()
+
+    def validate_value(self, value: str) -> str:
+        """An edit: its echo waits for the search it starts. (Validators run before the
+        value's watchers and repaints, so every repaint of this very edit is held.)"""
+        self.hold_echo()
+        return value
+
+    def hold_echo(self) -> None:
+        """Draw nothing of the line until `release_echo`, or ECHO_HOLD seconds at most.
+
+        Textual draws the first change after a quiet spell at once, but the next one no
+        sooner than 17-33 ms later (its frame timer's next tick). Echoing the typed letters
+        on their own therefore made the search's results, which come a few ms later, wait
+        for that tick. Held back, the letters and their results come in one frame: the
+        results ~17-33 ms sooner, the letters at most ECHO_HOLD later on a slow search."""
+        if not self.is_mounted:
+            return
+        self._held = True
+        if self._hold_timer is None:
+            self._hold_timer = self.set_timer(ECHO_HOLD, self.release_echo, name="echo")
+
+    def release_echo(self) -> None:
+        """Draw the line as it is now (with the frame that shows its results)."""
+        self._held = False
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        if self._missed:
+            self._missed = False
+            super().refresh()
+
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> SearchInput:
+        if self._held and not layout and not recompose:
+            self._missed = True
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
 
 
 class SearchBar(Horizontal):
@@ -87,8 +138,12 @@ class SearchBar(Horizontal):
         yield Static("", id="search-status", markup=False)
 
     @property
-    def input(self) -> Input:
-        return self.query_one(Input)
+    def input(self) -> SearchInput:
+        return self.query_one(SearchInput)
+
+    def release_echo(self) -> None:
+        """The results of the text typed are in hand: draw the text with them."""
+        self.input.release_echo()
 
     @property
     def is_open(self) -> bool:
@@ -105,10 +160,12 @@ class SearchBar(Horizontal):
         with self.prevent(Input.Changed):
             self.input.value = text
         self.input.cursor_position = len(text)
+        self.input.release_echo()  # not typed: no search of its own to wait for
         self.show_status("")
         self.input.focus()
 
     def close(self) -> None:
+        self.input.release_echo()
         self.remove_class("-open")
 
     def show_status(self, text: str, *, problem: bool = False) -> None:

@@ -1,0 +1,107 @@
+"""`SearchRunner`: the newest search wins, its answers are the store's, nothing is left running.
+
+The ranking and the count of one search run in two threads at once and meet in the kept
+window; these tests check that what they leave is what a cold store answers, that a newer
+search stops the one before (held up on purpose by a `threading.Event`, never the clock),
+and that a search replaced before it began is not ranked.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reader.models import Entry, View
+from reader.store import Store
+from reader.store.searching import SearchRunner
+
+NOW = 1_732_700_000.0
+WAIT = 30.0
+
+
+class GatedStore(Store):
+    """The real store; ranking a text in `gates` waits until the test opens its gate."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, clock=lambda: NOW)
+        self.gates: dict[str, threading.Event] = {}
+        self.reached: dict[str, threading.Event] = {}
+        self.ranked: list[str] = []  # the texts whose ranking was carried out
+
+    def rank_search(self, view: View, should_stop: Any = None) -> bool:
+        if view.search in self.gates:
+            self.reached[view.search].set()
+            assert self.gates[view.search].wait(WAIT)
+        done = super().rank_search(view, should_stop)
+        if done:
+            self.ranked.append(view.search)
+        return done
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> GatedStore:
+    store = GatedStore(tmp_path / "cache.sqlite3")
+    source = store.add_source("feed", "https://w.example/feed", "Coast Weather")
+    store.upsert_entries(source.id, [
+        Entry(key=f"w{n}", title=f"Weather {n}", body_html=f"<p>{'storm ' * (n % 4 + 1)}</p>",
+              lead="storm", published=NOW - n * 60) for n in range(40)])
+    return store
+
+
+def cold(store: Store, view: View) -> tuple[int, list[int]]:
+    fresh = Store(store.path, clock=lambda: NOW)
+    try:
+        return fresh.count(view), [h.id for h in fresh.headlines(view, 0, 25)]
+    finally:
+        fresh.close()
+
+
+@pytest.mark.parametrize("text", ["storm", "stor", "weather 1", "storm -weather", "zebra"])
+def test_the_answer_is_the_stores(store: GatedStore, text: str) -> None:
+    runner = SearchRunner(store, page_size=25)
+    try:
+        found = runner.submit(View(search=text)).result(WAIT)
+        assert found is not None and found.view == View(search=text)
+        assert (found.total, [h.id for h in found.rows]) == cold(store, View(search=text))
+        # What the two threads kept answers the list's later questions the same way.
+        assert store.count(View(search=text)) == found.total
+    finally:
+        runner.close()
+
+
+def test_a_newer_search_stops_the_one_before_and_a_replaced_one_is_not_ranked(
+        store: GatedStore) -> None:
+    runner = SearchRunner(store, page_size=25)
+    try:
+        store.gates["storm"] = threading.Event()
+        store.reached["storm"] = threading.Event()
+        first = runner.submit(View(search="storm"))
+        assert store.reached["storm"].wait(WAIT)  # "storm" is being ranked ...
+        second = runner.submit(View(search="weather"))  # ... replaced before it is done
+        third = runner.submit(View(search="weather 2"))
+        found = third.result(WAIT)
+        assert found is not None and found.total == cold(store, View(search="weather 2"))[0]
+        store.gates["storm"].set()
+        assert first.result(WAIT) is None  # told to stop: no answer
+        assert second.result(WAIT) is None
+        assert store.ranked == ["weather 2"]  # the replaced ones were not ranked
+    finally:
+        store.gates.get("storm", threading.Event()).set()
+        runner.close()
+
+
+def test_cancel_stops_the_search_in_hand(store: GatedStore) -> None:
+    runner = SearchRunner(store, page_size=25)
+    try:
+        store.gates["storm"] = threading.Event()
+        store.reached["storm"] = threading.Event()
+        job = runner.submit(View(search="storm"))
+        assert store.reached["storm"].wait(WAIT)
+        runner.cancel()
+        store.gates["storm"].set()
+        assert job.result(WAIT) is None
+    finally:
+        runner.close()
