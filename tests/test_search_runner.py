@@ -1,8 +1,7 @@
 """`SearchRunner`: the newest search wins, its answers are the store's, nothing is left running.
 
-The ranking and the count of one search run in two threads at once and meet in the kept
-window; these tests check that what they leave is what a cold store answers, that a newer
-search stops the one before (held up on purpose by a `threading.Event`, never the clock),
+These tests check that what a search answers (and keeps for the list's later questions) is
+what a cold store answers, that a newer search stops the one before (held up on purpose by a `threading.Event`, never the clock),
 and that a search replaced before it began is not ranked.
 """
 
@@ -103,5 +102,19 @@ def test_cancel_stops_the_search_in_hand(store: GatedStore) -> None:
         runner.cancel()
         store.gates["storm"].set()
         assert job.result(WAIT) is None
+    finally:
+        runner.close()
+
+
+def test_warming_up_leaves_the_answers_as_they_are(store: GatedStore) -> None:
+    """`warm` (the bar opening) readies the threads' connections; it searches for nothing
+    and changes nothing the searches answer."""
+    runner = SearchRunner(store, page_size=25)
+    try:
+        runner.warm()
+        found = runner.submit(View(search="storm")).result(WAIT)
+        assert found is not None
+        assert (found.total, [h.id for h in found.rows]) == cold(store, View(search="storm"))
+        assert store.ranked == ["storm"]
     finally:
         runner.close()

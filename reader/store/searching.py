@@ -4,10 +4,10 @@ Each keystroke in the search bar asks for a new search. Handing each one to a fr
 costs time where it hurts: a Textual thread worker starts on the event loop's next turn, after
 the frame that echoes the typed letter, so the SQL began ~4 ms after the key was handled. Here
 `submit` hands the search to a thread that is already waiting, so the ranking (C code in SQLite,
-which runs without the GIL) starts at once; the count runs beside it in a second thread.
+which runs without the GIL) starts at once.
 
 A newer `submit` stops the search before it: the older one's `should_stop` turns true, which
-`Store.prepare_search` checks every thousand SQLite steps, and its future answers None. There
+`Store.prepare_search` checks every few thousand SQLite steps, and its future answers None. There
 are two threads, not one: a single step can run long without a check (FTS5 merging the lists
 of every word that starts with "g"), and the newest search must not queue behind it.
 """
@@ -40,7 +40,6 @@ class SearchRunner:
         self._store = store
         self._page_size = page_size
         self._pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="search")
-        self._counter = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="count")
         self._stop = threading.Event()
         self._lock = threading.Lock()
 
@@ -52,6 +51,12 @@ class SearchRunner:
             stop = self._stop = threading.Event()
             return self._pool.submit(self._run, view, stop)
 
+    def warm(self) -> None:
+        """Ready both threads' connections for searching (`Store.warm_search`), e.g. when
+        the search bar opens: the first letters typed then find them ready."""
+        for _ in range(THREADS):  # submitted together: the second job starts a second thread
+            self._pool.submit(self._store.warm_search)
+
     def cancel(self) -> None:
         """Stop the search in hand, if any (the bar was emptied or closed)."""
         with self._lock:
@@ -60,16 +65,12 @@ class SearchRunner:
     def close(self) -> None:
         self.cancel()
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self._counter.shutdown(wait=False, cancel_futures=True)
 
     def _run(self, view: View, stop: threading.Event) -> SearchResult | None:
-        # Counting (5 ms for a word in 43,000 stories) runs beside the ranking (12 ms), on
-        # its own connection: SQLite works without the GIL, and the other core is free.
-        counting = self._counter.submit(self._store.count_search, view, stop.is_set)
-        if not self._store.rank_search(view, stop.is_set):
-            stop.set()  # (this search is over: so is its count)
-            return None
-        total = counting.result()
+        # One after the other: counting in a second thread beside the ranking was no faster
+        # (13.5 + 5.5 ms in turn, 19-20 ms side by side: the two SQLite connections slow each
+        # other down; measured with `bench/` figures in the session notes).
+        total = self._store.prepare_search(view, stop.is_set)
         if total is None or stop.is_set():
             return None
         rows = self._store.headlines(view, 0, self._page_size) if total else []

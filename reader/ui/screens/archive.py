@@ -150,6 +150,7 @@ class ArchiveScreen(FeedsScreen):
         self.before = Before(self.view, self.story_id, int(self.headlines.scroll_y),
                              focused.id if focused is not None else None)
         bar.open()
+        self._searcher.warm()  # while the first letter is being typed
         # The list keeps its scroll bar while searching: a count that hides or shows it
         # would cost a layout of the whole screen at a keystroke (opening the bar has one).
         self.headlines.add_class("-searching")

@@ -27,7 +27,7 @@ from textual.widgets import Input, Static
 
 HINT = 'words, "a phrase", -word, a OR b, title:, source:, is:unread, after:7d'
 STATUS_CELLS = 16  # the status keeps this width for counts up to "100,000 stories"
-ECHO_HOLD = 0.035  # seconds an edit's echo waits for its search's results, at most
+ECHO_HOLD = 0.05  # seconds an edit's echo waits for its search's results, at most
 EDIT_KEYS = frozenset({"backspace", "delete", "ctrl+w", "ctrl+u", "ctrl+k", "ctrl+v"})
 
 
