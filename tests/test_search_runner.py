@@ -1,8 +1,8 @@
 """`SearchRunner`: the newest search wins, its answers are the store's, nothing is left running.
 
 These tests check that what a search answers (and keeps for the list's later questions) is
-what a cold store answers, that a newer search stops the one before (held up on purpose by a `threading.Event`, never the clock),
-and that a search replaced before it began is not ranked.
+what a cold store answers, that a newer search stops the one before (held up on purpose by a
+`threading.Event`, never the clock), and that a search replaced before it began is not ranked.
 """
 
 from __future__ import annotations

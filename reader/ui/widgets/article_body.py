@@ -37,6 +37,7 @@ from textual import events
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
@@ -232,10 +233,41 @@ def fit_virtual_size(view: ScrollView, size: Size) -> None:
     Not `view.virtual_size = size`: that reactive asks for a layout of the whole screen, and a
     layout repaints the scroll bar of every `ScrollView` on it (Textual 8). The view keeps its
     own size; only its scroll bar follows (a layout happens only if the bar appears or goes).
+    A bar that would look the same (a thumb of one cell at the top for 43,641 rows as for
+    100,000: most searches) takes the new size without a repaint, which costs ~3 ms for the
+    headline list's 35 rows of bar.
     """
-    if size != view.virtual_size:
-        view.set_reactive(Widget.virtual_size, size)
+    if size == view.virtual_size:
+        return
+    old = view.virtual_size
+    view.set_reactive(Widget.virtual_size, size)
+    if _same_bar(view, old, size):
+        view.vertical_scrollbar.set_reactive(ScrollBar.window_virtual_size, size.height)
+    else:
         view._scroll_update(size)
+
+
+def _same_bar(view: ScrollView, old: Size, new: Size) -> bool:
+    """Whether `view`, its virtual size going from `old` to `new` (only the height changing),
+    keeps its vertical bar, its scroll offset and the bar's look: nothing to lay out or draw."""
+    styles = view.styles
+    height = view.container_size.height - view.scrollbar_size_horizontal
+    if (old.width != new.width or styles.overflow_x != "hidden"
+            or not (view.show_vertical_scrollbar and styles.scrollbar_size_vertical)
+            or not (styles.overflow_y == "scroll"
+                    or (styles.overflow_y == "auto" and new.height > height))
+            or view.scroll_y > view.max_scroll_y):
+        return False
+    bar = view.vertical_scrollbar
+    if bar.window_size != height or bar.window_virtual_size != old.height:
+        return False
+
+    def look(virtual: int) -> list[Segment]:
+        window = height if height < virtual else 0  # as `ScrollBar._render_bar` has it
+        return bar.renderer.render_bar(size=bar.size.height, virtual_size=virtual,
+                                       window_size=window, position=bar.position).segments
+
+    return bar.size.height > 0 and look(old.height) == look(new.height)
 
 
 class ArticleBody(ScrollView):

@@ -1,0 +1,197 @@
+"""The headline list draws its own rows' frames (`LinePane.FRAME_ROWS`), its scroll bar with
+`QuickBarRender`, and skips redrawing a bar that would look the same. Each shortcut must give
+exactly what Textual draws itself: these Pilot tests compare them cell by cell, through the
+states a reader goes through (cursor moves, marks, focus, scrolling, a theme, a resize, a
+search and its end), and check that the shortcuts are taken."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.cells import cell_len
+from rich.style import Style
+from textual.geometry import Region
+from textual.pilot import Pilot
+from textual.scrollbar import ScrollBar, ScrollBarRender
+from textual.strip import Strip
+from textual.widget import Widget
+
+from reader.models import View
+from reader.store import Store
+from reader.ui.widgets.headline_list import HeadlineList
+from reader.ui.widgets.scroll_bars import QuickBarRender
+from reader.ui.widgets.search_bar import SearchBar
+from tests.test_ui_helpers import (
+    NOW,
+    SIZE,
+    RecordingApp,
+    add_source,
+    entry,
+    make_store,
+    numbered,
+    settle,
+)
+
+Cells = list[tuple[str, Style | None]]
+
+
+def varied_store(tmp_path: Path) -> Store:
+    """200 plain stories, and some whose titles are wide, long, empty or odd."""
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 200))
+    odd = ["日本語の見出しがとても長い場合はどうなるのでしょうか 長い長い長い",
+           "An emoji 🎉 headline with a very long tail that never seems to end at all",
+           "", "Tabs\tand  spaces", "Ünïcödé ḧëäḋḷïṅë wïth çömbïnïng márks"]
+    source = add_source(store, "Wide 源 source name that is long",
+                        [entry(f"odd-{i}", title, "Body.", published=NOW - 30 - i)
+                         for i, title in enumerate(odd)])
+    ids = [h.id for h in store.headlines(View(), 0, 300) if h.source_id == source]
+    store.set_read(ids[:2])
+    store.set_starred(ids[1], True)
+    return store
+
+
+def cells(strip: Strip) -> Cells:
+    return [(char, segment.style) for segment in strip if not segment.control
+            for char in segment.text]
+
+
+def drawn_and_textual(widget: Widget) -> tuple[list[Cells], list[Cells]]:
+    """The lines the widget has on screen now, and the lines Textual itself frames for it
+    (the whole widget repainted through Textual's own line framing)."""
+    region = Region(0, 0, *widget.region.size)
+    drawn = widget.render_lines(region)
+    width = widget.region.width
+    for line in drawn:
+        assert line.cell_length == cell_len(line.text) == width  # no length is mis-counted
+    widget.refresh()
+    textual = Widget.render_lines(widget, region)
+    return [cells(line) for line in drawn], [cells(line) for line in textual]
+
+
+async def same_as_textual(app: RecordingApp, pilot: Pilot[Any], what: str) -> None:
+    await settle(app, pilot)
+    headlines = app.screen.query_one(HeadlineList)
+    drawn, textual = drawn_and_textual(headlines)
+    assert len(drawn) == headlines.region.height > 2, what
+    for y, (ours, theirs) in enumerate(zip(drawn, textual, strict=True)):
+        assert ours == theirs, f"{what}: row {y} differs"
+
+
+async def test_the_list_draws_what_textual_draws_through_a_session(tmp_path: Path) -> None:
+    app = RecordingApp(varied_store(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await same_as_textual(app, pilot, "start")
+        headlines = app.screen.query_one(HeadlineList)
+        assert headlines.has_focus and headlines.total == 205
+        for keys, what in [(("j", "j", "j"), "cursor moved"), (("s", "m"), "starred, read"),
+                           (("tab",), "list blurred"), (("shift+tab",), "list focused"),
+                           (("pagedown", "pagedown"), "paged down"), (("end",), "at the end"),
+                           (("home",), "back home")]:
+            await pilot.press(*keys)
+            await same_as_textual(app, pilot, what)
+        app.theme = "solarized-light"
+        await same_as_textual(app, pilot, "theme")
+        await pilot.resize_terminal(70, 20)
+        await same_as_textual(app, pilot, "narrow")
+        await pilot.resize_terminal(*SIZE)
+        await same_as_textual(app, pilot, "wide again")
+        await pilot.press("slash", *"dai")
+        await same_as_textual(app, pilot, "search typed")
+        assert headlines.has_class("-searching") and headlines.total == 200
+        assert "Headlines · 200" in "".join(c for c, _ in drawn_and_textual(headlines)[0][0])
+        await pilot.press(*"ly 19")
+        await same_as_textual(app, pilot, "search narrowed")
+        await pilot.press("enter", "j")
+        await same_as_textual(app, pilot, "results entered")
+        await pilot.press("escape")
+        await same_as_textual(app, pilot, "search ended")
+        headlines.styles.tint = "red 20%"  # an effect the list leaves to Textual
+        await same_as_textual(app, pilot, "tinted")
+
+
+async def test_unchanged_rows_keep_their_lines_through_a_repaint(tmp_path: Path) -> None:
+    """A repaint of the whole list (a search's new count, a scroll back) frames no row it
+    framed before: the same line objects come back, so the compositor's cuts of them are
+    reused too. A cursor move frames only its two rows."""
+    app = RecordingApp(varied_store(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        headlines = app.screen.query_one(HeadlineList)
+        region = Region(0, 0, *headlines.region.size)
+        before = headlines.render_lines(region)
+        headlines.refresh()
+        await settle(app, pilot)
+        after = headlines.render_lines(region)
+        assert all(a is b for a, b in zip(before[1:-1], after[1:-1], strict=True))
+        await pilot.press("j")
+        await settle(app, pilot)
+        moved = headlines.render_lines(region)
+        changed = [y for y, (a, b) in enumerate(zip(after, moved, strict=True)) if a is not b]
+        assert changed == [headlines.cursor, headlines.cursor + 1]  # old and new row (+border)
+
+
+class CountingBar(QuickBarRender):
+    made = 0
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        CountingBar.made += 1
+        super().__init__(*args, **kwargs)
+
+
+def bar_cells(bar: ScrollBar) -> list[Cells]:
+    return [cells(line) for line in bar.render_lines(Region(0, 0, *bar.region.size))]
+
+
+async def test_a_bar_that_would_look_the_same_is_not_redrawn(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 300))
+    add_source(store, "Weekly", numbered("weekly", 150))
+    app = RecordingApp(store)
+    async with app.run_test(size=(120, 16)) as pilot:  # 11 rows: a 1-cell thumb past 121
+        await settle(app, pilot)
+        headlines = app.screen.query_one(HeadlineList)
+        bar = headlines.vertical_scrollbar
+        bar.renderer = CountingBar  # type: ignore[misc]
+        search = app.screen.query_one(SearchBar)
+        await pilot.press("slash", *"daily")
+        await settle(app, pilot)
+        assert search.is_open and headlines.total == 300
+        made, look = CountingBar.made, bar_cells(bar)
+        search.input.value = "weekly"  # (as pasted: no shorter words searched on the way)
+        await settle(app, pilot)
+        assert headlines.total == 150
+        assert bar.window_virtual_size == 150  # the bar knows the new size ...
+        assert CountingBar.made == made  # ... and was not drawn again
+        assert bar_cells(bar) == look
+        bar.refresh()  # what a full redraw of the bar shows: the same
+        await settle(app, pilot)
+        assert bar_cells(bar) == look and CountingBar.made > made
+        made = CountingBar.made
+        search.input.value = "story 10"  # 2 stories: no thumb
+        await settle(app, pilot)
+        assert headlines.total == 2 and bar.window_virtual_size == 2
+        assert CountingBar.made > made and bar_cells(bar) != look
+
+
+async def test_the_quick_bar_draws_what_textual_draws(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 500))
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        headlines = app.screen.query_one(HeadlineList)
+        bar = headlines.vertical_scrollbar
+        assert bar.renderer is QuickBarRender
+        for row in (0, 137, 250, 499):
+            headlines.scroll_to(y=row, animate=False)
+            await settle(app, pilot)
+            quick = bar_cells(bar)
+            bar.renderer = ScrollBarRender  # type: ignore[misc]
+            bar.refresh()
+            assert bar_cells(bar) == quick, f"at row {row}"
+            bar.renderer = QuickBarRender  # type: ignore[misc]
+            bar.refresh()
+        thumb = {style for line in quick for _char, style in line if style and style.reverse}
+        assert thumb  # the comparison covered a thumb, not only the track
