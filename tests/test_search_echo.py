@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual import events
+from textual.widgets import Input
 
 from reader.ui.widgets import search_bar
 from reader.ui.widgets.headline_list import HeadlineList
@@ -93,3 +95,28 @@ async def test_a_slow_search_does_not_hold_the_typed_text_back(
         store.let_go()
         await settle(app, pilot)
         assert screen(app).view.search == "storm"
+
+
+async def test_keys_that_come_together_make_one_change(store: HeldStore) -> None:
+    """Five letters queued at once (a paste): the line says `Changed` once, with all five."""
+    changes: list[str] = []
+    seen: list[object] = []  # (a bubbling message reaches the hook at each widget it visits)
+
+    def hook(message: object) -> None:
+        if isinstance(message, Input.Changed) and not any(m is message for m in seen):
+            seen.append(message)
+            changes.append(message.value)
+
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await settle(app, pilot)
+        await open_search(app, pilot)
+        line = app.screen.query_one(SearchInput)
+        for letter in "storm":
+            line.post_message(events.Key(letter, letter))
+        await settle(app, pilot)
+        assert changes == ["s"]  # (the value then: the bar reads the line when it handles it)
+        assert screen(app).view.search == "storm"
+        await pilot.press("space", "c")  # later keys are said again
+        await settle(app, pilot)
+        assert len(changes) == 3 and screen(app).view.search == "storm c"

@@ -40,9 +40,24 @@ class SearchInput(Input):
 
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
+    _change_waiting = False  # an `Input.Changed` is on its way to the bar (see `post_message`)
     _held = False  # an edit's echo waits for its results (see `hold_echo`)
     _missed = False  # a repaint was held back
     _hold_timer: Timer | None = None
+
+    def post_message(self, message: Message) -> bool:
+        """One `Changed` on its way at a time: keys that arrive together (a paste, a fast
+        typist) are all handled before the first `Changed` is, and the bar reads the value
+        when it handles it; the others would only cost the bar ~0.2 ms each."""
+        if isinstance(message, Input.Changed):
+            if self._change_waiting:
+                return True
+            self._change_waiting = True
+        return super().post_message(message)
+
+    def change_seen(self) -> None:
+        """The bar has read the value: the next edit says so again."""
+        self._change_waiting = False
 
     def on_key(self, event: events.Key) -> None:
         """A letter or a deletion is about to edit the line (this runs before `Input`'s own
@@ -159,6 +174,7 @@ class SearchBar(Horizontal):
         self._sent = text
         with self.prevent(Input.Changed):
             self.input.value = text
+        self.input.change_seen()  # (that Changed is dropped, not handled)
         self.input.cursor_position = len(text)
         self.input.release_echo()  # not typed: no search of its own to wait for
         self.show_status("")
@@ -179,6 +195,7 @@ class SearchBar(Horizontal):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
+        self.input.change_seen()
         self.flush()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
