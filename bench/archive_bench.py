@@ -28,7 +28,9 @@ machine may be shared), and `--big-story` also times `j` onto a ~200 KB story (i
 cache of its own: the size of the archive does not matter to opening one story).
 `--searches N` times only the searches, N runs, each in a newly started app (so nothing of a
 search is kept from a run before): `/`, the word sent at once, then the time to the match
-count drawn and to the count and the best match both drawn; medians of the runs. With
+count drawn and to the count and the best match both drawn; medians of the runs. The word's
+keys are sent together, which is neither typing nor a paste (a terminal sends a paste as one
+bracketed block, which Textual hands over as one event): `--paste` sends it that way. With
 `--typed MS` the words are typed a key every MS ms instead, as a person types, and each key
 that changes the results is timed (bench/archive_typing.py).
 """
@@ -158,7 +160,8 @@ def written(term: TimedTerminal, needles: Sequence[str], since: float,
     return out
 
 
-def run_searches(data: Path, runs: int) -> dict[str, tuple[list[float], list[float]]]:
+def run_searches(data: Path, runs: int, paste: bool = False
+                  ) -> dict[str, tuple[list[float], list[float]]]:
     """Each word searched in `runs` newly started apps: seconds from the word sent (at once,
     as typed fast) to its match count drawn, and to the count and the best match drawn."""
     store = Store(data / "newsreader.sqlite3")
@@ -186,7 +189,8 @@ def run_searches(data: Path, runs: int) -> dict[str, tuple[list[float], list[flo
                     term.press("/", lambda s: HINT in s)
                     term.settle(0.3)  # the bar is open: time the search, not the opening
                     sent = time.monotonic()
-                    term.send(word)
+                    # As keys sent at once, or as a terminal pastes (bracketed paste).
+                    term.send(f"\x1b[200~{word}\x1b[201~" if paste else word)
                     counted, shown = written(term, [count, best], sent)
                     out[word][0].append(counted)
                     out[word][1].append(shown)
@@ -411,6 +415,8 @@ def main() -> int:
                         help="also time j onto a ~200 KB story")
     parser.add_argument("--searches", type=int, default=0, metavar="N",
                         help="time only the searches, in N newly started apps")
+    parser.add_argument("--paste", action="store_true",
+                        help="with --searches: send each word as a terminal paste")
     parser.add_argument("--typed", type=float, default=0.0, metavar="MS",
                         help="with --searches: type the words a key every MS ms (a person "
                              "types ~100) and time each key's results")
@@ -438,7 +444,7 @@ def main() -> int:
                     newsreader_command(), data, WORDS, opts.searches, interval, HINT))
                 continue
             if opts.searches:
-                report_searches(count, run_searches(data, opts.searches))
+                report_searches(count, run_searches(data, opts.searches, opts.paste))
                 continue
             queries = query_times(data / "newsreader.sqlite3")
             ours = run_ours(data, opts.presses)
