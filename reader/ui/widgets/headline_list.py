@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from datetime import tzinfo
 from typing import ClassVar
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import set_cell_size
 from rich.segment import Segment
 from textual import events, on
 from textual.binding import Binding, BindingType
@@ -44,6 +44,7 @@ from reader.store import Store
 from reader.ui.messages import OpenStory
 from reader.ui.widgets.article_body import fit_virtual_size
 from reader.ui.widgets.component_styles import LinePane
+from reader.ui.widgets.headline_row import draw_headline
 from reader.ui.widgets.scroll_bars import QuickBarRender
 
 PAGE_SIZE = 100
@@ -467,41 +468,6 @@ class HeadlineList(LinePane, can_focus=True):
         return strip
 
     def _draw(self, headline: Headline, width: int, selected: bool) -> Strip:
-        style = self._style
-        if selected:
-            base = style("cursor" if self.has_focus else "cursor-blurred")
-            mark = star = title = meta = base
-        else:
-            base = style("")
-            mark, star, meta = style("mark"), style("star"), style("meta")
-            title = style("read" if headline.read else "unread")
         date = format_list_date(headline.published, now=self._clock(), tz=self._tz)
-        source_width = min(18, width // 4) if width >= 36 else 0
-        title_width = width - 4 - len(date) - 1 - (source_width + 2 if source_width else 0)
-        segments = [
-            Segment(_UNREAD if not headline.read else "  ", mark),
-            Segment(_STARRED if headline.starred else "  ", star),
-            Segment(_fit(headline.title, title_width), title),
-        ]
-        if source_width:
-            source = _fit(clean_line(headline.source_title), source_width)
-            segments.append(Segment("  " + source, meta))
-        segments.append(Segment(" " + date, meta))
-        if title_width > 0 and date.isascii() and _MARKS_FIT:
-            # Every part is cut to its width: the row's width is known without measuring the
-            # title again (a new search draws ~35 new rows in one frame).
-            return Strip(segments, width)
-        return Strip(segments).adjust_cell_length(width, base)
-
-
-_UNREAD, _STARRED = "● ", "★ "
-_MARKS_FIT = cell_len(_UNREAD) == cell_len(_STARRED) == 2  # as `_draw` counts them
-
-
-def _fit(text: str, width: int) -> str:
-    """`text` cut (with "…") or padded to exactly `width` cells; never wrapped."""
-    if width <= 0:
-        return ""
-    if cell_len(text) <= width:
-        return set_cell_size(text, width)
-    return set_cell_size(text, width - 1) + "…"
+        return draw_headline(headline, width, date, self._style, selected=selected,
+                             focused=self.has_focus)
