@@ -3,11 +3,13 @@
 A layer between `MainScreen` (panes and the reading loop) and `ReaderScreen` (layouts and
 comfort), so each stays about one thing:
 
-* `/` opens the search bar. Results follow every keystroke, best matches first: a thread
-  worker ranks and counts the search (`Store.prepare_search`, kept for the list's own count
+* `/` opens the search bar. Results follow every keystroke, best matches first: the search
+  thread (`reader.store.searching.SearchRunner`, started at the keystroke; a worker awaits
+  it) ranks and counts the search (`Store.prepare_search`, kept for the list's own count
   and pages), and only then does the list switch to it, so the list never waits on a query
-  and never shows an older search than the newest typed. A newer keystroke stops the older
-  worker halfway (SQLite's progress handler), and an answer for older text is dropped. While
+  and never shows an older search than the newest typed; the typed text is drawn with its
+  results (`SearchInput.hold_echo`). A newer keystroke stops the older search halfway
+  (SQLite's progress handler), and an answer for older text is dropped. While
   typing, the story on show does not change (opening marks read) and no row is selected, so
   the list shows the best matches from the top; `enter` goes to the first result. The
   matched words are marked in every story opened while the search is on. `esc` (in the bar
@@ -177,7 +179,7 @@ class ArchiveScreen(FeedsScreen):
     @work(exit_on_error=False, exclusive=True, group="search")
     async def _await_search(self, text: str, job: Future[SearchResult | None]) -> None:
         """Wait for the search thread to rank, count and read the best matches of `text`; a
-        newer keystroke stops that search within a millisecond or so. The count and the first
+        newer keystroke stops that search within a few milliseconds. The count and the first
         page come to the list together: it draws them in one frame."""
         result = await asyncio.wrap_future(job)
         if result is not None:
