@@ -98,7 +98,8 @@ async def test_a_slow_search_does_not_hold_the_typed_text_back(
 
 
 async def test_keys_that_come_together_make_one_change(store: HeldStore) -> None:
-    """Five letters queued at once (a paste): the line says `Changed` once, with all five."""
+    """Five letters queued at once (one read of the terminal): they go into the line in one
+    edit, and the line says `Changed` once, with all five."""
     changes: list[str] = []
     seen: list[object] = []  # (a bubbling message reaches the hook at each widget it visits)
 
@@ -115,8 +116,60 @@ async def test_keys_that_come_together_make_one_change(store: HeldStore) -> None
         for letter in "storm":
             line.post_message(events.Key(letter, letter))
         await settle(app, pilot)
-        assert changes == ["s"]  # (the value then: the bar reads the line when it handles it)
+        assert changes == ["storm"]
         assert screen(app).view.search == "storm"
         await pilot.press("space", "c")  # later keys are said again
         await settle(app, pilot)
         assert len(changes) == 3 and screen(app).view.search == "storm c"
+
+
+@pytest.mark.parametrize(("keys", "text", "cursor"), [
+    (["s", "t", "o", "r", "m", "backspace"], "stor", 4),  # a deletion after the letters
+    (["s", "t", "o", "r", "m", "ctrl+w"], "", 0),
+    (["s", "t", "o", "r", "m", "left"], "storm", 4),
+])
+async def test_letters_that_come_together_keep_their_order(
+        store: HeldStore, keys: list[str], text: str, cursor: int) -> None:
+    """Letters queued together with a key that edits or moves after them: the key acts on
+    all the letters. (A letter queued after such a key may still come before it: Textual
+    runs a widget's bindings once the key has gone up to the app, as it always did.)"""
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_search(app, pilot)
+        line = app.screen.query_one(SearchInput)
+        for key in keys:  # (to the app, as the terminal's keys come: bindings act on them)
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await settle(app, pilot)
+        assert (line.value, line.cursor_position) == (text, cursor)
+        assert screen(app).view.search == text
+
+
+async def test_enter_after_letters_searches_all_of_them(store: HeldStore) -> None:
+    """Letters and enter in one read (a pasted line): the results of all the letters are
+    opened, not of none of them."""
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_search(app, pilot)
+        for key in "storm":
+            app.post_message(events.Key(key, key))
+        app.post_message(events.Key("enter", "\r"))
+        await settle(app, pilot)
+        assert screen(app).view.search == "storm"
+        assert isinstance(app.focused, HeadlineList)
+
+
+async def test_a_paste_after_letters_comes_after_them(store: HeldStore) -> None:
+    """Letters, then a paste, queued together: the pasted text goes after the letters."""
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await open_search(app, pilot)
+        line = app.screen.query_one(SearchInput)
+        for key in "st":
+            app.post_message(events.Key(key, key))
+        app.post_message(events.Paste("orm"))
+        await settle(app, pilot)
+        assert line.value == "storm"
+        assert screen(app).view.search == "storm"

@@ -118,3 +118,45 @@ def test_warming_up_leaves_the_answers_as_they_are(store: GatedStore) -> None:
         assert store.ranked == ["storm"]
     finally:
         runner.close()
+
+
+def test_a_search_is_counted_while_it_is_ranked(store: GatedStore) -> None:
+    """The count runs beside the ranking, not after it: here the ranking of "storm" waits
+    until its count has begun, which only a count in a thread of its own can do."""
+
+    class SideBySide(GatedStore):
+        counting = threading.Event()
+
+        def count_search(self, view: View, should_stop: Any = None) -> int | None:
+            self.counting.set()
+            return super().count_search(view, should_stop)
+
+    side = SideBySide(store.path)
+    runner = SearchRunner(side, page_size=25)
+    try:
+        side.gates["storm"] = side.counting  # the ranking goes on once the count is under way
+        side.reached["storm"] = threading.Event()
+        found = runner.submit(View(search="storm")).result(WAIT)
+        assert found is not None
+        assert (found.total, [h.id for h in found.rows]) == cold(side, View(search="storm"))
+    finally:
+        side.counting.set()
+        runner.close()
+        side.close()
+
+
+def test_a_failed_count_is_the_searchs_error(store: GatedStore) -> None:
+    """An error in the counting thread comes out of the search's future, not lost there."""
+
+    class BrokenCount(GatedStore):
+        def count_search(self, view: View, should_stop: Any = None) -> int | None:
+            raise RuntimeError("the count broke")
+
+    broken = BrokenCount(store.path)
+    runner = SearchRunner(broken, page_size=25)
+    try:
+        with pytest.raises(RuntimeError, match="the count broke"):
+            runner.submit(View(search="storm")).result(WAIT)
+    finally:
+        runner.close()
+        broken.close()

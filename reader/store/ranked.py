@@ -7,9 +7,15 @@ stories takes 150-200 ms to rank, ten times that at a million. So the ranking ha
     2. then every older match, most recently stored first.
 
 A word with fewer than WINDOW matches is simply ranked in full. Finding the window's edge is a
-walk of WINDOW entries down the index's rowid order, and ranking WINDOW rows takes ~7 ms, so
-every page, position and "next unread" costs the same at 10,000 or 1,000,000 stories. Ties
-in rank go to the most recently stored story.
+walk of WINDOW entries down the index's rowid order, and ranking WINDOW rows takes ~5 ms
+(plus ~3.5 ms for bm25 to count the word's stories), so every page, position and "next
+unread" costs the same at 10,000 or 1,000,000 stories. Ties in rank go to the most recently
+stored story.
+
+WINDOW is 1,000: the best matches among a word's thousand newest stories (for a word in
+every second story of a big archive, its last weeks). It was 2,000 until the search's
+whole budget, keys to frame, had to fit in 50 ms: ranking the second thousand took ~4-7 ms
+of it, for older stories that a reader of news looks for least.
 
 A search being typed asks the same questions several times over (its count, where a story
 stands, each page the list draws), and ranking is the costly part. So the window of a search
@@ -40,7 +46,7 @@ from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-WINDOW = 2000
+WINDOW = 1000
 KEEP = 16  # windows kept (~200 KB each at most), each under what was typed and the word
 WORDS_KEPT = 64  # prefixes found to have one word
 FTS = "stories_fts f"
@@ -194,7 +200,7 @@ def _quote(word: str) -> str:
 
 def _rank(conn: sqlite3.Connection, window: Window) -> None:
     """One walk down the newest WINDOW + 1 matches: the window's edge, and the window ranked
-    (sorted here: 2,000 rows sort in well under a millisecond)."""
+    (sorted here: 1,000 rows sort in well under a millisecond)."""
     rows = conn.execute(f"SELECT f.rowid, f.rank FROM {FTS} WHERE {MATCH} {STORED} LIMIT ?",
                         (window.query, WINDOW + 1)).fetchall()
     edge = None

@@ -7,9 +7,15 @@ the frame that echoes the typed letter, so the SQL began ~4 ms after the key was
 which runs without the GIL) starts at once.
 
 A newer `submit` stops the search before it: the older one's `should_stop` turns true, which
-`Store.prepare_search` checks every few thousand SQLite steps, and its future answers None. There
-are two threads, not one: a single step can run long without a check (FTS5 merging the lists
-of every word that starts with "g"), and the newest search must not queue behind it.
+`Store.rank_search` and `count_search` check every few thousand SQLite steps, and its future
+answers None.
+
+A search is ranked (then its first page read) in one thread and counted in another, side by
+side: the two are independent, each is one SQLite statement that runs without the GIL, and
+the machine has a second core. A common word's count (3-6 ms) then costs nothing on top of
+its ranking. There are two pairs of threads, not one: a single step can run long without a
+check (FTS5 merging the lists of every word that starts with "g"), and the newest search must
+not queue behind it.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from dataclasses import dataclass
 from reader.models import Headline, View
 from reader.store import Store
 
-THREADS = 2
+THREADS = 2  # searches at once (each has a ranking thread and a counting thread)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,12 +40,15 @@ class SearchResult:
 
 
 class SearchRunner:
-    """Runs `Store.prepare_search` and the first page for the newest view handed to it."""
+    """Ranks and counts the newest view handed to it (`Store.rank_search`, `count_search`:
+    what `Store.prepare_search` does one after the other), and reads its first page."""
 
     def __init__(self, store: Store, page_size: int) -> None:
         self._store = store
         self._page_size = page_size
-        self._pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="search")
+        # Two pools: a ranking waits for its count, so counts must never queue behind rankings.
+        self._rankers = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="search")
+        self._counters = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="count")
         self._stop = threading.Event()
         self._lock = threading.Lock()
 
@@ -49,13 +58,18 @@ class SearchRunner:
         with self._lock:
             self._stop.set()
             stop = self._stop = threading.Event()
-            return self._pool.submit(self._run, view, stop)
+            counted: Future[int | None] = Future()
+            # The ranking first: it is the longer, and the page waits for it.
+            job = self._rankers.submit(self._run, view, stop, counted)
+            self._counters.submit(self._count, view, stop, counted)
+            return job
 
     def warm(self) -> None:
-        """Ready both threads' connections for searching (`Store.warm_search`), e.g. when
+        """Ready every thread's connection for searching (`Store.warm_search`), e.g. when
         the search bar opens: the first letters typed then find them ready."""
-        for _ in range(THREADS):  # submitted together: the second job starts a second thread
-            self._pool.submit(self._store.warm_search)
+        for _ in range(THREADS):  # submitted together: each job starts a thread of its own
+            self._rankers.submit(self._store.warm_search)
+            self._counters.submit(self._store.warm_search)
 
     def cancel(self) -> None:
         """Stop the search in hand, if any (the bar was emptied or closed)."""
@@ -64,14 +78,25 @@ class SearchRunner:
 
     def close(self) -> None:
         self.cancel()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._rankers.shutdown(wait=False, cancel_futures=True)
+        # A count still queued runs (it stops at once): a ranking may be waiting for it.
+        self._counters.shutdown(wait=False)
 
-    def _run(self, view: View, stop: threading.Event) -> SearchResult | None:
-        # One after the other: counting in a second thread beside the ranking was no faster
-        # (13.5 + 5.5 ms in turn, 19-20 ms side by side: the two SQLite connections slow each
-        # other down; measured with `bench/` figures in the session notes).
-        total = self._store.prepare_search(view, stop.is_set)
+    def _run(self, view: View, stop: threading.Event,
+             counted: Future[int | None]) -> SearchResult | None:
+        """Rank `view` and read its first page while `counted` counts it."""
+        if not self._store.rank_search(view, stop.is_set):
+            return None
+        total = None
+        rows = self._store.headlines(view, 0, self._page_size)
+        if not stop.is_set():
+            total = counted.result()
         if total is None or stop.is_set():
             return None
-        rows = self._store.headlines(view, 0, self._page_size) if total else []
-        return None if stop.is_set() else SearchResult(view, total, rows)
+        return SearchResult(view, total, rows if total else [])
+
+    def _count(self, view: View, stop: threading.Event, counted: Future[int | None]) -> None:
+        try:
+            counted.set_result(self._store.count_search(view, stop.is_set))
+        except BaseException as exc:  # the ranking thread raises it
+            counted.set_exception(exc)
