@@ -52,15 +52,17 @@ class SearchRunner:
         self._stop = threading.Event()
         self._lock = threading.Lock()
 
-    def submit(self, view: View) -> Future[SearchResult | None]:
+    def submit(self, view: View, rows: int | None = None) -> Future[SearchResult | None]:
         """Start ranking `view` now; the search before it stops. The future answers None when
-        a newer search (or `cancel`) replaced this one before it was done."""
+        a newer search (or `cancel`) replaced this one before it was done. Its first page
+        has `rows` rows (at most the page size): the list's height is all that waits for it."""
         with self._lock:
             self._stop.set()
             stop = self._stop = threading.Event()
             counted: Future[int | None] = Future()
             # The ranking first: it is the longer, and the page waits for it.
-            job = self._rankers.submit(self._run, view, stop, counted)
+            limit = self._page_size if rows is None else max(1, min(rows, self._page_size))
+            job = self._rankers.submit(self._run, view, stop, counted, limit)
             self._counters.submit(self._count, view, stop, counted)
             return job
 
@@ -82,13 +84,13 @@ class SearchRunner:
         # A count still queued runs (it stops at once): a ranking may be waiting for it.
         self._counters.shutdown(wait=False)
 
-    def _run(self, view: View, stop: threading.Event,
-             counted: Future[int | None]) -> SearchResult | None:
+    def _run(self, view: View, stop: threading.Event, counted: Future[int | None],
+             limit: int) -> SearchResult | None:
         """Rank `view` and read its first page while `counted` counts it."""
         if not self._store.rank_search(view, stop.is_set):
             return None
         total = None
-        rows = self._store.headlines(view, 0, self._page_size)
+        rows = self._store.headlines(view, 0, limit)
         if not stop.is_set():
             total = counted.result()
         if total is None or stop.is_set():

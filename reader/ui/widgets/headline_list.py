@@ -211,7 +211,9 @@ class HeadlineList(LinePane, can_focus=True):
 
     def prime(self, view: View, total: int, first_page: list[Headline]) -> None:
         """`view`, about to be shown with no story selected, holds `total` stories and starts
-        with `first_page` (already read in a worker): the list takes them as they are."""
+        with `first_page` (already read in a worker): the list takes them as they are. The
+        page may be short (the rows that fit on screen): the rest of it is read when a row
+        past them is drawn or the cursor heads there."""
         self._primed = (view, total, first_page)
 
     def restore_top(self, top: int) -> None:
@@ -438,10 +440,15 @@ class HeadlineList(LinePane, can_focus=True):
         onto is drawn at once rather than as a placeholder."""
         height = self.scrollable_content_region.height
         ahead = min(int(self.scroll_y) + 2 * max(height, 1), self._total - 1)
-        page = ahead // PAGE_SIZE
-        if ahead >= 0 and (page not in self._pages
-                           or self._pages[page].generation != self._generation):
-            self._request(page)
+        if ahead >= 0 and self._missing(ahead):
+            self._request(ahead // PAGE_SIZE)
+
+    def _missing(self, row: int) -> bool:
+        """Whether `row` is not in memory for the view on show: its page is not, is older, or
+        is the short first page a search came with (the rows on screen, read first)."""
+        page = self._pages.get(row // PAGE_SIZE)
+        return (page is None or page.generation != self._generation
+                or row % PAGE_SIZE >= len(page.rows))
 
     # -- drawing -----------------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
@@ -450,10 +457,9 @@ class HeadlineList(LinePane, can_focus=True):
         if row >= self._total or width <= 0:
             return Strip.blank(width, self._style(""))
         number = row // PAGE_SIZE
-        page = self._pages.get(number)
-        if page is not None:
+        if number in self._pages:
             self._pages.move_to_end(number)
-        if (page is None or page.generation != self._generation) and (
+        if self._missing(row) and (
                 self._page_coming != self._generation):  # else it comes with the count
             self._request(number)
         headline = self.headline_at(row)
