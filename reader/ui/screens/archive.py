@@ -5,9 +5,8 @@ comfort), so each stays about one thing:
 
 * `/` opens the search bar. Results follow every keystroke, best matches first: the search
   thread (`reader.store.searching.SearchRunner`, started at the keystroke; a worker awaits
-  it) ranks and counts the search side by side (`Store.rank_search`, `count_search`, kept
-  for the list's own count and pages), and only then does the list switch to it, so the
-  list never waits on a query
+  it) ranks and counts the search (`Store.prepare_search`, kept for the list's own count
+  and pages), and only then does the list switch to it, so the list never waits on a query
   and never shows an older search than the newest typed; the typed text is drawn with its
   results (`SearchInput.hold_echo`). A newer keystroke stops the older search halfway
   (SQLite's progress handler), and an answer for older text is dropped. While
