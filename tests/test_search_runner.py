@@ -118,4 +118,3 @@ def test_warming_up_leaves_the_answers_as_they_are(store: GatedStore) -> None:
         assert store.ranked == ["storm"]
     finally:
         runner.close()
-

@@ -310,3 +310,16 @@ async def test_after_a_rebuild_local_sources_are_read_again_even_offline(
         rows = " ".join(headline_rows(app))
         assert "Harbour ferries" in rows and "The old bridge" in rows
     store.close()
+
+
+async def test_a_first_launch_with_files_opens_them_without_the_welcome_stories(
+        tmp_path: Path, folder: Path) -> None:
+    """The welcome stories are for an empty first screen; files named at launch fill it."""
+    store = Store(tmp_path / "data" / DB_NAME, clock=lambda: NOW)
+    app = RecordingApp(store, paths=[str(folder)])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        added = store.source_by_location(str(folder.resolve()))
+        assert added is not None
+        assert [s.kind for s in store.sources()] == [added.kind]  # no welcome source
+        assert main(app).view.source_id == added.id

@@ -201,7 +201,10 @@ class MainScreen(Screen[None]):
         try:
             from reader.library import ensure_welcome
 
-            ensure_welcome(self.store)
+            # Files named on the command line are what the first screen is about: the
+            # welcome stories would race with them for it (and win or lose by chance).
+            if not getattr(self.app, "paths", None):
+                ensure_welcome(self.store)
         except Exception as exc:  # noqa: BLE001 - whatever it is, the cache still shows
             self.app.notify(f"Could not add the welcome source: {clean_line(str(exc))}",
                             severity="warning", markup=False)
