@@ -14,7 +14,7 @@ from reader.models import Entry, View
 from reader.store import Store
 from reader.store.searching import SearchRunner
 from reader.ui.widgets.headline_list import PAGE_SIZE, HeadlineList
-from tests.test_search_typing import open_search
+from tests.test_search_typing import best_first, open_search
 from tests.test_ui_helpers import NOW, SIZE, RecordingApp, add_source, entry, settle
 
 WAIT = 30.0
@@ -24,10 +24,6 @@ STORIES = 150  # more than a page: the first page and the next are both in play
 def stormy(count: int) -> list[Entry]:
     return [entry(f"s{i}", f"Storm report {i:03d}", f"The storm, day {i}.",
                   published=NOW - i * 60) for i in range(count)]
-
-
-def best_first(store: Store, text: str) -> list[str]:
-    return [h.title for h in store.headlines(View(search=text), 0, 1000)]
 
 
 def visible(headlines: HeadlineList) -> list[str]:
