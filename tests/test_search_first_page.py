@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reader.models import Entry, View
+from reader.models import Entry, Headline, View
 from reader.store import Store
 from reader.store.searching import SearchRunner
 from reader.ui.widgets.headline_list import PAGE_SIZE, HeadlineList
@@ -86,5 +86,40 @@ async def test_rows_past_the_first_screen_are_read_when_reached(tmp_path: Path) 
             last = headlines.headline_at(STORIES - 1)
             assert last is not None and last.title == order[-1]
             assert not any(line.strip().startswith("…") for line in visible(headlines))
+    finally:
+        store.close()
+
+
+async def test_a_page_read_whole_is_not_asked_again_when_it_comes_back_short(
+        tmp_path: Path) -> None:
+    """A page can come back shorter than the count says (a story deleted meanwhile, whose
+    index entry is still there): its missing rows stay placeholders, and the page is not
+    read again and again for them."""
+
+    class ShortPages(Store):
+        reads = 0
+
+        def headlines(self, view: View, offset: int, limit: int) -> list[Headline]:
+            rows = super().headlines(view, offset, limit)
+            if limit == PAGE_SIZE:
+                self.reads += 1
+                return rows[:PAGE_SIZE // 2]  # half of each whole page is "gone"
+            return rows
+
+    store = ShortPages(tmp_path / "cache.sqlite3", clock=lambda: NOW)
+    add_source(store, "Coast", stormy(STORIES))
+    app = RecordingApp(store)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(app, pilot)
+            headlines = app.screen.query_one(HeadlineList)
+            headlines.scroll_to(y=PAGE_SIZE // 2 + 5, animate=False)  # rows the page lacks
+            for _ in range(5):
+                await settle(app, pilot)
+            reads = store.reads
+            await pilot.pause(0.2)  # (a loop would go on reading meanwhile)
+            await settle(app, pilot)
+            assert store.reads == reads <= 3
+            assert headlines.headline_at(PAGE_SIZE // 2 + 5) is None
     finally:
         store.close()

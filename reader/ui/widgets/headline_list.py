@@ -55,6 +55,7 @@ MAX_PAGES = 8
 class _Page:
     generation: int
     rows: list[Headline]
+    whole: bool = True  # False: only its first rows, those a search's first screen showed
 
 
 class HeadlineList(LinePane, can_focus=True):
@@ -202,6 +203,8 @@ class HeadlineList(LinePane, can_focus=True):
             # The screen's search worker counted the view and read its first page already.
             _, total, rows = primed
             self._apply(self._Synced(self._generation, None, total, None, 0, rows))
+            if len(rows) < min(total, PAGE_SIZE):
+                self._pages[0].whole = False  # the rows on screen: the rest is read later
             return
         # The page that will be on show comes with the count: one round trip, one frame.
         self._page_coming = self._generation
@@ -445,10 +448,11 @@ class HeadlineList(LinePane, can_focus=True):
 
     def _missing(self, row: int) -> bool:
         """Whether `row` is not in memory for the view on show: its page is not, is older, or
-        is the short first page a search came with (the rows on screen, read first)."""
+        is the short first page a search came with (the rows on screen, read first). A page
+        read whole is never asked for again, even when it came back short."""
         page = self._pages.get(row // PAGE_SIZE)
         return (page is None or page.generation != self._generation
-                or row % PAGE_SIZE >= len(page.rows))
+                or (not page.whole and row % PAGE_SIZE >= len(page.rows)))
 
     # -- drawing -----------------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
