@@ -123,3 +123,30 @@ async def test_a_page_read_whole_is_not_asked_again_when_it_comes_back_short(
             assert headlines.headline_at(PAGE_SIZE // 2 + 5) is None
     finally:
         store.close()
+
+
+async def test_a_tiny_terminal_searches_and_reads_on(tmp_path: Path) -> None:
+    """A terminal a few lines high: the first page is what fits (at least a row), and the
+    list reads on from there as the cursor moves."""
+    store = Store(tmp_path / "cache.sqlite3", clock=lambda: NOW)
+    add_source(store, "Coast", stormy(STORIES))
+    order = best_first(store, "storm")
+    app = RecordingApp(store)
+    try:
+        async with app.run_test(size=(60, 10)) as pilot:
+            await settle(app, pilot)
+            await open_search(app, pilot)
+            await pilot.press(*"storm")
+            await settle(app, pilot)
+            headlines = app.screen.query_one(HeadlineList)
+            assert 1 <= headlines.cached_rows < PAGE_SIZE
+            assert headlines.total == STORIES
+            app.set_focus(headlines)
+            await settle(app, pilot)
+            for _ in range(12):
+                await pilot.press("j")
+            await settle(app, pilot)
+            here = headlines.headline_at(headlines.cursor)
+            assert here is not None and here.title == order[headlines.cursor]
+    finally:
+        store.close()
