@@ -57,6 +57,7 @@ from bench.archive_gen import COMMON_WORD, RARE_WORD, build, generate, source_ti
 from bench.archive_newsboat import Figures  # noqa: E402
 from bench.archive_pty import TimedTerminal  # noqa: E402
 from bench.archive_typing import report_typed, run_typed  # noqa: E402
+from bench.common import newsreader_command  # noqa: E402
 from bench.render_bench import make_article  # noqa: E402
 from reader.models import Entry, View  # noqa: E402
 from reader.store import Store  # noqa: E402
@@ -66,19 +67,13 @@ WORDS = [COMMON_WORD, RARE_WORD]
 HINT = "words, "  # the start of the search bar's placeholder: the bar is open
 
 
-def newsreader_command() -> list[str]:
-    beside = Path(sys.executable).parent / "newsreader"
-    found = str(beside) if beside.exists() else shutil.which("newsreader")
-    return [found] if found else [sys.executable, "-m", "reader"]
-
-
 def ours_cache(work: Path, count: int, seed: int) -> tuple[Path, float | None]:
     data = work / f"newsreader-{count}"
     path = data / "newsreader.sqlite3"
     if path.exists():
         store = Store(path)
         try:
-            if store.count(View()) == count:
+            if store.views.count(View()) == count:
                 return data, None
         finally:
             store.close()
@@ -89,7 +84,7 @@ def ours_cache(work: Path, count: int, seed: int) -> tuple[Path, float | None]:
 
 
 def query_times(path: Path) -> dict[str, float]:
-    """What a typed word costs in the store: the search worker's `prepare_search` (rank and
+    """What a typed word costs in the store: the search worker's `store.search.prepare` (rank and
     count, on a store that keeps nothing yet), then what the headline list asks (count,
     position, first page: answered from what was kept)."""
     out: dict[str, float] = {}
@@ -99,13 +94,13 @@ def query_times(path: Path) -> dict[str, float]:
         for _ in range(5):
             store = Store(path)  # nothing kept: each run searches from scratch
             try:
-                current = store.headlines(View(), 0, 1)[0].id
+                current = store.views.headlines(View(), 0, 1)[0].id
                 started = time.perf_counter()
-                store.prepare_search(view)
+                store.search.prepare(view)
                 ready = time.perf_counter()
-                store.count(view)
-                store.index_of(view, current)
-                store.headlines(view, 0, 100)
+                store.views.count(view)
+                store.views.index_of(view, current)
+                store.views.headlines(view, 0, 100)
                 cold.append(ready - started)
                 kept.append(time.perf_counter() - ready)
             finally:
@@ -114,7 +109,7 @@ def query_times(path: Path) -> dict[str, float]:
         out[f"{word} (list, kept)"] = statistics.median(kept)
     store = Store(path)
     try:
-        for name, call in (("sources", store.sources), ("counts", store.counts)):
+        for name, call in (("sources", store.sources), ("counts", store.views.counts)):
             times = []
             for _ in range(5):
                 started = time.perf_counter()
@@ -166,12 +161,12 @@ def run_searches(data: Path, runs: int, paste: bool = False
     as typed fast) to its match count drawn, and to the count and the best match drawn."""
     store = Store(data / "newsreader.sqlite3")
     try:
-        first = store.headlines(View(), 0, 1)[0].title[:24]
+        first = store.views.headlines(View(), 0, 1)[0].title[:24]
         wanted = {}
         for word in WORDS:
-            best = store.headlines(View(search=word), 0, 1)[0].title
+            best = store.views.headlines(View(search=word), 0, 1)[0].title
             # The list's headline column is narrow at 120 columns: its first 14 letters.
-            wanted[word] = (f"{store.count(View(search=word)):,} stor", best[:14])
+            wanted[word] = (f"{store.views.count(View(search=word)):,} stor", best[:14])
         store.set_meta(CHECKED_KEY, str(time.time()))  # not a first start of the day
     finally:
         store.close()
@@ -220,13 +215,13 @@ def report_searches(count: int, found: dict[str, tuple[list[float], list[float]]
 def run_ours(data: Path, presses: int, keys_only: bool = False) -> Figures:
     store = Store(data / "newsreader.sqlite3")
     try:
-        heads = store.headlines(View(), 0, presses + 1)
+        heads = store.views.headlines(View(), 0, presses + 1)
         bylines = []
         for head in heads:
             story = store.story(head.id)
             assert story is not None
             bylines.append(f"{story.source_title} · {story.author}")
-        counts = {word: store.count(View(search=word)) for word in WORDS}
+        counts = {word: store.views.count(View(search=word)) for word in WORDS}
         if not keys_only:
             store.set_meta(CHECKED_KEY, "0")  # so the first launch is a first start of the day
     finally:

@@ -180,7 +180,7 @@ def build(path: Path, count: int, seed: int = 1, batch: int = 2000,
 
 def _apply_flags(store: Store, flags: dict[str, tuple[bool, bool]]) -> None:
     """Read and starred marks through the store's own setters, looked up by story key."""
-    conn = store._conn()  # noqa: SLF001 - a bulk key -> id lookup; the writes use the API
+    conn = store.db.conn()  # a bulk key -> id lookup; the writes use the API
     key_to_id = dict(conn.execute("SELECT key, id FROM stories"))
     read = [key_to_id[k] for k, (r, _) in flags.items() if r]
     for start in range(0, len(read), 20_000):
@@ -188,4 +188,4 @@ def _apply_flags(store: Store, flags: dict[str, tuple[bool, bool]]) -> None:
     for key, (_, starred) in flags.items():
         if starred:
             store.set_starred(key_to_id[key], True)
-    assert store.count(View()) > 0
+    assert store.views.count(View()) > 0

@@ -44,8 +44,8 @@ def expected(store: Store, word: str) -> list[tuple[str, ...] | None]:
     before: tuple[str, ...] | None = None
     for end in range(1, len(word) + 1):
         view = View(search=word[:end])
-        total = store.count(view)
-        best = store.headlines(view, 0, 1)
+        total = store.views.count(view)
+        best = store.views.headlines(view, 0, 1)
         shown = (f"{total:,} stor", best[0].title[:14]) if best else (f"{total:,} stor",)
         out.append(None if shown == before or not total else shown)
         before = shown
@@ -104,7 +104,7 @@ def run_typed(command: list[str], data: Path, words: list[str], runs: int,
     """Each word typed in `runs` newly started apps, `interval` seconds a key."""
     store = Store(data / "newsreader.sqlite3")
     try:
-        first = store.headlines(View(), 0, 1)[0].title[:24]
+        first = store.views.headlines(View(), 0, 1)[0].title[:24]
         wanted = {word: expected(store, word) for word in words}
         store.set_meta(CHECKED_KEY, str(time.time()))  # not a first start of the day
     finally:

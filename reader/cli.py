@@ -3,7 +3,7 @@
 `newsreader [PATH...]` opens the app; the subcommands (`show`, `add`, `remove`, `list`,
 `refresh`, `import`, `export`, `config`) work without drawing anything, for scripts and cron.
 Textual is imported only when the app is opened (and by `config`, which lists its keys), so
-the headless commands start fast (PERF-NOTES: textual alone costs ~190 ms of import time).
+the headless commands start fast (measured: textual alone costs ~190 ms of import time).
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from reader import __version__
+from reader.words import plural
 
 if TYPE_CHECKING:
     from reader.config import Config, ConfigProblem
@@ -23,11 +24,12 @@ if TYPE_CHECKING:
     from reader.sources.local import LocalScan
     from reader.store import Store
 
-COMMANDS = ("show", "add", "remove", "list", "refresh", "import", "export", "config")
+COMMANDS = ("show", "add", "remove", "list", "refresh", "import", "export", "config", "sync")
 
 EPILOG = """\
 commands:
-  newsreader [PATH...]          open the app (adding the files or folders given)
+  newsreader [PATH...]          open the app (adding the files or folders given; an
+                                .opml file is imported)
   newsreader show PATH|SOURCE   print stories as plain text, as the article view shows them
   newsreader add URL|PATH       subscribe to a feed, a page with a feed, a file or a folder
   newsreader remove SOURCE      unsubscribe (SOURCE: id, location, or part of its title)
@@ -36,6 +38,7 @@ commands:
   newsreader import FILE.opml   subscribe to every feed of an OPML file
   newsreader export [FILE]      write subscriptions as OPML 2.0 (to stdout without FILE)
   newsreader config             print the configuration file's path and the values in force
+  newsreader sync               two-way sync with the server set in [sync]; exit status 1 on failure
 
 examples, command by command:
   newsreader                                    the app, on the cache (refreshes feeds)
@@ -44,6 +47,7 @@ examples, command by command:
   newsreader show ~/news/story.txt | less       a local file, read without the app
   newsreader show "BBC" --no-teasers            the cached stories of a source, text only
   newsreader add https://example.org/           a site: its feed is found from the page
+  newsreader add --pick 2 https://example.org/  a site that links to several feeds: the 2nd
   newsreader add ~/news/                        a folder: each file in it is a story
   newsreader remove 12                          by id, location, or part of the title
   newsreader list | grep -B2 "last error"       the sources that are failing
@@ -62,6 +66,7 @@ files:
 
 environment:
   NEWSREADER_CONFIG_DIR  NEWSREADER_DATA_DIR  BROWSER (when the config sets no browser)
+  NEWSREADER_SYNC_PASSWORD (the sync server's password, instead of password_command)
 
 in the app: ? lists every key in force, ctrl+p finds any command, source or story.
 """
@@ -86,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="never touch the network (the app reads the cache only)")
     parser.add_argument("--no-teasers", action="store_true",
                         help="with show: print only the article text, not the sidebar teasers")
+    parser.add_argument("--pick", metavar="N", type=int,
+                        help="with add: when the page links to several feeds, subscribe to "
+                             "the Nth (they are listed; without --pick, the first)")
     parser.add_argument("args", nargs="*", metavar="PATH | COMMAND ARGS",
                         help="files or folders to open, or one of: " + ", ".join(COMMANDS))
     return parser
@@ -93,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    opts = parser.parse_args(argv)
+    opts = parser.parse_intermixed_args(argv)  # `add --pick 2 URL`: options anywhere
     args: list[str] = list(opts.args)
     command = args[0] if args and args[0] in COMMANDS and not Path(args[0]).exists() else None
     if command:
@@ -131,6 +139,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    finally:
+        _stop_workers()
+
+
+def _stop_workers() -> None:
+    """The service's process pool (feed parsing, article extraction) ends with the command
+    or the app, not at some later garbage collection."""
+    pool = sys.modules.get("reader.service.pool")
+    if pool is not None:  # never started by this run: nothing to stop, nothing to import
+        pool.shutdown_pool()
 
 
 def _warn(message: object) -> None:
@@ -157,11 +175,12 @@ def _safe_streams() -> None:
 
 def _open_store(opts: argparse.Namespace) -> Store:
     """The cache for a headless command, rebuilt when it is damaged (see
-    reader.store.recovery). These check the whole file before they start when the check is
+    reader.store.recovery; the subscriptions come back with reader.service.subscriptions).
+    These check the whole file before they start when the check is
     due (once a day for a large cache): nobody is waiting on a screen, and they write. What
     the user must hear about it goes to stderr."""
+    from reader.service.subscriptions import open_store
     from reader.store import StoreError
-    from reader.store.recovery import open_store
 
     try:
         store, told = open_store(opts.data_dir, announce=_warn)
@@ -174,20 +193,33 @@ def _open_store(opts: argparse.Namespace) -> Store:
 
 def _run_app(opts: argparse.Namespace, paths: list[str]) -> int:
     """The app, on the cache as it is: the full integrity check and the reading of `paths`
-    run in the app's workers after its first screen (issue 5: start-up does not grow with
-    the archive, nor with the folder given)."""
-    from reader import library
-    from reader.store import StoreError
-    from reader.store.recovery import BackgroundCheck, open_cache
+    run in the app's workers after its first screen, so start-up does not grow with the
+    archive, nor with the folder given.
 
-    readable = []
-    for path in paths:  # only what costs nothing; reading the files is the app's job
-        problem = library.path_problem(path)
+    One rule for the paths: what surely cannot be read (missing, empty, binary, a folder
+    that cannot be opened) is told on stderr before the app starts, from a stat and a few
+    kilobytes, never a folder's read; an OPML list is imported. The app starts when anything
+    named was usable, else the exit status is 1 and nothing is drawn."""
+    from reader.service.subscriptions import open_cache
+    from reader.store import StoreError
+    from reader.store.recovery import BackgroundCheck
+
+    readable: list[str] = []
+    lists: list[str] = []
+    for path in paths:
+        if Path(path).suffix.lower() == ".opml" and Path(path).expanduser().is_file():
+            lists.append(path)
+            continue
+        # Imported only when a path is named: it loads the local-file readers (~40 ms)
+        # that a plain launch needs only later, in a worker.
+        from reader.service.sources import path_problem
+
+        problem = path_problem(path)
         if problem:
             _warn(problem)
         else:
             readable.append(path)
-    if paths and not readable:
+    if paths and not readable and not lists:
         return 1
     try:
         opened = open_cache(opts.data_dir, check=False, announce=_warn)
@@ -195,6 +227,14 @@ def _run_app(opts: argparse.Namespace, paths: list[str]) -> int:
         raise CliError(str(exc)) from exc
     store = opened.store
     try:
+        imported = 0
+        for path in lists:  # a few writes: done before the app, which then fetches them
+            try:
+                imported += cmd_import(store, [path], opts) == 0
+            except CliError as exc:
+                _warn(exc)
+        if paths and not readable and not imported:
+            return 1
         from reader.ui.app import NewsApp
 
         config, problems = load_user_config(opts, create=True)
@@ -209,7 +249,7 @@ def _run_app(opts: argparse.Namespace, paths: list[str]) -> int:
             _warn(problem)
         if app.cache_problem:
             _warn(app.cache_problem)
-        if paths and not app.paths_added:
+        if readable and not app.paths_added and not imported:
             return 1
         return int(app.return_code or 0)
     finally:
@@ -219,18 +259,20 @@ def _run_app(opts: argparse.Namespace, paths: list[str]) -> int:
 # -- headless commands --------------------------------------------------------------------------
 def cmd_show(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     """Print a source's stories exactly as the article view shows them."""
-    from reader import library
+    from dataclasses import replace
+
     from reader.models import Story
     from reader.render import render_story
     from reader.sanitize import clip_teaser
+    from reader.service.sources import find_source
     from reader.sources.local import LocalSourceError, read_local
 
     if not args:
         raise CliError("show needs a path or a source: newsreader show PATH")
-    status = 0
+    status = printed = 0
     out = sys.stdout
     for ref in args:
-        source = library.find_source(store, ref)
+        source = find_source(store, ref)
         stories: list[Story]
         if source is not None:
             stories = store.stories_of(source.id)
@@ -260,9 +302,12 @@ def cmd_show(store: Store, args: list[str], opts: argparse.Namespace) -> int:
             _warn(f"{ref}: no such file, folder or source")
             status = 1
             continue
-        for index, story in enumerate(stories):
-            if index:
+        for story in stories:
+            if printed:  # between any two stories, whichever source each came from
                 out.write("\n" + "─" * 40 + "\n\n")
+            printed += 1
+            if story.full_html:  # a whole article kept with `f` is what the view shows
+                story = replace(story, body_html=story.full_html)
             out.write(render_story(story).plain.rstrip("\n") + "\n")
             if story.teasers and not opts.no_teasers:
                 out.write("\nTeasers:\n")
@@ -272,13 +317,13 @@ def cmd_show(store: Store, args: list[str], opts: argparse.Namespace) -> int:
 
 
 def _title_for_show(path: Path, scan: LocalScan) -> str:
-    from reader.library import _title_for
+    from reader.refresh.local import title_for
 
-    return _title_for(path.expanduser().resolve(), scan)
+    return title_for(path.expanduser().resolve(), scan)
 
 
 def cmd_add(store: Store, args: list[str], opts: argparse.Namespace) -> int:
-    from reader import library
+    from reader.service import sources
 
     if not args:
         raise CliError("add needs a URL or a path: newsreader add URL|PATH")
@@ -289,33 +334,56 @@ def cmd_add(store: Store, args: list[str], opts: argparse.Namespace) -> int:
             status = 1
             continue
         try:
-            source, outcome = library.add_location(store, ref)
-        except library.AddError as exc:
+            source, outcome = sources.add_location(store, ref, choose=_chooser(ref, opts.pick))
+        except sources.AlreadySubscribed as exc:
+            print(_line(str(exc)))
+            continue
+        except sources.AddError as exc:
             _warn(exc)
             status = 1
             continue
         for problem in outcome.problems:
             _warn(problem)
         print(f"added {_line(source.label)} ({_line(source.location)}): "
-              f"{outcome.new} new stories")
+              f"{plural(outcome.new, 'new story', 'new stories')}")
     return status
 
 
+def _chooser(ref: str, pick: int | None) -> Callable[[list[tuple[str, str]]], str]:
+    """How `add` picks one of the feeds a page links to: the page's list goes to stderr,
+    numbered, and `--pick N` chooses (without it, the first, and stderr says so)."""
+    from reader.service.sources import AddError
+
+    def choose(links: list[tuple[str, str]]) -> str:
+        _warn(f"{ref} links to {plural(len(links), 'feed')}:")
+        for number, (title, url) in enumerate(links, start=1):
+            print(f"  {number}. {_line(title)}  {_line(url)}", file=sys.stderr)
+        if pick is None:
+            _warn("taking the first; choose another with --pick N")
+            return links[0][1]
+        if not 1 <= pick <= len(links):
+            raise AddError(f"cannot add {ref}: --pick {pick}, but the page links to "
+                                   f"{plural(len(links), 'feed')} (1 to {len(links)})")
+        return links[pick - 1][1]
+
+    return choose
+
+
 def cmd_remove(store: Store, args: list[str], opts: argparse.Namespace) -> int:
-    from reader import library
+    from reader.service.sources import find_source
 
     if not args:
         raise CliError("remove needs a source: its id, location, or part of its title")
     status = 0
     for ref in args:
-        source = library.find_source(store, ref)
+        source = find_source(store, ref)
         if source is None:
             print(f"newsreader: no single source matches {ref!r} (see `newsreader list`)",
                   file=sys.stderr)
             status = 1
             continue
         store.remove_source(source.id)
-        print(f"removed {_line(source.label)} ({source.total} stories)")
+        print(f"removed {_line(source.label)} ({plural(source.total, 'story', 'stories')})")
     return status
 
 
@@ -340,8 +408,8 @@ def cmd_list(store: Store, args: list[str], opts: argparse.Namespace,
 
 
 def cmd_refresh(store: Store, args: list[str], opts: argparse.Namespace) -> int:
-    from reader import library
-    from reader.refresh import refresh
+    from reader.service.refresh import refresh
+    from reader.service.sources import find_source
 
     if opts.offline:
         raise CliError("refresh does nothing with --offline")
@@ -349,7 +417,7 @@ def cmd_refresh(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     if args:
         sources = []
         for ref in args:
-            found = library.find_source(store, ref)
+            found = find_source(store, ref)
             if found is None:
                 raise CliError(f"no single source matches {ref!r} (see `newsreader list`)")
             sources.append(found)
@@ -366,36 +434,30 @@ def cmd_refresh(store: Store, args: list[str], opts: argparse.Namespace) -> int:
             print(f"{clean_line(o.label)}: {o.new} new, {o.updated} updated")
     for o in failed:
         print(f"failed: {clean_line(o.label)}: {clean_line(o.error)}", file=sys.stderr)
-    print(f"{len(outcomes)} sources, {new} new stories, {len(failed)} failed")
+    print(f"{plural(len(outcomes), 'source')}, {plural(new, 'new story', 'new stories')}, "
+          f"{len(failed):,} failed")
     _after_refresh(store, opts, sources)
     return 1 if failed else 0
 
 
 def _after_refresh(store: Store, opts: argparse.Namespace, sources: list[Source] | None) -> None:
-    """What the app does after a refresh, for cron too: keep the pages of new stories in
-    sources whose full-article mode is "refresh", then apply the retention policy."""
-    from reader.fulltext import fetch_full_articles, pending_full_articles
-    from reader.store.retention import RetentionPolicy, apply_retention
+    """What follows a refresh (the service's, as in the app): whole articles for sources in
+    "refresh" mode, then retention; printed for cron."""
+    from reader.service.refresh import after_refresh
 
     config, problems = load_user_config(opts)
     for problem in problems:
         print(f"newsreader: {problem}", file=sys.stderr)
-    ids = pending_full_articles(
-        store, lambda source: config.full_article_for(source.location, source.title)
-        or config.full_article__default, sources)
-    if ids:
-        results = fetch_full_articles(store, ids)
-        kept = sum(1 for _, error in results if not error)
-        print(f"kept {kept} of {len(ids)} full articles for offline reading")
-    policy = RetentionPolicy.from_config(config)
-    if policy.active:
-        removed = apply_retention(store, policy).removed
-        if removed:
-            print(f"retention: removed {removed} old stories")
+    done = after_refresh(store, config, sources)
+    if done.articles.tried:
+        print(f"kept {len(done.articles.kept):,} of "
+              f"{plural(done.articles.tried, 'full article')} for offline reading")
+    if done.removed:
+        print(f"retention: removed {plural(done.removed, 'old story', 'old stories')}")
 
 
 def cmd_import(store: Store, args: list[str], opts: argparse.Namespace) -> int:
-    from reader.sources.opml import import_opml
+    from reader.service.subscriptions import import_opml
 
     if len(args) != 1:
         raise CliError("import needs one OPML file: newsreader import FILE.opml")
@@ -404,14 +466,25 @@ def cmd_import(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"cannot read {args[0]}: {exc.strerror or exc}") from exc
     report = import_opml(store, data)
-    for line in getattr(report, "skipped", []):
+    if report.error:
+        for line in report.skipped:
+            _warn(f"skipped {line}")
+        _warn(f"nothing imported from {args[0]}: {report.error}")
+        return 1
+    for note in report.notes:
+        _warn(f"{args[0]}: {note}")
+    for line in report.skipped:
         _warn(f"skipped {line}")
-    print(f"imported {len(report.added)} feeds")
-    return 1 if getattr(report, "error", "") else 0
+    folders = f" in {plural(report.folders, 'folder')}" if report.folders else ""
+    refused = len(report.skipped) - report.already
+    print(f"imported {plural(len(report.added), 'feed')}{folders}"
+          + (f"; {report.already:,} already subscribed" if report.already else "")
+          + (f"; {refused:,} skipped" if refused else ""))
+    return 0
 
 
 def cmd_export(store: Store, args: list[str], opts: argparse.Namespace) -> int:
-    from reader.sources.opml import export_opml
+    from reader.service.subscriptions import export_opml
 
     text = export_opml(store)
     if args:
@@ -434,9 +507,10 @@ def load_user_config(opts: argparse.Namespace, *, create: bool = False
     path = default_path(getattr(opts, "config", None))
     if create and not path.exists():
         from reader.config_text import ensure_config_file
+        from reader.ui.app import key_classes
         from reader.ui.keys import catalogue
 
-        ensure_config_file(path, catalogue())
+        ensure_config_file(path, catalogue(key_classes()))
     return load_config(path)
 
 
@@ -444,6 +518,8 @@ def cmd_config(opts: argparse.Namespace, args: list[str]) -> int:
     """Print where the configuration file is and every value in force (1 if it has problems)."""
     from reader.config import default_path
     from reader.config_text import describe
+    from reader.ui.app import key_classes
+    from reader.ui.config_check import in_force
     from reader.ui.keys import catalogue
 
     if args:
@@ -451,14 +527,15 @@ def cmd_config(opts: argparse.Namespace, args: list[str]) -> int:
     path = default_path(opts.config)
     existed = path.exists()
     config, problems = load_user_config(opts, create=True)
+    config, checked = in_force(config)  # the theme and keys, checked as the app checks them
     made = " (created just now, every setting commented out)" if not existed and \
         path.exists() else "" if path.exists() else " (missing: every default applies)"
     print(f"# configuration file: {path}{made}")
     print("# the values in force (each marked default, or with the line that set it):\n")
-    sys.stdout.write(describe(config, catalogue()))
-    for problem in problems:
+    sys.stdout.write(describe(config, catalogue(key_classes())))
+    for problem in [*map(str, problems), *checked]:
         _warn(problem)
-    return 1 if problems else 0
+    return 1 if problems or checked else 0
 
 
 class _ProgressBar:
@@ -481,7 +558,46 @@ class _ProgressBar:
         self.stream.flush()
 
 
+def cmd_sync(store: Store, args: list[str], opts: argparse.Namespace) -> int:
+    """Two-way sync with the server `[sync]` names (for cron too): exit status 1 when it
+    failed, with the reason on stderr; what was not sent stays queued for the next one."""
+    from reader.sync import SyncProgress, SyncSettings, sync
+
+    if args:
+        raise CliError("sync takes no arguments: newsreader sync")
+    if opts.offline:
+        raise CliError("sync does nothing with --offline")
+    config, told = load_user_config(opts)
+    for problem in told:
+        _warn(problem)
+    settings = SyncSettings.from_config(config)
+    if not settings.configured:
+        raise CliError(f"no sync server is configured: set backend, url and user in [sync] "
+                       f"of {config.path}")
+
+    def show(step: SyncProgress) -> None:
+        count = f" {step.done}" + (f"/{step.total}" if step.total else "") if step.done else ""
+        sys.stderr.write(f"\r{step.stage}{count}".ljust(60)[:79])
+        sys.stderr.flush()
+
+    report = sync(store, settings, progress=show if sys.stderr.isatty() else None)
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + " " * 79 + "\r")
+    for words in report.problems:
+        _warn(words)
+    if report.error:
+        _warn(f"sync failed: {report.error}")
+        if report.pending:
+            _warn(f"{report.pending} changes kept, to send at the next sync")
+        return 1
+    print(f"synced with {_line(settings.url)}: {report.sources_added} sources added, "
+          f"{report.sources_removed} removed, {report.new_stories} new stories, "
+          f"{report.pulled} changes from the server, {report.pushed} sent, "
+          f"{report.conflicts} changed on both sides; {report.pending} waiting")
+    return 0
+
+
 HANDLERS = {
     "show": cmd_show, "add": cmd_add, "remove": cmd_remove, "list": cmd_list,
-    "refresh": cmd_refresh, "import": cmd_import, "export": cmd_export,
+    "refresh": cmd_refresh, "import": cmd_import, "export": cmd_export, "sync": cmd_sync,
 }

@@ -11,7 +11,9 @@ Why it works this way:
   by scanning the text (good enough for the hand-written files a config is).
 * This module is data only (no Textual): theme names and key bindings are checked against
   what the app really has by the UI at start-up (`reader.ui.keys`), using the line numbers
-  kept here in `Config.lines`.
+  kept here in `Config.lines`; `newsreader config` makes the same checks
+  (`reader.ui.config_check`). Every value set aside is kept in `Config.rejected` with its
+  reason, so the listing shows what is in force, never a value that was refused.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import os
 import re
 import shlex
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
@@ -60,16 +62,23 @@ class Config:
     retention__max_age_days: int = 0
     retention__max_per_source: int = 0
     layout__sources_width: int = 30
-    layout__headlines_width: str = "2fr"
+    layout__headlines_width: str = "4fr"
     layout__teasers_width: int = 30
     layout__measure: int = 80
     layout__show_sources: str = "auto"
     layout__show_teasers: bool = True
     layout__narrow_below: int = 100
-    layout__wide_from: int = 140
+    layout__wide_from: int = 200
+    sync__backend: str = ""
+    sync__url: str = ""
+    sync__user: str = ""
+    sync__password_command: str = ""
     keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     path: str = ""
     lines: dict[str, int] = field(default_factory=dict)  # "layout.measure" -> line, "keys.x"
+    # Values the file set but that are not in force, by dotted name: why each was rejected.
+    # `newsreader config` shows them beside the value used instead.
+    rejected: dict[str, str] = field(default_factory=dict)
 
     def get(self, name: str) -> Any:
         """A setting by its dotted name, e.g. "layout.measure"."""
@@ -189,6 +198,13 @@ def _timezone(value: Any) -> str:
     return "" if text.lower() == "local" else text
 
 
+def _server_url(value: Any) -> str:
+    text = _text(value)
+    if text and not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", text, re.IGNORECASE):
+        raise Invalid
+    return text
+
+
 def _modes(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise Invalid
@@ -247,8 +263,8 @@ SETTINGS: tuple[Setting, ...] = (
             "Width of the source list, in columns.", "30"),
     Setting("layout.headlines_width", _width,
             'a number of columns (10 to 500), or "N%" or "Nfr" in quotes',
-            'Width of the headline list: columns, "40%", or a share like "2fr"\n'
-            "(the article takes 3fr).", '"2fr"'),
+            'Width of the headline list: columns, "40%", or a share like "4fr"\n'
+            "(the article takes 3fr).", '"4fr"'),
     Setting("layout.teasers_width", _whole(16, 120), "a whole number of columns, 16 to 120",
             "Width of the teaser sidebar, in columns.", "30"),
     Setting("layout.measure", _whole(30, 400), "a whole number of columns, 30 to 400",
@@ -263,10 +279,22 @@ SETTINGS: tuple[Setting, ...] = (
             "100"),
     Setting("layout.wide_from", _whole(40, 1000), "a whole number of columns, 40 to 1000",
             "From this width the source list shows by itself (show_sources = \"auto\").",
-            "140"),
+            "200"),
+    Setting("sync.backend", _choice("", "ttrss"), '"ttrss", or "" for no sync server',
+            "Two-way sync with an aggregator server (newsreader sync): \"ttrss\" is\n"
+            "Tiny Tiny RSS. Empty: no server; every feed is fetched here.", '"ttrss"'),
+    Setting("sync.url", _server_url, 'the server\'s http(s) address in quotes',
+            "The server's address, as a browser opens it (its API is URL/api/).",
+            '"https://rss.example.org/"'),
+    Setting("sync.user", _text, "a user name in quotes", "The user name on the server.",
+            '"me"'),
+    Setting("sync.password_command", _browser, "a command in quotes, e.g. \"pass show ttrss\"",
+            "A command that prints the password (never run through a shell; its output is\n"
+            "never written to disk). NEWSREADER_SYNC_PASSWORD, when set, is used instead.",
+            '"pass show ttrss"'),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
-_SECTIONS = {"full_article", "retention", "layout", "keys"}
+_SECTIONS = {"full_article", "retention", "layout", "sync", "keys"}
 _DEFAULTS = Config()
 
 
@@ -289,6 +317,16 @@ def resolve_timezone(name: str) -> tzinfo | None:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
         raise KeyError(name) from exc
+
+
+def theme_problem(config: Config, known: Iterable[str]) -> str:
+    """Why the theme the file names is not used ("" when it is, or when it names none).
+    The theme names come from the UI (Textual's and ours); the app and `newsreader config`
+    both ask here, so they say the same thing."""
+    if not config.theme or config.theme in known:
+        return ""
+    names = ", ".join(sorted(known))
+    return f"there is no theme {config.theme!r} (known: {names}); using {DEFAULT_THEME!r}"
 
 
 def load_config(path: str | os.PathLike[str]) -> tuple[Config, list[ConfigProblem]]:
@@ -318,6 +356,7 @@ def parse_config(text: str, path: str = "config.toml") -> tuple[Config, list[Con
     lines = key_lines(text)
     problems: list[ConfigProblem] = []
     values: dict[str, Any] = {}
+    rejected: dict[str, str] = {}
 
     def problem(name: str, message: str) -> None:
         problems.append(ConfigProblem(path, lines.get(name), message))
@@ -325,7 +364,7 @@ def parse_config(text: str, path: str = "config.toml") -> tuple[Config, list[Con
     flat: list[tuple[str, Any]] = []
     for key, value in data.items():
         if key == "keys":
-            values["keys"] = _keys(value, lines, path, problems)
+            values["keys"] = _keys(value, lines, path, problems, rejected)
         elif key in _SECTIONS and isinstance(value, dict):
             flat.extend((f"{key}.{name}", inner) for name, inner in value.items())
         elif key in _SECTIONS:
@@ -339,41 +378,45 @@ def parse_config(text: str, path: str = "config.toml") -> tuple[Config, list[Con
                           "file made on first run, or `newsreader config`)")
             continue
         if name == "full_article.sources" and isinstance(value, dict):
-            values["full_article__sources"] = _source_modes(value, lines, path, problems)
+            values["full_article__sources"] = _source_modes(value, lines, path, problems,
+                                                            rejected)
             continue
         try:
             values[name.replace(".", "__")] = setting.check(value)
         except Invalid:
             default = _DEFAULTS.get(name)
-            problem(name, f"{name}: expected {setting.expected}, got {_show(value)}; "
-                          f"using the default ({_show(default)})")
-    config = replace(_DEFAULTS, path=path, lines=lines, **values)
+            rejected[name] = f"expected {setting.expected}, got {_show(value)}"
+            problem(name, f"{name}: {rejected[name]}; using the default ({_show(default)})")
+    config = replace(_DEFAULTS, path=path, lines=lines, rejected=rejected, **values)
     if config.layout__wide_from < config.layout__narrow_below:
-        problem("layout.wide_from", "layout.wide_from: expected a number of columns at "
-                f"least layout.narrow_below ({config.layout__narrow_below}), got "
-                f"{config.layout__wide_from}; using {config.layout__narrow_below}")
+        rejected["layout.wide_from"] = (
+            f"expected a number of columns at least layout.narrow_below "
+            f"({config.layout__narrow_below}), got {config.layout__wide_from}")
+        problem("layout.wide_from", f"layout.wide_from: {rejected['layout.wide_from']}; "
+                                    f"using {config.layout__narrow_below}")
         config = replace(config, layout__wide_from=config.layout__narrow_below)
     problems.sort(key=lambda p: p.line or 0)
     return config, problems
 
 
 def _source_modes(value: dict[str, Any], lines: dict[str, int], path: str,
-                  problems: list[ConfigProblem]) -> dict[str, str]:
+                  problems: list[ConfigProblem], rejected: dict[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     check = _choice(*FULL_ARTICLE_MODES)
     for name, mode in value.items():
         try:
             out[str(name)] = check(mode)
         except Invalid:
+            why = f"expected \"off\", \"refresh\" or \"open\", got {_show(mode)}"
+            rejected[f"full_article.sources.{name}"] = why
             problems.append(ConfigProblem(
                 path, lines.get(f"full_article.sources.{name}"),
-                f"full_article.sources.{name}: expected \"off\", \"refresh\" or \"open\", "
-                f"got {_show(mode)}; using full_article.default for it"))
+                f"full_article.sources.{name}: {why}; using full_article.default for it"))
     return out
 
 
-def _keys(value: Any, lines: dict[str, int], path: str,
-          problems: list[ConfigProblem]) -> dict[str, tuple[str, ...]]:
+def _keys(value: Any, lines: dict[str, int], path: str, problems: list[ConfigProblem],
+          rejected: dict[str, str]) -> dict[str, tuple[str, ...]]:
     """[keys]: action = "key" | "key1,key2" | ["key1", "key2"]. Names are checked by the UI."""
     if not isinstance(value, dict):
         problems.append(ConfigProblem(path, lines.get("keys"),
@@ -388,11 +431,13 @@ def _keys(value: Any, lines: dict[str, int], path: str,
         else:
             parts = []
         if not parts or not all(parts):
-            problems.append(ConfigProblem(
-                path, lines.get(f"keys.{action}"),
-                f"keys.{action}: expected a key in quotes (\"n\", \"ctrl+r\") or a list of "
-                f"them, got {_show(keys)}; keeping its default key"))
+            why = (f"expected a key in quotes (\"n\", \"ctrl+r\") or a list of them, got "
+                   f"{_show(keys)}")
+            rejected[f"keys.{action}"] = why
+            problems.append(ConfigProblem(path, lines.get(f"keys.{action}"),
+                                          f"keys.{action}: {why}; keeping its default key"))
             continue
+
         out[str(action)] = tuple(dict.fromkeys(parts))
     return out
 

@@ -26,36 +26,57 @@ _EMPTY_MEANS = {
 
 def describe(config: Config, key_defaults: KeyDefaults = ()
              ) -> str:
-    """The values in force as TOML, each marked with where it came from."""
+    """The values in force as TOML, each marked with where it came from. A value the file
+    set but that is not in force (`Config.rejected`) is named beside the one used instead,
+    with its line and the reason, so the listing never shows a rejected value as taken."""
     out: list[str] = []
     section = ""
+    shown: set[str] = set()
     for setting in SETTINGS:
         head, _, name = setting.name.rpartition(".")
         if head != section:
             out.append(f"\n[{head}]")
             section = head
         value = config.get(setting.name)
-        note = _origin(config, setting.name)
+        note = _origin(config, setting.name, setting.name not in config.rejected)
         if setting.name in _EMPTY_MEANS and not value:
             note += f": {_EMPTY_MEANS[setting.name]}"
         out.append(f"{name} = {_toml(setting.name, value)}  # {note}")
+        shown.add(setting.name)
     out.append("\n[keys]")
     overrides = config.keys
-    listed: set[str] = set()
     for action, keys, description in key_defaults:
-        listed.add(action)
         chosen = overrides.get(action, keys)
-        origin = _origin(config, f"keys.{action}") if action in overrides else "default"
+        origin = _origin(config, f"keys.{action}", action in overrides)
         out.append(f"{action} = {_toml_list(chosen)}  # {description}; {origin}")
+        shown.add(f"keys.{action}")
     for action, keys in overrides.items():
-        if action not in listed:
+        if f"keys.{action}" not in shown:
             out.append(f"{action} = {_toml_list(keys)}  # {_origin(config, 'keys.' + action)}")
+            shown.add(f"keys.{action}")
+    others = [name for name in config.rejected if name not in shown]
+    if others:
+        out.append("\n# also in the file, and not in force:")
+        out.extend(f"# {_where(config, name)}: {name}: {config.rejected[name]}"
+                   for name in sorted(others, key=lambda n: config.lines.get(n, 0)))
     return "\n".join(out).lstrip("\n") + "\n"
 
 
-def _origin(config: Config, name: str) -> str:
+def _origin(config: Config, name: str, from_file: bool = True) -> str:
+    """Where a value in force comes from, and what the file said instead when it was set
+    aside: "line 4", "default", "line 4 rejected (expected …); this is used instead"."""
+    why = config.rejected.get(name)
+    if why and from_file:
+        return f"{_where(config, name)}, in part ({why}: ignored)"
+    if why:
+        return f"{_where(config, name)} rejected ({why}); this is used instead"
     line = config.lines.get(name)
-    return f"line {line}" if line else "default"
+    return f"line {line}" if line and from_file else "default"
+
+
+def _where(config: Config, name: str) -> str:
+    line = config.lines.get(name)
+    return f"line {line}" if line else "the file"
 
 
 def _toml(name: str, value: Any) -> str:

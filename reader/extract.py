@@ -71,13 +71,70 @@ def _blocks(fragment: str) -> list[str]:
 
 
 def first_paragraph(body_html: str) -> str:
-    """The opening paragraph of a body as plain text (headings and captions skipped)."""
+    """The opening paragraph of a body as plain text (headings and captions skipped).
+
+    The rule is the last lines: the first block with text once headings, captions, code and
+    tables are cut out, else of the whole body. Every story of a refresh passes here, so a
+    body that holds no script, style or comment is read only up to its first paragraph."""
     if not body_html:
         return ""
-    blocks = _blocks(_NOT_LEAD.sub("\n", body_html))
-    if not blocks:
-        blocks = _blocks(body_html)
+    if body_html.isascii() or _FOLDS_TO_ASCII.search(body_html) is None:
+        # Only a match of those patterns that starts before the end of the first block with
+        # text (its closing boundary included) could change that block; none does: it is the
+        # lead.
+        found, end = _first_block_end(body_html)
+        if _NEEDLES.search(body_html, 0, end) is None:
+            return found
+        hidden = _DROP_NEEDLES.search(body_html) is not None
+    else:  # "ſcript" is "script" to re.I: ask the patterns themselves
+        hidden = "<!--" in body_html or _DROP.search(body_html) is not None
+    if not hidden:  # nothing for _blocks to drop: its first block is all that is needed
+        text = _NOT_LEAD.sub("\n", body_html)
+        found = _first_block(text)
+        return found if found or text is body_html else _first_block(body_html)
+    blocks = _blocks(_NOT_LEAD.sub("\n", body_html)) or _blocks(body_html)
     return blocks[0] if blocks else ""
+
+
+def _any_case(word: str) -> str:
+    """A pattern for `word` in either case of ASCII letters ("h1" -> "[Hh]1")."""
+    return "".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in word)
+
+
+# Every match of _DROP or _COMMENT (then: of _NOT_LEAD) begins with one of these. In text
+# without _FOLDS_TO_ASCII they match exactly what re.I would, at a fraction of its cost (re.I
+# defeats the regex engine's quick scan for the leading "<").
+_DROP_NEEDLES = re.compile("<(?:" + "|".join(map(_any_case, (
+    "script", "style", "template", "noscript", "title"))) + "|!--)")
+_NEEDLES = re.compile("<(?:" + "|".join(map(_any_case, (
+    "script", "style", "template", "noscript", "title", "figcaption", "caption", "pre",
+    "table", "figure"))) + "|!--|[Hh][1-6])")
+# The only characters outside ASCII that re.I matches to an ASCII letter or digit: "İ" and
+# "ı" (to "i"), "ſ" (to "s") and the Kelvin sign (to "k").
+_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def _first_block(fragment: str) -> str:
+    """The text of the first non-empty piece of `_BLOCK.split(fragment)`."""
+    return _first_block_end(fragment)[0]
+
+
+def _first_block_end(fragment: str) -> tuple[str, int]:
+    """(`_first_block(fragment)`, where the block boundary after it ends)."""
+    start = 0
+    for match in _BLOCK.finditer(fragment):
+        if match.start() > start:
+            text = _piece_text(fragment[start:match.start()])
+            if text:
+                return text, match.end()
+        start = match.end()
+    return _piece_text(fragment[start:]), len(fragment)
+
+
+def _piece_text(piece: str) -> str:
+    if "<" in piece:
+        piece = _TAG.sub("", piece)
+    return clean_line(htmllib.unescape(piece))
 
 
 # --- article extraction ---------------------------------------------------------------------

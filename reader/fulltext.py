@@ -3,6 +3,8 @@
 Many feeds carry only a summary. A reader on a train wants the article, and wants it without
 the network, so the extracted page is stored with the story (`Store.set_full_article`) when
 the user asks (`f`, or a source in "open" mode) or on refresh (a source in "refresh" mode).
+Which stories, and when, is the service's to decide (`reader.service.fulltext`); this module
+is the how.
 
 How, and why:
 
@@ -11,8 +13,9 @@ How, and why:
   and only the page: images in the article stay links, nothing else is downloaded.
 * Extraction (`reader.extract.extract_article`, 10-25 ms a page) is CPU work, so it never
   runs on the event loop: a thread for up to 16 pages, a process pool beyond, so that a
-  refresh that keeps a hundred articles does not hold the GIL the UI draws with. The story's
-  own title and summary go with the page: they pick the right story on ambiguous pages.
+  refresh that keeps a hundred articles does not hold the GIL the UI draws with (the
+  program's one pool when the caller passes it, the one feed parsing uses). The story's own
+  title and summary go with the page: they pick the right story on ambiguous pages.
 * `fetch_full_articles` is synchronous, like `reader.refresh.refresh`: the UI calls it from a
   thread worker, the CLI directly. Fetching runs on an event loop in a helper thread; the
   calling thread writes each result to the store and reports progress, in order of arrival.
@@ -24,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import queue
 import threading
 from collections.abc import Callable, Generator, Sequence
@@ -32,19 +34,16 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from reader.extract import Article, extract_article, html_to_text
-from reader.models import Source, Story
+from reader.models import Story
 from reader.sanitize import clean_line, is_safe_url
 from reader.sources.fetch import Fetcher, FetchError, fetcher_kwargs
+from reader.workerpool import ProcessPool
 
 if TYPE_CHECKING:
-    from concurrent.futures.process import ProcessPoolExecutor
-
     from reader.store import Store
 
-__all__ = ["FullTextError", "MODES", "fetch_full_article", "fetch_full_articles",
-           "full_article_mode", "pending_full_articles", "extract_page"]
+__all__ = ["FullTextError", "fetch_full_article", "fetch_full_articles", "extract_page"]
 
-MODES = ("off", "refresh", "open")
 # Up to this many pages are extracted in one thread; more go to a process pool. On 2 cores the
 # pool is no faster (56 pages: 1.3-2.9 s in a thread, 1.0-3.6 s in a pool counting its ~1 s
 # start, on a loaded machine); it is there to keep a big batch off the UI process's GIL and
@@ -63,38 +62,6 @@ Progress = Callable[[int, str, int, int], None]
 
 class FullTextError(Exception):
     """Why a story's page gave no article, in plain words naming the link."""
-
-
-def full_article_mode(source: Source, default: str) -> str:
-    """The source's full-article mode: 'off', 'refresh' or 'open'; '' means `default`.
-
-    Only feeds have pages to fetch: local files and folders are always 'off'. An unknown
-    value (a hand-edited config) counts as 'off' rather than fetching unasked.
-    """
-    if source.kind != "feed":
-        return "off"
-    mode = (source.full_article or "").strip().lower()
-    if not mode:
-        mode = (default or "").strip().lower()
-    return mode if mode in MODES else "off"
-
-
-def pending_full_articles(store: Store, default: str | Callable[[Source], str],
-                          sources: Sequence[Source] | None = None, *,
-                          limit: int = 50) -> list[int]:
-    """Ids of the newest stories, in sources whose mode is 'refresh', not fetched yet.
-
-    What a refresh hands to `fetch_full_articles` once the feeds are stored. `default` is the
-    mode for sources that set none, or a function giving it per source (say, from the config
-    file's per-source table, then its global default). At most `limit` stories per source.
-    """
-    chosen = store.sources() if sources is None else sources
-    wanted: list[int] = []
-    for source in chosen:
-        fallback = default(source) if callable(default) else default
-        if full_article_mode(source, fallback) == "refresh":
-            wanted += [s.id for s in store.stories_without_full_article(source.id, limit)]
-    return wanted
 
 
 def extract_page(body: bytes, url: str, title: str, summary: str) -> tuple[bool, Article | str]:
@@ -130,7 +97,8 @@ def fetch_full_articles(store: Store, story_ids: Sequence[int], *,
                         progress: Progress | None = None,
                         fetcher_options: dict[str, Any] | None = None,
                         processes: bool | None = None,
-                        cancel: threading.Event | None = None) -> list[tuple[int, str]]:
+                        cancel: threading.Event | None = None,
+                        pool: ProcessPool | None = None) -> list[tuple[int, str]]:
     """Fetch, extract and store the full article of each story; (story_id, error or "") each.
 
     Pages are fetched concurrently (bounded), extracted off the event loop, and stored with
@@ -138,6 +106,7 @@ def fetch_full_articles(store: Store, story_ids: Sequence[int], *,
     `progress(story_id, error, done, total)` after each story. `processes` forces (True) or
     forbids (False) the process pool; None decides by the number of stories. Setting `cancel`
     stops early: stories not done yet are left untouched (and reported as "cancelled").
+    `pool` is the process pool to extract in (None: one started for this call, if needed).
     """
     ids = list(dict.fromkeys(story_ids))
     errors: dict[int, str] = {}
@@ -164,7 +133,7 @@ def fetch_full_articles(store: Store, story_ids: Sequence[int], *,
     if stories:
         options = {**PAGE_FETCHER, **fetcher_kwargs(fetcher_options)}
         pooled = len(stories) > HANDFUL if processes is None else processes
-        runner = _Runner(stories, options, pooled)
+        runner = _Runner(stories, options, pooled, pool)
         with contextlib.closing(runner.results(cancel)) as results:
             for story_id, html, error in results:
                 finish(story_id, html, error)
@@ -222,10 +191,12 @@ _Done = tuple[int, str, str]  # story id, article HTML, error
 
 
 class _Runner:
-    def __init__(self, stories: list[Story], options: dict[str, Any], pooled: bool) -> None:
+    def __init__(self, stories: list[Story], options: dict[str, Any], pooled: bool,
+                 pool: ProcessPool | None) -> None:
         self.stories = stories
         self.options = options
         self.pooled = pooled
+        self.pool = pool
         self.out: queue.Queue[Any] = queue.Queue()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.task: asyncio.Task[None] | None = None
@@ -270,7 +241,7 @@ class _Runner:
         self.loop = asyncio.get_running_loop()
         self.task = asyncio.current_task()
         self.ready.set()
-        extractor = _Extractor(self.pooled)
+        extractor = _Extractor(self.pooled, self.pool)
         # A page is downloaded only when it can soon be extracted: memory stays bounded by
         # this many bodies, not by the number of stories.
         tickets = asyncio.Semaphore(self.options["max_connections"] + extractor.workers)
@@ -297,21 +268,21 @@ class _Runner:
 
 
 class _Extractor:
-    """extract_page in a thread, or in a process pool started on first use."""
+    """extract_page in a thread, or in a process pool (the one given, else its own)."""
 
-    def __init__(self, pooled: bool) -> None:
+    def __init__(self, pooled: bool, pool: ProcessPool | None) -> None:
         self.pooled = pooled
-        self.workers = _cpu_count() if pooled else 1
+        self._own_pool = pool is None
+        self.pool = pool if pool is not None else ProcessPool(preload=_PRELOAD)
+        self.workers = self.pool.workers if pooled else 1
         self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
-        self._pool: ProcessPoolExecutor | None = None
-        self._starting: asyncio.Future[ProcessPoolExecutor] | None = None
 
     async def extract(self, body: bytes, url: str, title: str,
                       summary: str) -> tuple[bool, Article | str]:
         from concurrent.futures.process import BrokenProcessPool
 
         for attempt in (1, 2):
-            executor: Executor = await self._get_pool() if self.pooled else self._threads
+            executor: Executor = await self.pool.get() if self.pooled else self._threads
             future = asyncio.get_running_loop().run_in_executor(
                 executor, extract_page, body, url, title, summary)
             try:
@@ -325,58 +296,18 @@ class _Extractor:
                     return False, "the page could not be read (the extractor crashed)"
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _get_pool(self) -> ProcessPoolExecutor:
-        if self._pool is not None:
-            return self._pool
-        if self._starting is None or self._starting.done():
-            self._starting = asyncio.ensure_future(asyncio.to_thread(_start_pool, self.workers))
-        pool = await asyncio.shield(self._starting)
-        self._pool = pool
-        return pool
-
     def _abandon(self, executor: Executor) -> None:
         if executor is self._threads:  # a thread cannot be stopped: leave it behind
             self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
             executor.shutdown(wait=False, cancel_futures=True)
             return
-        if executor is self._pool:
-            self._pool, self._starting = None, None
-        for process in list((getattr(executor, "_processes", None) or {}).values()):
-            with contextlib.suppress(Exception):
-                process.kill()
-        executor.shutdown(wait=False, cancel_futures=True)
+        self.pool.discard(executor, kill=True)  # type: ignore[arg-type]
 
     def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        if self._own_pool:
+            self.pool.shutdown()
 
 
-def _start_pool(workers: int) -> ProcessPoolExecutor:
-    """A forkserver pool (never fork: the app has threads) with the extractor preloaded."""
-    import multiprocessing
-    from concurrent.futures.process import ProcessPoolExecutor
-
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["reader.fulltext", "trafilatura"])
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker)
-
-
-def _init_worker() -> None:
-    """Workers ignore Ctrl-C (the parent stops them) and may not use more than 1.5 GB."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    with contextlib.suppress(ImportError, ValueError, OSError):
-        import resource
-
-        limit = 1536 * 2**20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
-
-def _cpu_count() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
+# What a pool of extraction's own loads before its first page (trafilatura costs ~0.3 s).
+_PRELOAD = ("reader.fulltext", "trafilatura")

@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
-
-if TYPE_CHECKING:
-    from reader.store.rows import StoryRow
+from typing import Literal
 
 SourceKind = Literal["feed", "file", "folder", "welcome"]
 SourceStatus = Literal["ok", "error", "gone", "missing"]
@@ -58,6 +55,24 @@ class ParseResult:
 
 
 @dataclass(frozen=True, slots=True)
+class StoryRow:
+    """The column values of one story, cleaned and ready to insert (`reader.store.rows`
+    makes them from an `Entry`, in a parser worker or in the writer)."""
+
+    key: str
+    digest: str
+    published: float | None  # the entry's date, or its update date; None: keep / now
+    updated: float | None
+    title: str
+    link: str
+    author: str
+    path: str
+    lead: str
+    teasers: str  # JSON list of clean lines
+    body_html: str
+
+
+@dataclass(frozen=True, slots=True)
 class Source:
     """A subscription: a feed URL, a local file or folder, or the bundled welcome story."""
 
@@ -77,6 +92,7 @@ class Source:
     full_article: str = ""
     not_before: float | None = None
     link: str = ""
+    origin: str = ""  # the sync server the source comes from ("ttrss"); "" = fetched here
 
     @property
     def label(self) -> str:
@@ -130,7 +146,7 @@ class Teaser:
 class View:
     """Which stories the headline list shows. Filters combine (all of them must hold).
 
-    `search` is what the reader typed (see `reader.store.search.parse_query`: words,
+    `search` is what the reader typed (see `reader.store.search.query.parse_query`: words,
     "phrases", -word, OR, title:/author:/source:, is:unread, after:/before:). `unread` and
     `starred` narrow any mode; `since`/`until` bound the published time (since <= t < until).
     `sort` "auto" shows the best matches first while searching and the newest first otherwise.

@@ -11,6 +11,9 @@ from pathlib import Path
 
 APP_NAME = "newsreader"
 DB_NAME = "newsreader.sqlite3"
+# Beside the cache: the copy of the subscriptions, the one thing in it that cannot be fetched
+# again (written by reader.service.subscriptions, named by the cache's recovery).
+SUBSCRIPTIONS_NAME = "subscriptions.opml"
 
 
 def data_dir(override: str | os.PathLike[str] | None = None) -> Path:

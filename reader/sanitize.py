@@ -16,6 +16,7 @@ Textual markup is never a concern here: the UI never parses untrusted text as ma
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin, urlsplit
 
 import nh3
 
@@ -26,6 +27,7 @@ _CONTROL = re.compile(
     "\ufeff\ud800-\udfff]"
 )
 _CR = re.compile("\r\n?")
+_CONTROL_OR_CR = re.compile("[\r" + _CONTROL.pattern[1:])
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dfn", "div",
@@ -48,10 +50,24 @@ _DROP_WITH_CONTENT = {"script", "style", "template", "noscript", "iframe", "obje
                       "svg", "math", "form", "button", "select", "textarea", "head", "title"}
 
 
+# Every C0 control but tab and newline, and DEL: what `clean_text` removes (or, for CR,
+# rewrites) in ASCII text. ASCII text without them is clean as it is.
+_ASCII_CONTROLS = bytes([*range(0, 9), *range(11, 32), 127])
+
+
 def clean_text(text: str) -> str:
-    """Strip terminal-active characters; normalise line ends to "\\n". Keeps tab and newline."""
+    """Strip terminal-active characters; normalise line ends to "\\n". Keeps tab and newline.
+
+    Every stored field and body passes here, so clean text (nearly all of it) is recognised
+    in one quick pass (for ASCII, at C speed) instead of two regex passes."""
     if not text:
         return ""
+    if text.isascii():
+        raw = text.encode("ascii")
+        if len(raw.translate(None, _ASCII_CONTROLS)) == len(raw):
+            return text
+    elif _CONTROL_OR_CR.search(text) is None:  # one pass instead of two for clean text
+        return text
     return _CONTROL.sub("", _CR.sub("\n", text))
 
 
@@ -60,27 +76,29 @@ def clean_line(text: str) -> str:
     return " ".join(clean_text(text).split())
 
 
+_CLEANER: nh3.Cleaner | None = None
+
+
 def sanitize_html(html: str, base_url: str | None = None) -> str:
     """Reduce untrusted HTML to the safe subset the renderer draws.
 
     Relative links are resolved against `base_url` when one is given, so a stored story keeps
-    working links after it leaves its page.
+    working links after it leaves its page. The nh3 Cleaner is built once (building it costs
+    more than cleaning a short body), and the link pass is skipped when it would change
+    nothing.
     """
+    global _CLEANER
     if not html:
         return ""
+    if _CLEANER is None:
+        _CLEANER = nh3.Cleaner(
+            tags=ALLOWED_TAGS, clean_content_tags=_DROP_WITH_CONTENT,
+            attributes=ALLOWED_ATTRIBUTES, url_schemes=SAFE_SCHEMES, link_rel=None,
+            strip_comments=True)
     # Cleaned before and after: nh3 turns character references such as "&#27;" into the
     # characters themselves, so a body could otherwise smuggle an ESC into the cache.
-    cleaned = nh3.clean(
-        clean_text(html),
-        tags=ALLOWED_TAGS,
-        clean_content_tags=_DROP_WITH_CONTENT,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=SAFE_SCHEMES,
-        link_rel=None,
-        strip_comments=True,
-    )
-    cleaned = clean_text(cleaned)
-    if base_url:
+    cleaned = clean_text(_CLEANER.clean(clean_text(html)))
+    if base_url and not _links_are_absolute(cleaned):
         cleaned = _resolve_links(cleaned, base_url)
     return cleaned
 
@@ -89,8 +107,6 @@ _HREF = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 
 
 def _resolve_links(html: str, base_url: str) -> str:
-    from urllib.parse import urljoin, urlsplit
-
     def fix(match: re.Match[str]) -> str:
         url = match.group(2)
         if urlsplit(url).scheme:
@@ -103,10 +119,31 @@ def _resolve_links(html: str, base_url: str) -> str:
     return _HREF.sub(fix, html)
 
 
+def _links_are_absolute(html: str) -> bool:
+    """True when the link pass would change nothing: every `href="` and `src="` (its
+    matches are among them) holds an absolute http(s) URL that it leaves as it is."""
+    for needle in ('href="', 'src="'):
+        found = html.find(needle)
+        while found >= 0:
+            start = found + len(needle)
+            end = html.find('"', start)
+            if end < 0:
+                break  # no closing quote: no match from here on
+            if not PLAIN_URL.match(html, start, end):
+                return False
+            found = html.find(needle, end)
+    return True
+
+
+# An absolute http(s) URL that `urljoin` gives back unchanged whatever the base: no ";"
+# (params), no empty "?" or "#", nothing `urlsplit` strips or rejects.
+_URL_CHARS = r"A-Za-z0-9._~!$&'()*+,=:@%/-"
+PLAIN_URL = re.compile(rf"https?://[A-Za-z0-9.-]+(?::[0-9]{{1,5}})?(?:/[{_URL_CHARS}]*)?"
+                       rf"(?:\?[{_URL_CHARS}?]+)?(?:#[{_URL_CHARS}?]+)?\Z")
+
+
 def is_safe_url(url: str, schemes: frozenset[str] = frozenset({"http", "https"})) -> bool:
     """True when `url` may be handed to a browser (http/https by default, nothing local)."""
-    from urllib.parse import urlsplit
-
     try:
         parts = urlsplit(url.strip())
     except ValueError:

@@ -8,7 +8,8 @@ and saves what the screen shows. The clock is fixed and dates are shown in UTC, 
 pictures do not change from run to run. Nothing touches the network.
 
 Files written (the README shows them):
-  main.svg                   the sample story open, headlines, teasers, source list (160x48)
+  main.svg                   the sample story open, headlines, teasers, source list (200x50:
+                             the source list shows by itself from 200 columns)
   help.svg                   the ? screen, generated from the bindings in force
   sources.svg                the source list: folders, unread counts, a failing source
   narrow.svg                 an 80x24 terminal: the list above the article
@@ -34,16 +35,16 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reader import library  # noqa: E402
 from reader.config import Config, parse_config  # noqa: E402
 from reader.models import View  # noqa: E402
+from reader.service import sources  # noqa: E402
 from reader.store import Store  # noqa: E402
 
 OUT = ROOT / "screenshots"
 FIXTURES = ROOT / "tests" / "fixtures"
 SAMPLE = FIXTURES / "samples" / "000_1cdceafaa06d3d12.txt"
 FIXED_NOW = 1_764_316_800.0  # 2025-11-28 08:00 UTC
-WIDE = (160, 48)
+WIDE = (200, 50)
 NAMES = ("main.svg", "help.svg", "sources.svg", "narrow.svg", "zen.svg", "palette.svg",
          "theme-solarized-light.svg", "theme-nord.svg")
 
@@ -61,16 +62,16 @@ def build_cache(workdir: Path) -> tuple[Store, int | None, int]:
         os.utime(news / path.name, (stamp, stamp))
     store = Store(workdir / "data" / "newsreader.sqlite3", clock=lambda: FIXED_NOW)
     store.set_meta("welcome_shown", "1")  # the welcome stories' times follow the real clock
-    world, _ = library.add_path(store, news)
+    world, _ = sources.add_path(store, news)
     store.update_source(world.id, folder="News", last_success=FIXED_NOW)
     for name, folder in (("rss20.xml", "Local"), ("atom.xml", "Blogs")):
-        source, _ = library.add_path(store, FIXTURES / "feeds" / name)
+        source, _ = sources.add_path(store, FIXTURES / "feeds" / name)
         store.update_source(source.id, folder=folder, last_success=FIXED_NOW - 7200)
     failing = store.add_source("feed", "https://wire.example.org/rss", "Example Wire")
     store.update_source(failing.id, folder="News", status="error",
                         last_error="HTTP 503 Service Unavailable (https://wire.example.org/rss)",
                         last_checked=FIXED_NOW - 600)
-    sample_id = next((h.id for h in store.headlines(View(source_id=world.id), 0, 50)
+    sample_id = next((h.id for h in store.views.headlines(View(source_id=world.id), 0, 50)
                       if h.title.startswith("A Taliban spokesperson")), None)
     return store, sample_id, failing.id
 
@@ -110,7 +111,7 @@ async def shoot(name: str, store: Store, story: int | None, *, size: tuple[int, 
                 theme: str = "", then: Callable[[Any, Any], Awaitable[None]] | None = None
                 ) -> None:
     from reader.ui.app import NewsApp
-    from tests.test_ui_helpers import settle
+    from tests.helpers.pilot import settle
 
     app = NewsApp(store, open_story=story, offline=True, clock=lambda: FIXED_NOW,
                   refresh_on_start=False, config=config(theme))
@@ -124,7 +125,7 @@ async def shoot(name: str, store: Store, story: int | None, *, size: tuple[int, 
 
 
 async def main() -> None:
-    from tests.test_ui_helpers import settle
+    from tests.helpers.pilot import settle
 
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -19,3 +19,12 @@ def _private_config_dir(tmp_path_factory: pytest.TempPathFactory,
     folder = tmp_path_factory.mktemp("config")
     monkeypatch.setenv("NEWSREADER_CONFIG_DIR", str(folder))
     yield folder
+
+
+@pytest.fixture
+def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`tmp_path`, holding the data (`data/`) and configuration (`config/`) folders of a
+    `newsreader` run from the test, neither of them made yet."""
+    monkeypatch.setenv("NEWSREADER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSREADER_CONFIG_DIR", str(tmp_path / "config"))
+    return tmp_path

@@ -15,45 +15,19 @@ from pathlib import Path
 
 import pytest
 
-from reader.models import Entry, View
+from reader.models import View
 from reader.store import SCHEMA_VERSION, Store, trash
 from reader.store.schema import MIGRATIONS, _statements
 from reader.store.smart import view_from_json, view_to_json
-
-NOW = 1_732_700_000.0
-
-
-def story(n: int, *words: str, title: str = "", author: str = "") -> Entry:
-    body = "<p>" + " ".join((f"tok{n}", *words)) + "</p>"
-    return Entry(key=f"k{n}", title=title or f"Story {n}", body_html=body, author=author,
-                 published=NOW - n)
-
-
-def hits(store: Store, word: str) -> set[int]:
-    return {r[0] for r in store._conn().execute(
-        "SELECT rowid FROM stories_fts WHERE stories_fts MATCH ?", (f'"{word}"',))}
+from tests.helpers.stories import NOW, assert_in_step, hits, story
 
 
 def ids_of(store: Store, view: View) -> set[int]:
-    return {h.id for h in store.headlines(view, 0, 10_000)}
+    return {h.id for h in store.views.headlines(view, 0, 10_000)}
 
 
 def key_to_id(store: Store) -> dict[str, int]:
-    return dict(store._conn().execute("SELECT key, id FROM stories").fetchall())
-
-
-def assert_in_step(store: Store) -> None:
-    """Every story's own word finds it alone; the counters match a recount."""
-    conn = store._conn()
-    for story_id, key in conn.execute("SELECT id, key FROM stories").fetchall():
-        assert hits(store, "tok" + key[1:]) == {story_id}, key
-    assert conn.execute("SELECT COUNT(*) FROM fts_queue").fetchone()[0] == 0
-    kept = dict((r[0], tuple(r[1:])) for r in conn.execute(
-        "SELECT source_id, total, unread, starred FROM source_counts"))
-    real = {r[0]: tuple(r[1:]) for r in conn.execute(
-        "SELECT src.id, COUNT(s.id), COALESCE(SUM(s.read = 0), 0), COALESCE(SUM(s.starred), 0)"
-        " FROM sources src LEFT JOIN stories s ON s.source_id = src.id GROUP BY src.id")}
-    assert kept == real
+    return dict(store.db.conn().execute("SELECT key, id FROM stories").fetchall())
 
 
 @pytest.fixture
@@ -104,14 +78,14 @@ def test_removing_or_renaming_a_source_keeps_the_index_exact(store: Store) -> No
     assert ids_of(store, View(search="source:kept ")) == set()
     store.remove_source(gone.id)
     assert hits(store, "gone") == set() and len(hits(store, "shared")) == 3
-    assert store.count(View(search="shared")) == 3
+    assert store.views.count(View(search="shared")) == 3
     assert_in_step(store)
 
 
 def test_changes_within_one_transaction_are_indexed_once(store: Store) -> None:
     source = store.add_source("feed", "https://e.example/f", "Feed")
     store.upsert_entries(source.id, [story(1, "before")])
-    with store._write() as conn:
+    with store.db.write() as conn:
         conn.execute("UPDATE stories SET body_html = '<p>tok1 first</p>' WHERE key = 'k1'")
         conn.execute("UPDATE stories SET body_html = '<p>tok1 second</p>' WHERE key = 'k1'")
         conn.execute("INSERT INTO stories (source_id, key, published, first_seen, "
@@ -139,8 +113,8 @@ def test_a_source_removed_and_put_back_is_searchable_again(store: Store) -> None
     assert removed is not None and hits(store, "comeback") == set()
     assert_in_step(store)
     assert trash.put_back(store, removed)
-    assert len(hits(store, "comeback")) == 3 and store.count(View(search="comeback")) == 3
-    assert store.counts() == {"all": 3, "unread": 2, "starred": 0}
+    assert len(hits(store, "comeback")) == 3 and store.views.count(View(search="comeback")) == 3
+    assert store.views.counts() == {"all": 3, "unread": 2, "starred": 0}
     assert_in_step(store)
 
 
@@ -161,9 +135,9 @@ def test_random_changes_leave_index_and_counters_exact(store: Store) -> None:
                 store.set_read(rng.sample(ids, min(4, len(ids))), rng.random() < 0.5)
                 store.set_starred(rng.choice(ids), rng.random() < 0.5)
         elif action < 0.85:
-            store.mark_view_read(View(source_id=source.id, search=f"v{step - 1}"))
+            store.views.mark_read(View(source_id=source.id, search=f"v{step - 1}"))
         else:
-            with store._write() as conn:
+            with store.db.write() as conn:
                 conn.execute("DELETE FROM stories WHERE id IN (SELECT id FROM stories "
                              "WHERE source_id = ? LIMIT 3)", (source.id,))
     assert_in_step(store)
@@ -189,9 +163,9 @@ def test_a_cache_of_schema_2_is_indexed_and_counted_on_opening(tmp_path: Path) -
     conn.close()
     store = Store(path)
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    assert store.count(View(search="archived")) == 3
-    assert store.count(View(search="source:times ")) == 3
-    assert store.counts() == {"all": 3, "unread": 2, "starred": 1}
+    assert store.views.count(View(search="archived")) == 3
+    assert store.views.count(View(search="source:times ")) == 3
+    assert store.views.counts() == {"all": 3, "unread": 2, "starred": 1}
     assert [(s.total, s.unread) for s in store.sources()] == [(3, 2)]
     assert_in_step(store)
 
@@ -202,22 +176,22 @@ def test_smart_feeds_are_kept_counted_and_survive_odd_stored_views(tmp_path: Pat
     source = store.add_source("feed", "https://e.example/f", "Feed")
     store.upsert_entries(source.id, [story(n, "storm" if n % 2 else "calm") for n in range(8)])
     store.set_read([min(hits(store, "storm"))], True)
-    saved = store.save_smart_feed("Storms", View(search="storm", source_id=source.id))
+    saved = store.smart.save("Storms", View(search="storm", source_id=source.id))
     assert (saved.total, saved.unread) == (4, 3)
-    store.save_smart_feed("", View(search="calm is:unread"))  # named after its query
+    store.smart.save("", View(search="calm is:unread"))  # named after its query
     store.close()
     again = Store(path, clock=lambda: NOW)
-    feeds = again.smart_feeds()
+    feeds = again.smart.feeds()
     assert [(f.name, f.total, f.unread) for f in feeds] == [
         ("Storms", 4, 3), ("calm is:unread", 4, 4)]
     assert feeds[0].view.smart_id == feeds[0].id
-    assert again.count(feeds[0].view) == 4
-    again.save_smart_feed("Storms", View(search="storm is:unread"))  # same name: replaced
-    assert [(f.name, f.total) for f in again.smart_feeds()] == [
+    assert again.views.count(feeds[0].view) == 4
+    again.smart.save("Storms", View(search="storm is:unread"))  # same name: replaced
+    assert [(f.name, f.total) for f in again.smart.feeds()] == [
         ("Storms", 3), ("calm is:unread", 4)]
-    again.rename_smart_feed(feeds[1].id, "Calm days")
-    again.delete_smart_feed(feeds[0].id)
-    assert [f.name for f in again.smart_feeds(counts=False)] == ["Calm days"]
+    again.smart.rename(feeds[1].id, "Calm days")
+    again.smart.delete(feeds[0].id)
+    assert [f.name for f in again.smart.feeds(counts=False)] == ["Calm days"]
     view = View(mode="unread", folder="News", search="x", since=1.5, sort="newest")
     assert view_from_json(view_to_json(view)) == view
     assert view_from_json('{"mode": "bogus", "source_id": "7", "unread": 1, "x": 2}') == View()

@@ -20,7 +20,8 @@ import lxml.html
 import pytest
 
 from reader.models import Entry, View
-from reader.store import Store, ranked
+from reader.store import Store
+from reader.store.search import ranking
 
 NOW = 1_732_700_000.0
 HOUR = 3600.0
@@ -96,7 +97,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, list[Known
                                  lead=" ".join(words[:3]), author=rng.choice(AUTHORS),
                                  published=NOW - rng.randint(0, 2000) * HOUR))
         store.upsert_entries(source.id, entries)
-        for headline in store.headlines(View(source_id=source.id), 0, 1000):
+        for headline in store.views.headlines(View(source_id=source.id), 0, 1000):
             story = store.story(headline.id)
             assert story is not None
             read, starred = rng.random() < 0.5, rng.random() < 0.2
@@ -156,8 +157,8 @@ def test_every_filter_and_combination_counts_and_lists_what_the_oracle_says(
     checked = 0
     for view in views(known):
         want = expected(view, known)
-        assert store.count(view) == len(want), view
-        listed = [h.id for h in store.headlines(view, 0, 10_000)]
+        assert store.views.count(view) == len(want), view
+        listed = [h.id for h in store.views.headlines(view, 0, 10_000)]
         assert sorted(listed) == sorted(k.id for k in want), view
         if not view.search or view.search.startswith("-"):
             assert listed == newest_first(want), view  # newest first, ties by id
@@ -171,45 +172,47 @@ def test_pages_positions_and_next_unread_follow_the_listing(
     by_id = {k.id: k for k in known}
     outside = max(by_id) + 1000
     for view in views(known)[::19]:
-        listed = [h.id for h in store.headlines(view, 0, 10_000)]
+        listed = [h.id for h in store.views.headlines(view, 0, 10_000)]
         paged = [h.id for page in range(0, len(listed) + 7, 7)
-                 for h in store.headlines(view, page, 7)]
+                 for h in store.views.headlines(view, page, 7)]
         assert paged == listed, view
         for position, story_id in list(enumerate(listed))[::3]:
-            assert store.index_of(view, story_id) == position, view
-        assert store.index_of(view, outside) is None
+            assert store.views.index_of(view, story_id) == position, view
+        assert store.views.index_of(view, outside) is None
         for position, story_id in enumerate(listed[:12]):
             after = [i for i in listed[position + 1:] if not by_id[i].read]
             before = [i for i in listed[:position] if not by_id[i].read]
-            assert store.next_unread(view, story_id, True) == (after[0] if after else None)
-            assert store.next_unread(view, story_id, False) == (before[-1] if before else None)
+            assert store.views.next_unread(view, story_id, True) == (after[0] if after else None)
+            assert store.views.next_unread(view, story_id, False) == (
+                before[-1] if before else None)
 
 
 def test_the_ranked_window_then_the_rest_most_recently_stored_first(
         archive: tuple[Store, list[Known]], monkeypatch: pytest.MonkeyPatch) -> None:
     store, known = archive
-    monkeypatch.setattr(ranked, "WINDOW", 5)
+    monkeypatch.setattr(ranking, "WINDOW", 5)
     view = View(search="storm ")
     want = sorted((k.id for k in expected(view, known)), reverse=True)
     assert len(want) > 12
-    listed = [h.id for h in store.headlines(view, 0, 10_000)]
+    listed = [h.id for h in store.views.headlines(view, 0, 10_000)]
     assert sorted(listed[:5]) == sorted(want[:5])  # the 5 most recently stored matches ...
-    ranks = dict(store._conn().execute(  # ... best first
+    ranks = dict(store.db.conn().execute(  # ... best first
         "SELECT rowid, rank FROM stories_fts WHERE stories_fts MATCH 'storm'").fetchall())
     assert [ranks[i] for i in listed[:5]] == sorted(ranks[i] for i in listed[:5])
     assert listed[5:] == want[5:]  # then the rest, most recently stored first
-    paged = [h.id for page in range(0, len(listed), 3) for h in store.headlines(view, page, 3)]
+    paged = [h.id for page in range(0, len(listed), 3)
+             for h in store.views.headlines(view, page, 3)]
     assert paged == listed
     by_id = {k.id: k for k in known}
     for position, story_id in enumerate(listed):
-        assert store.index_of(view, story_id) == position
+        assert store.views.index_of(view, story_id) == position
         after = [i for i in listed[position + 1:] if not by_id[i].read]
         before = [i for i in listed[:position] if not by_id[i].read]
-        assert store.next_unread(view, story_id, True) == (after[0] if after else None)
-        assert store.next_unread(view, story_id, False) == (before[-1] if before else None)
+        assert store.views.next_unread(view, story_id, True) == (after[0] if after else None)
+        assert store.views.next_unread(view, story_id, False) == (before[-1] if before else None)
     unread = [i for i in listed if not by_id[i].read]
-    assert store.next_unread(view, None, True) == unread[0]
-    assert store.next_unread(view, None, False) == unread[-1]
+    assert store.views.next_unread(view, None, True) == unread[0]
+    assert store.views.next_unread(view, None, False) == unread[-1]
 
 
 def test_best_matches_come_first_headline_words_weigh_most(tmp_path: Path) -> None:
@@ -222,9 +225,9 @@ def test_best_matches_come_first_headline_words_weigh_most(tmp_path: Path) -> No
               published=NOW - HOUR),
         Entry(key="none", title="Other", body_html="<p>nothing</p>", published=NOW - 2 * HOUR),
     ])
-    titles = [h.title for h in store.headlines(View(search="storm"), 0, 10)]
+    titles = [h.title for h in store.views.headlines(View(search="storm"), 0, 10)]
     assert titles == ["Storm warning", "A quiet day"]
-    newest = [h.title for h in store.headlines(View(search="storm", sort="newest"), 0, 10)]
+    newest = [h.title for h in store.views.headlines(View(search="storm", sort="newest"), 0, 10)]
     assert newest == ["A quiet day", "Storm warning"]
 
 
@@ -240,10 +243,10 @@ def test_typed_filters_are_the_same_as_view_fields(archive: tuple[Store, list[Kn
         (View(search="is:read storm "), None),
     ]
     for typed, fields in pairs:
-        got = {h.id for h in store.headlines(typed, 0, 10_000)}
+        got = {h.id for h in store.views.headlines(typed, 0, 10_000)}
         if fields is not None:
-            assert got == {h.id for h in store.headlines(fields, 0, 10_000)}
-            assert store.count(typed) == store.count(fields)
+            assert got == {h.id for h in store.views.headlines(fields, 0, 10_000)}
+            assert store.views.count(typed) == store.views.count(fields)
         else:
             assert got == {k.id for k in expected(View(search="storm "), known) if k.read}
 
@@ -256,7 +259,7 @@ def _local(year: int, month: int, day: int) -> float:
 
 def test_plain_views_are_counted_from_the_counters(archive: tuple[Store, list[Known]]) -> None:
     store, known = archive
-    counts = store.counts()
+    counts = store.views.counts()
     assert counts == {"all": len(known), "unread": sum(not k.read for k in known),
                       "starred": sum(k.starred for k in known)}
     for source in store.sources():
@@ -272,18 +275,18 @@ def test_mark_a_view_read_and_undo_exactly(tmp_path: Path) -> None:
         store.upsert_entries(source.id, [
             Entry(key=f"{n}", title=f"{'Storm' if n % 2 else 'Calm'} {n}",
                   body_html=f"<p>{n}</p>", published=NOW - n) for n in range(10)])
-    heads = store.headlines(View(source_id=a.id), 0, 100)
+    heads = store.views.headlines(View(source_id=a.id), 0, 100)
     store.set_read([heads[0].id, heads[1].id], True)  # already read: undo must keep them read
-    before = {h.id: h.read for h in store.headlines(View(), 0, 100)}
+    before = {h.id: h.read for h in store.views.headlines(View(), 0, 100)}
     view = View(source_id=a.id, search="storm")
-    ids = store.mark_view_read(view)
-    wanted = {h.id for h in store.headlines(view, 0, 100) if not before[h.id]}
+    ids = store.views.mark_read(view)
+    wanted = {h.id for h in store.views.headlines(view, 0, 100) if not before[h.id]}
     assert set(ids) == wanted and len(ids) == len(wanted)
-    assert store.count(replace_unread(view)) == 0
-    assert store.count(View(source_id=b.id, mode="unread")) == 10  # untouched
-    assert store.set_read_many(ids, False) == len(ids)
-    assert {h.id: h.read for h in store.headlines(View(), 0, 100)} == before
-    assert store.counts()["unread"] == sum(not r for r in before.values())
+    assert store.views.count(replace_unread(view)) == 0
+    assert store.views.count(View(source_id=b.id, mode="unread")) == 10  # untouched
+    assert store.views.set_read_many(ids, False) == len(ids)
+    assert {h.id: h.read for h in store.views.headlines(View(), 0, 100)} == before
+    assert store.views.counts()["unread"] == sum(not r for r in before.values())
 
 
 def replace_unread(view: View) -> View:

@@ -28,15 +28,10 @@ from xml.etree import ElementTree
 import pytest
 
 from reader.models import View
-from reader.paths import DB_NAME
+from reader.paths import DB_NAME, SUBSCRIPTIONS_NAME
 from reader.refresh import refresh
+from reader.service.subscriptions import deferred_subscriptions, open_store, write_subscriptions
 from reader.store import Store, StoreError
-from reader.store.recovery import (
-    SUBSCRIPTIONS_NAME,
-    deferred_subscriptions,
-    open_store,
-    write_subscriptions,
-)
 from reader.store.schema import SCHEMA_VERSION
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
 from tests.pty_terminal import Terminal
@@ -89,7 +84,7 @@ def _done(screen: str) -> int:
 def assert_coherent(store: Store) -> dict[str, int]:
     """Every story whole (its title and body from the same version of the feed, the body to
     its last word), none twice; returns stories per source location."""
-    conn = store._conn()
+    conn = store.db.conn()
     dupes = conn.execute("SELECT source_id, key, COUNT(*) FROM stories GROUP BY source_id, key "
                          "HAVING COUNT(*) > 1").fetchall()
     assert dupes == []
@@ -168,7 +163,7 @@ def test_kill_9_during_a_refresh_loses_nothing(tmp_path: Path, feed_server: Feed
         assert all(o.ok for o in outcomes)
         counts = assert_coherent(store)
         assert set(counts.values()) == {ENTRIES}
-        assert store.count(View()) == feeds * ENTRIES
+        assert store.views.count(View()) == feeds * ENTRIES
         assert all(s.read for s in store.stories_of(sources[0].id))
         assert {s.id for s in store.stories_of(sources[1].id) if s.starred} == set(starred)
         assert all(t.endswith(" v2") for t in (s.title for s in store.stories_of(sources[2].id)))
@@ -227,7 +222,7 @@ def test_many_threads_writing_at_once(tmp_path: Path) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert errors == [] and store.count(View()) == 120
+    assert errors == [] and store.views.count(View()) == 120
     store.close()
 
 
@@ -316,6 +311,37 @@ def test_a_damaged_cache_is_moved_aside_and_subscriptions_come_back(
     assert notices == []
 
 
+def test_the_store_only_rebuilds_and_the_service_brings_the_subscriptions_back(
+        tmp_path: Path) -> None:
+    """The store's recovery knows files, not OPML: it sets the damaged cache aside and makes
+    an empty one, saying where the old file went; the service reads the copy back."""
+    from reader.service.subscriptions import subscriptions_path
+    from reader.store import recovery
+
+    data = tmp_path / "data"
+    locations, _news = subscribed(data, tmp_path)
+    damage_header(data / DB_NAME)
+    damaged = (data / DB_NAME).read_bytes()
+    opened = recovery.open_cache(data)
+    try:
+        assert opened.rebuilt and opened.aside is not None
+        assert opened.aside.read_bytes() == damaged
+        assert opened.store.sources() == [] and len(opened.notices) == 1
+        assert opened.store.on_sources_changed is None  # nothing watches the copy yet
+    finally:
+        opened.store.close()
+    for name in (DB_NAME, DB_NAME + "-wal", DB_NAME + "-shm"):  # damaged again, as before
+        (data / name).unlink(missing_ok=True)
+    (data / DB_NAME).write_bytes(damaged)
+    store, notices = open_store(data)
+    try:
+        assert sorted(s.location for s in store.sources()) == locations
+        assert len(notices) == 2 and notices[1].startswith("4 subscriptions were restored")
+        assert store.on_sources_changed is not None and subscriptions_path(store).exists()
+    finally:
+        store.close()
+
+
 def test_a_damaged_cache_without_a_copy_says_so(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
@@ -346,9 +372,9 @@ def test_the_app_tells_the_user_in_a_notification(tmp_path: Path) -> None:
     _locations, _news = subscribed(data, tmp_path)
     damage_header(data / DB_NAME)
     term = Terminal([sys.executable, "-m", "reader", "--data-dir", str(data), "--offline"],
-                    cols=140, rows=42, cwd=str(ROOT), env={"PYTHONPATH": str(ROOT)})
+                    cols=200, rows=42, cwd=str(ROOT), env={"PYTHONPATH": str(ROOT)})
     try:
-        # The notice, over the rebuilt cache's (restored) source list.
+        # The notice, over the rebuilt cache's (restored) source list (shown from 200 columns).
         term.wait_for(lambda s: "was damaged" in s and "My notes" in s and "World" in s,
                       timeout=120)
         term.send("q")
@@ -434,19 +460,19 @@ def test_the_opml_copy_follows_every_change_of_subscriptions(tmp_path: Path) -> 
 
 
 def test_an_import_writes_the_copy_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from reader.store import recovery
+    from reader.service import subscriptions
+    from reader.service.subscriptions import import_opml
 
     store, _ = open_store(tmp_path)
     writes: list[int] = []
-    real = recovery.write_subscriptions
+    real = subscriptions.write_subscriptions
 
     def counted(s: Store) -> Path | None:
         writes.append(1)
         return real(s)
 
-    monkeypatch.setattr(recovery, "write_subscriptions", counted)
-    recovery.watch_subscriptions(store)
-    from reader.sources.opml import import_opml
+    monkeypatch.setattr(subscriptions, "write_subscriptions", counted)
+    subscriptions.watch_subscriptions(store)
 
     outlines = "".join(f'<outline text="F{i}" xmlUrl="https://example.org/{i}.xml"/>'
                        for i in range(50))
@@ -470,9 +496,9 @@ def test_the_copy_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
     code = (
         "import resource, signal, sys\n"
         "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
-        "from reader.store.recovery import open_store, write_subscriptions\n"
+        "from reader.service.subscriptions import open_store, write_subscriptions\n"
         f"store, _ = open_store({str(tmp_path)!r})\n"
-        "with store._write() as conn:\n"
+        "with store.db.write() as conn:\n"
         "    for i in range(400):\n"
         "        conn.execute(\"INSERT INTO sources (kind, location, title, added) \"\n"
         "                     \"VALUES ('feed', ?, ?, 0)\", (f'https://e.org/{i}', 'x' * 50))\n"

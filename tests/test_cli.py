@@ -151,3 +151,67 @@ def test_show_into_a_pipe_closed_early_is_not_an_error(tmp_path: Path) -> None:
         status = shown.wait(timeout=120)
     assert "Traceback" not in errors and "BrokenPipe" not in errors
     assert status == 0
+
+
+# -- counts in words, and `import` ---------------------------------------------------------------
+
+OPML = Path(__file__).parent / "fixtures" / "opml"
+
+
+def test_one_story_is_a_story(tmp_path: Path, data_dir: Path,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["add", str(SAMPLE)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith(": 1 new story")
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a.txt").write_text("# First\nOne.\n", encoding="utf-8")
+    assert main(["add", str(folder)]) == 0
+    (folder / "b.txt").write_text("# Second\nTwo.\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["refresh", "news"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "1 source, 1 new story, 0 failed"
+    assert main(["remove", SAMPLE.name]) == 0
+    assert capsys.readouterr().out.rstrip().endswith("(1 story)")
+
+
+def test_import_a_messy_export_reads_it_and_says_how(data_dir: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    path = OPML / "netnewswire.opml"  # a raw "<" and "&" in a description
+    assert main(["import", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out == "imported 5 feeds in 2 folders\n"
+    assert f"{path}: it is not well-formed XML (not well-formed (invalid token) at line 10)" \
+        in err
+    assert main(["import", str(path)]) == 0  # again: nothing new, and no failure
+    assert capsys.readouterr().out == "imported 0 feeds; 5 already subscribed\n"
+
+
+def test_import_counts_in_words(tmp_path: Path, data_dir: Path,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "one.opml"
+    path.write_text('<opml version="2.0"><body><outline text="F"><outline text="x" '
+                    'xmlUrl="https://e.org/x"/><outline text="y" xmlUrl="exec:id"/>'
+                    '</outline></body></opml>', encoding="utf-8")
+    assert main(["import", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert out == "imported 1 feed in 1 folder; 1 skipped\n"
+    assert "skipped y: 'exec:id' is not an http(s) URL" in err
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (b'<?xml version="1.0"?><rss version="2.0"><channel/></rss>',
+     "not an OPML file: it is a feed (RSS), not a subscription list"),
+    (b'<opml version="2.0"><body><outline text="a folder, no feed"/></body></opml>',
+     "not a single feed in it"),
+    (b'<opml version="2.0"><body><outline text="x" xmlUrl="file:///etc/passwd"/></body></opml>',
+     "none of its feeds could be imported"),
+])
+def test_import_of_nothing_fails_naming_the_file(content: bytes, reason: str, tmp_path: Path,
+                                                 data_dir: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "list.opml"
+    path.write_bytes(content)
+    assert main(["import", str(path)]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"newsreader: nothing imported from {path}: {reason}" in err

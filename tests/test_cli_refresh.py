@@ -13,16 +13,7 @@ from reader.models import View
 from reader.paths import db_path
 from reader.store import Store
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
-
-PAGE = """<html><head><title>Harbour reopens</title></head><body>
-<nav>Home | World | Sport | Weather</nav>
-<article><h1>Harbour reopens after the storm</h1>
-<p>The harbour reopened on Monday after engineers finished repairing the sea wall that the
-winter storms had breached in three places.</p>
-<p>Fishing boats were the first to leave, followed by the morning ferry, which carried more
-than two hundred passengers across the bay.</p>
-<p>The council said the repairs cost less than feared and came in a week ahead of plan.</p>
-</article><footer>Copyright Example Gazette</footer></body></html>"""
+from tests.helpers.stories import ARTICLE_PAGE
 
 
 def feed(link: str) -> str:
@@ -32,26 +23,19 @@ def feed(link: str) -> str:
             "</channel></rss>")
 
 
-@pytest.fixture
-def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("NEWSREADER_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("NEWSREADER_CONFIG_DIR", str(tmp_path / "config"))
-    return tmp_path
-
-
 def test_refresh_keeps_whole_articles_for_sources_set_to_refresh(
         dirs: Path, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]) -> None:
-    feed_server.route("/page", PAGE, content_type="text/html; charset=utf-8")
+    feed_server.route("/page", ARTICLE_PAGE, content_type="text/html; charset=utf-8")
     feed_server.route("/feed", feed(feed_server.url("/page")))
     (dirs / "config").mkdir()
     (dirs / "config" / "config.toml").write_text('[full_article]\ndefault = "refresh"\n',
                                                  encoding="utf-8")
     assert main(["add", feed_server.url("/feed")]) == 0
     assert main(["refresh"]) == 0
-    assert "kept 1 of 1 full articles" in capsys.readouterr().out
+    assert "kept 1 of 1 full article for" in capsys.readouterr().out
     feed_server.stop()
     store = Store(db_path())
-    story = store.story(store.headlines(View(), 0, 1)[0].id)
+    story = store.story(store.views.headlines(View(), 0, 1)[0].id)
     store.close()
     assert story is not None
     assert "Fishing boats were the first to leave" in story.full_html
@@ -60,7 +44,7 @@ def test_refresh_keeps_whole_articles_for_sources_set_to_refresh(
 
 def test_refresh_fetches_no_page_when_the_mode_is_off(
         dirs: Path, feed_server: FeedServer, capsys: pytest.CaptureFixture[str]) -> None:
-    feed_server.route("/page", PAGE, content_type="text/html; charset=utf-8")
+    feed_server.route("/page", ARTICLE_PAGE, content_type="text/html; charset=utf-8")
     feed_server.route("/feed", feed(feed_server.url("/page")))
     assert main(["add", feed_server.url("/feed")]) == 0
     assert main(["refresh"]) == 0

@@ -46,6 +46,12 @@ show_teasers = false
 narrow_below = 90
 wide_from = 150
 
+[sync]
+backend = "ttrss"
+url = "https://rss.example.org/"
+user = "me"
+password_command = "pass show ttrss"
+
 [keys]
 next_unread = "N"
 toggle_star = ["x", "ctrl+s"]
@@ -81,6 +87,9 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     assert config.layout__show_sources == "no" and config.layout__show_teasers is False
     assert (config.layout__narrow_below, config.layout__wide_from) == (90, 150)
     assert config.keys == {"next_unread": ("N",), "toggle_star": ("x", "ctrl+s")}
+    assert (config.sync__backend, config.sync__url, config.sync__user,
+            config.sync__password_command) == ("ttrss", "https://rss.example.org/", "me",
+                                               "pass show ttrss")
     # every documented setting was exercised by this file
     assert {s.name for s in SETTINGS} <= set(config.lines)
 
@@ -230,5 +239,63 @@ def test_config_command_with_a_bad_file_reports_and_fails(
     assert main(["--config", str(path), "config"]) == 1
     captured = capsys.readouterr()
     assert f"{path}:2: layout.measure: expected a whole number of columns" in captured.err
-    assert "measure = 80  # line 2" in captured.out  # the default is in force
+    assert "measure = 80  # line 2 rejected (expected a whole number of columns, 30 to 400, " \
+           "got \"wide\"); this is used instead" in captured.out  # the default is in force
     assert 'zen = "Z"' in captured.out
+
+
+# -- what is in force, and why a value is not ------------------------------------------------
+
+def test_describe_never_shows_a_rejected_value_as_taken() -> None:
+    config, _ = parse_config("refresh_interval = -5\ntimezone = 'Mars/Olympus'\n"
+                             "[layout]\nnarrow_below = 120\nwide_from = 110\n"
+                             "[full_article]\nsources = { 'A' = 'open', 'B' = 'maybe' }\n",
+                             "c.toml")
+    text = describe(config)
+    assert ("refresh_interval = 30  # line 1 rejected (expected a whole number of minutes "
+            "from 0 (never) to 10080, got -5); this is used instead") in text
+    assert 'timezone = ""  # line 2 rejected (expected a time zone name' in text
+    assert "narrow_below = 120  # line 4\n" in text
+    assert "wide_from = 120  # line 5 rejected (expected a number of columns at least " \
+           "layout.narrow_below (120), got 110); this is used instead" in text
+    assert 'sources = { "A" = "open" }  # line 7\n' in text
+    assert ('# line 7: full_article.sources.B: expected "off", "refresh" or "open", got '
+            '"maybe"') in text
+
+
+def test_config_command_shows_the_theme_and_keys_the_app_would_use(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "mine.toml"
+    path.write_text('theme = "nope"\n[keys]\nrefresh_all = "j"\nnext_unread = "N"\n'
+                    'no_such_action = "x"\ntoggle_star = ["s", "ctrl+"]\n', encoding="utf-8")
+    assert main(["--config", str(path), "config"]) == 1
+    out, err = capsys.readouterr()
+    assert ('theme = "reading"  # line 1 rejected (there is no theme \'nope\'); '
+            "this is used instead") in out
+    assert ('refresh_all = "R"  # Refresh all; line 3 rejected (\'j\' is already the key of '
+            "'next_story'); this is used instead") in out
+    assert 'next_unread = "N"  # Next unread; line 4\n' in out
+    assert ('toggle_star = "s"  # Star; line 6, in part (\'ctrl+\' is not a key name: '
+            "ignored)") in out
+    assert "# line 5: keys.no_such_action: there is no action named 'no_such_action'" in out
+    assert 'no_such_action = "x"' not in out
+    assert f"{path}:1: theme: there is no theme 'nope' (known: " in err
+    assert f"{path}:3: keys.refresh_all: 'j' is already the key of 'next_story'" in err
+    assert f"{path}:5: keys.no_such_action: there is no action named" in err
+
+
+def test_config_command_and_app_report_the_same_problems(tmp_path: Path) -> None:
+    from reader.store import Store
+    from reader.ui.app import NewsApp
+    from reader.ui.config_check import in_force
+
+    config, problems = parse_config('theme = "nope"\nmeasure = 3\n[keys]\nrefresh_all = "j"\n',
+                                    str(tmp_path / "c.toml"))
+    _, checked = in_force(config)
+    store = Store(tmp_path / "cache.sqlite3")
+    try:
+        app = NewsApp(store, config=config, config_problems=problems)
+        assert app.start_problems == [*map(str, problems), *checked]
+        assert len(checked) == 2 and app.theme == "reading"
+    finally:
+        store.close()

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.sources import feedfile
+from reader.sources import feedentries, feedfile
 from reader.sources.feedfile import NotAFeed, looks_like_feed, parse_feed
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
@@ -194,7 +194,7 @@ def test_hostile_fields_are_cleaned_and_capped(monkeypatch: pytest.MonkeyPatch) 
     data = (
         f"<rss version='2.0'><channel><title>{long_title}</title>{items}</channel></rss>"
     ).encode()
-    monkeypatch.setattr(feedfile, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(feedentries, "MAX_ENTRIES", 3)
     result = parse_feed(data)
     assert len(result.entries) == 3
     assert result.problems == ["kept the first 3 of 5 entries (the limit per feed)"]

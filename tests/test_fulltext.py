@@ -11,14 +11,9 @@ from pathlib import Path
 import pytest
 
 from reader.extract import html_to_text
-from reader.fulltext import (
-    FullTextError,
-    fetch_full_article,
-    fetch_full_articles,
-    full_article_mode,
-    pending_full_articles,
-)
+from reader.fulltext import FullTextError, fetch_full_article, fetch_full_articles
 from reader.models import Entry, Source
+from reader.service.fulltext import full_article_mode, pending_full_articles
 from reader.sources.fetch import Fetcher
 from reader.store import Store
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
@@ -230,7 +225,8 @@ def test_full_article_mode_and_what_a_refresh_fetches(store: Store) -> None:
     assert sorted(pending_full_articles(store, "refresh")) == sorted(
         [wanted, *[s.id for s in store.stories_of(other.id)]])
     by_source = {other.id: "refresh"}  # e.g. the config file's per-source table
-    assert sorted(pending_full_articles(store, lambda s: by_source.get(s.id, "off"))) == sorted(
+    assert sorted(pending_full_articles(
+        store, lambda s: full_article_mode(s, by_source.get(s.id, "off")))) == sorted(
         [wanted, *[s.id for s in store.stories_of(other.id)]])
     store.set_full_article(wanted, "", error="HTTP 500")  # attempted: not pending any more
     assert pending_full_articles(store, "off") == []

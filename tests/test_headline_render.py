@@ -22,16 +22,8 @@ from reader.store import Store
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.scroll_bars import QuickBarRender
 from reader.ui.widgets.search_bar import SearchBar
-from tests.test_ui_helpers import (
-    NOW,
-    SIZE,
-    RecordingApp,
-    add_source,
-    entry,
-    make_store,
-    numbered,
-    settle,
-)
+from tests.helpers.pilot import SIZE, RecordingApp, settle
+from tests.helpers.stories import NOW, add_source, entry, make_store, numbered
 
 Cells = list[tuple[str, Style | None]]
 
@@ -46,7 +38,7 @@ def varied_store(tmp_path: Path) -> Store:
     source = add_source(store, "Wide 源 source name that is long",
                         [entry(f"odd-{i}", title, "Body.", published=NOW - 30 - i)
                          for i, title in enumerate(odd)])
-    ids = [h.id for h in store.headlines(View(), 0, 300) if h.source_id == source]
+    ids = [h.id for h in store.views.headlines(View(), 0, 300) if h.source_id == source]
     store.set_read(ids[:2])
     store.set_starred(ids[1], True)
     return store
@@ -195,3 +187,44 @@ async def test_the_quick_bar_draws_what_textual_draws(tmp_path: Path) -> None:
             bar.refresh()
         thumb = {style for line in quick for _char, style in line if style and style.reverse}
         assert thumb  # the comparison covered a thumb, not only the track
+
+
+# -- the row's columns -------------------------------------------------------------------------
+PLAIN: dict[str, Style] = {}
+
+
+def plain_style(name: str) -> Style:
+    return PLAIN.setdefault(name, Style())
+
+
+def row(title: str, date: str, *, width: int = 80, source: bool = True,
+        source_title: str = "World news") -> str:
+    from reader.models import Headline
+    from reader.ui.widgets.headline_row import draw_headline
+
+    headline = Headline(1, 1, title, source_title, NOW, read=False, starred=False)
+    options = {} if source else {"source": False}  # (the column is there by default)
+    strip = draw_headline(headline, width, date, plain_style, selected=False, focused=True,
+                          **options)
+    assert strip.cell_length == cell_len(strip.text) == width
+    return strip.text
+
+
+def test_dates_of_every_length_line_up_and_leave_the_headline_the_same_room() -> None:
+    title = "A headline long enough to be cut in every one of these rows, whatever the date"
+    rows = [row(title, date) for date in ("07:30", "Nov 7", "Nov 27", "2024-11-27")]
+    for text in rows:
+        assert text.endswith(("07:30", "Nov 7", "Nov 27", "2024-11-27"))  # right-aligned
+    cuts = {text.index("…") for text in rows}
+    sources = {text.index("World news") for text in rows}
+    assert len(cuts) == 1 and len(sources) == 1  # the headline ends, the source starts, alike
+
+
+def test_without_the_source_column_the_headline_gets_its_cells() -> None:
+    title = "Storm Bert leaves thousands without power as rivers burst their banks"  # 69
+    with_source = row(title, "07:30", width=90)
+    alone = row(title, "07:30", width=90, source=False)
+    assert "World news" in with_source and "…" in with_source
+    assert "World news" not in alone
+    assert title in alone  # whole: the source's cells went to it
+    assert alone.endswith(" 07:30")

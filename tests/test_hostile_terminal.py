@@ -24,9 +24,9 @@ from textual.worker import WorkerCancelled
 from reader.cli import main as cli
 from reader.models import Entry, Story, View
 from reader.render import render_story
+from reader.service.subscriptions import import_opml
 from reader.sources.feedfile import parse_feed
 from reader.sources.local import read_local
-from reader.sources.opml import import_opml
 from reader.store import Store
 from reader.ui.app import NewsApp
 from tests.hostile import (
@@ -80,7 +80,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def stored_text(store: Store) -> str:
     """Every text column of the cache, read with plain SQL (not through the Store)."""
-    conn = store._conn()
+    conn = store.db.conn()
     rows = conn.execute("SELECT title, author, lead, teasers, body_html, link FROM stories")
     sources = conn.execute("SELECT title, last_error, folder FROM sources")
     return json.dumps([list(r) for r in rows] + [list(r) for r in sources],
@@ -126,7 +126,7 @@ def test_rendering_strips_again_whatever_the_cache_holds(store: Store) -> None:
     """A cache written by an older release (or edited by hand) may hold raw escapes: the
     headline list, the article and the teasers still show none."""
     source = store.add_source("feed", "http://example.org/f", "clean")
-    conn = store._conn()
+    conn = store.db.conn()
     conn.execute("UPDATE sources SET title = ? WHERE id = ?", (f"Src {RAW}", source.id))
     conn.execute(
         "INSERT INTO stories (source_id, key, published, first_seen, content_hash, title, "
@@ -134,7 +134,7 @@ def test_rendering_strips_again_whatever_the_cache_holds(store: Store) -> None:
         (source.id, "k", NOW, NOW, "x", f"Title {RAW}", f"Author {RAW}", f"Lead {RAW}",
          json.dumps([f"Teaser {RAW}…"]), f"<p>Body {RAW}</p><p>{all_markup()}</p>",
          f"http://example.org/{RAW}"))
-    (headline,) = store.headlines(View(), 0, 10)
+    (headline,) = store.views.headlines(View(), 0, 10)
     assert forbidden_in(headline.title + headline.source_title) == []
     story = store.story(headline.id)
     assert story is not None
@@ -275,15 +275,15 @@ def hostile_store(tmp_path: Path) -> tuple[Store, list[int]]:
     store.upsert_entries(source.id, result.entries)
     store.update_source(source.id, status="error", last_error=f"HTTP 500 {EVIL} {all_markup()}")
     dirty = store.add_source("feed", "http://example.org/dirty", "dirty")
-    store._conn().execute(  # a raw row, as an older release might have left it
+    store.db.conn().execute(  # a raw row, as an older release might have left it
         "INSERT INTO stories (source_id, key, published, first_seen, content_hash, title, "
         "author, lead, teasers, body_html, link) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         (dirty.id, "dirty", NOW + 60, NOW, "x", f"Dirty {RAW}", f"By {RAW}", f"Lead {RAW}",
          json.dumps([f"Teaser {RAW} {MARKUP['broken-tag']}…"]),
          f"<p>Dirty body {RAW}</p>", "http://example.org/dirty"))
-    store._conn().execute("UPDATE sources SET title = ? WHERE id = ?",
+    store.db.conn().execute("UPDATE sources SET title = ? WHERE id = ?",
                           (f"Dirty {RAW} {all_markup()}", dirty.id))
-    ids = [h.id for h in store.headlines(View(), 0, 100)]
+    ids = [h.id for h in store.views.headlines(View(), 0, 100)]
     return store, ids
 
 
@@ -314,7 +314,7 @@ async def test_the_app_draws_no_escape_and_runs_no_markup(tmp_path: Path) -> Non
 
 async def test_clicking_on_markup_text_runs_nothing(tmp_path: Path) -> None:
     store, _ids = hostile_store(tmp_path)
-    click_story = store._conn().execute(
+    click_story = store.db.conn().execute(
         "SELECT id FROM stories WHERE title LIKE '%Click for free money%'").fetchone()[0]
     app = NewsApp(store, clock=lambda: NOW, refresh_on_start=False, open_story=click_story)
     try:
@@ -350,9 +350,9 @@ async def test_failure_notifications_are_shown_literally(tmp_path: Path) -> None
     store.update_source(feed.id, title=f"[/bold] {MARKUP['click-quit']} {EVIL}")
     story = tmp_path / EVIL_NAME
     story.write_text("A story that is about to disappear from the disk.\n")
-    from reader import library
+    from reader.service import sources
 
-    local, _ = library.add_path(store, story)
+    local, _ = sources.add_path(store, story)
     story.unlink()
     app = Recording(store, clock=lambda: NOW, refresh_on_start=True)
     try:
@@ -434,8 +434,8 @@ async def test_links_that_are_not_web_links_never_open(tmp_path: Path,
         Entry(key=f"l{i}", title=f"Linked {i}", body_html="<p>x</p>", published=NOW - i)
         for i in range(len(HOSTILE_LINKS))])
     for i, link in enumerate(HOSTILE_LINKS):  # written as a bad cache would hold them
-        store._conn().execute("UPDATE stories SET link = ? WHERE key = ?", (link, f"l{i}"))
-    first = store._conn().execute("SELECT id FROM stories WHERE key = 'l0'").fetchone()[0]
+        store.db.conn().execute("UPDATE stories SET link = ? WHERE key = ?", (link, f"l{i}"))
+    first = store.db.conn().execute("SELECT id FROM stories WHERE key = 'l0'").fetchone()[0]
     app = Recording(store, clock=lambda: NOW, refresh_on_start=False, open_story=first)
     try:
         with watching() as watch:

@@ -19,17 +19,7 @@ from reader.refresh.parsing import HANDFUL, ParseFailed, Parser
 from reader.refresh.run import Pipeline, interleave_hosts
 from reader.store import Store
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
-
-
-def rss(title: str, items: list[tuple[str, str, str]]) -> str:
-    body = "".join(
-        f"<item><title>{t}</title><guid isPermaLink='false'>{g}</guid>"
-        f"<link>http://example.org/{g}</link><description>&lt;p&gt;{d}&lt;/p&gt;</description>"
-        "<pubDate>Mon, 01 Jan 2024 10:00:00 GMT</pubDate></item>"
-        for g, t, d in items)
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>{title}</title><link>http://example.org/</link>{body}</channel></rss>")
-
+from tests.helpers.stories import rss
 
 RSS1 = """<?xml version="1.0"?>
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/">
@@ -109,7 +99,7 @@ def test_304_after_an_etag_writes_no_story(store: Store, feed_server: FeedServer
     assert current(store, source).etag == '"v1"'
     route.body = rss("Good feed", [("g3", "A story the 304 must hide", "x")]).encode()
     route._wire = None
-    conn = store._conn()
+    conn = store.db.conn()
     changes = conn.total_changes
     [outcome] = refresh(store)
     assert outcome.ok and outcome.not_modified and outcome.new == 0
@@ -199,7 +189,7 @@ def test_429_with_retry_after_is_skipped_until_then(store: Store,
     source = subscribe(store, feed_server, "/feed")
     [outcome] = refresh(store)
     assert outcome.error == "HTTP 429"
-    waits = store._conn().execute("SELECT not_before FROM sources WHERE id = ?",
+    waits = store.db.conn().execute("SELECT not_before FROM sources WHERE id = ?",
                                   (source.id,)).fetchone()[0]
     assert waits is not None and 3500 < waits - time.time() <= 3600
     assert refresh(store) == []
@@ -415,8 +405,9 @@ async def test_add_works_from_inside_a_running_event_loop(store: Store,
 
 
 def _slow_feed(entries: int) -> bytes:
-    """A feed that takes feedparser seconds (0.05-0.5 ms an entry, by version) and declares an entity, which
-    sends it to a worker. (Long authors used to be the slow case; feedfile now cuts them.)"""
+    """A feed that takes feedparser seconds (0.05-0.5 ms an entry, by version) and declares an
+    entity, which sends it to a worker. (Long authors used to be the slow case; feedfile now
+    cuts them.)"""
     items = "".join(f"<item><title>t{i}</title><guid>g{i}</guid></item>" for i in range(entries))
     return ('<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY e "x">]><rss version="2.0">'
             f"<channel><title>slow</title>{items}</channel></rss>").encode()

@@ -32,7 +32,7 @@ def entry(key: str, age_days: float, words: str = "") -> Entry:
 
 def ids(store: Store, view: View | None = None) -> dict[str, int]:
     view = view or View()
-    return {h.title.removeprefix("Story "): h.id for h in store.headlines(view, 0, 10_000)}
+    return {h.title.removeprefix("Story "): h.id for h in store.views.headlines(view, 0, 10_000)}
 
 
 def make(tmp_path: Path) -> tuple[Store, Clock, int]:
@@ -58,8 +58,8 @@ def test_age_removes_old_read_stories_and_never_starred_unread_or_latest(tmp_pat
     result = apply_retention(store, RetentionPolicy(max_age_days=30))
     assert result.removed == 2
     assert sorted(ids(store)) == ["late-old", "new", "old-starred", "old-unread"]
-    assert store.counts() == {"all": 4, "unread": 1, "starred": 1}
-    assert store.count(View(search="read")) == 0  # the removed stories' words are gone
+    assert store.views.counts() == {"all": 4, "unread": 1, "starred": 1}
+    assert store.views.count(View(search="read")) == 0  # the removed stories' words are gone
 
 
 def test_a_cap_per_source_keeps_the_newest_and_the_protected(tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def test_a_removed_story_does_not_come_back_with_the_next_refresh(tmp_path: Path
     assert (result.new, result.unchanged) == (1, 2)
     assert "old-read" not in ids(store) and "newest" in ids(store)
     store.remove_source(source)  # tombstones go with their source
-    assert store._conn().execute("SELECT COUNT(*) FROM removed_stories").fetchone()[0] == 0
+    assert store.db.conn().execute("SELECT COUNT(*) FROM removed_stories").fetchone()[0] == 0
 
 
 def test_nothing_is_removed_without_a_policy_and_starring_in_time_saves(tmp_path: Path

@@ -20,8 +20,8 @@ from textual.widgets import Input
 from reader.ui.widgets import search_bar
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.search_bar import SearchInput
-from tests.test_search_typing import HeldStore, open_search, screen
-from tests.test_ui_helpers import NOW, SIZE, RecordingApp, add_source, entry, numbered, settle
+from tests.helpers.pilot import SIZE, HeldStore, RecordingApp, archive_screen, open_search, settle
+from tests.helpers.stories import NOW, add_source, entry, numbered
 
 WAIT = 30.0
 
@@ -94,7 +94,7 @@ async def test_a_slow_search_does_not_hold_the_typed_text_back(
         assert drawn[-1][1] != "storm"  # ... and its text is drawn all the same
         store.let_go()
         await settle(app, pilot)
-        assert screen(app).view.search == "storm"
+        assert archive_screen(app).view.search == "storm"
 
 
 async def test_keys_that_come_together_make_one_change(store: HeldStore) -> None:
@@ -117,10 +117,10 @@ async def test_keys_that_come_together_make_one_change(store: HeldStore) -> None
             line.post_message(events.Key(letter, letter))
         await settle(app, pilot)
         assert changes == ["storm"]
-        assert screen(app).view.search == "storm"
+        assert archive_screen(app).view.search == "storm"
         await pilot.press("space", "c")  # later keys are said again
         await settle(app, pilot)
-        assert len(changes) == 3 and screen(app).view.search == "storm c"
+        assert len(changes) == 3 and archive_screen(app).view.search == "storm c"
 
 
 @pytest.mark.parametrize(("keys", "text", "cursor"), [
@@ -142,7 +142,7 @@ async def test_letters_that_come_together_keep_their_order(
             app.post_message(events.Key(key, key if len(key) == 1 else None))
         await settle(app, pilot)
         assert (line.value, line.cursor_position) == (text, cursor)
-        assert screen(app).view.search == text
+        assert archive_screen(app).view.search == text
 
 
 async def test_enter_after_letters_searches_all_of_them(store: HeldStore) -> None:
@@ -156,7 +156,7 @@ async def test_enter_after_letters_searches_all_of_them(store: HeldStore) -> Non
             app.post_message(events.Key(key, key))
         app.post_message(events.Key("enter", "\r"))
         await settle(app, pilot)
-        assert screen(app).view.search == "storm"
+        assert archive_screen(app).view.search == "storm"
         assert isinstance(app.focused, HeadlineList)
 
 
@@ -172,4 +172,4 @@ async def test_a_paste_after_letters_comes_after_them(store: HeldStore) -> None:
         app.post_message(events.Paste("orm"))
         await settle(app, pilot)
         assert line.value == "storm"
-        assert screen(app).view.search == "storm"
+        assert archive_screen(app).view.search == "storm"

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from reader.models import Entry, Headline, View
 from reader.store import Store
-from reader.store.searching import SearchRunner
+from reader.store.search.runner import SearchRunner
+from reader.store.views import Views
 from reader.ui.widgets.headline_list import PAGE_SIZE, HeadlineList
-from tests.test_search_typing import best_first, open_search
-from tests.test_ui_helpers import NOW, SIZE, RecordingApp, add_source, entry, settle
+from tests.helpers.pilot import SIZE, RecordingApp, open_search, settle
+from tests.helpers.stories import NOW, add_source, best_first, entry
 
 WAIT = 30.0
 STORIES = 150  # more than a page: the first page and the next are both in play
@@ -34,7 +35,7 @@ def visible(headlines: HeadlineList) -> list[str]:
 def test_the_runner_reads_as_many_rows_as_asked(tmp_path: Path) -> None:
     store = Store(tmp_path / "cache.sqlite3", clock=lambda: NOW)
     add_source(store, "Coast", stormy(40))
-    runner = SearchRunner(store, page_size=25)
+    runner = SearchRunner(store.search, page_size=25)
     try:
         view = View(search="storm")
         for asked, got in [(5, 5), (None, 25), (0, 1), (1000, 25)]:
@@ -96,7 +97,7 @@ async def test_a_page_read_whole_is_not_asked_again_when_it_comes_back_short(
     index entry is still there): its missing rows stay placeholders, and the page is not
     read again and again for them."""
 
-    class ShortPages(Store):
+    class ShortPages(Views):
         reads = 0
 
         def headlines(self, view: View, offset: int, limit: int) -> list[Headline]:
@@ -106,7 +107,8 @@ async def test_a_page_read_whole_is_not_asked_again_when_it_comes_back_short(
                 return rows[:PAGE_SIZE // 2]  # half of each whole page is "gone"
             return rows
 
-    store = ShortPages(tmp_path / "cache.sqlite3", clock=lambda: NOW)
+    store = Store(tmp_path / "cache.sqlite3", clock=lambda: NOW)
+    pages = store.views = ShortPages(store.db, store.index)
     add_source(store, "Coast", stormy(STORIES))
     app = RecordingApp(store)
     try:
@@ -116,10 +118,10 @@ async def test_a_page_read_whole_is_not_asked_again_when_it_comes_back_short(
             headlines.scroll_to(y=PAGE_SIZE // 2 + 5, animate=False)  # rows the page lacks
             for _ in range(5):
                 await settle(app, pilot)
-            reads = store.reads
+            reads = pages.reads
             await pilot.pause(0.2)  # (a loop would go on reading meanwhile)
             await settle(app, pilot)
-            assert store.reads == reads <= 3
+            assert pages.reads == reads <= 3
             assert headlines.headline_at(PAGE_SIZE // 2 + 5) is None
     finally:
         store.close()

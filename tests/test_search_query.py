@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from rich.text import Text
 
 from reader.render import Rendered
-from reader.store.search import html_text, match_spans, parse_query
+from reader.store.search.index import html_text
+from reader.store.search.query import match_spans, parse_query
 from reader.ui.highlight import MATCH, highlight
 
 NOW = 1_732_700_000.0

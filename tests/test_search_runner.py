@@ -15,7 +15,7 @@ import pytest
 
 from reader.models import Entry, View
 from reader.store import Store
-from reader.store.searching import SearchRunner
+from reader.store.search.runner import Searches, SearchRunner
 
 NOW = 1_732_700_000.0
 WAIT = 30.0
@@ -29,14 +29,23 @@ class GatedStore(Store):
         self.gates: dict[str, threading.Event] = {}
         self.reached: dict[str, threading.Event] = {}
         self.ranked: list[str] = []  # the texts whose ranking was carried out
+        self.search = GatedSearches(self)
 
-    def rank_search(self, view: View, should_stop: Any = None) -> bool:
-        if view.search in self.gates:
-            self.reached[view.search].set()
-            assert self.gates[view.search].wait(WAIT)
-        done = super().rank_search(view, should_stop)
+
+class GatedSearches(Searches):
+    """The store's real searches, gated as `GatedStore` says."""
+
+    def __init__(self, store: GatedStore) -> None:
+        super().__init__(store.db, store.views)
+        self.store = store
+
+    def rank(self, view: View, should_stop: Any = None) -> bool:
+        if view.search in self.store.gates:
+            self.store.reached[view.search].set()
+            assert self.store.gates[view.search].wait(WAIT)
+        done = super().rank(view, should_stop)
         if done:
-            self.ranked.append(view.search)
+            self.store.ranked.append(view.search)
         return done
 
 
@@ -53,27 +62,27 @@ def store(tmp_path: Path) -> GatedStore:
 def cold(store: Store, view: View) -> tuple[int, list[int]]:
     fresh = Store(store.path, clock=lambda: NOW)
     try:
-        return fresh.count(view), [h.id for h in fresh.headlines(view, 0, 25)]
+        return fresh.views.count(view), [h.id for h in fresh.views.headlines(view, 0, 25)]
     finally:
         fresh.close()
 
 
 @pytest.mark.parametrize("text", ["storm", "stor", "weather 1", "storm -weather", "zebra"])
 def test_the_answer_is_the_stores(store: GatedStore, text: str) -> None:
-    runner = SearchRunner(store, page_size=25)
+    runner = SearchRunner(store.search, page_size=25)
     try:
         found = runner.submit(View(search=text)).result(WAIT)
         assert found is not None and found.view == View(search=text)
         assert (found.total, [h.id for h in found.rows]) == cold(store, View(search=text))
         # What the two threads kept answers the list's later questions the same way.
-        assert store.count(View(search=text)) == found.total
+        assert store.views.count(View(search=text)) == found.total
     finally:
         runner.close()
 
 
 def test_a_newer_search_stops_the_one_before_and_a_replaced_one_is_not_ranked(
         store: GatedStore) -> None:
-    runner = SearchRunner(store, page_size=25)
+    runner = SearchRunner(store.search, page_size=25)
     try:
         store.gates["storm"] = threading.Event()
         store.reached["storm"] = threading.Event()
@@ -93,7 +102,7 @@ def test_a_newer_search_stops_the_one_before_and_a_replaced_one_is_not_ranked(
 
 
 def test_cancel_stops_the_search_in_hand(store: GatedStore) -> None:
-    runner = SearchRunner(store, page_size=25)
+    runner = SearchRunner(store.search, page_size=25)
     try:
         store.gates["storm"] = threading.Event()
         store.reached["storm"] = threading.Event()
@@ -109,7 +118,7 @@ def test_cancel_stops_the_search_in_hand(store: GatedStore) -> None:
 def test_warming_up_leaves_the_answers_as_they_are(store: GatedStore) -> None:
     """`warm` (the bar opening) readies the threads' connections; it searches for nothing
     and changes nothing the searches answer."""
-    runner = SearchRunner(store, page_size=25)
+    runner = SearchRunner(store.search, page_size=25)
     try:
         runner.warm()
         found = runner.submit(View(search="storm")).result(WAIT)

@@ -1,4 +1,4 @@
-"""Search as you type (issue 5), Pilot tests of what the reader sees, never of timings.
+"""Search as you type: Pilot tests of what the reader sees, never of timings.
 
 Every keystroke searches at once (no pause is waited for); a search still running when the
 next key comes is stopped, and its answer, if any, never replaces a newer one. The list
@@ -10,65 +10,31 @@ or a refresh), `enter` opens the best match even when it comes before the result
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual import events
-from textual.pilot import Pilot
 
 from reader.models import View
-from reader.store import Store
 from reader.ui.app import NewsApp
+from reader.ui.controllers.search import SearchReady
 from reader.ui.messages import OpenStory, RefreshDone
-from reader.ui.screens.archive import ArchiveScreen, SearchReady
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.search_bar import SearchBar
-from tests.test_ui_helpers import (
-    NOW,
+from tests.helpers.pilot import (
     SIZE,
+    WAIT,
+    HeldStore,
     RecordingApp,
-    add_source,
-    entry,
+    archive_screen,
     headline_rows,
-    main,
-    numbered,
+    open_search,
     settle,
     shown_title,
 )
-
-WAIT = 30.0  # seconds a held-up search waits for the test at most (never reached when passing)
-
-
-class HeldStore(Store):
-    """The real store; ranking a text in `held` waits until the test lets go."""
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(path, clock=lambda: NOW)
-        self.held: dict[str, threading.Event] = {}
-        self.reached: dict[str, threading.Event] = {}
-        self.stopped: list[str] = []
-
-    def hold(self, text: str) -> None:
-        self.held[text] = threading.Event()
-        self.reached[text] = threading.Event()
-
-    def let_go(self) -> None:
-        for gate in self.held.values():
-            gate.set()
-
-    def rank_search(self, view: View, should_stop: Any = None) -> bool:
-        gate = self.held.get(view.search)
-        if gate is not None:
-            self.reached[view.search].set()
-            assert gate.wait(WAIT), "the test never let the search go"
-        ranked = super().rank_search(view, should_stop)
-        if not ranked and should_stop is not None and should_stop():
-            self.stopped.append(view.search)
-        return ranked
-
+from tests.helpers.stories import NOW, add_source, best_first, entry, numbered
 
 WEATHER = range(15)
 STORM = [i for i in WEATHER if i % 3 or i % 2]  # "storm" in the headline or the body
@@ -87,24 +53,8 @@ def store(tmp_path: Path) -> Iterator[HeldStore]:
     held.let_go()  # a failed test must not leave a worker thread waiting
 
 
-def screen(app: NewsApp) -> ArchiveScreen:
-    found = main(app)
-    assert isinstance(found, ArchiveScreen)
-    return found
-
-
 def status(app: NewsApp) -> str:
     return str(app.screen.query_one("#search-status").render())
-
-
-async def open_search(app: NewsApp, pilot: Pilot[Any]) -> SearchBar:
-    await pilot.press("slash")
-    await settle(app, pilot)
-    return app.screen.query_one(SearchBar)
-
-
-def best_first(store: Store, text: str) -> list[str]:
-    return [h.title for h in store.headlines(View(search=text), 0, 1000)]
 
 
 async def test_every_keystroke_shows_its_own_results(store: HeldStore) -> None:
@@ -130,8 +80,8 @@ async def test_every_keystroke_shows_its_own_results(store: HeldStore) -> None:
             await settle(app, pilot)  # workers and messages only: no pause is waited for
             if not typed.strip():
                 continue
-            want = store.count(View(search=typed))
-            assert screen(app).view.search == typed
+            want = store.views.count(View(search=typed))
+            assert archive_screen(app).view.search == typed
             assert headlines.total == want
             assert status(app) == f"{want:,} {'story' if want == 1 else 'stories'}"
         assert typed == "storm har" and headlines.total == len(HARBOUR)  # "har"*: harbour
@@ -153,18 +103,18 @@ async def test_a_newer_keystroke_stops_the_older_search_and_wins(store: HeldStor
         assert store.reached["storm"].wait(WAIT)  # "storm" is being searched ...
         await pilot.press("space", *"calm")  # ... when the reader types on
         await settle(app, pilot, ignore=frozenset({"search"}))
-        assert screen(app).view.search == "storm calm"
+        assert archive_screen(app).view.search == "storm calm"
         store.let_go()  # the older search ends only now
         await settle(app, pilot)
         assert store.stopped == ["storm"]  # told to stop, it stopped
-        assert screen(app).view.search == "storm calm" and shown[-1] == "storm calm"
+        assert archive_screen(app).view.search == "storm calm" and shown[-1] == "storm calm"
         assert "storm" not in shown
-        want = store.count(View(search="storm calm"))
+        want = store.views.count(View(search="storm calm"))
         assert headlines.total == want and status(app).startswith(f"{want} ")
         # An answer for older text arriving late is dropped, whatever it says.
-        screen(app).post_message(SearchReady("storm", View(search="storm"), 999))
+        archive_screen(app).search.post_message(SearchReady("storm", View(search="storm"), 999))
         await settle(app, pilot)
-        assert screen(app).view.search == "storm calm" and headlines.total == want
+        assert archive_screen(app).view.search == "storm calm" and headlines.total == want
         assert "999" not in status(app)
 
 
@@ -176,7 +126,7 @@ async def test_while_typing_the_best_matches_show_from_the_top(store: HeldStore)
         # Open a story that the search finds, but far from its best match.
         ranked = best_first(store, "ferries")
         target = ranked[-1]
-        target_id = store.headlines(View(search="ferries"), len(ranked) - 1, 1)[0].id
+        target_id = store.views.headlines(View(search="ferries"), len(ranked) - 1, 1)[0].id
         app.screen.post_message(OpenStory(target_id))
         await settle(app, pilot)
         assert shown_title(app) == target and headlines.cursor > 0
@@ -225,13 +175,13 @@ async def test_the_count_follows_mode_keys_and_refreshes(store: HeldStore) -> No
         await pilot.press("2")  # unread only
         await settle(app, pilot)
         unread = len(STORM) - 1
-        assert store.count(View(search="storm", mode="unread")) == unread
+        assert store.views.count(View(search="storm", mode="unread")) == unread
         assert status(app) == f"{unread} stories"
         assert app.screen.query_one(HeadlineList).total == unread
         source = next(s for s in store.sources() if s.title == "Weather")
         store.upsert_entries(source.id, [entry("new", "Storm returns", "Another storm.",
                                                published=NOW)])
-        screen(app).post_message(RefreshDone([]))  # a refresh stored it
+        archive_screen(app).refresh_control.post_message(RefreshDone([]))  # a refresh stored it
         await settle(app, pilot)
         assert status(app) == f"{unread + 1} stories"
         assert app.screen.query_one(HeadlineList).total == unread + 1
@@ -253,7 +203,7 @@ async def test_a_long_pasted_query_scrolls_in_the_bar_and_is_searched_once(
         await settle(app, pilot)
         assert bar.input.value == words and bar.input.scroll_x > 0
         assert bar.input.render_line(0).text.rstrip().endswith("harbour")
-        assert sent == ["s", words] and screen(app).view.search == words
+        assert sent == ["s", words] and archive_screen(app).view.search == words
         assert status(app) == f"{len(HARBOUR)} stories"
         await pilot.press("backspace")
         await settle(app, pilot)
@@ -332,12 +282,13 @@ async def test_a_late_answer_for_older_text_never_reaches_the_list(store: HeldSt
         await settle(app, pilot)
         headlines = app.screen.query_one(HeadlineList)
         rows = headline_rows(app)
-        older = store.headlines(View(search="calm"), 0, 100)
+        older = store.views.headlines(View(search="calm"), 0, 100)
         assert older and rows[0] != ""
         # typed fast: "calm" was replaced before its answer came; that answer is dropped.
-        screen(app).post_message(SearchReady("calm", View(search="calm"), len(older), older))
+        archive_screen(app).search.post_message(
+            SearchReady("calm", View(search="calm"), len(older), older))
         await settle(app, pilot)
-        assert screen(app).view.search == "harbour" and headlines.total == len(HARBOUR)
+        assert archive_screen(app).view.search == "harbour" and headlines.total == len(HARBOUR)
         assert headline_rows(app) == rows
 
 
@@ -350,7 +301,7 @@ async def test_the_scroll_extent_follows_the_count_and_the_bar_stays(
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         headlines = app.screen.query_one(HeadlineList)
-        everything = store.count(View())
+        everything = store.views.count(View())
         assert headlines.virtual_size.height == everything > headlines.size.height
         assert headlines.show_vertical_scrollbar
         await open_search(app, pilot)
@@ -363,7 +314,7 @@ async def test_the_scroll_extent_follows_the_count_and_the_bar_stays(
         assert headlines.virtual_size.height == everything
         assert headlines.show_vertical_scrollbar
         weather = next(s.id for s in store.sources() if s.title == "Weather")
-        screen(app).view = View(source_id=weather)  # a short view, no search: no bar
+        archive_screen(app).view = View(source_id=weather)  # a short view, no search: no bar
         await settle(app, pilot)
         assert headlines.virtual_size.height == len(WEATHER) < headlines.size.height
         assert not headlines.show_vertical_scrollbar
@@ -382,5 +333,5 @@ async def test_a_new_view_reads_its_page_with_its_count(store: HeldStore) -> Non
         await pilot.press("2")  # unread only: every story here is unread but the open one
         await settle(app, pilot)
         assert asked.syncs == [""] and asked.pages == []
-        assert headlines.total == store.count(View(mode="unread"))
+        assert headlines.total == store.views.count(View(mode="unread"))
         assert not any(placeholder(row) for row in headline_rows(app))

@@ -1,4 +1,4 @@
-"""Searches ranked once and kept (`reader.store.ranked.Windows`): never a stale answer.
+"""Searches ranked once and kept (`reader.store.search.ranking.Windows`): never a stale answer.
 
 A search typed in the bar is counted, positioned and paged from one ranked window, kept per
 version of the index. These tests change the cache in every way a story can change (new,
@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from reader.models import Entry, View
-from reader.store import Store, ranked
-from reader.store.search import flush_index
+from reader.store import Store
+from reader.store.search import ranking
+from reader.store.search.index import flush_index
 
 NOW = 1_732_700_000.0
 
@@ -44,11 +45,12 @@ def store(tmp_path: Path) -> Store:
 
 
 def answers(store: Store, view: View) -> tuple[int, list[int], list[int | None]]:
-    listed = [h.id for h in store.headlines(view, 0, 1000)]
+    listed = [h.id for h in store.views.headlines(view, 0, 1000)]
     paged = [h.id for page in range(0, len(listed) + 5, 5)
-             for h in store.headlines(view, page, 5)]
+             for h in store.views.headlines(view, page, 5)]
     assert paged == listed
-    return store.count(view), listed, [store.index_of(view, i) for i in [*listed, 10**9]]
+    places = [store.views.index_of(view, i) for i in [*listed, 10**9]]
+    return store.views.count(view), listed, places
 
 
 def cold(store: Store, view: View) -> tuple[int, list[int], list[int | None]]:
@@ -67,78 +69,78 @@ def ranking_statements(store: Store) -> list[str]:
         if "rank" in sql:
             seen.append(sql)
 
-    store._conn().set_trace_callback(trace)
+    store.db.conn().set_trace_callback(trace)
     return seen
 
 
 @pytest.mark.parametrize("window", [5, 2000])
 def test_every_change_to_the_cache_is_seen_by_a_kept_search(
         store: Store, window: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ranked, "WINDOW", window)  # a window smaller than the matches, too
+    monkeypatch.setattr(ranking, "WINDOW", window)  # a window smaller than the matches, too
     views = [View(search="storm"), View(search="harb"), View(search="coast weather"),
              View(search="council")]
     weather_id = next(s.id for s in store.sources() if s.title == "Coast Weather")
 
     def check() -> None:
         for view in views:
-            store.prepare_search(view)
+            store.search.prepare(view)
             assert answers(store, view) == cold(store, view), view
 
     check()
     store.upsert_entries(weather_id, weather(3, start=100))  # new stories
     check()
-    assert store.count(View(search="storm")) == 33
-    first = store.headlines(View(search="storm"), 0, 1)[0]
+    assert store.views.count(View(search="storm")) == 33
+    first = store.views.headlines(View(search="storm"), 0, 1)[0]
     store.set_read([first.id], True)  # no word changed: nothing to rank again
     check()
     changed = [entry(f"w{n}", f"Weather {n}", "calm over the harbour", n * 60)
                for n in range(3)]  # updated stories lose "storm"
     store.upsert_entries(weather_id, changed)
     check()
-    assert store.count(View(search="storm")) == 30
+    assert store.views.count(View(search="storm")) == 30
     store.update_source(weather_id, title="Harbour Watch")  # the source's words are searched
     check()
-    assert store.count(View(search="coast weather")) == 0
-    assert store.count(View(search="watch")) == 33
+    assert store.views.count(View(search="coast weather")) == 0
+    assert store.views.count(View(search="watch")) == 33
     store.remove_source(weather_id)
     check()
-    assert [store.count(v) for v in views] == [0, 0, 0, 20]
+    assert [store.views.count(v) for v in views] == [0, 0, 0, 20]
 
 
 def test_a_search_is_ranked_once_then_answered_from_what_is_kept(store: Store) -> None:
     view = View(search="storm")
     seen = ranking_statements(store)
-    total = store.prepare_search(view)
+    total = store.search.prepare(view)
     assert total == 30 and len(seen) == 1
     seen.clear()
-    assert store.count(view) == 30
-    top = store.headlines(view, 0, 10)
-    assert store.index_of(view, top[3].id) == 3
-    assert store.headlines(view, 10, 10)
+    assert store.views.count(view) == 30
+    top = store.views.headlines(view, 0, 10)
+    assert store.views.index_of(view, top[3].id) == 3
+    assert store.views.headlines(view, 10, 10)
     assert seen == []  # count, position and pages: no ranking again
     source = store.sources()[0]
     store.upsert_entries(source.id, weather(1, start=500))  # the index changed
-    assert store.count(view) == 31
-    assert store.headlines(view, 0, 1) and len(seen) == 1
+    assert store.views.count(view) == 31
+    assert store.views.headlines(view, 0, 1) and len(seen) == 1
 
 
 def test_best_first_in_the_window_then_newest_stored(store: Store,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ranked, "WINDOW", 8)
-    conn = store._conn()
+    monkeypatch.setattr(ranking, "WINDOW", 8)
+    conn = store.db.conn()
     newest = [r[0] for r in conn.execute(
         "SELECT rowid FROM stories_fts WHERE stories_fts MATCH 'storm' ORDER BY rowid DESC")]
     ranks = dict(conn.execute(
         "SELECT rowid, rank FROM stories_fts WHERE stories_fts MATCH 'storm'").fetchall())
-    store.prepare_search(View(search="storm"))
-    listed = [h.id for h in store.headlines(View(search="storm"), 0, 100)]
+    store.search.prepare(View(search="storm"))
+    listed = [h.id for h in store.views.headlines(View(search="storm"), 0, 100)]
     window = sorted(newest[:8], key=lambda i: (ranks[i], -i))
     assert listed == window + newest[8:]
     assert ranks[listed[0]] < ranks[listed[7]]  # best (lowest bm25 rank) first
 
 
 def test_a_prefix_with_one_word_behind_it_is_asked_as_that_word(store: Store) -> None:
-    conn = store._conn()
+    conn = store.db.conn()
     asked: list[str] = []
     conn.set_trace_callback(asked.append)
     view = View(search="harb")  # only "harbour" starts with it
@@ -146,8 +148,8 @@ def test_a_prefix_with_one_word_behind_it_is_asked_as_that_word(store: Store) ->
         "SELECT rowid FROM stories_fts WHERE stories_fts MATCH '\"harb\"*' "
         "ORDER BY rank, rowid DESC")]
     asked.clear()
-    assert store.prepare_search(view) == len(by_prefix) == 30
-    assert [h.id for h in store.headlines(view, 0, 100)] == by_prefix
+    assert store.search.prepare(view) == len(by_prefix) == 30
+    assert [h.id for h in store.views.headlines(view, 0, 100)] == by_prefix
     ranking = [sql for sql in asked if "rank" in sql]
     assert ranking and all("'\"harbour\"'" in sql for sql in ranking)
     assert all("'\"harbour\"'" in sql for sql in asked if "COUNT" in sql)  # counted as the word
@@ -155,13 +157,13 @@ def test_a_prefix_with_one_word_behind_it_is_asked_as_that_word(store: Store) ->
     source = store.sources()[0]
     store.upsert_entries(source.id, [entry("h", "Harbinger", "a harbinger of spring", 5)])
     asked.clear()
-    assert store.prepare_search(view) == 31
+    assert store.search.prepare(view) == 31
     assert any("'\"harb\"*'" in sql for sql in asked if "rank" in sql)
     assert answers(store, view) == cold(store, view)
     # A prefix among other words, and a word that is complete: narrowed, same answers.
     for other in (View(search="weather harb"), View(search="title:weath"),
                   View(search="storm -council harb")):
-        store.prepare_search(other)
+        store.search.prepare(other)
         assert answers(store, other) == cold(store, other), other
 
 
@@ -170,20 +172,20 @@ def test_typing_on_past_a_prefix_with_one_word_ranks_and_looks_up_once(store: St
     search, ranked once, and the index's word list is read once; the answers are a cold
     store's. A prefix that leaves the word ("harbx") matches nothing."""
     asked: list[str] = []
-    store._conn().set_trace_callback(asked.append)
+    store.db.conn().set_trace_callback(asked.append)
     typed = ["har", "harb", "harbo", "harbou", "harbour"]
     for text in typed:
-        assert store.prepare_search(View(search=text)) == 30
+        assert store.search.prepare(View(search=text)) == 30
     assert len([sql for sql in asked if "rank" in sql]) == 1
     assert len([sql for sql in asked if "nr_terms" in sql and "SELECT" in sql]) == 2
     for text in typed:
         assert answers(store, View(search=text)) == cold(store, View(search=text)), text
-    assert store.prepare_search(View(search="harbx")) == 0 == cold(store, View(search="harbx"))[0]
+    assert store.search.prepare(View(search="harbx")) == 0 == cold(store, View(search="harbx"))[0]
     # A new word with the prefix is a new version of the index: looked up again, and seen.
     source = store.sources()[0]
     store.upsert_entries(source.id, [entry("h", "Harbinger", "a harbinger of spring", 5)])
-    assert store.prepare_search(View(search="har")) == 31
-    assert store.prepare_search(View(search="harbo")) == 30
+    assert store.search.prepare(View(search="har")) == 31
+    assert store.search.prepare(View(search="harbo")) == 30
     assert answers(store, View(search="harbo")) == cold(store, View(search="harbo"))
 
 
@@ -199,40 +201,40 @@ def test_a_search_told_to_stop_stops_and_keeps_nothing(tmp_path: Path) -> None:
         asked += 1
         return True
 
-    assert store.prepare_search(view, stop) is None
+    assert store.search.prepare(view, stop) is None
     assert asked > 0
     seen = ranking_statements(store)
-    assert store.count(View()) == 3000  # the connection is not left stopping everything
-    assert store.prepare_search(view, lambda: False) == 3000
+    assert store.views.count(View()) == 3000  # the connection is not left stopping everything
+    assert store.search.prepare(view, lambda: False) == 3000
     assert len(seen) == 1  # ranked now: the stopped search had kept nothing ranked
-    assert store.headlines(view, 0, 1)
+    assert store.views.headlines(view, 0, 1)
 
 
 def test_inside_a_write_the_index_as_written_so_far_is_searched(store: Store) -> None:
     view = View(search="storm")
-    assert store.prepare_search(view) == 30
+    assert store.search.prepare(view) == 30
     source = store.sources()[0]
-    with store._write() as conn:
+    with store.db.write() as conn:
         conn.execute("INSERT INTO stories (source_id, key, published, first_seen, "
                      "content_hash, title) VALUES (?, 'x', ?, ?, 'h', 'storm warning')",
                      (source.id, NOW, NOW))
         flush_index(conn)
-        assert store.count(view) == 31  # not the kept 30
-    assert store.count(view) == 31
+        assert store.views.count(view) == 31  # not the kept 30
+    assert store.views.count(view) == 31
 
 
 def test_the_kept_windows_stay_few(store: Store) -> None:
-    for n in range(ranked.KEEP + 10):
-        store.prepare_search(View(search=f"storm {n}"))
-    windows = store.__dict__["_search_windows"]
-    assert len(windows._items) == ranked.KEEP
+    for n in range(ranking.KEEP + 10):
+        store.search.prepare(View(search=f"storm {n}"))
+    windows = store.views.windows
+    assert len(windows._items) == ranking.KEEP
 
 
 def test_the_index_version_is_read_from_fts5(store: Store) -> None:
     """The version stamp this relies on: FTS5's averages and structure records."""
-    conn = store._conn()
-    before = conn.execute(ranked.VERSION).fetchall()
+    conn = store.db.conn()
+    before = conn.execute(ranking.VERSION).fetchall()
     assert [len(row) for row in before] == [1, 1] and all(row[0] for row in before)
     source = store.sources()[0]
     store.upsert_entries(source.id, [entry("w0", "Weather 0", "storm over the harbour!", 0)])
-    assert conn.execute(ranked.VERSION).fetchall() != before
+    assert conn.execute(ranking.VERSION).fetchall() != before

@@ -15,11 +15,11 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from reader import library
 from reader.config import parse_config
+from reader.service import sources
 from reader.store import Store
 from reader.ui.app import NewsApp
-from tests.test_ui_helpers import settle
+from tests.helpers.pilot import settle
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE = FIXTURES / "samples" / "000_1cdceafaa06d3d12.txt"
@@ -36,9 +36,9 @@ def snapshot_app(tmp_path: Path) -> NewsApp:
         os.utime(news / path.name, (stamp, stamp))
     store = Store(tmp_path / "data" / "newsreader.sqlite3", clock=lambda: FIXED_NOW)
     store.set_meta("welcome_shown", "1")  # no welcome source: its times follow the clock
-    source, _outcome = library.add_path(store, news)
+    source, _outcome = sources.add_path(store, news)
     store.update_source(source.id, last_success=FIXED_NOW, last_checked=FIXED_NOW)
-    first = library.first_story(store, source.id)
+    first = sources.first_story(store, source.id)
     config, problems = parse_config('timezone = "UTC"\n', "snapshot.toml")
     assert problems == []
     return NewsApp(store, open_story=first, offline=True, refresh_on_start=False,

@@ -1,4 +1,4 @@
-"""Start-up never waits for the slow things (issue 5): Pilot tests on real caches.
+"""Start-up never waits for the slow things: Pilot tests on real caches.
 
 * The integrity check runs in a worker after the first screen; damage it finds is told in
   words, the app goes on (marks still saved), and the next start rebuilds the cache.
@@ -20,28 +20,15 @@ from pathlib import Path
 import pytest
 from textual.worker import Worker
 
-from reader import library
 from reader.models import Entry, View
-from reader.paths import DB_NAME
+from reader.paths import DB_NAME, SUBSCRIPTIONS_NAME
+from reader.service import sources
+from reader.service.subscriptions import open_cache
 from reader.store import Store
-from reader.store.recovery import (
-    DAMAGED_SUFFIX,
-    SUBSCRIPTIONS_NAME,
-    BackgroundCheck,
-    background_check,
-    check_due,
-    open_cache,
-)
+from reader.store.recovery import DAMAGED_SUFFIX, BackgroundCheck, background_check, check_due
 from reader.ui.widgets.headline_list import HeadlineList
-from tests.test_ui_helpers import (
-    NOW,
-    SIZE,
-    RecordingApp,
-    headline_rows,
-    main,
-    settle,
-    shown_title,
-)
+from tests.helpers.pilot import SIZE, RecordingApp, headline_rows, main, settle, shown_title
+from tests.helpers.stories import NOW
 
 WAIT = 30.0  # seconds a held-up worker waits for the test at most (never reached when passing)
 
@@ -154,7 +141,7 @@ async def test_damage_found_after_start_is_told_and_the_next_start_rebuilds(
         assert shown_title(app) == "daily story 0"
         await pilot.press("s")
         await settle(app, pilot)
-        newest = store.headlines(View(source_id=source), 0, 1)[0]
+        newest = store.views.headlines(View(source_id=source), 0, 1)[0]
         assert newest.read and newest.starred
     store.close()
     assert db.with_name(DB_NAME + DAMAGED_SUFFIX).exists()
@@ -167,9 +154,9 @@ async def test_damage_found_after_start_is_told_and_the_next_start_rebuilds(
         assert "Your 1 starred story was saved from the damaged file" in again.notices[1]
         [daily] = again.store.sources()
         assert (daily.title, daily.total) == ("Daily", 1)  # the starred story, and only it
-        [kept] = again.store.headlines(View(), 0, 10)
+        [kept] = again.store.views.headlines(View(), 0, 10)
         assert (kept.title, kept.starred) == ("daily story 0", True)
-        assert again.store.count(View(search="paragraph")) == 1  # indexed in the new cache
+        assert again.store.views.count(View(search="paragraph")) == 1  # indexed in the new cache
         assert again.store.quick_check() == "ok"
         assert not db.with_name(DB_NAME + DAMAGED_SUFFIX).exists()
         assert list(data.glob(f"{DB_NAME}.corrupt-*"))  # kept, not deleted
@@ -223,7 +210,7 @@ def test_a_cache_sound_at_the_next_start_is_kept(tmp_path: Path) -> None:
     opened = open_cache(data, announce=heard.append)
     try:
         assert not opened.rebuilt and opened.notices == [] and not note.exists()
-        assert opened.store.count(View(source_id=source)) == 3
+        assert opened.store.views.count(View(source_id=source)) == 3
         assert heard == [f"Checking the cache {db}, found damaged last time (the integrity "
                          "check says: it was bad)…"]
     finally:
@@ -244,13 +231,13 @@ def folder(tmp_path: Path) -> Path:
 async def test_paths_are_read_after_the_first_screen_then_selected(
         tmp_path: Path, folder: Path, gate: Gate, monkeypatch: pytest.MonkeyPatch) -> None:
     store, _source = cache_with_stories(tmp_path / "data", 5)
-    real_add = library.add_path
+    real_add = sources.add_path
 
     def held_add(store: Store, path: str) -> object:
         gate.wait()
         return real_add(store, path)
 
-    monkeypatch.setattr(library, "add_path", held_add)
+    monkeypatch.setattr(sources, "add_path", held_add)
     app = RecordingApp(store, paths=[str(folder)])
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot, ignore=frozenset({"paths"}))
@@ -284,7 +271,7 @@ async def test_a_path_that_cannot_be_read_is_told_and_the_others_still_come(
         first = store.source_by_location(str(folder.resolve()))
         assert first is not None and main(app).view.source_id == first.id  # the first added
         assert store.source_by_location(str(single.resolve())) is not None
-        assert ("information", "Added note.txt: 1 stories") in app.notes
+        assert ("information", "Added note.txt: 1 story") in app.notes
         assert app.paths_added == 2
         # The second source is listed too, without leaving the first one.
         assert {s.label for s in main(app).sources} >= {"news", "note.txt", "Daily"}
@@ -294,7 +281,7 @@ async def test_after_a_rebuild_local_sources_are_read_again_even_offline(
         tmp_path: Path, folder: Path) -> None:
     data = tmp_path / "data"
     opened = open_cache(data, clock=lambda: NOW)
-    library.add_path(opened.store, folder)
+    sources.add_path(opened.store, folder)
     opened.store.close()
     (data / DB_NAME).write_bytes(b"this is no longer a database" * 200)
     rebuilt = open_cache(data, clock=lambda: NOW)
@@ -305,8 +292,8 @@ async def test_after_a_rebuild_local_sources_are_read_again_even_offline(
     app = RecordingApp(store, offline=True, rebuilt=True)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert store.count(View(source_id=source.id)) == 2
-        assert "Refreshed 1 sources: 2 new stories" in [n[1] for n in app.notes]
+        assert store.views.count(View(source_id=source.id)) == 2
+        assert "Refreshed 1 source: 2 new stories" in [n[1] for n in app.notes]
         rows = " ".join(headline_rows(app))
         assert "Harbour ferries" in rows and "The old bridge" in rows
     store.close()

@@ -89,7 +89,7 @@ def test_the_command_line_says_it_is_upgrading_then_does_it(tmp_path: Path) -> N
     assert "Old Times" in done.stdout and "600 unread of 1200" in done.stdout
     assert version_and_count(db) == (SCHEMA_VERSION, 1200, "ok")
     store = Store(db)
-    assert store.count(View(search="archived")) == 1200  # the index was built
+    assert store.views.count(View(search="archived")) == 1200  # the index was built
     store.close()
     again = subprocess.run(newsreader(data, "list"), env=env(), cwd=ROOT, text=True,
                            capture_output=True, timeout=240)
@@ -148,8 +148,8 @@ def test_a_kill_during_the_upgrade_leaves_the_cache_as_it_was(tmp_path: Path) ->
     assert version_and_count(db) == (2, 20_000, "ok")
     store = Store(db)  # and the next opening upgrades it whole
     try:
-        assert store.counts() == {"all": 20_000, "unread": 10_000, "starred": 1}
-        assert store.count(View(search="archived")) == 20_000
+        assert store.views.counts() == {"all": 20_000, "unread": 10_000, "starred": 1}
+        assert store.views.count(View(search="archived")) == 20_000
     finally:
         store.close()
 
@@ -166,10 +166,10 @@ def test_a_schema_3_cache_gets_the_short_lead_index_and_teasers_still_find_stori
     conn.commit()
     conn.close()
     store = Store(db)
-    indexes = {r[0] for r in store._conn().execute(
+    indexes = {r[0] for r in store.db.conn().execute(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'stories'")}
     assert "stories_lead_start" in indexes and "stories_lead" not in indexes
-    wanted = store._conn().execute(
+    wanted = store.db.conn().execute(
         "SELECT id FROM stories WHERE lead = 'The harbour master said on day 17.'").fetchone()[0]
     assert store.find_by_lead("The harbour master said on day 17…") == wanted
     assert store.find_by_lead("The harbour master said on day 99…") is None

@@ -44,7 +44,7 @@ def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path: Path) -> None
     first.upsert_entries(src.id, [entry(1)])
     first.close()
     again = Store(tmp_path / "c.sqlite3")
-    assert again.count(View()) == 1
+    assert again.views.count(View()) == 1
     again.close()
 
 
@@ -77,20 +77,20 @@ def test_upsert_counts_new_updated_unchanged(store: Store) -> None:
     assert store.upsert_entries(src.id, [entry(1), entry(2)]).new == 2
     result = store.upsert_entries(src.id, [entry(1), entry(2, title="Story 2, corrected")])
     assert (result.new, result.updated, result.unchanged) == (0, 1, 1)
-    assert store.count(View()) == 2
+    assert store.views.count(View()) == 2
 
 
 def test_duplicate_keys_within_one_read_are_stored_once(store: Store) -> None:
     src = store.add_source("feed", "u", "U")
     result = store.upsert_entries(src.id, [entry(1), entry(1, title="again")])
     assert result.new == 1
-    assert store.count(View()) == 1
+    assert store.views.count(View()) == 1
 
 
 def test_read_and_star_survive_a_reread_that_changes_content(store: Store) -> None:
     src = store.add_source("feed", "u", "U")
     store.upsert_entries(src.id, [entry(1), entry(2)])
-    [one] = [h for h in store.headlines(View(), 0, 10) if h.title == "Story 1"]
+    [one] = [h for h in store.views.headlines(View(), 0, 10) if h.title == "Story 1"]
     store.set_read([one.id])
     store.set_starred(one.id, True)
     store.upsert_entries(src.id, [entry(1, body_html="<p>New body</p>", title="Story 1 v2")])
@@ -104,15 +104,15 @@ def test_entries_that_left_the_feed_stay_cached(store: Store) -> None:
     src = store.add_source("feed", "u", "U")
     store.upsert_entries(src.id, [entry(1), entry(2)])
     store.upsert_entries(src.id, [entry(3)])
-    assert store.count(View()) == 3
+    assert store.views.count(View()) == 3
 
 
 def test_a_dateless_entry_keeps_its_first_date_on_update(store: Store) -> None:
     src = store.add_source("feed", "u", "U")
     store.upsert_entries(src.id, [entry(1, published=None)])
-    first = store.headlines(View(), 0, 1)[0].published
+    first = store.views.headlines(View(), 0, 1)[0].published
     store.upsert_entries(src.id, [entry(1, published=None, title="changed")])
-    assert store.headlines(View(), 0, 1)[0].published == first
+    assert store.views.headlines(View(), 0, 1)[0].published == first
 
 
 def test_views_filter_and_combine(store: Store) -> None:
@@ -122,41 +122,41 @@ def test_views_filter_and_combine(store: Store) -> None:
     store.upsert_entries(a.id, [entry(n) for n in range(0, 5)])
     store.upsert_entries(b.id, [entry(n) for n in range(5, 8)])
     store.upsert_entries(c.id, [entry(n) for n in range(8, 10)])
-    heads = store.headlines(View(), 0, 100)
+    heads = store.views.headlines(View(), 0, 100)
     assert [h.title for h in heads] == [f"Story {n}" for n in range(9, -1, -1)]
     store.set_read([h.id for h in heads[:4]])
     store.set_starred(heads[5].id, True)
-    assert store.count(View(mode="unread")) == 6
-    assert store.count(View(mode="starred")) == 1
-    assert store.count(View(source_id=a.id)) == 5
-    assert store.count(View(folder="News")) == 8
-    assert store.count(View(folder="News/World")) == 3
-    assert store.count(View(folder="New")) == 0
-    assert store.count(View(mode="unread", source_id=c.id)) == 0
-    assert store.count(View(search="Story 7")) == 1
-    assert store.count(View(search="%")) == 0
+    assert store.views.count(View(mode="unread")) == 6
+    assert store.views.count(View(mode="starred")) == 1
+    assert store.views.count(View(source_id=a.id)) == 5
+    assert store.views.count(View(folder="News")) == 8
+    assert store.views.count(View(folder="News/World")) == 3
+    assert store.views.count(View(folder="New")) == 0
+    assert store.views.count(View(mode="unread", source_id=c.id)) == 0
+    assert store.views.count(View(search="Story 7")) == 1
+    assert store.views.count(View(search="%")) == 0
 
 
 def test_paging_and_positions(store: Store) -> None:
     src = store.add_source("feed", "u", "U")
     store.upsert_entries(src.id, [entry(n) for n in range(250)])
-    page = store.headlines(View(), 100, 50)
+    page = store.views.headlines(View(), 100, 50)
     assert len(page) == 50
     assert page[0].title == "Story 149"
-    assert store.index_of(View(), page[7].id) == 107
+    assert store.views.index_of(View(), page[7].id) == 107
     store.set_read([page[7].id])
-    assert store.index_of(View(mode="unread"), page[7].id) is None
+    assert store.views.index_of(View(mode="unread"), page[7].id) is None
 
 
 def test_next_unread_moves_in_list_order(store: Store) -> None:
     src = store.add_source("feed", "u", "U")
     store.upsert_entries(src.id, [entry(n) for n in range(5)])
-    heads = store.headlines(View(), 0, 10)  # Story 4 .. Story 0
+    heads = store.views.headlines(View(), 0, 10)  # Story 4 .. Story 0
     store.set_read([heads[1].id, heads[2].id])
-    assert store.next_unread(View(), None) == heads[0].id
-    assert store.next_unread(View(), heads[0].id) == heads[3].id
-    assert store.next_unread(View(), heads[3].id, forward=False) == heads[0].id
-    assert store.next_unread(View(), heads[4].id) is None
+    assert store.views.next_unread(View(), None) == heads[0].id
+    assert store.views.next_unread(View(), heads[0].id) == heads[3].id
+    assert store.views.next_unread(View(), heads[3].id, forward=False) == heads[0].id
+    assert store.views.next_unread(View(), heads[4].id) is None
 
 
 def test_teasers_own_first_then_same_source_then_others(store: Store) -> None:
@@ -169,11 +169,11 @@ def test_teasers_own_first_then_same_source_then_others(store: Store) -> None:
                           "A teaser of a story that is not cached anywhere at all…"]),
         entry(2),
     ])
-    story = store.story(store.headlines(View(source_id=a.id), 0, 10)[-1].id)
+    story = store.story(store.views.headlines(View(source_id=a.id), 0, 10)[-1].id)
     assert story is not None and story.title == "Story 1"
     teasers = store.teasers_for(story)
     assert teasers[0].text == "Blasts rang out across the capital early on Sunday…"
-    assert teasers[0].story_id == store.headlines(View(source_id=b.id), 0, 1)[0].id
+    assert teasers[0].story_id == store.views.headlines(View(source_id=b.id), 0, 1)[0].id
     assert teasers[1].story_id is None
     assert teasers[2].text.startswith("The lead paragraph of story number 2")
     assert all(t.story_id != story.id for t in teasers)
@@ -183,7 +183,7 @@ def test_long_leads_are_clipped_at_a_word_with_an_ellipsis(store: Store) -> None
     src = store.add_source("file", "a", "A")
     lead = "word " * 60
     store.upsert_entries(src.id, [entry(1), entry(2, lead=lead)])
-    story = store.story(store.headlines(View(), 0, 10)[-1].id)
+    story = store.story(store.views.headlines(View(), 0, 10)[-1].id)
     assert story is not None
     [teaser] = store.teasers_for(story)
     assert teaser.text.endswith("word…") and len(teaser.text) <= 101
@@ -203,23 +203,23 @@ def test_removing_a_source_removes_its_stories(store: Store) -> None:
     store.upsert_entries(a.id, [entry(1)])
     store.upsert_entries(b.id, [entry(2)])
     store.remove_source(a.id)
-    assert [h.title for h in store.headlines(View(), 0, 10)] == ["Story 2"]
+    assert [h.title for h in store.views.headlines(View(), 0, 10)] == ["Story 2"]
 
 
 def test_source_counts(store: Store) -> None:
     a = store.add_source("feed", "a", "A")
     store.upsert_entries(a.id, [entry(n) for n in range(3)])
-    store.set_read([store.headlines(View(), 0, 1)[0].id])
+    store.set_read([store.views.headlines(View(), 0, 1)[0].id])
     [src] = store.sources()
     assert (src.unread, src.total) == (2, 3)
-    assert store.counts() == {"all": 3, "unread": 2, "starred": 0}
+    assert store.views.counts() == {"all": 3, "unread": 2, "starred": 0}
 
 
 def test_untrusted_titles_are_cleaned_on_the_way_in(store: Store) -> None:
     src = store.add_source("feed", "a", "Evil\x1b]0;pwned\x07 title")
     store.update_source(src.id, title="Also\x9b2J evil")
     store.upsert_entries(src.id, [entry(1, title="Hi\x1b[2J\u202ethere", author="A\x07B")])
-    story = store.story(store.headlines(View(), 0, 1)[0].id)
+    story = store.story(store.views.headlines(View(), 0, 1)[0].id)
     assert story is not None
     assert story.title == "Hi[2Jthere" and story.author == "AB"
     assert store.sources()[0].title == "Also2J evil"
@@ -244,7 +244,7 @@ def test_concurrent_writers_never_see_database_is_locked(tmp_path: Path) -> None
         p.join(120)
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
     store = Store(path)
-    assert store.count(View()) == 240
+    assert store.views.count(View()) == 240
     assert store.quick_check() == "ok"
     store.close()
 

@@ -8,7 +8,7 @@ from reader.models import View
 from reader.store import Store
 from reader.store.health import DAY, source_health, stale_sources
 from reader.store.trash import put_back, take_out
-from tests.test_ui_helpers import NOW, add_source, entry, numbered
+from tests.helpers.stories import NOW, add_source, entry, numbered
 
 
 def test_health_counts_stories_per_day_and_flags_stale_feeds(tmp_path: Path) -> None:
@@ -37,21 +37,21 @@ def test_a_removed_source_comes_back_exactly(tmp_path: Path) -> None:
     keep = add_source(store, "Keep", numbered("keep", 3))
     gone = add_source(store, "Gone", numbered("gone", 5), kind="feed",
                       location="https://gone.example/feed")
-    ids = [h.id for h in store.headlines(View(source_id=gone), 0, 10)]
+    ids = [h.id for h in store.views.headlines(View(source_id=gone), 0, 10)]
     store.set_read(ids[:2])
     store.set_starred(ids[3], True)
     store.set_full_article(ids[4], "<p>The whole story, kept.</p>")
-    before = (store.get_source(gone), [store.story(i) for i in ids], store.counts())
+    before = (store.get_source(gone), [store.story(i) for i in ids], store.views.counts())
 
     removed = take_out(store, gone)
     assert removed is not None and removed.stories == 5 and removed.label == "Gone"
-    assert store.get_source(gone) is None and store.count(View()) == 3
+    assert store.get_source(gone) is None and store.views.count(View()) == 3
     assert [s.id for s in store.sources()] == [keep]
 
     assert put_back(store, removed) is True
-    after = (store.get_source(gone), [store.story(i) for i in ids], store.counts())
+    after = (store.get_source(gone), [store.story(i) for i in ids], store.views.counts())
     assert after == before  # ids, read/starred marks, full article, counts
-    assert store.count(View(search="gone story 3")) >= 1  # searchable again
+    assert store.views.count(View(search="gone story 3")) >= 1  # searchable again
     assert take_out(store, 12345) is None
 
 

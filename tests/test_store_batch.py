@@ -17,11 +17,10 @@ import pytest
 from reader.models import Entry, Outcome
 from reader.refresh import refresh
 from reader.store import Store, StoreError
-from reader.store.rows import index_story_text, story_row, story_rows
-from reader.store.search import story_text
+from reader.store.rows import story_row, story_rows
+from reader.store.search.index import story_text
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
-from tests.test_archive_index import NOW, assert_in_step, hits, story
-from tests.test_refresh import rss
+from tests.helpers.stories import NOW, assert_in_step, hits, rss, story
 
 
 @pytest.fixture
@@ -34,7 +33,7 @@ def test_a_failing_write_in_a_batch_rolls_back_alone(store: Store) -> None:
     second = store.add_source("feed", "http://example.org/b")
     with store.batch():
         store.upsert_entries(first.id, [story(1, "alpha")])
-        with pytest.raises(ValueError), store._write() as conn:  # a feed's write fails
+        with pytest.raises(ValueError), store.db.write() as conn:  # a feed's write fails
             conn.execute("UPDATE sources SET title = 'half-done' WHERE id = ?", (second.id,))
             raise ValueError("odd data")
         store.upsert_entries(second.id, [story(2, "beta")])
@@ -61,13 +60,13 @@ def test_a_batch_that_raises_keeps_nothing(store: Store) -> None:
         store.upsert_entries(source.id, [story(1, "alpha")])
         raise RuntimeError("stopped")
     assert store.stories_of(source.id) == [] and not hits(store, "alpha")
-    assert store._conn().execute("SELECT COUNT(*) FROM fts_queue").fetchone()[0] == 0
+    assert store.db.conn().execute("SELECT COUNT(*) FROM fts_queue").fetchone()[0] == 0
 
 
 def test_a_batch_ended_by_sqlite_is_told_in_words(store: Store) -> None:
     source = store.add_source("feed", "http://example.org/a")
     with pytest.raises(StoreError, match="cannot write to the cache"), store.batch():
-        store._conn().execute("ROLLBACK")  # what SQLite does itself on a full disk
+        store.db.conn().execute("ROLLBACK")  # what SQLite does itself on a full disk
         store.upsert_entries(source.id, [story(1, "alpha")])
 
 
@@ -75,7 +74,7 @@ def test_prepared_rows_index_the_same_words_and_forget_them_on_update(store: Sto
     source = store.add_source("feed", "http://example.org/a")
     entries = [story(n, f"word{n}", "shared") for n in range(1, 30)]
     rows = list(story_rows(entries))
-    assert [index_story_text(r.body_html, "", r.lead) for r in rows] == [
+    assert [story_text(r.body_html, "", r.lead) for r in rows] == [
         story_text(e.body_html, "", e.lead) for e in entries]
     with store.batch():
         store.upsert_entries(source.id, rows[:15])
@@ -84,12 +83,12 @@ def test_prepared_rows_index_the_same_words_and_forget_them_on_update(store: Sto
     changed = Entry(key="k3", title="Story 3", body_html="<p>tok3 replaced</p>", published=NOW)
     store.upsert_entries(source.id, [story_row(changed)])
     assert not hits(store, "word3") and hits(store, "replaced")
-    store._conn().execute("DELETE FROM stories WHERE key = 'k4'")
-    assert store.catch_up_index() == 1  # a change made behind the store waits for the catch-up
+    store.db.conn().execute("DELETE FROM stories WHERE key = 'k4'")
+    assert store.index.catch_up() == 1  # a change made behind the store waits for the catch-up
     assert not hits(store, "word4")
     assert_in_step(store)
     # The index's own check: a contentless table told the wrong words would fail it.
-    store._conn().execute("INSERT INTO stories_fts (stories_fts, rank) "
+    store.db.conn().execute("INSERT INTO stories_fts (stories_fts, rank) "
                           "VALUES ('integrity-check', 0)")
 
 
@@ -101,7 +100,7 @@ def test_a_full_article_is_indexed_from_its_own_text_not_a_hint(store: Store) ->
     assert hits(store, "fullword") and not hits(store, "summaryword")
     store.upsert_entries(source.id, [story_row(story(1, "summaryword", "again"))])
     assert hits(store, "fullword") and not hits(store, "again")  # the full article wins
-    store._conn().execute("INSERT INTO stories_fts (stories_fts, rank) "
+    store.db.conn().execute("INSERT INTO stories_fts (stories_fts, rank) "
                           "VALUES ('integrity-check', 0)")
 
 
@@ -127,7 +126,7 @@ def test_a_refresh_reports_a_feed_only_once_its_stories_are_readable(
 def test_a_feed_that_repeats_a_key_and_a_removed_story_store_as_before(tmp_path: Path) -> None:
     store = Store(tmp_path / "cache.sqlite3")
     source = store.add_source("feed", "https://a.example/feed", "A")
-    store._conn().execute("INSERT INTO removed_stories (source_id, key, removed) "
+    store.db.conn().execute("INSERT INTO removed_stories (source_id, key, removed) "
                           "VALUES (?, 'k3', 0)", (source.id,))
     first = Entry(key="k1", title="First", body_html="<p>one</p>", published=NOW)
     again = Entry(key="k1", title="First, corrected", body_html="<p>two</p>", published=NOW)

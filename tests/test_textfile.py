@@ -15,6 +15,9 @@ FIXTURES = Path(__file__).parent / "fixtures" / "local"
 SAMPLE = FIXTURES / "000_1cdceafaa06d3d12.txt"
 # shared/ lies beside the checkout, for developers and CI alike.
 SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / SAMPLE.name
+# Written for these tests in the seed's shape, so a plain clone checks the format too: a
+# lede line, ten paragraphs, six teasers ending in "…", no newline after the last.
+SEED_FORMAT = FIXTURES / "seed_format_story.txt"
 
 
 def paragraphs(body_html: str) -> list[str]:
@@ -31,6 +34,38 @@ def test_fixture_is_the_shared_sample() -> None:
     if not SHARED_SAMPLE.exists():
         pytest.skip("shared/ is not beside this checkout")
     assert SAMPLE.read_bytes() == SHARED_SAMPLE.read_bytes()
+
+
+@pytest.mark.parametrize("path", [SAMPLE, SEED_FORMAT], ids=["sample", "seed-format"])
+def test_the_seed_format(path: Path) -> None:
+    """What FORMATS.md promises for any file shaped like the seed, checked line by line."""
+    data = path.read_bytes()
+    raw_lines = data.decode("utf-8").split("\n")
+    assert not data.endswith(b"\n") and len(raw_lines) == 17  # the shape itself
+    assert all(line.endswith("\u2026") for line in raw_lines[11:])
+    assert not any(line.endswith(("\u2026", "...")) for line in raw_lines[:11])
+    entry = parse_text_story(decode_bytes(data), key="k", path="/x", mtime=1700000000.0)
+    assert entry.title == entry.lead == raw_lines[0]
+    assert paragraphs(entry.body_html) == raw_lines[1:11]
+    assert entry.title not in paragraphs(entry.body_html)
+    assert entry.teasers == raw_lines[11:]
+    assert entry.published == 1700000000.0
+
+
+def test_the_seed_format_fixture_exactly() -> None:
+    """The fixture's own text, so the parametrized test above is not checking the file
+    against itself alone: typographic quotes, the euro sign and the ellipsis come through."""
+    entry = parse_text_story(decode_bytes(SEED_FORMAT.read_bytes()), key="k")
+    assert entry.title.startswith("The regional council of Vallée-Haute has voted to reopen")
+    body = paragraphs(entry.body_html)
+    assert len(body) == 10
+    assert body[0].startswith("Council president Mireille Okonkwo-Lambert") and "€48" in body[0]
+    assert body[5].startswith("\u201cNobody doubts") and body[5].endswith("ready.\u201d")
+    assert body[-1].startswith("The council will publish the full engineering report")
+    assert len(entry.teasers) == 6
+    assert entry.teasers[0].startswith("Fishermen on the northern coast")
+    assert entry.teasers[2].startswith("The city\u2019s oldest bakery")
+    assert entry.teasers[-1].endswith("beating the record set by\u2026")
 
 
 def test_the_sample_exactly() -> None:

@@ -41,7 +41,7 @@ def rss(items: Mapping[str, float]) -> str:
 
 
 def titles(store: Store, source_id: int) -> set[str]:
-    return {h.title for h in store.headlines(View(source_id=source_id), 0, 100)}
+    return {h.title for h in store.views.headlines(View(source_id=source_id), 0, 100)}
 
 
 def test_stories_retention_removed_stay_gone_after_remove_and_undo(
@@ -57,7 +57,7 @@ def test_stories_retention_removed_stay_gone_after_remove_and_undo(
     feed_server.route("/feed", rss({**old, "new-1": 0.5}), etag='"v2"')
     [second] = refresh(store, [source])
     assert second.new == 1
-    store.set_read([h.id for h in store.headlines(View(), 0, 100)])
+    store.set_read([h.id for h in store.views.headlines(View(), 0, 100)])
     clock.now = NOW
     assert apply_retention(store, RetentionPolicy(max_age_days=30)).removed == 3
     assert titles(store, source.id) == {"Story new-1"}
@@ -76,7 +76,7 @@ def test_stories_retention_removed_stay_gone_after_remove_and_undo(
     [third] = refresh(store, [store.get_source(source.id)])  # type: ignore[list-item]
     assert third.ok and third.new == 1
     assert titles(store, source.id) == {"Story new-1", "Story new-2"}
-    assert store.counts()["unread"] == 1  # only the really new story is unread
+    assert store.views.counts()["unread"] == 1  # only the really new story is unread
     store.close()
 
 
@@ -92,10 +92,10 @@ def removed_with_marks(store: Store) -> tuple[int, dict[str, tuple[bool, bool]],
     store.upsert_entries(other.id, numbered("other", 3, NOW - 1000))
     gone = store.add_source("feed", "https://gone.example/feed", "Gone")
     store.upsert_entries(gone.id, numbered("gone", 4, NOW))
-    heads = {h.title: h.id for h in store.headlines(View(source_id=gone.id), 0, 10)}
+    heads = {h.title: h.id for h in store.views.headlines(View(source_id=gone.id), 0, 10)}
     store.set_read([heads["gone 0"]])
     store.set_starred(heads["gone 1"], True)
-    with store._write() as conn:  # what retention leaves behind (reader.store.retention)
+    with store.db.write() as conn:  # what retention leaves behind (reader.store.retention)
         conn.execute("INSERT INTO removed_stories (source_id, key, removed) "
                      "VALUES (?, 'gone-9', ?)", (gone.id, NOW))
     marks = {t: (s.read, s.starred) for t, i in heads.items()
@@ -107,14 +107,15 @@ def removed_with_marks(store: Store) -> tuple[int, dict[str, tuple[bool, bool]],
 
 def assert_back(store: Store, marks: dict[str, tuple[bool, bool]]) -> int:
     [back] = [s for s in store.sources() if s.location == "https://gone.example/feed"]
-    stories = {h.title: store.story(h.id) for h in store.headlines(View(source_id=back.id), 0, 10)}
+    stories = {h.title: store.story(h.id)
+               for h in store.views.headlines(View(source_id=back.id), 0, 10)}
     assert {t: (s.read, s.starred) for t, s in stories.items() if s is not None} == marks
     assert (back.total, back.unread) == (4, 3)  # the per-source counters follow
     assert tombstoned(store, back.id) == {"gone-9"}
-    assert store.count(View(search="gone")) == 4  # searchable again
+    assert store.views.count(View(search="gone")) == 4  # searchable again
     store.upsert_entries(back.id, [Entry(key="gone-9", title="gone 9", body_html="",
                                                    published=NOW)])
-    assert store.count(View(source_id=back.id)) == 4  # the tombstone still holds
+    assert store.views.count(View(source_id=back.id)) == 4  # the tombstone still holds
     return back.id
 
 
@@ -126,7 +127,7 @@ def test_undo_after_a_new_source_took_the_removed_ones_id(tmp_path: Path) -> Non
     assert put_back(store, removed)  # type: ignore[arg-type]
     back = assert_back(store, marks)
     assert back != newcomer.id
-    assert store.get_source(newcomer.id) is not None and store.count(
+    assert store.get_source(newcomer.id) is not None and store.views.count(
         View(source_id=newcomer.id)) == 0  # the newcomer got none of the stories
     store.close()
 
@@ -136,9 +137,9 @@ def test_undo_after_a_refresh_stored_stories_under_the_removed_ids(tmp_path: Pat
     _gone_id, marks, removed = removed_with_marks(store)
     other = store.sources()[0]
     store.upsert_entries(other.id, numbered("fresh", 3, NOW - 500))  # takes the freed ids
-    fresh = {h.title for h in store.headlines(View(source_id=other.id), 0, 10)}
+    fresh = {h.title for h in store.views.headlines(View(source_id=other.id), 0, 10)}
     assert put_back(store, removed)  # type: ignore[arg-type]
     assert_back(store, marks)
-    assert {h.title for h in store.headlines(View(source_id=other.id), 0, 10)} == fresh
-    assert store.counts()["all"] == 3 + 3 + 4
+    assert {h.title for h in store.views.headlines(View(source_id=other.id), 0, 10)} == fresh
+    assert store.views.counts()["all"] == 3 + 3 + 4
     store.close()

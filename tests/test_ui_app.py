@@ -5,24 +5,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from reader.ui.screens.help import HelpScreen
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.headline_list import HeadlineList
+from reader.ui.widgets.key_footer import KeyFooter
 from reader.ui.widgets.teaser_sidebar import TeaserSidebar
-from tests.test_ui_helpers import (
+from tests.helpers.pilot import (
     SIZE,
     RecordingApp,
-    add_source,
     headline_rows,
     main,
-    make_store,
-    numbered,
     screen_text,
     settle,
     shown_title,
 )
+from tests.helpers.stories import add_source, make_store, numbered
 
 
 async def test_start_shows_the_cache_and_opens_the_newest_story(tmp_path: Path) -> None:
@@ -32,7 +31,7 @@ async def test_start_shows_the_cache_and_opens_the_newest_story(tmp_path: Path) 
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.title == "newsreader"
-        assert app.screen.query(Header) and app.screen.query(Footer)
+        assert app.screen.query(Header) and app.screen.query(KeyFooter)
         rows = headline_rows(app)
         assert "daily story 0" in rows[0] and "daily story 4" in rows[4]
         assert rows[5].strip() == ""
@@ -44,7 +43,7 @@ async def test_start_shows_the_cache_and_opens_the_newest_story(tmp_path: Path) 
 
 
 def main_story_id(store, key: str) -> int:  # type: ignore[no-untyped-def]
-    row = store._conn().execute("SELECT id FROM stories WHERE key = ?", (key,)).fetchone()
+    row = store.db.conn().execute("SELECT id FROM stories WHERE key = ?", (key,)).fetchone()
     return int(row[0])
 
 

@@ -8,31 +8,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
 
 from reader.config import Config
 from reader.models import View
 from reader.store import Store
 from reader.store.retention import DAY
-from reader.ui.app import NewsApp
 from reader.ui.highlight import MATCH
-from reader.ui.screens.archive import ArchiveScreen
 from reader.ui.widgets.headline_list import MAX_PAGES, PAGE_SIZE, HeadlineList
 from reader.ui.widgets.search_bar import SearchBar
 from reader.ui.widgets.source_list import SourceList
-from tests.test_ui_helpers import (
-    NOW,
+from tests.helpers.pilot import (
     SIZE,
     RecordingApp,
-    add_source,
-    entry,
+    archive_screen,
     headline_rows,
-    main,
-    make_store,
-    numbered,
     settle,
     shown_title,
+    type_search,
 )
+from tests.helpers.stories import NOW, add_source, entry, make_store, numbered
 
 
 def weather(count: int = 15) -> list[Any]:
@@ -47,24 +41,8 @@ def archive_store(tmp_path: Path) -> Store:
     return store
 
 
-def screen(app: NewsApp) -> ArchiveScreen:
-    found = main(app)
-    assert isinstance(found, ArchiveScreen)
-    return found
-
-
-async def type_search(app: NewsApp, pilot: Pilot[Any], text: str) -> SearchBar:
-    bar = app.screen.query_one(SearchBar)
-    if not bar.is_open:
-        await pilot.press("slash")
-        await settle(app, pilot)
-    await pilot.press(*text)
-    await settle(app, pilot)
-    return bar
-
-
 def unread(store: Store) -> dict[str, bool]:
-    return {h.title: not h.read for h in store.headlines(View(), 0, 10_000)}
+    return {h.title: not h.read for h in store.views.headlines(View(), 0, 10_000)}
 
 
 async def test_results_follow_the_typing_and_the_story_on_show_stays(tmp_path: Path) -> None:
@@ -77,8 +55,8 @@ async def test_results_follow_the_typing_and_the_story_on_show_stays(tmp_path: P
         bar = await type_search(app, pilot, "harb")
         headlines = app.screen.query_one(HeadlineList)
         assert app.focused is bar.input and bar.is_open
-        assert screen(app).view.search == "harb"
-        assert headlines.total == store.count(View(search="harb")) == 15
+        assert archive_screen(app).view.search == "harb"
+        assert headlines.total == store.views.count(View(search="harb")) == 15
         assert all("Storm number" in row for row in headline_rows(app)[:15])
         assert "15 stories" in str(bar.query_one("#search-status").render())
         await pilot.press(*"our fer")
@@ -104,7 +82,7 @@ async def test_enter_opens_the_best_match_with_the_words_marked(tmp_path: Path) 
         assert app.focused is headlines and headlines.cursor == 0
         title = shown_title(app)
         assert title is not None and title.startswith("Storm number")
-        rendered = screen(app).article
+        rendered = archive_screen(app).article
         assert rendered is not None
         marked = {rendered.text.plain[s.start:s.end].lower() for s in rendered.text.spans
                   if s.style == MATCH}
@@ -122,7 +100,7 @@ async def test_esc_puts_back_the_view_story_and_scroll_position(tmp_path: Path) 
         await pilot.press("pagedown", "j", "j", "j")
         await settle(app, pilot)
         headlines = app.screen.query_one(HeadlineList)
-        before = (screen(app).view, shown_title(app), headlines.cursor, headlines.scroll_y)
+        before = (archive_screen(app).view, shown_title(app), headlines.cursor, headlines.scroll_y)
         assert before[3] > 0  # the list has scrolled
         await type_search(app, pilot, "storm")
         await pilot.press("enter", "j", "j")  # read some results
@@ -130,7 +108,7 @@ async def test_esc_puts_back_the_view_story_and_scroll_position(tmp_path: Path) 
         assert shown_title(app) != before[1]
         await pilot.press("escape")
         await settle(app, pilot)
-        after = (screen(app).view, shown_title(app), headlines.cursor, headlines.scroll_y)
+        after = (archive_screen(app).view, shown_title(app), headlines.cursor, headlines.scroll_y)
         assert after == before
         assert not app.screen.query_one(SearchBar).is_open and app.focused is headlines
         # esc straight from the bar, without opening anything, too
@@ -138,7 +116,7 @@ async def test_esc_puts_back_the_view_story_and_scroll_position(tmp_path: Path) 
         assert headlines.total == 15
         await pilot.press("escape")
         await settle(app, pilot)
-        assert (screen(app).view, shown_title(app), headlines.cursor,
+        assert (archive_screen(app).view, shown_title(app), headlines.cursor,
                 headlines.scroll_y) == before
         # and with no search on, esc is left to the screen (nothing moves)
         await pilot.press("escape")
@@ -168,16 +146,16 @@ async def test_a_search_kept_as_a_smart_feed_is_listed_across_runs(tmp_path: Pat
         sources.highlighted = sources.get_option_index(f"smart:{feed.id}")
         await pilot.press("enter")
         await settle(again, pilot)
-        assert screen(again).view.smart_id == feed.id
+        assert archive_screen(again).view.smart_id == feed.id
         assert again.screen.query_one(HeadlineList).total == 15
         await pilot.press("j", "j")  # opening marks read: the smart feed's count follows
         await settle(again, pilot)
-        screen(again)._count_smart_feeds()
+        archive_screen(again).search.count_smart_feeds()
         await settle(again, pilot)
         assert sources.smart_feeds[0].unread < 15
         await pilot.press("D")
         await settle(again, pilot)
-        assert sources.smart_feeds == () and screen(again).view == View()
+        assert sources.smart_feeds == () and archive_screen(again).view == View()
 
 
 async def test_mark_all_read_for_the_view_and_undo(tmp_path: Path) -> None:
@@ -202,7 +180,7 @@ async def test_mark_all_read_for_the_view_and_undo(tmp_path: Path) -> None:
         await settle(app, pilot)
         assert unread(store) == before
         assert "●" in "".join(headline_rows(app)[:15])
-        assert screen(app).counts["unread"] == sum(before.values())
+        assert archive_screen(app).counts["unread"] == sum(before.values())
 
 
 async def test_retention_runs_in_the_background_not_at_start(tmp_path: Path) -> None:
@@ -221,11 +199,11 @@ async def test_retention_runs_in_the_background_not_at_start(tmp_path: Path) -> 
         await settle(app, pilot)
         headlines = app.screen.query_one(HeadlineList)
         assert headlines.total == 216  # nothing removed while starting
-        assert screen(app).retention_policy().max_age_days == 30
-        screen(app).run_retention()
+        assert archive_screen(app).refresh_control.retention_policy().max_age_days == 30
+        archive_screen(app).refresh_control.run_retention()
         await settle(app, pilot)
         # the old daily stories were read, old, and not their source's latest arrival
-        assert headlines.total == store.count(View()) == 16
+        assert headlines.total == store.views.count(View()) == 16
         assert sum("Storm" in row for row in headline_rows(app)[:16]) == 15
 
 
@@ -236,7 +214,7 @@ def hundred_thousand(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("big") / "cache.sqlite3"
     store = Store(path, clock=lambda: NOW)
     source = store.add_source("feed", "https://big.example/feed", "Big")
-    with store._write() as conn:
+    with store.db.write() as conn:
         conn.executemany(
             "INSERT INTO stories (source_id, key, published, first_seen, content_hash, title) "
             "VALUES (?, ?, ?, ?, 'h', ?)",
@@ -252,7 +230,7 @@ async def test_a_view_of_100000_stories_keeps_a_bounded_number_of_rows(
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         headlines = app.screen.query_one(HeadlineList)
-        assert headlines.total == 100_000 and screen(app).counts["all"] == 100_000
+        assert headlines.total == 100_000 and archive_screen(app).counts["all"] == 100_000
         assert 0 < headlines.cached_rows <= PAGE_SIZE * MAX_PAGES
         await pilot.press("end")
         await settle(app, pilot)

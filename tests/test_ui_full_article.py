@@ -14,7 +14,8 @@ from reader.store import Store
 from reader.ui.screens.links import LinksScreen
 from reader.ui.widgets.article_view import ArticleView
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
-from tests.test_ui_helpers import NOW, RecordingApp, make_store, screen_text, settle
+from tests.helpers.pilot import RecordingApp, screen_text, settle
+from tests.helpers.stories import NOW, make_store
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 CASE = json.loads((PAGES / "cases.json").read_text(encoding="utf-8"))["classic_news"]
@@ -201,6 +202,6 @@ async def test_sources_in_refresh_mode_keep_new_articles_after_a_refresh(
         await settle(app, pilot)
         await settle(app, pilot)
         assert feed_server.hits("/news/trains") == 1
-        assert ("information", "Kept 1 of 1 full articles for offline reading.") in app.notes
+        assert ("information", "Kept 1 of 1 full article for offline reading.") in app.notes
     story = store.stories_of(store.sources()[0].id)[0]
     assert "610m" in story.full_html

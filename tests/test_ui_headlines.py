@@ -8,18 +8,8 @@ from pathlib import Path
 from textual import events
 
 from reader.ui.widgets.headline_list import MAX_PAGES, PAGE_SIZE, HeadlineList
-from tests.test_ui_helpers import (
-    NOW,
-    SIZE,
-    RecordingApp,
-    add_source,
-    headline_rows,
-    main,
-    make_store,
-    numbered,
-    settle,
-    shown_title,
-)
+from tests.helpers.pilot import SIZE, RecordingApp, headline_rows, main, settle, shown_title
+from tests.helpers.stories import NOW, add_source, make_store, numbered
 
 BIG = 20_000
 
@@ -113,4 +103,4 @@ async def test_new_stories_do_not_move_the_open_story(tmp_path: Path) -> None:
         await pilot.press("j")
         await settle(app, pilot)
         assert shown_title(app) == "daily story 4"
-        assert main(app).story_id == store.headlines(main(app).view, 9, 1)[0].id
+        assert main(app).story_id == store.views.headlines(main(app).view, 9, 1)[0].id

@@ -14,24 +14,20 @@ from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.source_list import SourceList
 from reader.ui.widgets.teaser_sidebar import TeaserSidebar
-from tests.test_ui_helpers import (
-    NOW,
+from tests.helpers.pilot import (
     SIZE,
     RecordingApp,
-    add_source,
-    entry,
     headline_rows,
     main,
-    make_store,
-    numbered,
     screen_text,
     settle,
     shown_title,
 )
+from tests.helpers.stories import NOW, add_source, entry, make_store, numbered
 
 
 def read_flags(store: Store) -> dict[str, bool]:
-    return {h.title: h.read for h in store.headlines(View(), 0, 1000)}
+    return {h.title: h.read for h in store.views.headlines(View(), 0, 1000)}
 
 
 async def test_j_k_and_arrows_show_the_story_and_mark_it_read(tmp_path: Path) -> None:
@@ -100,7 +96,7 @@ async def test_n_and_p_move_between_unread_stories_across_sources(tmp_path: Path
         assert shown_title(app) == "beta story 1"
         assert any("No more unread" in message for _s, message in app.notes)
         # p goes back to the previous unread: mark one unread and come back to it.
-        store.set_read([h.id for h in store.headlines(View(), 0, 10)
+        store.set_read([h.id for h in store.views.headlines(View(), 0, 10)
                         if h.title == "beta story 0"], False)
         await pilot.press("p")
         await settle(app, pilot)
@@ -164,12 +160,12 @@ async def test_m_toggles_read_and_s_toggles_star(tmp_path: Path) -> None:
         assert read_flags(store)["daily story 0"]
         await pilot.press("s")
         await settle(app, pilot)
-        assert store.headlines(View(), 0, 1)[0].starred
+        assert store.views.headlines(View(), 0, 1)[0].starred
         assert "★" in headline_rows(app)[0]
         assert main(app).counts["starred"] == 1
         await pilot.press("s")
         await settle(app, pilot)
-        assert not store.headlines(View(), 0, 1)[0].starred
+        assert not store.views.headlines(View(), 0, 1)[0].starred
         assert "★" not in headline_rows(app)[0]
 
 

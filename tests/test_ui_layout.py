@@ -8,40 +8,31 @@ from typing import Any
 
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Footer, Header, Input, OptionList
+from textual.widgets import Header, Input, OptionList
 
 from reader.config import Config, parse_config
 from reader.models import View
 from reader.ui.app import THEME_META
-from reader.ui.screens.reader import ReaderScreen
+from reader.ui.screens.reading import ReadingScreen
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.headline_list import HeadlineList
+from reader.ui.widgets.key_footer import KeyFooter
 from reader.ui.widgets.source_list import SourceList
 from reader.ui.widgets.teaser_sidebar import TeaserSidebar
-from tests.test_ui_helpers import (
-    NOW,
-    RecordingApp,
-    add_source,
-    entry,
-    main,
-    make_store,
-    numbered,
-    screen_text,
-    settle,
-    shown_title,
-)
+from tests.helpers.pilot import RecordingApp, headline_rows, main, screen_text, settle, shown_title
+from tests.helpers.stories import NOW, add_source, entry, make_store, numbered
 
 LONG = 40  # paragraphs per story: enough to scroll
 
 
-def reader(app: RecordingApp) -> ReaderScreen:
+def reader(app: RecordingApp) -> ReadingScreen:
     screen = main(app)
-    assert isinstance(screen, ReaderScreen)
+    assert isinstance(screen, ReadingScreen)
     return screen
 
 
 def story_id(app: RecordingApp, title: str) -> int:
-    return next(h.id for h in app.store.headlines(View(), 0, 500) if h.title == title)
+    return next(h.id for h in app.store.views.headlines(View(), 0, 500) if h.title == title)
 
 
 def top_line(app: RecordingApp) -> str:
@@ -76,7 +67,8 @@ async def test_resizing_to_80x24_and_back_keeps_the_story_the_row_and_the_place(
               *(f"daily {i} paragraph {p}: " + " ".join(f"word{p}x{w}" for w in range(45))
                 for p in range(LONG)), published=NOW - 60 * i)
         for i in range(50)])
-    wanted = next(h.id for h in store.headlines(View(), 0, 100) if h.title == "daily story 36")
+    wanted = next(h.id for h in store.views.headlines(View(), 0, 100)
+                  if h.title == "daily story 36")
     app = RecordingApp(store, open_story=wanted)
     async with app.run_test(size=(200, 60)) as pilot:
         await settle(app, pilot)
@@ -130,7 +122,7 @@ async def test_the_article_wraps_at_the_measure_and_is_centred(tmp_path: Path) -
         await settle(app, pilot)
         assert article.rendered is not None
         assert max(len(line) for line in article.rendered.plain.splitlines()) <= 60
-        # The pane draws the text itself (no body widget since issue 5): a 60-column
+        # The pane draws the text itself (there is no body widget): a 60-column
         # column of text, centred in the pane's content area.
         area = article.scrollable_content_region
         assert article.page.draw_width(area.width) == 60
@@ -153,7 +145,7 @@ async def test_zen_shows_only_the_article_and_keys_still_move(tmp_path: Path) ->
         await settle(app, pilot)
         article = screen.query_one(ArticleView)
         assert screen.zen and app.focused is article
-        for hidden in (HeadlineList, TeaserSidebar, SourceList, Header, Footer):
+        for hidden in (HeadlineList, TeaserSidebar, SourceList, Header, KeyFooter):
             assert not screen.query_one(hidden).region
         assert article.region.width == 120
         await pilot.press("j")
@@ -243,7 +235,7 @@ async def test_palette_runs_actions_and_finds_sources_and_stories(tmp_path: Path
             return shown
 
         listed = await palette("zen", "Zen")
-        assert "Zen" in listed and "z · Layout, whole articles" in listed
+        assert "Zen" in listed and "z · Layout" in listed
         assert screen.zen
         await pilot.press("z")
         await palette("weekly dig", "Weekly Digest")
@@ -298,3 +290,102 @@ def words(app: RecordingApp) -> str:
     rendered = app.screen.query_one(ArticleView).rendered
     assert rendered is not None
     return " ".join(rendered.plain.split())
+
+
+# -- the headline's room, and the footer -------------------------------------------------------
+TYPICAL = "Storm Bert leaves thousands without power across Wales"  # 54: a typical headline
+
+
+def two_sources(tmp_path: Path) -> tuple[Any, int]:
+    store = make_store(tmp_path)
+    daily = add_source(store, "Daily Planet", [
+        entry("typical", TYPICAL, "Body.", published=NOW),
+        *numbered("daily", 3, start=NOW - 60)])
+    add_source(store, "Weekly Gazette", numbered("weekly", 3, start=NOW - 30))
+    return store, daily
+
+
+async def test_a_typical_headline_fits_whole_from_160_columns(tmp_path: Path) -> None:
+    store, daily = two_sources(tmp_path)
+    for width in (160, 200, 240):
+        app = RecordingApp(store)
+        async with app.run_test(size=(width, 40)) as pilot:
+            await settle(app, pilot)
+            reader(app).view = View(source_id=daily)
+            await settle(app, pilot)
+            rows = [r for r in headline_rows(app) if r.strip()]
+            first = rows[0]
+            assert TYPICAL in first, (width, first)  # whole, not cut with "…"
+            assert "Daily Planet" not in first  # one source: no column repeating it
+            assert {len(r) for r in rows} == {len(first)}
+
+
+async def test_the_source_column_shows_only_where_rows_come_from_several(
+        tmp_path: Path) -> None:
+    store, daily = two_sources(tmp_path)
+    app = RecordingApp(store)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        rows = [r for r in headline_rows(app) if r.strip()]
+        assert any("Daily Planet" in r for r in rows) and any("Weekly Gaz" in r for r in rows)
+        # Dates of every length end in the same column: the headlines line up.
+        assert len({len(r.rstrip()) for r in rows}) == 1
+        reader(app).view = View(source_id=daily)
+        await settle(app, pilot)
+        assert not any("Daily Planet" in r for r in headline_rows(app))
+        reader(app).view = View()
+        await settle(app, pilot)
+        assert any("Daily Planet" in r for r in headline_rows(app))
+    alone = make_store(tmp_path / "alone")
+    add_source(alone, "Only Source", numbered("only", 3))
+    app = RecordingApp(alone)
+    async with app.run_test(size=(160, 40)) as pilot:  # "All" of a cache with one source
+        await settle(app, pilot)
+        rows = [r for r in headline_rows(app) if r.strip()]
+        assert rows and not any("Only Source" in r for r in rows)
+
+
+def footer_keys(app: RecordingApp) -> tuple[str, list[str]]:
+    """The footer's line as the screen shows it, and each key's own cells in it; checks
+    that no letter shows outside a key (a label cut off, or one showing through)."""
+    footer = app.screen.query_one(KeyFooter)
+    line = screen_text(app).splitlines()[footer.region.y]
+    assert len(line) == app.size.width
+    keys, covered = [], [False] * len(line)
+    for key in footer.keys:
+        start, end = footer.region.x + key.start, footer.region.x + key.end
+        assert start < end and start >= 0 and end <= app.size.width, key
+        keys.append(line[start:end].strip(" ▏"))  # (the palette's border)
+        assert keys[-1] == key.text, (keys[-1], key)  # drawn where the clicks go
+        for x in range(start, end):
+            covered[x] = True
+    stray = "".join(ch for ch, inside in zip(line, covered, strict=True) if not inside)
+    assert not stray.strip(), f"outside every key: {stray!r} in {line!r}"
+    return line, keys
+
+
+async def test_the_footer_fits_80x24_and_200x60(tmp_path: Path) -> None:
+    store, _daily = two_sources(tmp_path)
+    app = RecordingApp(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        line, keys = footer_keys(app)
+        assert "? Help" in keys and "^p Commands" in keys
+        assert "j/↓ Next" in keys and "/ Search" in keys
+        assert not line.rstrip().endswith(("Commandsf", "Commandsr"))
+        await pilot.press("tab")  # the article: other keys, the same rules
+        await settle(app, pilot)
+        line, keys = footer_keys(app)
+        assert "? Help" in keys and "space Page" in keys
+        await resize(app, pilot, 200, 60)
+        line, keys = footer_keys(app)
+        assert {"? Help", "space Page / next unread", "n Next unread", "A Mark all read",
+                "f Full article"} <= set(keys)  # room for the full labels
+        assert keys[-2:] == ["? Help", "^p Commands"]  # `?` at the right, by the palette
+        await resize(app, pilot, 80, 24)
+        assert "? Help" in footer_keys(app)[1]
+    for width in range(40, 200, 7):  # no width cuts a label or hides `?`
+        app = RecordingApp(store)
+        async with app.run_test(size=(width, 24)) as pilot:
+            await settle(app, pilot)
+            assert "? Help" in footer_keys(app)[1], width

@@ -8,18 +8,12 @@ from pathlib import Path
 import pytest
 
 from reader.config import Config, parse_config
-from reader.ui.keys import build_keymap, catalogue, key_classes, normalize_key
+from reader.ui.app import key_classes
+from reader.ui.keys import build_keymap, catalogue, normalize_key
 from reader.ui.screens.help import HelpScreen
-from reader.ui.screens.main import MainScreen
-from reader.ui.screens.reader import ReaderScreen
-from tests.test_ui_helpers import (
-    RecordingApp,
-    add_source,
-    make_store,
-    numbered,
-    settle,
-    shown_title,
-)
+from reader.ui.screens.reading import ReadingScreen
+from tests.helpers.pilot import RecordingApp, settle, shown_title
+from tests.helpers.stories import add_source, make_store, numbered
 
 
 def keys_config(text: str) -> Config:
@@ -47,10 +41,11 @@ def test_every_binding_of_the_reader_has_an_id_and_no_default_clashes() -> None:
             assert getattr(binding, "id", None), (
                 f"{cls.__name__}: binding {binding!r} has no id, so it cannot be rebound in "
                 "the config file: give it id=\"<action name>\"")
-    # A screen layer must not silently take a key a layer below it already uses (the
-    # subclass's binding would replace it without a word).
-    layers = [cls for cls in reversed(ReaderScreen.__mro__) if issubclass(cls, MainScreen)]
-    assert len(layers) >= 2
+    # The screen and its controllers are all in the key chain wherever the focus is: no two
+    # of them may bind the same key (the inner one would take it without a word).
+    layers = [cls for cls in key_classes()
+              if cls is ReadingScreen or getattr(cls, "IN_KEY_CHAIN", False)]
+    assert len(layers) >= 8
     seen: dict[str, str] = {}
     for layer in layers:
         for binding in layer.__dict__.get("BINDINGS", []):
@@ -58,14 +53,14 @@ def test_every_binding_of_the_reader_has_an_id_and_no_default_clashes() -> None:
                 assert key.strip() not in seen, (
                     f"{layer.__name__} binds {key!r}, already {seen[key.strip()]}")
                 seen[key.strip()] = f"{layer.__name__}.{binding.action}"
-    assert build_keymap(Config()).problems == []
-    names = [ident for ident, _keys, _description in catalogue()]
+    assert build_keymap(Config(), key_classes()).problems == []
+    names = [ident for ident, _keys, _description in catalogue(key_classes())]
     assert len(names) == len(set(names))
     assert {"next_unread", "zen", "fetch_full", "quit", "command_palette"} <= set(names)
 
 
 def test_unknown_actions_and_bad_keys_are_reported_with_file_and_line() -> None:
-    result = build_keymap(keys_config('nxt_unread = "N"\nzen = "hyperspace"\n'))
+    result = build_keymap(keys_config('nxt_unread = "N"\nzen = "hyperspace"\n'), key_classes())
     assert result.keymap == {}
     assert result.problems[0].startswith("/home/me/config.toml:3: keys.nxt_unread: there is no "
                                          "action named 'nxt_unread' (did you mean "
@@ -75,21 +70,21 @@ def test_unknown_actions_and_bad_keys_are_reported_with_file_and_line() -> None:
 
 
 def test_conflicts_are_named_and_the_default_kept() -> None:
-    result = build_keymap(keys_config('toggle_star = "n"\nzen = "j"\nquit = "Q"\n'))
+    result = build_keymap(keys_config('toggle_star = "n"\nzen = "j"\nquit = "Q"\n'), key_classes())
     assert result.keymap == {"quit": "Q"}
     joined = "\n".join(result.problems)
     assert ("/home/me/config.toml:3: keys.toggle_star: 'n' is already the key of "
             "'next_unread' (Next unread); 'toggle_star' keeps its default key") in joined
     assert "config.toml:4: keys.zen: 'j' is already the key of 'next_story'" in joined
     # two user entries on one key: both reported, neither applied
-    both = build_keymap(keys_config('zen = "x"\nlinks = "x"\n'))
+    both = build_keymap(keys_config('zen = "x"\nlinks = "x"\n'), key_classes())
     assert both.keymap == {} and len(both.problems) == 1
     assert "'x' is already the key of" in both.problems[0]
     # swapping two keys is not a conflict
-    swap = build_keymap(keys_config('toggle_star = "m"\ntoggle_read = "s"\n'))
+    swap = build_keymap(keys_config('toggle_star = "m"\ntoggle_read = "s"\n'), key_classes())
     assert swap.problems == [] and swap.keymap == {"toggle_star": "m", "toggle_read": "s"}
     # different panes may share a key: only the focused one hears it
-    panes = build_keymap(keys_config('open_teaser = "o"\n'))
+    panes = build_keymap(keys_config('open_teaser = "o"\n'), key_classes())
     assert "open_link" in panes.problems[0]  # ... but not one the screen uses everywhere
 
 

@@ -9,18 +9,8 @@ from pathlib import Path
 
 from reader.ui.widgets.headline_list import HeadlineList
 from tests.feedserver import FeedServer, feed_server  # noqa: F401 - the fixture
-from tests.test_archive_index import hits
-from tests.test_ui_helpers import (
-    SIZE,
-    RecordingApp,
-    add_source,
-    headline_rows,
-    main,
-    make_store,
-    numbered,
-    settle,
-    shown_title,
-)
+from tests.helpers.pilot import SIZE, RecordingApp, headline_rows, main, settle, shown_title
+from tests.helpers.stories import add_source, hits, make_store, numbered
 
 FEED = Path(__file__).parent / "fixtures" / "feeds" / "rss20.xml"
 REFRESH = frozenset({"refresh"})
@@ -53,16 +43,16 @@ async def test_keys_answer_and_the_article_stays_during_a_refresh(
             await settle(app, pilot)
             assert not screen.refreshing
             headlines = app.screen.query_one(HeadlineList)
-            new = store.count(screen.view) - 5
+            new = store.views.count(screen.view) - 5
             assert new > 0 and headlines.total == 5 + new
             assert shown_title(app) == "daily story 2"
-            assert headlines.cursor == store.index_of(screen.view, screen.story_id or -1)
+            assert headlines.cursor == store.views.index_of(screen.view, screen.story_id or -1)
             assert "daily story 2" in headline_rows(app)[
                 headlines.cursor - int(headlines.scroll_y)]
             slow = next(s for s in screen.sources if s.title == "Slow feed")
             assert slow.total == new and slow.status == "ok"
             # The refresh left its stories for the index; the screen's worker indexed them.
-            assert not store.index_pending()
+            assert not store.index.pending()
             assert hits(store, "lighthouse")
     finally:
         gate.set()

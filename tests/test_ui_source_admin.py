@@ -14,16 +14,8 @@ from reader.ui.screens.dialogs import ConfirmScreen, PromptScreen
 from reader.ui.screens.source_info import SourceInfoScreen
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.source_list import SourceList
-from tests.test_ui_helpers import (
-    NOW,
-    RecordingApp,
-    add_source,
-    main,
-    make_store,
-    numbered,
-    screen_text,
-    settle,
-)
+from tests.helpers.pilot import RecordingApp, main, screen_text, settle
+from tests.helpers.stories import NOW, add_source, make_store, numbered
 
 
 async def focus_source(app: RecordingApp, pilot: Pilot[Any], title: str) -> None:
@@ -74,9 +66,9 @@ async def test_remove_asks_first_and_u_puts_everything_back(tmp_path: Path) -> N
     store = make_store(tmp_path)
     add_source(store, "Daily", numbered("daily", 3))
     weekly = add_source(store, "Weekly", numbered("weekly", 4, start=NOW - 3600))
-    starred = store.headlines(View(source_id=weekly), 0, 1)[0].id
+    starred = store.views.headlines(View(source_id=weekly), 0, 1)[0].id
     store.set_starred(starred, True)
-    before = [store.story(h.id) for h in store.headlines(View(source_id=weekly), 0, 10)]
+    before = [store.story(h.id) for h in store.views.headlines(View(source_id=weekly), 0, 10)]
     app = RecordingApp(store)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)

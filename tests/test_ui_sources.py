@@ -1,5 +1,5 @@
 """Pilot tests of views, the source list, adding a source (`a`) and refreshing (`r`, `R`),
-with real files on disk read through the real library and refresh code."""
+with real files on disk read through the real service and refresh code."""
 
 from __future__ import annotations
 
@@ -8,24 +8,21 @@ from pathlib import Path
 
 from textual.widgets import Input
 
-from reader.library import add_path
 from reader.models import View
+from reader.service.sources import add_path
 from reader.ui.screens.add_source import AddSourceScreen
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.source_list import SourceList
-from tests.test_ui_helpers import (
-    NOW,
+from tests.helpers.pilot import (
     SIZE,
     RecordingApp,
-    add_source,
     headline_rows,
     main,
-    make_store,
-    numbered,
     screen_text,
     settle,
     shown_title,
 )
+from tests.helpers.stories import NOW, add_source, make_store, numbered
 
 SAMPLE = Path(__file__).parent / "fixtures" / "samples" / "000_1cdceafaa06d3d12.txt"
 SAMPLE_HEADLINE = "A Taliban spokesperson says a recent visit"
@@ -34,7 +31,7 @@ SAMPLE_HEADLINE = "A Taliban spokesperson says a recent visit"
 async def test_1_2_3_switch_between_all_unread_and_starred(tmp_path: Path) -> None:
     store = make_store(tmp_path)
     add_source(store, "Daily", numbered("daily", 5))
-    starred = store.headlines(View(), 3, 1)[0]
+    starred = store.views.headlines(View(), 3, 1)[0]
     store.set_starred(starred.id, True)
     app = RecordingApp(store)
     async with app.run_test(size=SIZE) as pilot:
@@ -109,9 +106,13 @@ async def test_source_list_shows_by_default_on_wide_terminals(tmp_path: Path) ->
     store = make_store(tmp_path)
     add_source(store, "Alpha", numbered("alpha", 2))
     app = RecordingApp(store)
-    async with app.run_test(size=(170, 40)) as pilot:
+    async with app.run_test(size=(200, 40)) as pilot:  # layout.wide_from's default
         await settle(app, pilot)
         assert app.screen.query_one(SourceList).display
+    narrower = RecordingApp(store)
+    async with narrower.run_test(size=(199, 40)) as pilot:  # below it: headlines first
+        await settle(narrower, pilot)
+        assert not narrower.screen.query_one(SourceList).display
 
 
 async def test_a_adds_a_path_and_selects_it(tmp_path: Path) -> None:

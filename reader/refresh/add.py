@@ -18,9 +18,11 @@ from reader.refresh.apply import record_result
 from reader.refresh.parsing import ParseFailed, Parser
 from reader.sources.fetch import Fetcher, FetchError, FetchResult, fetcher_kwargs
 from reader.store import Store
+from reader.workerpool import ProcessPool
 
 Chooser = Callable[[list[tuple[str, str]]], str | None]
 T = TypeVar("T")
+ALREADY = "already subscribed"  # the one problem of an add that found its feed subscribed
 
 
 class AddError(Exception):
@@ -28,11 +30,13 @@ class AddError(Exception):
 
 
 def add_feed(store: Store, url: str, *, choose: Chooser | None = None,
-             fetcher_options: dict[str, Any] | None = None) -> tuple[Source, Outcome]:
+             fetcher_options: dict[str, Any] | None = None,
+             pool: ProcessPool | None = None) -> tuple[Source, Outcome]:
     """Subscribe to the feed at `url` (or the one a page at `url` links to).
 
     With several candidates on a page, `choose([(title, url), ...])` picks one (it returns the
-    chosen URL; None, or no chooser, means the first). Raises AddError.
+    chosen URL; None, or no chooser, means the first). A body that looks hostile is parsed in
+    `pool` (None: a process of its own). Raises AddError.
     """
     url = url.strip()
     if "://" not in url and url and not url.startswith("/"):
@@ -40,25 +44,25 @@ def add_feed(store: Store, url: str, *, choose: Chooser | None = None,
     existing = store.source_by_location(url)
     if existing is not None:
         return existing, Outcome(existing.id, existing.label, not_modified=True,
-                                 problems=["already subscribed"])
+                                 problems=[ALREADY])
     options = fetcher_kwargs(fetcher_options)
-    location, result, parsed = run_async(_probe(url, choose, options))
+    location, result, parsed = run_async(_probe(url, choose, options, pool))
     existing = store.source_by_location(location)
     if existing is not None:
         return existing, Outcome(existing.id, existing.label, not_modified=True,
-                                 problems=["already subscribed"])
+                                 problems=[ALREADY])
     source = store.add_source("feed", location, parsed.title)
     outcome = record_result(store, source, result, parsed, now=time.time())
     stored = store.get_source(source.id)
     return (stored or source), outcome
 
 
-async def _probe(url: str, choose: Chooser | None,
-                 options: dict[str, Any]) -> tuple[str, FetchResult, ParseResult]:
+async def _probe(url: str, choose: Chooser | None, options: dict[str, Any],
+                 pool: ProcessPool | None) -> tuple[str, FetchResult, ParseResult]:
     from reader.sources.discover import find_feed_links
     from reader.sources.feedfile import looks_like_feed
 
-    async with Fetcher(**options) as fetcher, Parser(expected=1) as parser:
+    async with Fetcher(**options) as fetcher, Parser(expected=1, pool=pool) as parser:
         result = await _get(fetcher, url)
         assert result.body is not None
         if looks_like_feed(result.body):

@@ -32,11 +32,12 @@ def not_before_of(store: Store) -> dict[int, float]:
 
 
 def due_sources(store: Store, now: float | None = None) -> list[Source]:
-    """Every source a refresh should read now: not gone, and not asked to wait."""
+    """Every source a refresh should read now: not gone, not asked to wait, and not one a
+    sync server fetches (`newsreader sync` brings its stories)."""
     now = time.time() if now is None else now
     waits = not_before_of(store)
-    return [s for s in store.sources()
-            if s.kind != "feed" or (s.status != "gone" and waits.get(s.id, 0.0) <= now)]
+    return [s for s in store.sources() if not s.origin and (
+            s.kind != "feed" or (s.status != "gone" and waits.get(s.id, 0.0) <= now))]
 
 
 def skipped(store: Store, sources: Sequence[Source],
@@ -47,7 +48,10 @@ def skipped(store: Store, sources: Sequence[Source],
     outcomes: list[Outcome] = []
     for source in sources:
         wait = waits.get(source.id, 0.0) - now
-        if source.kind == "feed" and source.status == "gone":
+        if source.origin:
+            outcomes.append(Outcome(source.id, source.label, not_modified=True, problems=[
+                "not fetched here: the sync server fetches it (newsreader sync)"]))
+        elif source.kind == "feed" and source.status == "gone":
             outcomes.append(Outcome(source.id, source.label, error=source.last_error or GONE))
         elif source.kind == "feed" and wait > 0:
             outcomes.append(Outcome(source.id, source.label, not_modified=True, problems=[

@@ -22,7 +22,7 @@ from lxml import etree
 from rich.cells import cell_len
 from rich.style import Style
 
-from reader.render import styles
+import reader.render.styles as styles
 from reader.render.fallback import plain_lines
 from reader.render.inline import Inline
 from reader.render.layout import EMPTY, Line, LineKind, Run, join, styled

@@ -19,7 +19,7 @@ from typing import Any
 from rich.cells import cell_len, chop_cells
 from rich.text import Span
 
-from reader.render import styles
+import reader.render.styles as styles
 from reader.render.inline import Inline
 from reader.render.layout import Run, join, styled
 

@@ -25,6 +25,7 @@ import asyncio
 import email.utils
 import functools
 import importlib.util
+import json
 import re
 import ssl
 import sys
@@ -127,6 +128,18 @@ class Fetcher:
 
     async def fetch(self, url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
         """Fetch `url` once, conditionally when a validator is given. Raises FetchError."""
+        return await self._exchange(url, etag, last_modified)
+
+    async def post_json(self, url: str, payload: object) -> FetchResult:
+        """POST `payload` as JSON (an aggregator's API, see reader.sync) under the same
+        deadline, size cap, redirect rules and words for failures as `fetch`. Only 307/308
+        redirects are followed (they keep the method and the body); any other is an error
+        naming where it points, since following it would drop the request. Raises FetchError."""
+        body = json.dumps(payload).encode("utf-8")
+        return await self._exchange(url, "", "", post=body)
+
+    async def _exchange(self, url: str, etag: str, last_modified: str,
+                        post: bytes | None = None) -> FetchResult:
         if not _is_web(url):
             raise FetchError(f"not an http(s) URL: {_short(url)}")
         host = _host(url)
@@ -139,7 +152,7 @@ class Fetcher:
             self._check_backoff(host)
             try:
                 async with asyncio.timeout(self.deadline):
-                    return await self._fetch(url, etag, last_modified)
+                    return await self._fetch(url, etag, last_modified, post)
             except TimeoutError:
                 raise FetchError(f"timed out after {self.deadline:g} s") from None
             except httpx.HTTPError as exc:
@@ -156,15 +169,19 @@ class Fetcher:
             raise FetchError(f"HTTP {status} from {host} earlier; waiting {_duration(wait)}",
                              retry_after=wait, status=status)
 
-    async def _fetch(self, url: str, etag: str, last_modified: str) -> FetchResult:
+    async def _fetch(self, url: str, etag: str, last_modified: str,
+                     post: bytes | None = None) -> FetchResult:
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        if post is not None:
+            headers["Content-Type"] = headers["Accept"] = "application/json"
         current, permanent = url, True
         for hop in range(MAX_REDIRECTS + 1):
-            request = self._client.build_request("GET", current, headers=headers)
+            request = self._client.build_request("GET" if post is None else "POST", current,
+                                                 headers=headers, content=post)
             try:
                 response = await self._client.send(request, stream=True)
             except httpx.InvalidURL:  # httpx parses Location itself, and refuses some
@@ -178,6 +195,9 @@ class Fetcher:
                     target = urljoin(current, location.strip())
                     if not _is_web(target):
                         raise FetchError("redirect to a non-http(s) URL", status=status)
+                    if post is not None and status not in (307, 308):
+                        raise FetchError(f"HTTP {status}: the server redirects to "
+                                         f"{_short(target)}", status=status)
                     permanent = permanent and status in _PERMANENT
                     current = target
                     continue

@@ -1,6 +1,6 @@
 """JSON Feed 1.0 and 1.1 -> Entries (feedparser does not read JSON Feed).
 
-The same rules as the XML feeds in `reader.sources.feedfile`, whose helpers this uses: the
+The same rules as the XML feeds in `reader.sources.feedfile`, from `feedentries`: the
 same caps on entries, titles and bodies, links resolved and checked the same way, plain text
 turned into escaped paragraphs, an item without title, link or content skipped and counted.
 """
@@ -13,10 +13,9 @@ from typing import Any
 
 from reader.extract import epoch_from_date, html_to_text
 from reader.models import Entry, ParseResult
-from reader.sanitize import is_safe_url
+from reader.sanitize import clean_line, is_safe_url
 from reader.sources.decode import decode_bytes
-from reader.sources.fastfeed import clean_line
-from reader.sources.feedfile import (
+from reader.sources.feedentries import (
     MAX_BODY,
     MAX_TITLE,
     NotAFeed,

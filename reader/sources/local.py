@@ -198,21 +198,9 @@ def _read_file(
     whatever its extension, as long as it is text.
     """
     ext = file.suffix.lower()
-    if ext == ".opml":
-        raise _Skip(
-            f"an OPML subscription list, not a story; import it with `newsreader import {file}`"
-        )
-    if not statmod.S_ISREG(info.st_mode):
-        raise _Skip("not a regular file")
-    if info.st_size > MAX_FILE_SIZE:
-        raise _Skip(f"too large ({info.st_size / 1024 / 1024:.0f} MB; the limit is 50 MB)")
-    if info.st_size == 0:
-        raise _Skip("empty file")
+    _check_stat(file, info)
     data = _read_bytes(file)
-    if not data.strip():
-        raise _Skip("empty file" if not data else "empty file (only blank space)")
-    if _is_binary(data):
-        raise _Skip("binary file, not text")
+    _check_bytes(data, whole=True)
     kind = _kind(ext, data, named)
     key = "file:" + (str(file) if resolved else os.path.realpath(file))
     try:
@@ -223,10 +211,58 @@ def _read_file(
         raise _Skip(f"could not be read as a story ({type(exc).__name__}: {exc})") from None
 
 
-def _read_bytes(file: Path) -> bytes:
+def quick_problem(path: str | os.PathLike[str]) -> str:
+    """Why the file or folder at `path` is surely no source, from a stat and the file's first
+    kilobytes ("" when it may be one): what the command line can tell before the app starts,
+    without reading a folder's files or parsing a story. The same checks as a full read."""
+    shown = os.fspath(path)
+    try:
+        info = os.stat(shown)
+        if statmod.S_ISDIR(info.st_mode):
+            with os.scandir(shown):
+                return ""
+    except FileNotFoundError:
+        return "no such file or folder"
+    except PermissionError:
+        return "permission denied"
+    except (OSError, ValueError) as exc:
+        return f"cannot be read ({_reason(exc)})"
+    try:
+        _check_stat(Path(shown), info)
+        _check_bytes(_read_bytes(Path(shown), HEAD), whole=info.st_size <= HEAD)
+    except _Skip as skip:
+        return str(skip)
+    return ""
+
+
+HEAD = 8192  # what `quick_problem` reads of a file
+
+
+def _check_stat(file: Path, info: os.stat_result) -> None:
+    if file.suffix.lower() == ".opml":
+        raise _Skip(
+            f"an OPML subscription list, not a story; import it with `newsreader import {file}`"
+        )
+    if not statmod.S_ISREG(info.st_mode):
+        raise _Skip("not a regular file")
+    if info.st_size > MAX_FILE_SIZE:
+        raise _Skip(f"too large ({info.st_size / 1024 / 1024:.0f} MB; the limit is 50 MB)")
+    if info.st_size == 0:
+        raise _Skip("empty file")
+
+
+def _check_bytes(data: bytes, *, whole: bool) -> None:
+    """Empty or binary: `data` is the file, or (not `whole`) its start."""
+    if whole and not data.strip():
+        raise _Skip("empty file" if not data else "empty file (only blank space)")
+    if _is_binary(data):
+        raise _Skip("binary file, not text")
+
+
+def _read_bytes(file: Path, limit: int = MAX_FILE_SIZE + 1) -> bytes:
     try:
         with open(file, "rb") as handle:
-            return handle.read(MAX_FILE_SIZE + 1)
+            return handle.read(limit)
     except PermissionError:
         raise _Skip("permission denied") from None
     except OSError as exc:
@@ -302,7 +338,7 @@ def _parse_feed_file(data: bytes) -> ParseResult:
     with a time and a memory limit, as the refresh does; the others here, at once."""
     if not needs_isolation(data):
         return parse_feed(data)
-    from reader.refresh.parsing import ParseFailed, parse_isolated
+    from reader.sources.parse_worker import ParseFailed, parse_isolated
 
     try:
         return parse_isolated(data)

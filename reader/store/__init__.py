@@ -1,13 +1,18 @@
 """The offline cache: one SQLite file holding sources, stories and their read/starred state.
 
-Why it looks like this:
+`Store` is the handle the rest of the program holds. It writes and reads sources and stories
+itself, and hands out its parts, which share its `Database` (one connection per thread, one
+way to write, see `reader.store.db`):
 
-* Each thread gets its own connection (Textual thread workers, the refresh pool), all in WAL
-  mode, so readers never wait for a writer and the UI can page headlines during a refresh.
-* Every write is a `BEGIN IMMEDIATE` transaction with a generous busy timeout: two running
-  copies of newsreader queue for the write lock instead of failing with "database is locked".
-* Stories are upserted by `(source, key)`; re-reading a source updates content and never
-  touches `read` or `starred`. Unchanged stories cost no write at all.
+* `store.views`: counting, paging and walking the headline list (`reader.store.views`);
+* `store.smart`: saved searches ("smart feeds", `reader.store.smart`);
+* `store.index`: the search index catching up after a refresh (`reader.store.search.index`);
+* `store.search`: a search ranked and counted ahead (`reader.store.search.runner`).
+
+Stories are upserted by `(source, key)`; re-reading a source updates content and never touches
+`read` or `starred`. Unchanged stories cost no write at all. Retention, the bin (removing a
+source with undo), health figures and sync state are modules of their own over the same
+`Database`.
 """
 
 from __future__ import annotations
@@ -15,30 +20,27 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-import threading
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reader.models import Entry, Source, Story, Teaser
+from reader.models import Entry, Source, Story, StoryRow, Teaser
 from reader.sanitize import clean_line, clip_teaser
+from reader.store.db import Database
 from reader.store.errors import StoreError
-from reader.store.indexing import IndexCatchUp
-from reader.store.rows import StoryRow, content_hash, index_story_text, storable, story_rows
-from reader.store.schema import SCHEMA_VERSION, SchemaTooNew, migrate
-from reader.store.search import flush_index, queue_end
-from reader.store.search import install as install_search
+from reader.store.rows import storable, story_rows
+from reader.store.schema import SCHEMA_VERSION, SchemaTooNew
+from reader.store.search.index import SearchIndex
+from reader.store.search.runner import Searches
 from reader.store.smart import SmartFeeds
+from reader.store.views import Views
 
-__all__ = ["Store", "UpsertResult", "SchemaTooNew", "SCHEMA_VERSION", "StoreError", "StoryRow",
-           "content_hash", "storable"]
+__all__ = ["Store", "UpsertResult", "SchemaTooNew", "SCHEMA_VERSION", "StoreError"]
 
-BUSY_TIMEOUT_S = 30.0
 LEAD_KEY = 16  # characters of each lead the lead index holds (schema migration 4)
 _SOURCE_FIELDS = {
     "kind", "location", "title", "folder", "status", "last_error", "last_checked",
-    "last_success", "etag", "last_modified", "not_before", "link", "full_article",
+    "last_success", "etag", "last_modified", "not_before", "link", "full_article", "origin",
 }
 _LINE_FIELDS = {"title", "last_error"}
 _LISTED_FIELDS = {"kind", "location", "title", "folder"}  # what the OPML copy of sources holds
@@ -51,176 +53,51 @@ class UpsertResult:
     unchanged: int = 0
 
 
-class Store(IndexCatchUp, SmartFeeds):
-    """A handle on the cache file. Safe to share between threads.
-
-    Views (count, page, walk, mark read) come from `reader.store.views`, saved searches from
-    `reader.store.smart`; retention is `reader.store.retention`.
-    """
+class Store:
+    """A handle on the cache file. Safe to share between threads."""
 
     def __init__(self, path: str | Path, *, clock: Callable[[], float] | None = None) -> None:
-        self.path = Path(path)
-        self._clock = clock or time.time
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._lock = threading.Lock()
+        self.db = Database(path, clock=clock)
+        self.path = self.db.path
+        self.index = SearchIndex(self.db)
+        self.views = Views(self.db, self.index)
+        self.smart = SmartFeeds(self.db, self.views)
+        self.search = Searches(self.db, self.views)
         # Called after a change to the subscriptions (added, removed, renamed, moved); the
-        # recovery module uses it to keep an OPML copy beside the cache.
+        # service keeps a copy of them beside the cache with it.
         self.on_sources_changed: Callable[[], None] | None = None
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            migrate(self._conn())
-        except sqlite3.DatabaseError as exc:
-            self.close()
-            raise StoreError(f"cannot open the cache {self.path}: {exc}") from exc
-        except OSError as exc:
-            self.close()
-            raise StoreError(f"cannot create the cache directory {self.path.parent}: "
-                             f"{exc.strerror or exc}") from exc
 
-    # -- connections -------------------------------------------------------------------------
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
-                                   check_same_thread=False)
-            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            # Only a new, empty file takes this (before WAL): retention can then give space
-            # back in small steps. On an existing cache it changes nothing.
-            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            # The search index's triggers call into Python: story_text, the quick way.
-            install_search(conn, index_story_text)
-            self._local.conn = conn
-            with self._lock:
-                self._all.append(conn)
-        return conn
-
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction: takes the write lock up front, so it never deadlocks.
-
-        Inside `batch()` it is a savepoint of the batch's transaction instead: the same
-        all-or-nothing for the caller, without a commit of its own."""
-        conn = self._conn()
-        if getattr(self._local, "batch", False):
-            with self._savepoint(conn):
-                yield conn
-            return
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            start = queue_end(conn)
-        except sqlite3.OperationalError as exc:
-            raise StoreError(f"cannot write to the cache {self.path}: {exc}") from exc
-        try:
-            yield conn
-            if not getattr(self._local, "defer_index", False):
-                # The search index follows what this transaction changed, before it commits.
-                # Older notes are a deferred refresh's: `catch_up_index` takes those.
-                flush_index(conn, after=start)
-        except sqlite3.DatabaseError as exc:
-            with contextlib.suppress(sqlite3.Error):  # SQLite may have rolled back already
-                conn.execute("ROLLBACK")
-            raise self._told(exc) from exc
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            raise
-        else:
-            try:
-                conn.execute("COMMIT")
-            except sqlite3.DatabaseError as exc:
-                with contextlib.suppress(sqlite3.DatabaseError):
-                    conn.execute("ROLLBACK")
-                raise StoreError(f"cannot write to the cache {self.path}: {exc}") from exc
-
-    @contextlib.contextmanager
-    def _savepoint(self, conn: sqlite3.Connection) -> Iterator[None]:
-        if not conn.in_transaction:  # SQLite ended the batch (an I/O error, disk full)
-            raise StoreError(f"cannot write to the cache {self.path}: the batch was rolled back")
-        conn.execute("SAVEPOINT nr_write")
-        try:
-            yield
-        except BaseException as exc:
-            if conn.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.execute("ROLLBACK TO nr_write")
-                    conn.execute("RELEASE nr_write")
-            if isinstance(exc, sqlite3.DatabaseError):
-                raise self._told(exc) from exc
-            raise
-        else:
-            conn.execute("RELEASE nr_write")
-
-    def _told(self, exc: sqlite3.DatabaseError) -> Exception:
-        """Disk full, read-only, I/O error, a damaged file: told in words, not a trace."""
-        if isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError:
-            return StoreError(f"cannot write to the cache {self.path}: {exc}")
-        return exc
-
-    @contextlib.contextmanager
-    def batch(self, *, defer_index: bool = False) -> Iterator[None]:
-        """Many writes of this thread in ONE transaction, each still all-or-nothing.
-
-        A cold refresh stores hundreds of feeds. Committed one by one, every commit writes
-        the search index's new segment and makes FTS5 merge segments (5.9 of 9.2 s of
-        storing 12,890 stories); in one transaction the index is written once. Each write
-        inside is a savepoint: a feed whose data fails rolls back alone. The write lock is
-        held for the whole batch, so callers keep batches short (`refresh` commits at least
-        twice a second) and report what they stored only after the batch commits.
-
-        `defer_index`: the batch leaves its stories in the search index's queue, for
-        `catch_up_index` to index later. A cold refresh spends a fifth of its CPU indexing
-        (FTS5 tokenises ~23 MB/s); deferred, the stories are readable that much sooner and
-        the index catches up when the reader is idle, or before the next search."""
-        if getattr(self._local, "batch", False):
-            yield
-            return
-        self._local.defer_index = defer_index
-        try:
-            with self._write():
-                self._local.batch = True
-                try:
-                    yield
-                finally:
-                    self._local.batch = False
-        finally:
-            self._local.defer_index = False
+    def batch(self, *, defer_index: bool = False) -> contextlib.AbstractContextManager[None]:
+        """Many writes of this thread in one transaction (`Database.batch`)."""
+        return self.db.batch(defer_index=defer_index)
 
     def close(self) -> None:
-        with self._lock:
-            for conn in self._all:
-                with contextlib.suppress(sqlite3.Error):
-                    conn.close()
-            self._all.clear()
-        self._local = threading.local()
+        self.db.close()
 
     def get_meta(self, key: str, default: str = "") -> str:
-        row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        row = self.db.conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return default if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
-        with self._write() as conn:
+        with self.db.write() as conn:
             conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) "
                          "DO UPDATE SET value = excluded.value", (key, value))
 
     def quick_check(self) -> str:
-        return str(self._conn().execute("PRAGMA quick_check").fetchone()[0])
+        return str(self.db.conn().execute("PRAGMA quick_check").fetchone()[0])
 
     # -- sources -----------------------------------------------------------------------------
     def add_source(self, kind: str, location: str, title: str = "", folder: str = "") -> Source:
         """Subscribe to `location`; adding one that exists returns it unchanged."""
-        with self._write() as conn:
+        with self.db.write() as conn:
             inserted = conn.execute(
                 "INSERT INTO sources (kind, location, title, folder, added) VALUES (?,?,?,?,?) "
                 "ON CONFLICT (location) DO NOTHING",
                 (kind, storable(location), clean_line(title), storable(folder),
-                 self._clock()),
+                 self.db.clock()),
             ).rowcount
         if inserted:
-            self._sources_changed()
+            self.sources_changed()
         source = self.source_by_location(location)
         assert source is not None
         return source
@@ -235,17 +112,17 @@ class Store(IndexCatchUp, SmartFeeds):
             if isinstance(value, str):
                 fields[name] = clean_line(value) if name in _LINE_FIELDS else storable(value)
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        with self._write() as conn:
+        with self.db.write() as conn:
             conn.execute(f"UPDATE sources SET {assignments} WHERE id = ?",
                          (*fields.values(), source_id))
         if fields.keys() & _LISTED_FIELDS:
-            self._sources_changed()
+            self.sources_changed()
 
     def update_sources(self, updates: Iterable[tuple[int, dict[str, object]]]) -> None:
         """Many `update_source` calls in ONE transaction (a warm refresh's 304s: one write, not
         hundreds, each of which would hand the GIL around)."""
         renamed = False
-        with self._write() as conn:
+        with self.db.write() as conn:
             for source_id, fields in updates:
                 unknown = set(fields) - _SOURCE_FIELDS
                 if unknown:
@@ -260,14 +137,15 @@ class Store(IndexCatchUp, SmartFeeds):
                                  (*fields.values(), source_id))
                     renamed = renamed or bool(fields.keys() & _LISTED_FIELDS)
         if renamed:
-            self._sources_changed()
+            self.sources_changed()
 
     def remove_source(self, source_id: int) -> None:
-        with self._write() as conn:
+        with self.db.write() as conn:
             conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
-        self._sources_changed()
+        self.sources_changed()
 
-    def _sources_changed(self) -> None:
+    def sources_changed(self) -> None:
+        """Tell `on_sources_changed`, if set (the modules that add or remove sources call it)."""
         if self.on_sources_changed is not None:
             self.on_sources_changed()
 
@@ -288,7 +166,7 @@ class Store(IndexCatchUp, SmartFeeds):
             "SELECT src.id, src.kind, src.location, src.title, src.folder, src.status, "
             "src.last_error, src.last_checked, src.last_success, src.etag, src.last_modified, "
             "COALESCE(c.unread, 0), COALESCE(c.total, 0), src.full_article, "
-            "src.not_before, src.link "
+            "src.not_before, src.link, src.origin "
             f"FROM sources src LEFT JOIN source_counts c ON c.source_id = src.id {where} "
             "ORDER BY src.folder, src.kind = 'welcome', "
             "lower(COALESCE(NULLIF(src.title, ''), src.location))"
@@ -297,12 +175,20 @@ class Store(IndexCatchUp, SmartFeeds):
             Source(id=r[0], kind=r[1], location=r[2], title=r[3], folder=r[4], status=r[5],
                    last_error=r[6], last_checked=r[7], last_success=r[8], etag=r[9],
                    last_modified=r[10], unread=r[11], total=r[12], full_article=r[13],
-                   not_before=r[14], link=r[15])
-            for r in self._conn().execute(sql, params)
+                   not_before=r[14], link=r[15], origin=r[16])
+            for r in self.db.conn().execute(sql, params)
         ]
 
+    def listed_sources(self) -> list[tuple[str, str, str, str, str]]:
+        """(kind, location, title, folder, link) of every subscription but the welcome story:
+        what a copy of the subscriptions holds. Lighter than `sources()`, which also counts
+        every source's stories (30 ms with 1,000 sources; the copy is written at every change)."""
+        rows = self.db.conn().execute(
+            "SELECT kind, location, title, folder, link FROM sources WHERE kind != 'welcome'")
+        return [(str(k), str(loc), str(t), str(f), str(link)) for k, loc, t, f, link in rows]
+
     def folders(self) -> list[str]:
-        return [r[0] for r in self._conn().execute(
+        return [r[0] for r in self.db.conn().execute(
             "SELECT DISTINCT folder FROM sources WHERE folder != '' ORDER BY folder")]
 
     # -- writing stories ---------------------------------------------------------------------
@@ -316,9 +202,9 @@ class Store(IndexCatchUp, SmartFeeds):
         covered, so the next read of a folder can skip unchanged files; `forget_files` drops
         stamps of files that are gone (their stories stay readable).
         """
-        now = self._clock()
+        now = self.db.clock()
         new = updated = unchanged = 0
-        with self._write() as conn:
+        with self.db.write() as conn:
             rows = list(story_rows(entries))  # (each key once: the feed's first copy)
             known, removed = self._known_keys(conn, source_id, [row.key for row in rows])
             inserts: list[tuple[object, ...]] = []
@@ -382,12 +268,12 @@ class Store(IndexCatchUp, SmartFeeds):
                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
 
     def file_stamps(self, source_id: int) -> dict[str, tuple[float, int]]:
-        return {p: (m, s) for p, m, s in self._conn().execute(
+        return {p: (m, s) for p, m, s in self.db.conn().execute(
             "SELECT path, mtime, size FROM files WHERE source_id = ?", (source_id,))}
 
     def set_read(self, story_ids: Iterable[int], read: bool = True) -> None:
         ids = list(story_ids)
-        with self._write() as conn:
+        with self.db.write() as conn:
             conn.executemany("UPDATE stories SET read = ? WHERE id = ?",
                              [(int(read), i) for i in ids])
 
@@ -395,29 +281,29 @@ class Store(IndexCatchUp, SmartFeeds):
         """Keep the extracted page of a story (or why it could not be had) for offline reading.
 
         An error never erases a full article fetched earlier."""
-        with self._write() as conn:
+        with self.db.write() as conn:
             if html:
                 conn.execute("UPDATE stories SET full_html = ?, full_error = '', "
-                             "full_fetched = ? WHERE id = ?", (html, self._clock(), story_id))
+                             "full_fetched = ? WHERE id = ?", (html, self.db.clock(), story_id))
             else:
                 conn.execute("UPDATE stories SET full_fetched = ?, full_error = CASE "
                              "WHEN full_html = '' THEN ? ELSE full_error END WHERE id = ?",
-                             (self._clock(), clean_line(error), story_id))
+                             (self.db.clock(), clean_line(error), story_id))
 
     def stories_without_full_article(self, source_id: int, limit: int = 200) -> list[Story]:
         """The newest stories of a source that have a link and no full article attempt yet."""
-        ids = [r[0] for r in self._conn().execute(
+        ids = [r[0] for r in self.db.conn().execute(
             "SELECT id FROM stories WHERE source_id = ? AND link != '' AND full_fetched IS NULL "
             "ORDER BY published DESC, id DESC LIMIT ?", (source_id, limit))]
         return [s for s in (self.story(i) for i in ids) if s is not None]
 
     def set_starred(self, story_id: int, starred: bool) -> None:
-        with self._write() as conn:
+        with self.db.write() as conn:
             conn.execute("UPDATE stories SET starred = ? WHERE id = ?", (int(starred), story_id))
 
-    # -- reading stories (count, headlines, index_of, next_unread: reader.store.views) -----
+    # -- reading stories (lists of them: `store.views`) ----------------------------------
     def story(self, story_id: int) -> Story | None:
-        row = self._conn().execute(
+        row = self.db.conn().execute(
             "SELECT s.id, s.source_id, COALESCE(NULLIF(src.title, ''), src.location), s.key, "
             "s.title, s.link, s.author, s.published, s.body_html, s.lead, s.teasers, s.read, "
             "s.starred, s.path, s.full_html, s.full_error FROM stories s "
@@ -432,7 +318,7 @@ class Store(IndexCatchUp, SmartFeeds):
 
     def stories_of(self, source_id: int) -> list[Story]:
         """Every story of one source, newest first (for `newsreader show`)."""
-        ids = [r[0] for r in self._conn().execute(
+        ids = [r[0] for r in self.db.conn().execute(
             "SELECT id FROM stories WHERE source_id = ? ORDER BY published DESC, id DESC",
             (source_id,))]
         return [s for s in (self.story(i) for i in ids) if s is not None]
@@ -443,13 +329,13 @@ class Store(IndexCatchUp, SmartFeeds):
         if len(prefix) < 12:
             return None
         start = prefix[:LEAD_KEY]  # what the index keeps of each lead (migration 4)
-        row = self._conn().execute(
+        row = self.db.conn().execute(
             f"SELECT id FROM stories WHERE substr(lead, 1, {LEAD_KEY}) >= ? "
             f"AND substr(lead, 1, {LEAD_KEY}) < ? AND lead >= ? AND lead < ? "
             "ORDER BY published DESC LIMIT 1",
             (start, start + "\U0010ffff", prefix, prefix + "\U0010ffff")).fetchone()
         if row is None:
-            row = self._conn().execute(
+            row = self.db.conn().execute(
                 "SELECT id FROM stories WHERE substr(title, 1, ?) = ? LIMIT 1",
                 (len(prefix), prefix)).fetchone()
         return None if row is None else int(row[0])
@@ -463,7 +349,7 @@ class Store(IndexCatchUp, SmartFeeds):
             if len(out) >= limit:
                 break
             op = "=" if same_source else "!="
-            rows = self._conn().execute(
+            rows = self.db.conn().execute(
                 f"SELECT id, lead, title FROM stories WHERE source_id {op} ? "
                 "ORDER BY published DESC, id DESC LIMIT ?", (story.source_id, limit + len(seen)))
             for sid, lead, title in rows:

@@ -41,7 +41,7 @@ class Health:
 
 def source_health(store: Store, source_id: int, now: float) -> Health | None:
     """The numbers for one source, or None when it is not in the cache."""
-    conn = store._conn()
+    conn = store.db.conn()
     row = conn.execute(
         "SELECT kind, status, last_error, added, last_checked, last_success FROM sources "
         "WHERE id = ?", (source_id,)).fetchone()
@@ -65,7 +65,7 @@ def source_health(store: Store, source_id: int, now: float) -> Health | None:
 
 def stale_sources(store: Store, now: float) -> set[int]:
     """Ids of every stale source (one query, for the source list)."""
-    rows = store._conn().execute(
+    rows = store.db.conn().execute(
         "SELECT src.id, src.kind, src.added, "
         "(SELECT MAX(s.published) FROM stories s WHERE s.source_id = src.id) FROM sources src")
     return {sid for sid, kind, added, newest in rows if _is_stale(kind, added, newest, now)}

@@ -4,11 +4,13 @@ The cache is only a cache: everything in it can be fetched again, except the lis
 user subscribed to (and their read/starred marks). So:
 
 * Beside the database, `subscriptions.opml` is rewritten after every change of subscriptions
-  (`watch_subscriptions`; the copy itself is reader.store.subscriptions).
+  (by reader.service.subscriptions, which also reads it back after a rebuild: this module
+  only names it).
 * Opening reads the source list (what the app shows first). A file SQLite calls corrupt
   ("file is not a database", "database disk image is malformed") is moved aside with a
   timestamp (never deleted: `sqlite3 … .recover` may still save it), a new cache is built,
-  the subscriptions come back from the OPML copy, and the caller gets sentences to show.
+  and the caller gets sentences to show and where the old file went (`Opened.aside`), from
+  which `save_starred` copies what it can once the subscriptions are back.
 * The full check, `PRAGMA quick_check`, reads the whole file (2-5 s at 100,000 stories), so it
   never runs before the first screen: the app runs `background_check` in a thread after it,
   every start for caches under `CHECK_ALWAYS_BELOW` and at most once a day above. Damage it
@@ -35,24 +37,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reader.paths import DB_NAME
+from reader.paths import DB_NAME, SUBSCRIPTIONS_NAME
 from reader.sanitize import clean_line
 from reader.store import Store, StoreError
 from reader.store.schema import SchemaTooNew, pending_upgrade
-from reader.store.subscriptions import (
-    SUBSCRIPTIONS_NAME,
-    _subscriptions,
-    deferred_subscriptions,
-    render_subscriptions,
-    restore_subscriptions,
-    subscriptions_path,
-    write_subscriptions,
-)
 
-__all__ = ["SUBSCRIPTIONS_NAME", "BackgroundCheck", "Opened", "background_check", "check_due",
-           "deferred_subscriptions", "open_cache", "open_store", "render_subscriptions",
-           "restore_subscriptions", "subscriptions_path", "watch_subscriptions",
-           "write_subscriptions"]
+__all__ = ["BackgroundCheck", "Opened", "background_check", "check_due", "explain",
+           "open_cache", "save_starred"]
 
 DAMAGED_SUFFIX = ".damaged"  # the note beside a cache the background check found damaged
 CHECK_ALWAYS_BELOW = 16 * 2**20  # bytes: quick_check costs ~17 ms at this size
@@ -68,31 +59,21 @@ _SQLITE_CORRUPT, _SQLITE_NOTADB = 11, 26
 class Opened:
     """An open cache and what the user must hear about opening it.
 
-    `rebuilt`: the cache was damaged and made anew; the subscriptions came back from the OPML
-    copy, but no story did (local files and folders can be read again at once)."""
+    `rebuilt`: the cache was damaged and made anew, empty; the damaged file is at `aside`
+    (the service brings the subscriptions back from their copy, then `save_starred`)."""
 
     store: Store
     notices: list[str] = field(default_factory=list)
     rebuilt: bool = False
-
-
-def open_store(data_dir: str | os.PathLike[str] | None = None, *,
-               clock: Callable[[], float] | None = None, check: bool = True,
-               announce: Callable[[str], None] | None = None) -> tuple[Store, list[str]]:
-    """The cache in `data_dir` (default: `reader.paths.data_dir()`), and notices for the user.
-
-    Notices are plain sentences, empty when all was well. Raises StoreError (in words) when
-    the cache cannot be opened at all (read-only folder, full disk, newer schema). See
-    `open_cache` for `check` and `announce`.
-    """
-    opened = open_cache(data_dir, clock=clock, check=check, announce=announce)
-    return opened.store, opened.notices
+    aside: Path | None = None
 
 
 def open_cache(data_dir: str | os.PathLike[str] | None = None, *,
                clock: Callable[[], float] | None = None, check: bool = True,
                announce: Callable[[str], None] | None = None) -> Opened:
-    """Open (and if need be rebuild) the cache. With `check`, the full integrity check runs
+    """Open (and if need be rebuild) the cache in `data_dir` (default:
+    `reader.paths.data_dir()`). Raises StoreError (in words) when it cannot be opened at all
+    (read-only folder, full disk, newer schema). With `check`, the full integrity check runs
     now when it is due; without, the caller runs `background_check` later (the app does, after
     its first screen). `announce` hears, before it starts, about a schema upgrade that takes a
     while, and then that it is done."""
@@ -108,10 +89,6 @@ def open_cache(data_dir: str | os.PathLike[str] | None = None, *,
     if noted is not None and not opened.rebuilt:  # sound after all (mended by hand?)
         with contextlib.suppress(OSError):
             db.with_name(db.name + DAMAGED_SUFFIX).unlink()
-    store = opened.store
-    watch_subscriptions(store)
-    if not subscriptions_path(store).exists() and _subscriptions(store):
-        write_subscriptions(store)  # a cache from before the copy existed
     return opened
 
 
@@ -142,14 +119,6 @@ def _open(db: Path, directory: Path, now: float, clock: Callable[[], float] | No
         return Opened(store)
     store.close()
     return _rebuild(db, damage, now, clock)
-
-
-def watch_subscriptions(store: Store) -> None:
-    """Rewrite the OPML copy whenever the store's subscriptions change."""
-    def changed() -> None:
-        write_subscriptions(store)
-
-    store.on_sources_changed = changed
 
 
 # -- the checks ----------------------------------------------------------------------------------
@@ -246,7 +215,7 @@ class BackgroundCheck:
         self._stopped = False
 
     def __call__(self) -> str:
-        conn = self.store._conn()  # noqa: SLF001 - the connection quick_check runs on
+        conn = self.store.db.conn()  # the connection quick_check runs on
         with self._lock:
             if self._stopped:
                 return ""
@@ -274,8 +243,8 @@ def _note_damage(store: Store, damage: str, now: float) -> str:
         return (f"The cache {db} is damaged ({clean_line(damage)[:200]}), and the note that "
                 f"would have it rebuilt at the next start could not be written "
                 f"({exc.strerror or exc}). Quit, then move the file aside yourself; your "
-                f"subscriptions are kept in {subscriptions_path(store)}.")
-    opml = subscriptions_path(store)
+                f"subscriptions are kept in {db.with_name(SUBSCRIPTIONS_NAME)}.")
+    opml = db.with_name(SUBSCRIPTIONS_NAME)
     kept = (f"your subscriptions come back from {opml}" if opml.exists()
             else "no copy of your subscriptions was found beside it, so export them now "
                  "(E) to keep them")
@@ -323,9 +292,8 @@ def _float(text: str) -> float:
 
 def _rebuild(db: Path, damage: str, now: float,
              clock: Callable[[], float] | None) -> Opened:
-    """Move the damaged file aside, make a new cache, bring the subscriptions back."""
+    """Move the damaged file aside and make a new, empty cache."""
     aside = _aside_name(db, now)
-    opml = db.with_name(SUBSCRIPTIONS_NAME)
     try:
         os.replace(db, aside)
     except FileNotFoundError:
@@ -340,34 +308,13 @@ def _rebuild(db: Path, damage: str, now: float,
                 os.replace(side, aside.with_name(aside.name + suffix))
             else:
                 side.unlink()
-    kept_opml = aside.with_name(aside.name + "." + SUBSCRIPTIONS_NAME)
-    with contextlib.suppress(OSError):  # the copy as it was, whatever the new cache does
-        kept_opml.write_bytes(opml.read_bytes())
     store = Store(db, clock=clock)
-    opened = Opened(store, [f"The cache {db} was damaged ({clean_line(damage)[:200]}). It was "
-                           f"moved to {aside} and a new cache was made."], rebuilt=True)
-    if not opml.exists():
-        opened.notices.append("No copy of your subscriptions was found beside it: add your "
-                              "sources again (or import an OPML file).")
-        return opened
-    try:
-        feeds, local = restore_subscriptions(store, opml)
-    except (OSError, ValueError) as exc:
-        opened.notices.append(f"Your subscriptions could not be read back from {opml} ({exc}); "
-                              f"a copy is kept at {kept_opml}.")
-        return opened
-    count = feeds + local
-    noun = "subscription was" if count == 1 else "subscriptions were"
-    starred = _save_starred(store, aside)
-    marks = ("Read marks could not be kept." if not starred else
-             f"Your {starred:,} starred {'story was' if starred == 1 else 'stories were'} "
-             "saved from the damaged file; read marks could not be kept.")
-    opened.notices.append(f"{count} {noun} restored from {opml}; their stories come back with "
-                          f"the next refresh. {marks}")
-    return opened
+    return Opened(store, [f"The cache {db} was damaged ({clean_line(damage)[:200]}). It was "
+                          f"moved to {aside} and a new cache was made."], rebuilt=True,
+                  aside=aside)
 
 
-def _save_starred(store: Store, aside: Path) -> int:
+def save_starred(store: Store, aside: Path) -> int:
     """Copy the starred stories of restored subscriptions out of the damaged file, when it
     still reads: a feed no longer carries old stories, and a star says "keep this". Only
     reads the file (immutable: nothing written beside it); a part that no longer reads ends
@@ -379,7 +326,7 @@ def _save_starred(store: Store, aside: Path) -> int:
     old.text_factory = lambda data: data.decode("utf-8", "replace")
     try:
         columns = [r[1] for r in old.execute("PRAGMA table_info(stories)")]
-        new = store._conn()  # noqa: SLF001 - the store has no insert of whole rows
+        new = store.db.conn()
         wanted = [c for c in (r[1] for r in new.execute("PRAGMA table_info(stories)"))
                   if c in columns and c not in ("id", "source_id")]
         rows = old.execute(
@@ -395,7 +342,7 @@ def _save_starred(store: Store, aside: Path) -> int:
     saved = 0
     marks = ", ".join("?" * (len(wanted) + 1))
     try:
-        with store._write() as conn:  # noqa: SLF001
+        with store.db.write() as conn:
             for row in rows:
                 source_id = ids.get(row[0])
                 if source_id is None:

@@ -69,8 +69,8 @@ class RetentionResult:
 
 def expired(store: Store, policy: RetentionPolicy, now: float | None = None) -> list[int]:
     """The ids of the stories the policy would remove now (protected ones never included)."""
-    now = store._clock() if now is None else now  # noqa: SLF001 - the store's own clock
-    conn = store._conn()  # noqa: SLF001 - a query of the store's own package
+    now = store.db.clock() if now is None else now
+    conn = store.db.conn()
     ids: set[int] = set()
     if policy.max_age_days > 0:
         cutoff = now - policy.max_age_days * DAY
@@ -94,7 +94,7 @@ def apply_retention(store: Store, policy: RetentionPolicy, *, now: float | None 
     started = time.perf_counter()
     if not policy.active:
         return RetentionResult()
-    stamp = store._clock() if now is None else now  # noqa: SLF001
+    stamp = store.db.clock() if now is None else now
     ids = expired(store, policy, now)
     removed = 0
     for start in range(0, len(ids), CHUNK):
@@ -105,7 +105,7 @@ def apply_retention(store: Store, policy: RetentionPolicy, *, now: float | None 
         # Protection is checked again inside the transaction: a story starred (or a source
         # refreshed) since the candidates were chosen stays.
         where = f"WHERE s.id IN ({marks}) AND {_REMOVABLE}"
-        with store._write() as conn:  # noqa: SLF001
+        with store.db.write() as conn:
             conn.execute("INSERT OR IGNORE INTO removed_stories (source_id, key, removed) "
                          f"SELECT s.source_id, s.key, ? FROM stories s {where}",
                          (stamp, *chunk))
@@ -118,12 +118,12 @@ def reclaim(store: Store, *, should_stop: Callable[[], bool] = lambda: False,
             max_steps: int = 10_000) -> int:
     """Return free pages to the file system in small steps; merge the search index's
     deleted entries away. Returns the pages freed (0 when the cache cannot shrink)."""
-    conn = store._conn()  # noqa: SLF001
+    conn = store.db.conn()
     freed = 0
     for _ in range(64):  # bounded: a few pages of index merging per step
         if should_stop():
             break
-        with store._write() as writer:  # noqa: SLF001
+        with store.db.write() as writer:
             before = writer.total_changes
             writer.execute("INSERT INTO stories_fts (stories_fts, rank) VALUES ('merge', 64)")
             if writer.total_changes - before < 2:
@@ -136,7 +136,7 @@ def reclaim(store: Store, *, should_stop: Callable[[], bool] = lambda: False,
         free = conn.execute("PRAGMA freelist_count").fetchone()[0]
         if not free:
             break
-        with store._write() as writer:  # noqa: SLF001
+        with store.db.write() as writer:
             writer.execute(f"PRAGMA incremental_vacuum({min(free, VACUUM_STEP)})").fetchall()
         freed += min(free, VACUUM_STEP)
     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
@@ -145,5 +145,5 @@ def reclaim(store: Store, *, should_stop: Callable[[], bool] = lambda: False,
 
 def tombstoned(store: Store, source_id: int) -> set[str]:
     """The keys of a source's stories that retention removed."""
-    return {r[0] for r in store._conn().execute(  # noqa: SLF001
+    return {r[0] for r in store.db.conn().execute(
         "SELECT key FROM removed_stories WHERE source_id = ?", (source_id,))}

@@ -75,7 +75,7 @@ MIGRATIONS: list[str] = [
         value TEXT NOT NULL
     );
     """,
-    # 2: whole articles kept offline (issue 4): the extracted page of a story, and the
+    # 2: whole articles kept offline: the extracted page of a story, and the
     #    per-source full-article mode ('' = the global default, 'off', 'refresh', 'open').
     """
     ALTER TABLE stories ADD COLUMN full_html TEXT NOT NULL DEFAULT '';
@@ -83,15 +83,16 @@ MIGRATIONS: list[str] = [
     ALTER TABLE stories ADD COLUMN full_error TEXT NOT NULL DEFAULT '';
     ALTER TABLE sources ADD COLUMN full_article TEXT NOT NULL DEFAULT '';
     """,
-    # 3: big archives (issue 5). Full-text search: a contentless FTS5 index of headline, body
+    # 3: big archives. Full-text search: a contentless FTS5 index of headline, body
     #    text, source name and author (the words only: the text stays in `stories`), filled
     #    here from the stories already cached; bm25 weighs the headline most. Triggers keep it
     #    in step, through a queue: a contentless index forgets a row only when told the words
     #    it indexed, so the triggers note each changed story (with the words it was indexed
-    #    with, computed by nr_story_text, the HTML-to-text function reader.store.search.install
-    #    puts on every connection), and the store's write transaction applies the queue in two
-    #    statements before it commits (reader.store.search.flush_index): FTS5 flushes at every
-    #    trigger firing, which cost ~1 ms a story. A source's stories are noted before the
+    #    with, computed by nr_story_text, the HTML-to-text function that
+    #    reader.store.search.index.install puts on every connection), and the store's write
+    #    transaction applies the queue in two statements before it commits
+    #    (reader.store.search.index.flush_index): FTS5 flushes at every trigger firing, which
+    #    cost ~1 ms a story. A source's stories are noted before the
     #    source goes (a cascade deletes them after the source row, when its name is gone).
     #    Per-source counters kept by triggers, so the source list costs O(sources), not
     #    O(stories). List indexes that cover every filter column, so paging and counting never
@@ -210,6 +211,60 @@ MIGRATIONS: list[str] = [
     """
     DROP INDEX stories_lead;
     CREATE INDEX stories_lead_start ON stories (substr(lead, 1, 16));
+    """,
+    # 5: two-way sync with an aggregator server (reader.sync). `origin` names the server a
+    #    source comes from ('' = fetched here). The remote ids of sources and stories, with
+    #    each story's read/starred state as the server had it at the last sync. Triggers queue
+    #    every read/starred change of a story that has a remote id, with its time, whatever
+    #    path made it (the app, the CLI, mark-all, undo), and every removal of a server
+    #    source; the sync empties the queue only for what the server accepted. The sync's own
+    #    writes set a row in `sync_mute` inside their transaction, so they queue nothing.
+    """
+    ALTER TABLE sources ADD COLUMN origin TEXT NOT NULL DEFAULT '';
+    CREATE TABLE remote_sources (
+        source_id INTEGER PRIMARY KEY REFERENCES sources(id) ON DELETE CASCADE,
+        remote_id INTEGER NOT NULL UNIQUE
+    );
+    CREATE TABLE remote_stories (
+        story_id       INTEGER PRIMARY KEY REFERENCES stories(id) ON DELETE CASCADE,
+        remote_id      INTEGER NOT NULL UNIQUE,
+        remote_read    INTEGER NOT NULL,
+        remote_starred INTEGER NOT NULL
+    );
+    CREATE TABLE sync_queue (
+        seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+        story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+        field    TEXT NOT NULL,
+        value    INTEGER NOT NULL,
+        changed  REAL NOT NULL,
+        UNIQUE (story_id, field)
+    );
+    CREATE TABLE sync_feed_queue (
+        seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+        action    TEXT NOT NULL,
+        remote_id INTEGER,
+        location  TEXT NOT NULL,
+        queued    REAL NOT NULL
+    );
+    CREATE TABLE sync_mute (on_purpose INTEGER);
+    CREATE TRIGGER sync_queue_read AFTER UPDATE OF read ON stories
+    WHEN old.read IS NOT new.read AND NOT EXISTS (SELECT 1 FROM sync_mute)
+         AND EXISTS (SELECT 1 FROM remote_stories WHERE story_id = new.id) BEGIN
+        INSERT OR REPLACE INTO sync_queue (story_id, field, value, changed)
+        VALUES (new.id, 'read', new.read, (julianday('now') - 2440587.5) * 86400.0);
+    END;
+    CREATE TRIGGER sync_queue_starred AFTER UPDATE OF starred ON stories
+    WHEN old.starred IS NOT new.starred AND NOT EXISTS (SELECT 1 FROM sync_mute)
+         AND EXISTS (SELECT 1 FROM remote_stories WHERE story_id = new.id) BEGIN
+        INSERT OR REPLACE INTO sync_queue (story_id, field, value, changed)
+        VALUES (new.id, 'starred', new.starred, (julianday('now') - 2440587.5) * 86400.0);
+    END;
+    CREATE TRIGGER sync_queue_unsubscribe BEFORE DELETE ON sources
+    WHEN NOT EXISTS (SELECT 1 FROM sync_mute) BEGIN
+        INSERT INTO sync_feed_queue (action, remote_id, location, queued)
+        SELECT 'unsubscribe', remote_id, old.location, (julianday('now') - 2440587.5) * 86400.0
+        FROM remote_sources WHERE source_id = old.id;
+    END;
     """,
 ]
 

@@ -3,7 +3,7 @@
 A smart feed is a `View` with a name: the words and filters typed in the search bar, plus
 any source, folder, mode or date range it was saved with. It is stored as JSON of the View's
 fields (not as SQL), so a smart feed saved today keeps working when the query code changes,
-and fields added to `View` later simply take their defaults. Its counts are the store's own
+and fields added to `View` later simply take their defaults. Its counts are the views' own
 `count` of that view, so they always agree with what the headline list shows.
 """
 
@@ -16,7 +16,8 @@ from typing import Any
 
 from reader.models import SmartFeed, View
 from reader.sanitize import clean_line
-from reader.store.views import ViewQueries
+from reader.store.db import Database
+from reader.store.views import Views
 
 _DEFAULTS: dict[str, Any] = {k: v for k, v in asdict(View()).items() if k != "smart_id"}
 
@@ -55,27 +56,31 @@ def view_from_json(text: str) -> View:
     return View(**{k: v for k, v in data.items() if k in _CHECKS and _CHECKS[k](v)})
 
 
-class SmartFeeds(ViewQueries):
-    """Saved searches: create, list with counts, rename, delete. Mixed into `Store`."""
+class SmartFeeds:
+    """`store.smart`: saved searches created, listed with counts, renamed, deleted."""
 
-    def smart_feeds(self, *, counts: bool = True) -> list[SmartFeed]:
+    def __init__(self, db: Database, views: Views) -> None:
+        self._db = db
+        self._views = views
+
+    def feeds(self, *, counts: bool = True) -> list[SmartFeed]:
         """Every saved search in list order, with its unread and total counts."""
         out = []
-        for sid, name, text in self._conn().execute(
+        for sid, name, text in self._db.conn().execute(
                 "SELECT id, name, view FROM saved_searches ORDER BY position, id"):
             view = replace(view_from_json(text), smart_id=sid)
             total = unread = 0
             if counts:
-                total = self.count(view)
-                unread = self.count(replace(view, unread=True)) if total else 0
+                total = self._views.count(view)
+                unread = self._views.count(replace(view, unread=True)) if total else 0
             out.append(SmartFeed(sid, name, view, unread=unread, total=total))
         return out
 
-    def save_smart_feed(self, name: str, view: View) -> SmartFeed:
+    def save(self, name: str, view: View) -> SmartFeed:
         """Save `view` under `name` (a saved search with the same name is replaced)."""
         name = clean_line(name).strip() or clean_line(view.search).strip() or "Saved search"
         text = view_to_json(view)
-        with self._write() as conn:
+        with self._db.write() as conn:
             row = conn.execute("SELECT id FROM saved_searches WHERE name = ?",
                                (name,)).fetchone()
             if row is not None:
@@ -86,18 +91,18 @@ class SmartFeeds(ViewQueries):
                     "SELECT COALESCE(MAX(position), 0) + 1 FROM saved_searches").fetchone()[0]
                 sid = int(conn.execute(
                     "INSERT INTO saved_searches (name, view, position, created) "
-                    "VALUES (?, ?, ?, ?)", (name, text, position, self._clock())).lastrowid
+                    "VALUES (?, ?, ?, ?)", (name, text, position, self._db.clock())).lastrowid
                     or 0)
         saved = replace(view_from_json(text), smart_id=sid)
-        total = self.count(saved)
-        return SmartFeed(sid, name, saved, unread=self.count(replace(saved, unread=True)),
+        total = self._views.count(saved)
+        return SmartFeed(sid, name, saved, unread=self._views.count(replace(saved, unread=True)),
                          total=total)
 
-    def rename_smart_feed(self, smart_id: int, name: str) -> None:
-        with self._write() as conn:
+    def rename(self, smart_id: int, name: str) -> None:
+        with self._db.write() as conn:
             conn.execute("UPDATE saved_searches SET name = ? WHERE id = ?",
                          (clean_line(name).strip() or "Saved search", smart_id))
 
-    def delete_smart_feed(self, smart_id: int) -> None:
-        with self._write() as conn:
+    def delete(self, smart_id: int) -> None:
+        with self._db.write() as conn:
             conn.execute("DELETE FROM saved_searches WHERE id = ?", (smart_id,))

@@ -45,7 +45,7 @@ class Removed:
 
 def take_out(store: Store, source_id: int) -> Removed | None:
     """Delete a source and its stories, returning what `put_back` needs; None if absent."""
-    with store._write() as conn:
+    with store.db.write() as conn:
         row = conn.execute("SELECT COALESCE(NULLIF(title, ''), location) FROM sources "
                            "WHERE id = ?", (source_id,)).fetchone()
         if row is None:
@@ -60,7 +60,7 @@ def take_out(store: Store, source_id: int) -> Removed | None:
             names = tuple(d[0] for d in cursor.description)
             tables.append((table, names, tuple(tuple(r) for r in cursor.fetchall())))
         conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
-    store._sources_changed()
+    store.sources_changed()
     stories = next(len(rows) for table, _names, rows in tables if table == "stories")
     return Removed(source_id, str(row[0]), stories, tuple(tables))
 
@@ -69,7 +69,7 @@ def put_back(store: Store, removed: Removed) -> bool:
     """Restore a removed source and everything it had. False (and nothing written) when its
     location was subscribed again since."""
     owner = dict(OWNED)
-    with store._write() as conn:
+    with store.db.write() as conn:
         source_id = removed.source_id
         for table, names, rows in removed.tables:
             if not rows:
@@ -88,7 +88,7 @@ def put_back(store: Store, removed: Removed) -> bool:
             if table == "stories":
                 rows = _free_ids(conn, names, rows)
             _insert(conn, table, names, rows)
-    store._sources_changed()
+    store.sources_changed()
     return True
 
 

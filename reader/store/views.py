@@ -1,7 +1,7 @@
 """Which stories a `View` holds, counted and paged without ever caring how big the cache is.
 
-`Store` inherits these queries (`ViewQueries`); they live here so the rules of a view are in
-one place. What keeps them fast at 100,000 stories and more:
+`Views` is `store.views`; the rules of a view are in this one place. What keeps them fast at
+100,000 stories and more:
 
 * Filters combine as one WHERE over columns that the list indexes cover (migration 3), so
   counting and paging walk index entries, never story rows or their long bodies.
@@ -9,31 +9,28 @@ one place. What keeps them fast at 100,000 stories and more:
   joined to their sources: the end of a 100,000-story list costs 4 ms, not 300.
 * Plain views (a mode, a source or a folder) are counted from the per-source counters the
   triggers keep; only searches and date ranges count rows.
-* A search is an FTS5 query; while searching, the best matches come first (bm25, the
-  headline weighing most) within a window of recent matches (`reader.store.ranked`), so a
-  common word costs no more at a million stories than at ten thousand. A saved search may
-  ask for newest first instead. The ranked window of a search is kept per index version
-  (`reader.store.ranked.Windows`), so the count, the position and each page the list asks
-  for while one word is typed rank it once; `prepare_search` does that ahead, in a worker
-  that a newer keystroke can stop halfway.
+* A search is an FTS5 query (`reader.store.search.query`); while searching, the best matches
+  come first (bm25, the headline weighing most) within a window of recent matches
+  (`reader.store.search.ranking`), so a common word costs no more at a million stories than
+  at ten thousand. A saved search may ask for newest first instead. The ranked windows are
+  kept per index version in `Views.windows`, so the count, the position and each page the
+  list asks for while one word is typed rank it once (`reader.store.search.runner` ranks
+  ahead, in a thread that a newer keystroke can stop halfway).
 """
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
-import threading
 from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
 
 from reader.models import Headline, View
 from reader.sanitize import clean_line
-from reader.store.ranked import VOCAB, Ranked, Windows
-from reader.store.search import Query, parse_query
-
-_T = TypeVar("_T")
+from reader.store.db import Database
+from reader.store.search.index import SearchIndex
+from reader.store.search.query import Query, parse_query
+from reader.store.search.ranking import Ranked, Windows
 
 HEADLINE_COLS = (
     "s.id, s.source_id, s.title, COALESCE(NULLIF(src.title, ''), src.location), s.published, "
@@ -47,9 +44,6 @@ _FLAG_CLAUSES = ("s.read = 0", "s.read = 1", "s.starred = 1", "s.starred = 0")
 _COUNTERS = {(False, False, False, False): "total", (True, False, False, False): "unread",
              (False, False, True, False): "starred"}
 _CHUNK = 500  # ids per statement when writing many (SQLite's variable limit is 999 on old builds)
-_STOP_EVERY = 5000  # SQLite steps between two looks at "should this search stop?" (~1-3 ms;
-# each look takes the GIL, which a thread drawing a frame may hold for up to 5 ms)
-_WINDOWS_LOCK = threading.Lock()
 
 
 @dataclass(slots=True)
@@ -79,7 +73,7 @@ class Plan:
         return Ranked(conn, self.clauses, self.params, self.match, windows)
 
 
-def plan(view: View, now: float) -> Plan:
+def plan_of(view: View, now: float) -> Plan:
     """Turn `view` (and the filters typed in its search) into SQL over `stories s`."""
     query = parse_query(view.search, now) if view.search.strip() else Query()
     out = Plan()
@@ -125,92 +119,35 @@ def _tighter(a: float | None, b: float | None, pick: Callable[[float, float], fl
     return a if b is None else pick(a, b)
 
 
-class ViewQueries:
-    """Counting, paging and walking a view; marking a whole view read. Mixed into `Store`."""
+class Views:
+    """`store.views`: counting, paging and walking a view; marking a whole view read."""
 
-    _clock: Callable[[], float]
+    def __init__(self, db: Database, index: SearchIndex) -> None:
+        self._db = db
+        self._index = index
+        self.windows = Windows()  # ranked windows of recent searches, for every thread
 
-    def _conn(self) -> sqlite3.Connection:
-        raise NotImplementedError
+    def plan(self, view: View) -> Plan:
+        """A view's query; a search first catches the index up, so it finds every story
+        stored (cheap when nothing waits: one indexed lookup)."""
+        p = plan_of(view, self._db.clock())
+        if p.match is not None:
+            self._index.ready()
+        return p
 
-    def _write(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
-
-    def _plan(self, view: View) -> Plan:
-        return plan(view, self._clock())
-
-    def _ranking(self, p: Plan, conn: sqlite3.Connection) -> Ranked:
-        windows = self.__dict__.get("_search_windows")
-        if windows is None:
-            with _WINDOWS_LOCK:  # one cache per store, made on first use
-                windows = self.__dict__.setdefault("_search_windows", Windows())
-        return p.ranking(conn, windows)
-
-    # -- searching ahead -----------------------------------------------------------------------
-    def prepare_search(self, view: View, should_stop: Callable[[], bool] | None = None
-                       ) -> int | None:
-        """Rank and count `view`'s search now, so that the list's count, position and pages
-        are answered from what is kept (a search over every story; a view with filters is
-        only counted). Returns the count, or None when `should_stop` said so: it is asked
-        before, between the steps and every 5,000 SQLite steps (1-3 ms), so a newer keystroke
-        stops an older search halfway instead of sharing the CPU with it."""
-        if not self.rank_search(view, should_stop):
-            return None
-        return self.count_search(view, should_stop)
-
-    def warm_search(self) -> None:
-        """Ready this thread's connection for searching: its temporary word list made, the
-        index's structure and ranking settings read (3-4 ms, once per connection). The
-        first search on a connection otherwise pays it, and more: 14-22 ms against 12 ms to
-        rank a word in 43,000 stories."""
-        conn = self._conn()
-        conn.execute(VOCAB)
-        conn.execute("SELECT rowid, rank FROM stories_fts WHERE stories_fts MATCH ? LIMIT 1",
-                     ('"qqzzqqzz"',)).fetchall()
-
-    def rank_search(self, view: View, should_stop: Callable[[], bool] | None = None) -> bool:
-        """The ranking half of `prepare_search`; False when told to stop. (`count_search` may
-        run at the same time in another thread: `reader.store.searching` does.)"""
-        def rank(conn: sqlite3.Connection) -> bool:
-            p = self._plan(view)
-            if p.ranked and not p.clauses:
-                self._ranking(p, conn).ids(0, 1)  # ranks the window, kept
-            return True
-
-        return bool(self._stoppable(rank, should_stop))
-
-    def count_search(self, view: View, should_stop: Callable[[], bool] | None = None
-                     ) -> int | None:
-        """The counting half of `prepare_search`; None when told to stop."""
-        return self._stoppable(lambda _: self.count(view), should_stop)
-
-    def _stoppable(self, step: Callable[[sqlite3.Connection], _T],
-                   should_stop: Callable[[], bool] | None) -> _T | None:
-        """`step` on this thread's connection, interrupted when `should_stop` turns true."""
-        stop = should_stop or (lambda: False)
-        if stop():
-            return None  # already replaced before it began
-        conn = self._conn()
-        conn.set_progress_handler(stop, _STOP_EVERY)
-        try:
-            done = step(conn)
-            return None if stop() else done
-        except sqlite3.OperationalError as exc:
-            if stop() and "interrupt" in str(exc):
-                return None
-            raise
-        finally:
-            conn.set_progress_handler(None, 0)
+    def ranking(self, p: Plan, conn: sqlite3.Connection) -> Ranked:
+        """The ranked order of a search's plan, its window kept in `windows`."""
+        return p.ranking(conn, self.windows)
 
     # -- counting ------------------------------------------------------------------------------
     def count(self, view: View) -> int:
         """How many stories `view` holds."""
-        p = self._plan(view)
+        p = self.plan(view)
         if p.counter is not None:
             return self._count_from_counters(view, p.counter)
         if p.match is not None:  # driven by the index; stories joined only to filter
-            return self._ranking(p, self._conn()).count()
-        return int(self._conn().execute(
+            return self.ranking(p, self._db.conn()).count()
+        return int(self._db.conn().execute(
             f"SELECT COUNT(*) FROM stories s {p.where()}", p.params).fetchone()[0])
 
     def _count_from_counters(self, view: View, column: str) -> int:
@@ -224,14 +161,14 @@ class ViewQueries:
                            "OR substr(folder, 1, ?) = ?)")
             params += [view.folder, len(view.folder) + 1, view.folder + "/"]
         where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-        row = self._conn().execute(
+        row = self._db.conn().execute(
             f"SELECT COALESCE(SUM(c.{column}), 0) FROM source_counts c {where}", params
         ).fetchone()
         return int(row[0])
 
     def counts(self) -> dict[str, int]:
         """The totals of the All / Unread / Starred views."""
-        row = self._conn().execute(
+        row = self._db.conn().execute(
             "SELECT COALESCE(SUM(total), 0), COALESCE(SUM(unread), 0), "
             "COALESCE(SUM(starred), 0) FROM source_counts").fetchone()
         return {"all": int(row[0]), "unread": int(row[1]), "starred": int(row[2])}
@@ -239,11 +176,11 @@ class ViewQueries:
     # -- paging --------------------------------------------------------------------------------
     def headlines(self, view: View, offset: int, limit: int) -> list[Headline]:
         """One page of the view (newest first, or best matches first while searching)."""
-        p = self._plan(view)
+        p = self.plan(view)
         offset = max(offset, 0)
-        conn = self._conn()
+        conn = self._db.conn()
         if p.ranked:
-            ids = self._ranking(p, conn).ids(offset, limit)
+            ids = self.ranking(p, conn).ids(offset, limit)
             if not ids:
                 return []
             marks = ",".join("?" * len(ids))
@@ -265,10 +202,10 @@ class ViewQueries:
 
     def index_of(self, view: View, story_id: int) -> int | None:
         """The row at which `story_id` stands in `view`, or None when it is not in it."""
-        p = self._plan(view)
-        conn = self._conn()
+        p = self.plan(view)
+        conn = self._db.conn()
         if p.ranked:
-            return self._ranking(p, conn).index_of(story_id)
+            return self.ranking(p, conn).index_of(story_id)
         p = p.dated()
         row = conn.execute(f"SELECT s.published FROM stories s {p.where('s.id = ?')}",
                            [*p.params, story_id]).fetchone()
@@ -284,10 +221,10 @@ class ViewQueries:
 
     def next_unread(self, view: View, story_id: int | None, forward: bool = True) -> int | None:
         """The id of the next (or previous) unread story in `view` after `story_id`."""
-        p = self._plan(view)
-        conn = self._conn()
+        p = self.plan(view)
+        conn = self._db.conn()
         if p.ranked:
-            return self._ranking(p, conn).next_unread(story_id, forward)
+            return self.ranking(p, conn).next_unread(story_id, forward)
         p = p.dated()
         extra = ["s.read = 0"]
         args = list(p.params)
@@ -303,12 +240,12 @@ class ViewQueries:
         return None if row is None else int(row[0])
 
     # -- marking many --------------------------------------------------------------------------
-    def mark_view_read(self, view: View) -> array[int]:
+    def mark_read(self, view: View) -> array[int]:
         """Mark every unread story of `view` read, in one transaction. Returns the ids that
         changed (compactly), which `set_read_many(ids, False)` turns back: the undo."""
-        p = self._plan(view).dated()
+        p = self.plan(view).dated()
         where = p.where("s.read = 0")
-        with self._write() as conn:
+        with self._db.write() as conn:
             ids = array("q", (r[0] for r in conn.execute(
                 f"SELECT s.id FROM stories s {where}", p.params)))
             conn.execute(f"UPDATE stories SET read = 1 WHERE id IN "
@@ -319,7 +256,7 @@ class ViewQueries:
         """Set the read flag of many stories in one transaction; returns how many changed."""
         ids = list(story_ids)
         changed = 0
-        with self._write() as conn:
+        with self._db.write() as conn:
             for start in range(0, len(ids), _CHUNK):
                 chunk = ids[start:start + _CHUNK]
                 marks = ",".join("?" * len(chunk))

@@ -97,7 +97,7 @@ class SourceCommands(Provider):
     def _go(self, view: View) -> None:
         mode = getattr(self.screen, "view", View()).mode
         self.screen.post_message(ChooseView(View(mode=mode, source_id=view.source_id,
-                                                 folder=view.folder)))
+                                                 folder=view.folder), open_first=True))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -126,7 +126,7 @@ class StoryCommands(Provider):
     async def startup(self) -> None:
         store = getattr(self.app, "store", None)
         self._recent = [] if store is None else await asyncio.to_thread(
-            store.headlines, View(), 0, RECENT)
+            store.views.headlines, View(), 0, RECENT)
 
     def _open(self, story_id: int) -> None:
         self.screen.post_message(OpenStory(story_id))
@@ -143,7 +143,7 @@ class StoryCommands(Provider):
         store = getattr(self.app, "store", None)
         if store is None or len(query.strip()) < 3:
             return
-        found = await asyncio.to_thread(store.headlines, View(search=query.strip()), 0,
+        found = await asyncio.to_thread(store.views.headlines, View(search=query.strip()), 0,
                                         SEARCHED)
         for headline in found:
             if headline.id not in seen:

@@ -1,7 +1,7 @@
 """The words a search matched, marked in the article the reader opens from its results.
 
-The match positions come from `reader.store.search.match_spans` (whole words, prefixes for a
-trailing "*", case and accents folded the way the index folds them), and are laid over the
+The match positions come from `reader.store.search.query.match_spans` (whole words, prefixes
+for a trailing "*", case and accents folded the way the index folds them), and are laid over the
 rendered `Text` as spans: the story's text is never re-parsed, so nothing in it can turn into
 markup. Reverse video reads in every theme without naming a colour.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.style import Style
 
 from reader.render import Rendered
-from reader.store.search import match_spans
+from reader.store.search.query import match_spans
 
 MATCH = Style(reverse=True, bold=True)
 

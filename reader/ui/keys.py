@@ -21,9 +21,11 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from textual.app import App
 from textual.binding import Binding
 from textual.dom import DOMNode
-from textual.keys import Keys, _character_to_key, key_to_character
+from textual.keys import ASCII_KEY_NAMES, KEY_NAME_REPLACEMENTS, Keys, key_to_character
+from textual.screen import Screen
 
 from reader.config import Config
 
@@ -34,21 +36,6 @@ NAMED_KEYS = frozenset({k.value for k in Keys if "+" not in k.value} | {
     *(f"f{n}" for n in range(1, 25))})
 
 
-def key_classes() -> list[type[DOMNode]]:
-    """The classes whose bindings make up the main screen's key chain (app, screen, panes)."""
-    from reader.ui.app import NewsApp
-    from reader.ui.screens.reader import ReaderScreen
-    from reader.ui.widgets.article_view import ArticleView
-    from reader.ui.widgets.headline_list import HeadlineList
-    from reader.ui.widgets.panes import Panes
-    from reader.ui.widgets.search_bar import SearchBar
-    from reader.ui.widgets.source_list import SourceList
-    from reader.ui.widgets.teaser_sidebar import TeaserSidebar
-
-    return [NewsApp, ReaderScreen, Panes, SearchBar, HeadlineList, ArticleView, SourceList,
-            TeaserSidebar]
-
-
 def normalize_key(key: str) -> str | None:
     """A key as Textual names it ("?" -> "question_mark", "Ctrl+R" -> "ctrl+r"), or None
     when it is not a key a terminal can send."""
@@ -56,7 +43,7 @@ def normalize_key(key: str) -> str | None:
     if not key:
         return None
     if len(key) == 1:
-        return _character_to_key(key) if key.isprintable() else None
+        return character_to_key(key) if key.isprintable() else None
     *mods, name = key.split("+") if not key.endswith("++") else [*key[:-2].split("+"), "+"]
     mods = [m.strip().lower() for m in mods]
     if any(m not in MODIFIERS for m in mods) or len(set(mods)) != len(mods):
@@ -64,7 +51,7 @@ def normalize_key(key: str) -> str | None:
     if len(name) == 1:
         if name.isalpha() and mods and "shift" not in mods:
             name = name.lower()  # terminals send ctrl+r for ctrl+R
-        name = _character_to_key(name) if name.isprintable() else ""
+        name = character_to_key(name) if name.isprintable() else ""
     elif name.lower() in NAMED_KEYS:
         name = name.lower()
     elif key_to_character(name.lower()) is None and not _unicode_name(name):
@@ -74,6 +61,22 @@ def normalize_key(key: str) -> str | None:
     if not name:
         return None
     return "+".join([*mods, name])
+
+
+def character_to_key(character: str) -> str:
+    """The name Textual gives the key that types `character` ("?" -> "question_mark").
+
+    Textual's own function for this is private; this is the same rule made of public parts
+    (its Unicode name, with textual.keys' public tables of exceptions), so the UI needs no
+    private name of Textual's. tests/test_lowlevel.py holds it to Textual's answer."""
+    if character.isalnum():
+        key = character
+    else:
+        try:
+            key = unicodedata.name(character).lower().replace("-", "_").replace(" ", "_")
+        except ValueError:
+            key = ASCII_KEY_NAMES.get(character, character)
+    return KEY_NAME_REPLACEMENTS.get(key, key)
 
 
 def _unicode_name(name: str) -> bool:
@@ -102,13 +105,14 @@ class Keymap:
 
     keymap: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)  # action -> why its keys were not
 
 
-def catalogue(classes: Sequence[type[DOMNode]] | None = None
-              ) -> list[tuple[str, tuple[str, ...], str]]:
-    """(action, default keys, description) of every rebindable action, in a stable order."""
+def catalogue(classes: Sequence[type[DOMNode]]) -> list[tuple[str, tuple[str, ...], str]]:
+    """(action, default keys, description) of every rebindable action of `classes` (the key
+    chain, `reader.ui.app.key_classes()`), in a stable order."""
     found: dict[str, tuple[list[str], str]] = {}
-    for cls in classes if classes is not None else key_classes():
+    for cls in classes:
         for binding in _own_bindings(cls):
             if binding.id is None:
                 continue
@@ -129,9 +133,11 @@ def _own_bindings(cls: type[DOMNode]) -> list[Binding]:
     return [binding for _key, binding in merged]
 
 
-def build_keymap(config: Config, classes: Sequence[type[DOMNode]] | None = None) -> Keymap:
-    """Check the `[keys]` table of `config` and turn what is sound into a keymap."""
-    classes = list(classes) if classes is not None else key_classes()
+def build_keymap(config: Config, classes: Sequence[type[DOMNode]]) -> Keymap:
+    """Check the `[keys]` table of `config` against the bindings of `classes` (the key chain,
+    `reader.ui.app.key_classes()`) and turn what is sound into a keymap. The chain is passed
+    in because the app that owns it imports this module."""
+    classes = list(classes)
     known = {ident for ident, _keys, _d in catalogue(classes)}
     result = Keymap()
     wanted: dict[str, tuple[str, ...]] = {}
@@ -140,13 +146,14 @@ def build_keymap(config: Config, classes: Sequence[type[DOMNode]] | None = None)
         if action not in known:
             close = difflib.get_close_matches(action, sorted(known), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            result.problems.append(f"{where}: keys.{action}: there is no action named "
-                                   f"{action!r}{hint}; ignored")
+            result.rejected[action] = f"there is no action named {action!r}{hint}"
+            result.problems.append(f"{where}: keys.{action}: {result.rejected[action]}; ignored")
             continue
         good: list[str] = []
         for key in keys:
             normal = normalize_key(key)
             if normal is None:
+                result.rejected[action] = f"{key!r} is not a key name"
                 result.problems.append(
                     f"{where}: keys.{action}: {key!r} is not a key name (try \"n\", \"N\", "
                     "\"ctrl+r\", \"f5\", \"space\", \"question_mark\"); ignored")
@@ -163,6 +170,10 @@ def build_keymap(config: Config, classes: Sequence[type[DOMNode]] | None = None)
         dropped = [b for b in (first, second) if b.user and b.ident in wanted]
         for bound in dropped:
             wanted.pop(bound.ident, None)
+        for bound in dropped:
+            partner = second if bound is first else first
+            result.rejected[bound.ident] = (f"{bound.key!r} is already the key of "
+                                            f"{partner.ident!r}")
         culprit = dropped[0]
         other = second if culprit is first else first
         result.problems.append(
@@ -176,13 +187,11 @@ def build_keymap(config: Config, classes: Sequence[type[DOMNode]] | None = None)
 
 def _bound(classes: Iterable[type[DOMNode]], wanted: dict[str, tuple[str, ...]]
            ) -> list[Bound]:
-    from textual.screen import Screen
-
-    from reader.ui.app import NewsApp
-
     out: list[Bound] = []
     for cls in classes:
-        widget = not (issubclass(cls, Screen) or issubclass(cls, NewsApp))
+        # A screen's controllers wrap every pane: their keys are in the chain wherever the
+        # focus is, like the screen's own.
+        widget = not issubclass(cls, Screen | App) and not getattr(cls, "IN_KEY_CHAIN", False)
         seen: set[tuple[str, str]] = set()
         for binding in _own_bindings(cls):
             ident = binding.id or binding.action

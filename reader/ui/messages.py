@@ -1,7 +1,8 @@
 """Messages that travel up from the panes and back from worker threads.
 
-Widgets never reach into each other: they post one of these and the main screen decides what
-happens (STYLE.md, "data down, messages up"). Worker threads use them too, because
+Widgets never reach into each other: they post one of these, and it bubbles up through the
+reading screen's controllers, where the one that owns the concern acts on it ("data down,
+messages up"). Worker threads use them too, because
 `post_message` is thread-safe while touching widgets from a thread is not.
 """
 
@@ -32,9 +33,11 @@ class ShowStub(Message):
 
 @dataclass
 class ChooseView(Message):
-    """The source list picked a view (All/Unread/Starred, a folder or a source)."""
+    """The source list picked a view (All/Unread/Starred, a folder or a source); `open_first`:
+    go there and open its first story (the palette's "go to source"), not only list it."""
 
     view: View
+    open_first: bool = False
 
 
 @dataclass

@@ -21,7 +21,7 @@ def find_unread(store: Store, view: View, story_id: int | None,
     In a single-source view with no unread left, the search goes on in the following (or,
     backwards, preceding) sources in source-list order, and the view follows it there.
     """
-    found = store.next_unread(view, story_id, forward)
+    found = store.views.next_unread(view, story_id, forward)
     if found is not None or view.source_id is None:
         return view, found
     sources = store.sources()
@@ -32,7 +32,7 @@ def find_unread(store: Store, view: View, story_id: int | None,
         if not source.unread:
             continue
         candidate = replace(view, source_id=source.id)
-        found = store.next_unread(candidate, None, forward)
+        found = store.views.next_unread(candidate, None, forward)
         if found is not None:
             return candidate, found
     return view, None

@@ -1,8 +1,9 @@
 """The `?` screen, generated from the bindings in force, so it can never fall out of date.
 
-Each pane declares its keys (with descriptions) on itself; this screen walks the main screen's
-panes, the screen and the app, applies the user's keymap (the keys from the config file),
-and lists every described binding grouped by where it acts. Keys that share an action and
+Each pane and each controller declares its keys (with descriptions) on itself; this screen
+walks the reading screen's panes and controllers, the screen and the app, applies the user's
+keymap (the keys from the config file), and lists every described binding grouped by where
+it acts. Keys that share an action and
 description are shown together ("j / down"). The command palette uses the same list.
 """
 
@@ -21,9 +22,10 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 HelpGroup = tuple[str, list[tuple[str, str]]]
-# The screen's keys come from several layers; each gets a heading of its own.
-LAYER_TITLES = {"MainScreen": "Reading", "ArchiveScreen": "Search and archive",
-                "ReaderScreen": "Layout, whole articles, links and sources"}
+# The headings in the order they are listed; the reading screen's controllers each have one
+# (their HELP_GROUP), and the screen's own keys come first.
+GROUP_ORDER = ("Everywhere", "Reading", "Links", "Search and archive", "Whole articles",
+               "Layout", "Refresh and add", "Sources", "Undo")
 COLUMN_WIDTH = 58  # cells per column of the help screen
 
 
@@ -48,7 +50,6 @@ def bindings_in_force(screen: Screen[Any]) -> list[BindingEntry]:
     for node in nodes:
         title = getattr(node, "HELP_GROUP", None) if node is not screen else None
         title = title or ("Everywhere" if node is screen else "Application")
-        layers = _layers(node) if node is screen else {}
         bindings = node._bindings.copy()
         if keymap:
             bindings.apply_keymap(keymap)
@@ -63,26 +64,12 @@ def bindings_in_force(screen: Screen[Any]) -> list[BindingEntry]:
             display = _key_display(screen, binding)
             if display not in keys:
                 keys.append(display)
-        entries += [BindingEntry(layers.get(action, title), " / ".join(keys), description,
+        entries += [BindingEntry(title, " / ".join(keys), description,
                                  action, node, idents[(action, description)])
                     for (action, description), keys in merged.items()]
-    order = {title: index for index, title in enumerate(
-        ["Everywhere", *LAYER_TITLES.values()])}
+    order = {title: index for index, title in enumerate(GROUP_ORDER)}
     entries.sort(key=lambda entry: order.get(entry.group, len(order)))  # stable: keeps order
     return entries
-
-
-def _layers(screen: DOMNode) -> dict[str, str]:
-    """action -> the heading of the screen layer that declares it."""
-    found: dict[str, str] = {}
-    for cls in reversed(type(screen).__mro__):
-        title = LAYER_TITLES.get(cls.__name__)
-        if title is None:
-            continue
-        for binding in cls.__dict__.get("BINDINGS", []):
-            if isinstance(binding, Binding):
-                found[binding.action] = title
-    return found
 
 
 def collect_bindings(screen: Screen[Any]) -> list[HelpGroup]:

@@ -27,7 +27,6 @@ from bisect import bisect_right
 from itertools import accumulate
 from typing import NamedTuple
 
-from rich._wrap import divide_line
 from rich.cells import cell_len
 from rich.console import Console
 from rich.segment import Segment
@@ -41,6 +40,8 @@ from textual.scrollbar import ScrollBar
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.widget import Widget
+
+from reader.lowlevel import divide_line
 
 
 class Geometry(NamedTuple):
@@ -136,7 +137,7 @@ class Page:
         found = self._breaks.get(key)
         if found is None:
             plain = self._line_plain(index)
-            found = divide_line(plain, width, fold=True) if cell_len(plain) > width else []
+            found = divide_line(plain, width) if cell_len(plain) > width else []
             self._breaks[key] = found
         return found
 

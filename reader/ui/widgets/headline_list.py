@@ -17,6 +17,11 @@ the bar looking the same does not repaint it (`fit_virtual_size`).
 Every reload bumps a generation number. Pages and answers from an older generation are
 dropped (a view change) or drawn only until fresh ones arrive (a refresh), so a refresh never
 blanks the list and never moves the story the reader is on.
+
+A row asked for (`reload(select_row=...)`: a source just added, a search's first result) is
+opened once the list knows its rows, however many reloads come in between (a refresh ending
+at start-up reloads at any moment); only the reader's own choice (a key, a click, another
+view or story) or a newer request replaces it.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.worker import Worker, WorkerState
 
-from reader.models import Headline, View
+from reader.models import Headline, Source, View
 from reader.render import format_list_date
 from reader.sanitize import clean_line
 from reader.store import Store
@@ -112,6 +117,9 @@ class HeadlineList(LinePane, can_focus=True):
     """The story the article shows; bound to the screen's story id. The cursor follows it."""
     cursor: reactive[int] = reactive(-1, init=False, repaint=False)
     """The highlighted row, or -1 when the open story is not in this view."""
+    sources: reactive[tuple[Source, ...]] = reactive((), init=False, repaint=False)
+    """Every source with its counts; bound to the screen's sources. They tell whether the
+    rows of a view can come from more than one source (else no source column)."""
 
     @dataclass
     class _PageLoaded(Message):
@@ -151,6 +159,7 @@ class HeadlineList(LinePane, can_focus=True):
         self._primed: tuple[View, int, list[Headline]] | None = None
         self._page_coming: int | None = None  # the generation whose count brings its page
         self._tz: tzinfo | None = None
+        self._source_column = True
         self.border_title = "Headlines"
 
     # -- what the outside may ask ----------------------------------------------------------------
@@ -189,10 +198,13 @@ class HeadlineList(LinePane, can_focus=True):
 
         With `keep_position` the rows already drawn stay until fresh ones arrive and the open
         story keeps its place on screen; `select_row` opens that row once the count is known.
+        A row asked for earlier and not yet opened stays asked for: this reload's count
+        answers it.
         """
         self._generation += 1
         self._keep_position = keep_position
-        self._select_row = select_row
+        if select_row is not None:
+            self._select_row = select_row
         primed, self._primed = self._primed, None
         if keep_position:
             self._sync(self._generation, self.view, self.story_id)
@@ -237,6 +249,8 @@ class HeadlineList(LinePane, can_focus=True):
 
     # -- reactive plumbing -------------------------------------------------------------------------
     def watch_view(self) -> None:
+        self._drop_selection()  # another view: a row asked for in the old one is not wanted
+        self._choose_columns()
         self.cursor = -1
         self.scroll_to(y=0, animate=False)
         self.reload(keep_position=False)
@@ -244,6 +258,7 @@ class HeadlineList(LinePane, can_focus=True):
     def watch_story_id(self, story_id: int | None) -> None:
         if story_id is None:
             return
+        self._drop_selection()  # a story was chosen (a teaser, `n`, the palette)
         current = self.headline_at(self.cursor)
         if current is not None and current.id == story_id:
             return
@@ -255,6 +270,26 @@ class HeadlineList(LinePane, can_focus=True):
                     self.cursor = number * PAGE_SIZE + index
                     return
         self._sync(self._generation, self.view, story_id)
+
+    def watch_sources(self) -> None:
+        self._choose_columns()
+
+    def _choose_columns(self) -> None:
+        """Show the source column unless every row of the view comes from one source (a
+        source's view, a folder or a whole cache that holds one): there it would only
+        repeat itself on every row, in cells the headline needs."""
+        view = self.view
+        if view.source_id is not None:
+            column = False
+        else:
+            folder = view.folder
+            holding = [source for source in self.sources if source.total and (
+                not folder or source.folder == folder or source.folder.startswith(folder + "/"))]
+            column = len(holding) != 1
+        if column != self._source_column:
+            self._source_column = column
+            self._strips.clear()
+            self.refresh()
 
     def validate_cursor(self, cursor: int) -> int:
         return max(-1, min(cursor, self._total - 1))
@@ -287,13 +322,13 @@ class HeadlineList(LinePane, can_focus=True):
         """Count `view` and find `story_id` in it; `with_page`: also read the page that will
         be on show (row `top`'s, else the story's, else the first)."""
         def work() -> None:
-            total = self._store.count(view)
-            index = None if story_id is None else self._store.index_of(view, story_id)
+            total = self._store.views.count(view)
+            index = None if story_id is None else self._store.views.index_of(view, story_id)
             page, rows = 0, None
             if with_page and total:
                 row = top if top is not None else (index or 0)
                 page = min(row, total - 1) // PAGE_SIZE
-                rows = self._store.headlines(view, page * PAGE_SIZE, PAGE_SIZE)
+                rows = self._store.views.headlines(view, page * PAGE_SIZE, PAGE_SIZE)
             self.post_message(self._Synced(generation, story_id, total, index, page, rows))
 
         self.run_worker(work, thread=True, exit_on_error=False, group="headline-sync")
@@ -306,7 +341,7 @@ class HeadlineList(LinePane, can_focus=True):
         generation, view = self._generation, self.view
 
         def work() -> None:
-            rows = self._store.headlines(view, page * PAGE_SIZE, PAGE_SIZE)
+            rows = self._store.views.headlines(view, page * PAGE_SIZE, PAGE_SIZE)
             self.post_message(self._PageLoaded(generation, page, rows))
 
         self.run_worker(work, thread=True, exit_on_error=False, group="headline-pages")
@@ -352,9 +387,8 @@ class HeadlineList(LinePane, can_focus=True):
             self.scroll_to(y=top, animate=False, force=True)
         self._keep_position = False
         if self._select_row is not None and self._total:
-            row, self._select_row = self._select_row, None
-            self.cursor = row
-            self._open_cursor()
+            self.cursor = self._select_row
+            self._open_cursor()  # (the request stands until the row's story is asked for)
         elif (self._open_when_loaded and message.rows is not None
               and self.cursor // PAGE_SIZE == message.page):
             self._open_cursor()
@@ -379,7 +413,12 @@ class HeadlineList(LinePane, can_focus=True):
             self._pages.popitem(last=False)
 
     # -- actions -----------------------------------------------------------------------------------
+    def _drop_selection(self) -> None:
+        """Forget a row asked for and not yet opened: the reader chose something else."""
+        self._select_row = None
+
     def _move(self, row: int) -> None:
+        self._drop_selection()
         if not self._total:
             return
         self.cursor = max(0, min(row, self._total - 1))
@@ -395,6 +434,7 @@ class HeadlineList(LinePane, can_focus=True):
                 self._request(self.cursor // PAGE_SIZE)
             return
         self._open_when_loaded = False
+        self._select_row = None  # asked for: done
         self.post_message(OpenStory(headline.id))
 
     def action_cursor_down(self) -> None:
@@ -480,4 +520,4 @@ class HeadlineList(LinePane, can_focus=True):
     def _draw(self, headline: Headline, width: int, selected: bool) -> Strip:
         date = format_list_date(headline.published, now=self._clock(), tz=self._tz)
         return draw_headline(headline, width, date, self._style, selected=selected,
-                             focused=self.has_focus)
+                             focused=self.has_focus, source=self._source_column)

@@ -13,6 +13,7 @@ from textual.widgets import Label, ProgressBar
 
 from reader.models import Outcome
 from reader.sanitize import clean_line
+from reader.words import plural
 
 
 class RefreshStatus(Horizontal):
@@ -36,7 +37,8 @@ def summarize(outcomes: list[Outcome]) -> tuple[str, bool, int]:
     """Words for the end of a refresh: (text, whether anything new came, how many failed)."""
     new = sum(o.new for o in outcomes)
     failed = [o for o in outcomes if not o.ok]
-    text = f"Refreshed {len(outcomes)} sources: {new} new stories"
+    text = (f"Refreshed {plural(len(outcomes), 'source')}: "
+            f"{plural(new, 'new story', 'new stories')}")
     if failed:
         names = ", ".join(f"{clean_line(o.label)} ({clean_line(o.error)})" for o in failed[:3])
         more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""

@@ -17,6 +17,7 @@ from textual.reactive import reactive
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option, OptionDoesNotExist
 
+from reader.labels import short_label
 from reader.models import SmartFeed, Source, View, ViewMode
 from reader.sanitize import clean_line
 from reader.ui.messages import ChooseView
@@ -150,8 +151,10 @@ def _source_row(source: Source, indented: bool, width: int = 0, stale: bool = Fa
     parts: list[str | tuple[str, str]] = [indent]
     if problem:
         parts.append(("! ", "bold $error"))
-    parts.append((clean_line(source.label), "$text-muted") if stale and not problem
-                 else clean_line(source.label))
+    room = width - len(indent) - (2 if problem else 0) - (
+        len(f"{source.unread:,}") + 1 if source.unread else 0)
+    name = clean_line(short_label(source, room))  # an untitled feed: one line, not its URL
+    parts.append((name, "$text-muted") if stale and not problem else name)
     row = _line(parts, source.unread, "bold $accent", width)
     if problem:
         reason = clean_line(source.last_error)

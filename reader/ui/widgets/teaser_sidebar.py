@@ -6,6 +6,9 @@ opened, and an `OptionList` measured and rendered all of its options again each 
 teasers (already clipped to about 100 characters by the cache) are wrapped in one short pass,
 the scrollable height is set without a layout, and only the rows on screen are drawn.
 
+While the sidebar is hidden (`t`, zen, a narrow terminal) it has no width: teasers that
+arrive then are wrapped when it shows again, at the width it comes back with.
+
 Each teaser is plain text drawn as data, never markup. Choosing one (`enter` or a click) opens
 its story when the cache has it; otherwise the screen shows the teaser itself as a stub.
 """
@@ -15,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from rich._wrap import divide_line
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
@@ -25,6 +27,7 @@ from textual.geometry import Region, Size
 from textual.reactive import reactive
 from textual.strip import Strip
 
+from reader.lowlevel import divide_line
 from reader.models import Teaser
 from reader.ui.messages import OpenStory, ShowStub
 from reader.ui.widgets.article_body import fit_virtual_size
@@ -63,7 +66,7 @@ def wrap_teaser(text: str, width: int) -> list[str]:
         return [text]
     if cell_len(text) <= width:
         return [text]
-    bounds = [0, *divide_line(text, width, fold=True), len(text)]
+    bounds = [0, *divide_line(text, width), len(text)]
     return [text[a:b].rstrip() for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
@@ -171,6 +174,12 @@ class TeaserSidebar(_Cursor, can_focus=True):
     def _layout_rows(self) -> None:
         width = self._width = self.scrollable_content_region.width
         offered, self._offered = self._offered, None
+        if width <= 0:
+            # Hidden: nothing to wrap for. The rows are made when a width comes back
+            # (`on_resize`); until then there are none, so nothing stale can be drawn.
+            self._rows, self._first_row, self._wrapped_at = [], [], -1
+            self._strips.clear()
+            return
         if offered is not None and offered[0] is self.teasers and offered[1].width == width:
             layout = offered[1]
         else:
@@ -182,8 +191,12 @@ class TeaserSidebar(_Cursor, can_focus=True):
 
     def on_resize(self) -> None:
         self._width = self.scrollable_content_region.width
-        if self._width != self._wrapped_at:
+        if self._width > 0 and self._width != self._wrapped_at:
             self._layout_rows()
+            # The frame that showed the sidebar again was drawn before this event: draw the
+            # rows anew (its size may be the same as before it was hidden, so nothing else
+            # repaints it).
+            self.refresh(self.size.region)
         self._scroll_to_highlight()
 
     # -- the cursor --------------------------------------------------------------------------------

@@ -1,0 +1,581 @@
+"""`newsreader sync` against a real Tiny Tiny RSS, side by side with newsboat's ttrss backend.
+
+Run:  .venv/bin/python bench/sync_bench.py [--feeds 200] [--stories 10000] [--rounds 2]
+                                           [--workers 4] [--newsboat-threads 4]
+                                           [--no-newsboat] [--no-profile] [--no-refresh]
+
+What it does, and why it is built this way:
+
+* One TT-RSS on 127.0.0.1 (scripts/ttrss_server.py: the Debian package, PostgreSQL, PHP's
+  built-in web server), one user holding `--feeds` feeds in 8 categories and `--stories`
+  stories, written into its database directly as the sync tests do (TT-RSS fetches nothing
+  from loopback). The text is bench/feedcorpus.py's varied set: several scripts, typography,
+  links, lists, quotes, figures, 0.5-8 KB a story; a feed holds 10-190 stories (newsboat asks
+  for one page of 200 per feed); 30% are read and 3% starred, from a fixed seed. Each story's
+  label cache is filled as TT-RSS fills it on a story's first read, so whichever client runs
+  first is not charged that once-only work.
+* The server runs PHP's built-in server with PHP_CLI_SERVER_WORKERS (`--workers`, 4): left
+  alone it answers one request at a time, which would cost a client that asks several things
+  at once (newsboat with `reload-threads`) its concurrency, while a sequential client loses
+  nothing with workers. TT-RSS boots for every request (opcache on), as under php-fpm.
+* Each client, in a fresh directory: a **first sync** (empty cache), then 100 changes on the
+  server (30 new stories in 10 feeds, 40 read and 30 starred flips), then a **second sync**.
+  newsreader: `newsreader sync` (password from NEWSREADER_SYNC_PASSWORD). newsboat:
+  `newsboat -x reload` with `urls-source "ttrss"` and `reload-threads` (`--newsboat-threads`,
+  4, the server's workers). The server is put back to its first state after every client.
+* A B B A order, `--rounds` times, so a drift in the machine's speed falls on both; medians
+  and per-round ratios. Wall time, CPU of the client's process tree and its peak memory come
+  from bench/common.py's launcher and sampler; the server's CPU is not counted for anyone.
+* After the second sync each client's cache is checked against the server: stories, unread,
+  starred. A client that is fast because it missed changes shows here.
+* `--profile` (on; `--no-profile`): one more first and second sync of newsreader in this
+  process, with every API call counted and timed (op, bytes, seconds) and the time in each
+  step of the sync, to say where the time goes.
+* `--refresh` (on; `--no-refresh`): the same stories as 200 RSS files served on loopback
+  (bench/feed_serve.py), read by `newsreader refresh` into a fresh cache: the memory a sync
+  is held against.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import random
+import shutil
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from ttrss_server import ServerError, TtrssServer, missing  # noqa: E402
+
+from bench.common import Run, abba, load, measure, newsreader_command, spread  # noqa: E402
+from bench.feed_serve import ServerProcess, write_manifest  # noqa: E402
+from bench.feedcorpus import Feed, VariedCorpus  # noqa: E402
+
+NEWSREADER = "newsreader"
+NEWSBOAT = "newsboat"
+LOGIN = "bench"
+PASSWORD = "password"  # the hash TtrssServer.add_user gives every user
+BASE_TIME = 1_709_251_200  # 2024-03-01 00:00 UTC
+CATEGORIES = ["World", "Tech", "Science", "Culture", "Sport", "Business", "Local", "Blogs"]
+NEW_STORIES, READ_FLIPS, STAR_FLIPS = 30, 40, 30  # the 100 changes between the two syncs
+
+
+# -- the server's content ------------------------------------------------------------------------
+@dataclass
+class Story:
+    feed: int  # index into the feed list
+    n: int
+    title: str
+    body: str
+    author: str
+    when: int
+    read: bool = False
+    starred: bool = False
+
+    @property
+    def guid(self) -> str:
+        return f"bench-{self.feed}-{self.n}"
+
+    @property
+    def link(self) -> str:
+        return f"https://news{self.feed % 50}.example.org/{self.feed}/{self.n}"
+
+
+@dataclass
+class Content:
+    feeds: list[tuple[str, str, int]]  # title, url, category index
+    stories: list[Story]
+    new: list[Story]  # added between the syncs
+
+
+def _counts(rng: random.Random, feeds: int, total: int) -> list[int]:
+    """Stories per feed: mostly 15-85, a few large ones, summing to `total`, each 10-190."""
+    counts = [rng.randint(150, 190) if rng.random() < 0.04 else rng.randint(15, 85)
+              for _ in range(feeds)]
+    if not 10 * feeds <= total <= 190 * feeds:
+        raise SystemExit(f"--stories must be 10-190 per feed ({10 * feeds}-{190 * feeds})")
+    while (diff := total - sum(counts)) != 0:
+        i = rng.randrange(feeds)
+        step = 1 if diff > 0 else -1
+        if 10 <= counts[i] + step <= 190:
+            counts[i] += step
+    return counts
+
+
+def make_content(feeds: int, total: int, seed: int) -> Content:
+    rng = random.Random(seed)
+    maker = VariedCorpus(seed)
+    scripts = list(maker.script_words)
+    feed_list: list[tuple[str, str, int]] = []
+    stories: list[Story] = []
+    for index, count in enumerate(_counts(rng, feeds, total)):
+        maker.script = "latin" if rng.random() < 0.5 else rng.choice(scripts)
+        feed_list.append((maker.title(), f"https://news{index % 50}.example.org/{index}/feed.xml",
+                          index % len(CATEGORIES)))
+        for n in range(1, count + 1):
+            when = BASE_TIME + rng.randrange(30 * 86400)
+            stories.append(Story(index, n, maker.title(), maker.body(),
+                                 rng.choice(["A. Writer", "Desk", "Б. Автор", "Staff"]), when,
+                                 read=rng.random() < 0.3, starred=rng.random() < 0.03))
+    new: list[Story] = []
+    for index in rng.sample(range(feeds), 10):
+        maker.script = "latin"
+        for k in range(NEW_STORIES // 10):
+            new.append(Story(index, 1000 + k, maker.title(), maker.body(), "Desk",
+                             BASE_TIME + 31 * 86400 + k * 60))
+    return Content(feed_list, stories, new)
+
+
+def _copy_field(value: object) -> str:
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    text = str(value)
+    return (text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+            .replace("\r", "\\r"))
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class BenchServer:
+    """The TT-RSS under test: filled once, put back to that state after every client."""
+
+    def __init__(self, directory: Path, workers: int) -> None:
+        self.server = TtrssServer(directory, db=f"nr_ttrss_bench_{os.getpid()}")
+        self.workers = workers
+        self.uid = 0
+        self.feed_ids: list[int] = []
+        self.top_id = 0  # the last story id of the first state
+
+    def up(self) -> None:
+        self.server.prepare()
+        # Read by `php -S` when it starts (TtrssServer launches it with our environment).
+        os.environ["PHP_CLI_SERVER_WORKERS"] = str(self.workers)
+        self.server.start()
+        self.uid = self.server.add_user(LOGIN)
+
+    def down(self) -> None:
+        self.server.stop()
+        self.server.drop()
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def fill(self, content: Content) -> None:
+        sql = self.server.sql
+        cats = [int(x) for x in sql("INSERT INTO ttrss_feed_categories (owner_uid, title) VALUES "
+                                    + ", ".join(f"({self.uid}, {_q(c)})" for c in CATEGORIES)
+                                    + " RETURNING id;").split()]
+        rows = ", ".join(f"({self.uid}, {_q(title)}, {_q(url)}, {cats[cat]})"
+                         for title, url, cat in content.feeds)
+        self.feed_ids = [int(x) for x in sql(
+            f"INSERT INTO ttrss_feeds (owner_uid, title, feed_url, cat_id) VALUES {rows} "
+            "RETURNING id;").split()]
+        self._insert(content.stories)
+        self.top_id = int(sql("SELECT MAX(id) FROM ttrss_entries;").strip())
+        sql("CREATE TABLE bench_first_state AS SELECT ref_id, unread, marked "
+            f"FROM ttrss_user_entries WHERE owner_uid = {self.uid}; ANALYZE;")
+
+    def _insert(self, stories: list[Story]) -> None:
+        lines = ["CREATE TEMP TABLE stage (n int, feed int, title text, guid text, link text, "
+                 "updated timestamptz, content text, author text, unread bool, marked bool);",
+                 "COPY stage FROM STDIN;"]
+        for i, s in enumerate(sorted(stories, key=lambda s: s.when)):
+            lines.append("\t".join(_copy_field(v) for v in (
+                i, self.feed_ids[s.feed], s.title, s.guid, s.link,
+                formatdate(s.when, usegmt=True), s.body, s.author, not s.read, s.starred)))
+        lines.append("\\.")
+        lines.append(f"""
+            WITH made AS (
+              INSERT INTO ttrss_entries (title, guid, link, updated, content, content_hash,
+                  date_entered, date_updated, author)
+              SELECT title, guid, link, updated, content, 'h' || guid, updated, updated, author
+              FROM stage ORDER BY n RETURNING id, guid)
+            INSERT INTO ttrss_user_entries (ref_id, feed_id, owner_uid, unread, marked, uuid,
+                tag_cache, label_cache)
+            SELECT made.id, stage.feed, {self.uid}, stage.unread, stage.marked, '', '',
+                '{{"no-labels":1}}'
+            FROM made JOIN stage USING (guid);""")
+        self.server.sql("\n".join(lines) + "\n")
+
+    def change(self, content: Content, seed: int) -> None:
+        """The 100 changes between the two syncs: new stories, read and starred flips."""
+        self._insert(content.new)
+        rng = random.Random(seed + 1)
+        ids = rng.sample(range(self.top_id - len(content.stories) + 1, self.top_id + 1),
+                         READ_FLIPS + STAR_FLIPS)
+        read, star = ids[:READ_FLIPS], ids[READ_FLIPS:]
+        self.server.sql(
+            f"UPDATE ttrss_user_entries SET unread = NOT unread WHERE owner_uid = {self.uid} "
+            f"AND ref_id IN ({','.join(map(str, read))});"
+            f"UPDATE ttrss_user_entries SET marked = NOT marked WHERE owner_uid = {self.uid} "
+            f"AND ref_id IN ({','.join(map(str, star))});")
+
+    def reset(self) -> None:
+        self.server.sql(
+            f"DELETE FROM ttrss_user_entries WHERE ref_id > {self.top_id};"
+            f"DELETE FROM ttrss_entries WHERE id > {self.top_id};"
+            "UPDATE ttrss_user_entries u SET unread = f.unread, marked = f.marked "
+            "FROM bench_first_state f WHERE u.ref_id = f.ref_id "
+            "AND (u.unread <> f.unread OR u.marked <> f.marked);"
+            "DELETE FROM ttrss_sessions;")
+
+    def counts(self) -> tuple[int, int, int]:
+        """(stories, unread, starred) of the user on the server."""
+        row = self.server.sql(
+            "SELECT COUNT(*), COUNT(*) FILTER (WHERE unread), COUNT(*) FILTER (WHERE marked) "
+            f"FROM ttrss_user_entries WHERE owner_uid = {self.uid};").strip()
+        total, unread, starred = (int(x) for x in row.split("|"))
+        return total, unread, starred
+
+    def requests(self) -> int:
+        """API requests the server has logged so far (php -S logs one line per request)."""
+        log = self.server.dir / "php.log"
+        with open(log, "rb") as handle:
+            return sum(1 for line in handle if b"]: " in line and b"/api" in line)
+
+
+# -- the clients ---------------------------------------------------------------------------------
+@dataclass
+class Result:
+    first: Run
+    second: Run
+    first_requests: int
+    second_requests: int
+    cache: tuple[int, int, int]  # stories, unread, starred after the second sync
+    server: tuple[int, int, int]
+
+
+def _env(home: Path) -> dict[str, str]:
+    return dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
+                XDG_DATA_HOME=str(home / ".local"), LANG="C.UTF-8", LC_ALL="C.UTF-8")
+
+
+def _sync_config(url: str) -> str:
+    return f'[sync]\nbackend = "ttrss"\nurl = "{url}"\nuser = "{LOGIN}"\n'
+
+
+def _timed(server: BenchServer, command: list[str], env: dict[str, str], what: str
+           ) -> tuple[Run, int]:
+    before = server.requests()
+    run = measure(command, env)
+    if run.status:
+        print(f"  {what} exited {run.status}:\n{run.output[-1500:]}")
+    return run, server.requests() - before
+
+
+def run_newsreader(workdir: Path, server: BenchServer, content: Content, seed: int) -> Result:
+    config = workdir / "config"
+    config.mkdir(parents=True)
+    (config / "config.toml").write_text(_sync_config(server.url), encoding="utf-8")
+    env = dict(_env(workdir), NEWSREADER_CONFIG_DIR=str(config),
+               NEWSREADER_SYNC_PASSWORD=PASSWORD)
+    command = newsreader_command() + ["--data-dir", str(workdir / "data"), "sync"]
+    first, first_requests = _timed(server, command, env, "newsreader first sync")
+    server.change(content, seed)
+    second, second_requests = _timed(server, command, env, "newsreader second sync")
+    with sqlite3.connect(workdir / "data" / "newsreader.sqlite3") as conn:
+        row = conn.execute("SELECT COUNT(*), COALESCE(SUM(read = 0), 0), "
+                           "COALESCE(SUM(starred), 0) FROM stories").fetchone()
+    result = Result(first, second, first_requests, second_requests, tuple(row),
+                    server.counts())
+    server.reset()
+    return result
+
+
+def run_newsboat(workdir: Path, server: BenchServer, content: Content, seed: int,
+                 threads: int) -> Result:
+    home = workdir / "newsboat"
+    home.mkdir(parents=True)
+    (home / "urls").write_text("")
+    (home / "config").write_text(
+        f'urls-source "ttrss"\nttrss-url "{server.url}"\nttrss-login "{LOGIN}"\n'
+        f'ttrss-password "{PASSWORD}"\nttrss-flag-star "s"\nreload-threads {threads}\n')
+    command = ["newsboat", "-x", "reload", "-u", str(home / "urls"), "-c",
+               str(home / "cache.db"), "-C", str(home / "config")]
+    env = _env(home)
+    first, first_requests = _timed(server, command, env, "newsboat first sync")
+    server.change(content, seed)
+    second, second_requests = _timed(server, command, env, "newsboat second sync")
+    with sqlite3.connect(home / "cache.db") as conn:
+        row = conn.execute("SELECT COUNT(*), COALESCE(SUM(unread), 0), "
+                           "COALESCE(SUM(instr(flags, 's') > 0), 0) FROM rss_item").fetchone()
+    result = Result(first, second, first_requests, second_requests, tuple(row),
+                    server.counts())
+    server.reset()
+    return result
+
+
+# -- newsreader's side, step by step -------------------------------------------------------------
+@dataclass
+class Call:
+    op: str
+    seconds: float
+    sent: int
+    received: int
+    stage: str
+
+
+@dataclass
+class Profile:
+    calls: list[Call] = field(default_factory=list)
+    stages: list[tuple[str, float]] = field(default_factory=list)  # (stage, seconds)
+    wall: float = 0.0
+    cpu: float = 0.0
+    error: str = ""
+
+
+def profile_sync(path: Path, url: str) -> Profile:
+    """One sync in this process, every API call and every step of the engine timed."""
+    import json
+
+    from reader.sources.fetch import Fetcher, fetcher_kwargs
+    from reader.store import Store
+    from reader.sync import SyncProgress, SyncSettings, sync
+    from reader.sync.ttrss import TtrssBackend
+
+    prof = Profile()
+    stage = ["start"]
+    marks: list[tuple[str, float]] = []
+    fetcher = Fetcher(**fetcher_kwargs(None))
+    original = fetcher.post_json
+
+    async def post_json(target: str, payload: Any) -> Any:
+        started = time.perf_counter()
+        result = await original(target, payload)
+        prof.calls.append(Call(str(payload.get("op")), time.perf_counter() - started,
+                               len(json.dumps(payload)), len(result.body or b""), stage[0]))
+        return result
+
+    fetcher.post_json = post_json  # type: ignore[method-assign,assignment]
+
+    def progress(step: SyncProgress) -> None:
+        if step.stage != stage[0]:
+            stage[0] = step.stage
+            marks.append((step.stage, time.perf_counter()))
+
+    store = Store(path)
+    settings = SyncSettings(backend="ttrss", url=url, user=LOGIN)
+    wall, cpu = time.perf_counter(), time.process_time()
+    report = sync(store, settings, progress=progress,
+                  backend=TtrssBackend(url, LOGIN, PASSWORD, fetcher))
+    end = time.perf_counter()
+    prof.wall, prof.cpu = end - wall, time.process_time() - cpu
+    store.close()
+    prof.error = report.error or ""
+    marks.append(("end", end))
+    prof.stages = [(name, marks[i + 1][1] - at) for i, (name, at) in enumerate(marks[:-1])]
+    return prof
+
+
+def print_profile(label: str, prof: Profile) -> None:
+    net = sum(c.seconds for c in prof.calls)
+    print(f"\n{label}: {prof.wall:.2f} s wall, {prof.cpu:.2f} s CPU in this process, "
+          f"{len(prof.calls)} API calls taking {net:.2f} s, "
+          f"{sum(c.received for c in prof.calls) / 2**20:.1f} MB received"
+          + (f"; ERROR {prof.error}" if prof.error else ""))
+    print(f"  {'step':20}{'wall s':>9}{'calls':>7}{'in calls s':>12}{'local s':>9}{'MB in':>8}")
+    for name, seconds in prof.stages:
+        calls = [c for c in prof.calls if c.stage == name]
+        in_calls = sum(c.seconds for c in calls)
+        print(f"  {name:20}{seconds:9.2f}{len(calls):7}{in_calls:12.2f}"
+              f"{seconds - in_calls:9.2f}{sum(c.received for c in calls) / 2**20:8.2f}")
+    ops: dict[str, list[Call]] = {}
+    for call in prof.calls:
+        ops.setdefault(call.op, []).append(call)
+    print(f"  {'API op':20}{'calls':>7}{'total s':>9}{'median s':>10}{'KB in':>10}")
+    for op, calls in ops.items():
+        print(f"  {op:20}{len(calls):7}{sum(c.seconds for c in calls):9.2f}"
+              f"{statistics.median(c.seconds for c in calls):10.3f}"
+              f"{sum(c.received for c in calls) / 1024:10.0f}")
+
+
+# -- the same stories as feeds, for the memory of a refresh ----------------------------------------
+def rss_feeds(content: Content) -> list[Feed]:
+    by_feed: dict[int, list[Story]] = {}
+    for story in content.stories:
+        by_feed.setdefault(story.feed, []).append(story)
+    feeds = []
+    for index, (title, _, _) in enumerate(content.feeds):
+        items = "".join(
+            f"<item><title>{escape(s.title)}</title><link>{s.link}</link>"
+            f"<guid>{s.guid}</guid><pubDate>{formatdate(s.when, usegmt=True)}</pubDate>"
+            f"<author>{escape(s.author)}</author>"
+            f"<description><![CDATA[{s.body}]]></description></item>"
+            for s in sorted(by_feed.get(index, []), key=lambda s: -s.when))
+        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+                f"<title>{escape(title)}</title><link>https://news{index % 50}.example.org/"
+                f"</link><description>bench</description>{items}</channel></rss>")
+        feeds.append(Feed(f"/{index}.xml", "rss", title, body.encode("utf-8"),
+                          len(by_feed.get(index, []))))
+    return feeds
+
+
+def run_refresh(workdir: Path, content: Content) -> Run:
+    setdir = workdir / "feeds"
+    feeds = rss_feeds(content)
+    write_manifest(setdir, feeds)
+    served = ServerProcess(setdir, 50, 0.0)
+    try:
+        lines = ['<?xml version="1.0" encoding="UTF-8"?><opml version="2.0"><body>']
+        lines += [f"<outline type=\"rss\" text={quoteattr(f.title)} xmlUrl={quoteattr(u)}/>"
+                  for f, u in zip(feeds, served.urls, strict=True)]
+        (setdir / "feeds.opml").write_text("\n".join(lines) + "</body></opml>")
+        env = dict(_env(workdir), NEWSREADER_CONFIG_DIR=str(workdir / "config"))
+        base = newsreader_command() + ["--data-dir", str(workdir / "data")]
+        measure(base + ["import", str(setdir / "feeds.opml")], env)
+        run = measure(base + ["refresh"], env)
+        if run.status:
+            print(f"  refresh exited {run.status}:\n{run.output[-1500:]}")
+        return run
+    finally:
+        served.stop()
+
+
+# -- the report ----------------------------------------------------------------------------------
+def report(results: dict[str, list[Result]], refresh: Run | None) -> None:
+    def col(label: str, get: Callable[[Result], float]) -> str:
+        return spread([get(r) for r in results[label]])
+
+    print("\n(median (range, n); seconds, MB; CPU and memory are the client's process tree)")
+    rows: list[tuple[str, Callable[[Result], float]]] = [
+        ("first sync, wall s", lambda r: r.first.wall),
+        ("first sync, CPU s", lambda r: r.first.cpu),
+        ("first sync, API requests", lambda r: r.first_requests),
+        ("second sync, wall s", lambda r: r.second.wall),
+        ("second sync, CPU s", lambda r: r.second.cpu),
+        ("second sync, API requests", lambda r: r.second_requests),
+        ("peak RSS main, MB", lambda r: max(r.first.main_rss_mb, r.second.main_rss_mb)),
+        ("peak PSS tree, MB", lambda r: max(r.first.tree_pss_mb, r.second.tree_pss_mb)),
+    ]
+    labels = list(results)
+    print(f"{'':28}" + "".join(f"{label:>30}" for label in labels))
+    for name, get in rows:
+        print(f"{name:28}" + "".join(f"{col(label, get):>30}" for label in labels))
+    for label in labels:
+        caches = {r.cache for r in results[label]}
+        servers = {r.server for r in results[label]}
+        print(f"{label} after the second sync (stories, unread, starred): cache "
+              f"{', '.join(map(str, caches))}; server {', '.join(map(str, servers))}")
+    ours, theirs = results.get(NEWSREADER, []), results.get(NEWSBOAT, [])
+    if ours and len(theirs) == len(ours):
+        for what, get in (("first sync", lambda r: r.first.wall),
+                          ("second sync", lambda r: r.second.wall),
+                          ("first sync CPU", lambda r: r.first.cpu),
+                          ("peak PSS tree", lambda r: max(r.first.tree_pss_mb,
+                                                          r.second.tree_pss_mb))):
+            ratios = [get(a) / get(b) for a, b in zip(ours, theirs, strict=True)]
+            print(f"newsreader / newsboat, {what}, per round: "
+                  f"{', '.join(f'{x:.2f}' for x in ratios)} (median "
+                  f"{statistics.median(ratios):.2f}; below 1: newsreader faster/smaller)")
+    if refresh is not None and ours:
+        print(f"newsreader refresh of the same stories as RSS files: {refresh.wall:.2f} s, "
+              f"RSS main {refresh.main_rss_mb:.0f} MB, PSS tree {refresh.tree_pss_mb:.0f} MB; "
+              f"sync peak RSS main {spread([r.first.main_rss_mb for r in ours])} MB, "
+              f"PSS tree {spread([r.first.tree_pss_mb for r in ours])} MB")
+
+
+@contextlib.contextmanager
+def bench_server(directory: Path, workers: int) -> Iterator[BenchServer]:
+    server = BenchServer(directory, workers)
+    try:
+        server.up()
+        yield server
+    finally:
+        server.down()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--stories", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of A B / B A (2)")
+    parser.add_argument("--workers", type=int, default=4,
+                        help="PHP_CLI_SERVER_WORKERS for the server (4)")
+    parser.add_argument("--newsboat-threads", type=int, default=4,
+                        help="newsboat's reload-threads (4)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-newsboat", action="store_true")
+    parser.add_argument("--no-profile", action="store_true")
+    parser.add_argument("--no-refresh", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    opts = parser.parse_args()
+
+    problem = missing()
+    if problem:
+        print(f"sync_bench needs a real TT-RSS: {problem}", file=sys.stderr)
+        return 1
+    systems = [NEWSREADER]
+    if not opts.no_newsboat:
+        if shutil.which("newsboat"):
+            systems.append(NEWSBOAT)
+        else:
+            print("newsboat is not on PATH (apt-get install newsboat): newsreader only")
+    workdir = Path(tempfile.mkdtemp(prefix="sync-bench-"))
+    print(f"load average {load()} on {os.cpu_count()} cores; work in {workdir}")
+    started = time.perf_counter()
+    content = make_content(opts.feeds, opts.stories, opts.seed)
+    size = sum(len(s.body.encode()) for s in content.stories)
+    print(f"{len(content.feeds)} feeds, {len(content.stories):,} stories ({size / 2**20:.1f} MB "
+          f"of HTML), made in {time.perf_counter() - started:.1f} s")
+    try:
+        with bench_server(workdir / "ttrss", opts.workers) as server:
+            started = time.perf_counter()
+            server.fill(content)
+            print(f"TT-RSS at {server.url}, PHP_CLI_SERVER_WORKERS={opts.workers}; filled in "
+                  f"{time.perf_counter() - started:.1f} s; server holds (stories, unread, "
+                  f"starred) {server.counts()}")
+            results: dict[str, list[Result]] = {}
+            order = abba(systems, opts.rounds)
+            for step, system in enumerate(order):
+                rundir = workdir / f"run-{step}"
+                if system == NEWSREADER:
+                    result = run_newsreader(rundir, server, content, opts.seed)
+                else:
+                    result = run_newsboat(rundir, server, content, opts.seed,
+                                          opts.newsboat_threads)
+                results.setdefault(system, []).append(result)
+                print(f"  {step + 1}/{len(order)} {system}: first {result.first.wall:.2f} s "
+                      f"({result.first_requests} requests), second {result.second.wall:.2f} s "
+                      f"({result.second_requests} requests) (load {load()})", flush=True)
+                if not opts.keep:
+                    shutil.rmtree(rundir, ignore_errors=True)
+            if not opts.no_profile:
+                path = workdir / "profile" / "cache.sqlite3"
+                path.parent.mkdir()
+                print_profile("profile, newsreader first sync", profile_sync(path, server.url))
+                server.change(content, opts.seed)
+                print_profile("profile, newsreader second sync", profile_sync(path, server.url))
+                server.reset()
+        refresh = None if opts.no_refresh else run_refresh(workdir / "refresh", content)
+        report(results, refresh)
+        print(f"load average at the end {load()}")
+    except ServerError as exc:
+        print(f"sync_bench: the TT-RSS server: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        if opts.keep:
+            print(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

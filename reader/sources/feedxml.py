@@ -1,0 +1,139 @@
+"""A feed document as feedparser's strict parser reads it: decoded, prolog checked, a base URL.
+
+The direct road (`reader.sources.directfeed`) must read the very text feedparser reads, so
+`prepare` ports the part of `feedparser.parse` before its SAX parser: `convert_to_utf8`
+(BOMs, the XML declaration, the Content-Type charset, the fallbacks), `replace_doctype` (a
+DOCTYPE or an ENTITY is not ours) and the base URL it resolves links against. What it does
+not reproduce raises `Unsure`, and feedparser reads the document: an encoding only chardet
+would guess, a DOCTYPE, a base URL that still moves after one step. `strict_expat` is the
+parser the road runs, with every declaration that could expand entities refused.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from xml.parsers import expat
+
+from reader import lowlevel
+
+_FIRST_ELEMENT = re.compile(r"<\w", re.ASCII)
+_NEW_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>"
+# How the first four bytes of an XML declaration look in EBCDIC, UTF-16 and UTF-32.
+_MARKERS = ((b"\x4c\x6f\xa7\x94", "cp037"), (b"\x00\x3c\x00\x3f", "utf-16be"),
+            (b"\x3c\x00\x3f\x00", "utf-16le"), (b"\x00\x00\x00\x3c", "utf-32be"),
+            (b"\x3c\x00\x00\x00", "utf-32le"))
+_UNICODE_NAMES = {"u16", "utf-16", "utf16", "utf_16", "u32", "utf-32", "utf32", "utf_32",
+                  "iso-10646-ucs-2", "iso-10646-ucs-4", "csucs4", "csunicode", "ucs-2", "ucs-4"}
+
+
+class Unsure(Exception):
+    """Something the direct road does not reproduce: feedparser reads the document instead."""
+
+
+def _refuse(*_: Any) -> Any:
+    raise Unsure
+
+
+def strict_expat(*, namespace_prefixes: bool = False) -> Any:
+    """An expat parser: namespaces split with " ", text buffered, and any DOCTYPE, entity or
+    notation declaration refused (Unsure: feedparser reads the document)."""
+    parser = expat.ParserCreate(None, " ")
+    parser.namespace_prefixes = namespace_prefixes
+    parser.buffer_text = True
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.EntityDeclHandler = _refuse
+    parser.UnparsedEntityDeclHandler = _refuse
+    parser.NotationDeclHandler = _refuse
+    parser.ExternalEntityRefHandler = _refuse
+    parser.SkippedEntityHandler = _refuse
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_UNLESS_STANDALONE)
+    return parser
+
+
+def prepare(data: bytes, url: str, content_type: str) -> tuple[str, str]:
+    """(the document as feedparser's strict parser reads it, the base URL it resolves links
+    against); raises Unsure for what the direct road does not reproduce (a DOCTYPE, an
+    ENTITY, an encoding only chardet would guess, a base that moves)."""
+    headers = {"content-type": content_type} if content_type else {}
+    if url:
+        headers["content-location"] = url
+    text = _decoded(data, headers)
+    # feedparser's replace_doctype: a prolog with a DOCTYPE or an ENTITY is not ours.
+    first = _FIRST_ELEMENT.search(text)
+    head = text[: first.start()] if first else text
+    if "<!DOCTYPE" in head or "<!ENTITY" in head:
+        raise Unsure
+    match = lowlevel.xml_declaration.match(text)
+    text = _NEW_DECLARATION + (text[match.end():] if match else "\n" + text)
+    return text, _base_uri(url)
+
+
+def _decoded(data: bytes, headers: dict[str, str]) -> str:
+    """The document as text, decoded exactly as feedparser's `convert_to_utf8` decodes it."""
+    bom = ""
+    if data[:4] == b"\x00\x00\xfe\xff":
+        bom, data = "utf-32be", data[4:]
+    elif data[:4] == b"\xff\xfe\x00\x00":
+        bom, data = "utf-32le", data[4:]
+    elif data[:2] == b"\xfe\xff" and data[2:4] != b"\x00\x00":
+        bom, data = "utf-16be", data[2:]
+    elif data[:2] == b"\xff\xfe" and data[2:4] != b"\x00\x00":
+        bom, data = "utf-16le", data[2:]
+    elif data[:3] == b"\xef\xbb\xbf":
+        bom, data = "utf-8", data[3:]
+    else:
+        bom = next((codec for marker, codec in _MARKERS if data[:4] == marker), "")
+    declared = ""
+    try:
+        temp = data.decode(bom).encode("utf-8") if bom else data
+    except (UnicodeDecodeError, LookupError):
+        found = None
+    else:
+        found = lowlevel.xml_encoding.match(temp)
+    if found:
+        declared = found.group(1).decode("utf-8").lower()
+        if bom and declared in _UNICODE_NAMES:
+            declared = bom
+    mime, charset = lowlevel.parse_content_type(headers.get("content-type") or "")
+    if mime in ("application/xml", "application/xml-dtd",
+                "application/xml-external-parsed-entity") or (
+            mime.startswith("application/") and mime.endswith("+xml")):
+        chosen = charset or declared or "utf-8"
+    elif mime.startswith("text/"):
+        chosen = charset or "us-ascii"
+    elif headers and "content-type" not in headers:
+        chosen = declared or "iso-8859-1"
+    else:
+        chosen = declared or "utf-8"
+    if chosen.lower() == "gb2312":
+        chosen = "gb18030"
+    if declared.lower() == "gb2312":
+        declared = "gb18030"
+    tried: list[str] = []
+    for proposed in (chosen, declared, bom, None, "utf-8", "windows-1252", "iso-8859-2"):
+        if proposed is None:
+            if lowlevel.chardet_available():
+                raise Unsure  # chardet's guess is not reproduced here
+            continue
+        if not proposed or proposed in tried:
+            continue
+        tried.append(proposed)
+        try:
+            return data.decode(proposed)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    raise Unsure
+
+
+def _base_uri(url: str) -> str:
+    """The base URL feedparser settles on at the root element (it re-joins it at every start
+    tag; a base that still moves after one step is not ours)."""
+
+    def step(base: str) -> str:
+        return (lowlevel.make_safe_absolute_uri(base, base) or base) if base else base
+
+    base = step(url)
+    if step(base) != base:
+        raise Unsure
+    return base

@@ -1,0 +1,265 @@
+"""`sync()`: one two-way sync with the configured server, for the CLI and the app alike.
+
+The order, and why:
+
+1. Log in (a bad password or a disabled API stops here, before anything changes).
+2. Subscriptions: the server's feeds become sources (its categories their folders), feeds
+   the server dropped go, feeds removed here are unsubscribed there, and feeds added here
+   since the first sync are subscribed there.
+3. New stories, by `since_id`: a second sync reads the text of new stories only. A feed new
+   to the cache is read whole once (its stories may be older than `since_id`).
+4. The server's read/starred state, as id lists, compared with what the last sync saw (which
+   side changed) and with the queue of local changes.
+5. Local changes go to the server in batches; each is dropped from the queue only once the
+   server accepted it.
+
+Every step commits on its own, so a server that dies mid-sync loses nothing: what arrived
+is kept, the queue still holds what was not sent, and the next sync takes up from there.
+
+Conflicts: when a story changed on both sides since the last sync, the later change wins.
+The server does not say when a story was read or starred there, only that it changed since
+the state was last read (`STATE_READ_AT`). A local change made before that read is the
+earlier one for certain, and the server's wins. A local change made after it cannot be
+ordered against the server's, and is taken as the later: it was made on this machine since
+the reader last saw the server, and it is the one being sent now.
+
+`sync()` is synchronous, like `refresh()`: the CLI calls it directly and the app from a
+thread worker; the network runs on an asyncio loop of its own inside.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from reader.extract import first_paragraph
+from reader.models import Entry
+from reader.sanitize import clip_teaser, is_safe_url, sanitize_html
+from reader.sources.fetch import Fetcher, fetcher_kwargs
+from reader.store import Store, StoreError
+from reader.store import sync_state as state
+from reader.sync.base import (
+    Backend,
+    Progress,
+    RemoteFeed,
+    RemoteStory,
+    SyncError,
+    SyncProgress,
+    SyncReport,
+    SyncSettings,
+    resolve_password,
+)
+
+BACKENDS = ("ttrss",)
+
+
+def sync(store: Store, settings: SyncSettings, *, progress: Progress | None = None,
+         password: str | None = None, fetcher_options: dict[str, Any] | None = None,
+         backend: Backend | None = None, clock: Callable[[], float] = time.time
+         ) -> SyncReport:
+    """Sync the cache with the server `settings` name; never raises for a failure the user
+    can act on (a bad password, a dead server, a full disk): the report's `error` says it."""
+    report = SyncReport()
+    try:
+        if backend is None:
+            backend = make_backend(settings, password, fetcher_options)
+        asyncio.run(_Run(store, settings, backend, report, progress, clock).run())
+    except SyncError as exc:
+        report.error = str(exc)
+    except StoreError as exc:
+        report.error = str(exc)
+    try:
+        report.pending = state.pending(store)
+        if report.error:
+            store.set_meta(state.LAST_ERROR, report.error)
+        else:
+            report.finished = clock()
+            store.set_meta(state.LAST_SUCCESS, repr(report.finished))
+            store.set_meta(state.LAST_ERROR, "")
+    except StoreError as exc:
+        report.error = report.error or str(exc)
+    return report
+
+
+def make_backend(settings: SyncSettings, password: str | None = None,
+                 fetcher_options: dict[str, Any] | None = None) -> Backend:
+    if not settings.configured:
+        raise SyncError("no sync server is configured: set backend and url in [sync]")
+    if settings.backend not in BACKENDS:
+        raise SyncError(f"unknown sync backend {settings.backend!r} (known: "
+                        f"{', '.join(BACKENDS)})")
+    if password is None:
+        password = resolve_password(settings)
+    from reader.sync.ttrss import TtrssBackend
+
+    return TtrssBackend(settings.url, settings.user, password,
+                        Fetcher(**fetcher_kwargs(fetcher_options)))
+
+
+class _Run:
+    """One sync's steps; each writes the cache in its own transactions."""
+
+    def __init__(self, store: Store, settings: SyncSettings, backend: Backend,
+                 report: SyncReport, progress: Progress | None,
+                 clock: Callable[[], float]) -> None:
+        self.store = store
+        self.settings = settings
+        self.backend = backend
+        self.report = report
+        self.progress = progress
+        self.clock = clock
+        self.origin = settings.backend or "remote"
+
+    def tell(self, stage: str, done: int = 0, total: int = 0) -> None:
+        if self.progress is not None:
+            self.progress(SyncProgress(stage, done, total))
+
+    async def run(self) -> None:
+        try:
+            self.tell("logging in")
+            await self.backend.login()
+            state.start_account(self.store, self.settings.account, self.clock())
+            self.tell("subscriptions")
+            new_feeds = await self.subscriptions()
+            await self.new_stories(new_feeds)
+            await self.states()
+        finally:
+            await self.backend.aclose()
+
+    # -- 2. subscriptions ----------------------------------------------------------------------
+    async def subscriptions(self) -> list[int]:
+        """Returns the remote ids of feeds new to the cache."""
+        for seq, remote_id in state.feed_queue(self.store):
+            await self.backend.unsubscribe(remote_id)
+            state.drop_feed_queue(self.store, [seq])
+        for source_id, url, folder in state.local_feeds_to_subscribe(self.store):
+            result = await self.backend.subscribe(url, folder)
+            if result.error:
+                self.report.problems.append(f"not subscribed on the server to {url}: "
+                                            f"{result.error}; it stays a feed fetched here")
+                self.store.update_source(source_id, origin="local")
+        feeds = await self.backend.feeds()
+        known = state.remote_sources(self.store)
+        fresh: list[int] = []
+        for feed in feeds:
+            if feed.id in known:
+                self._update_source(known[feed.id], feed)
+                continue
+            fresh.append(feed.id)
+            source = self.store.source_by_location(feed.url)
+            if source is None:
+                source = self.store.add_source("feed", feed.url, feed.title, feed.folder)
+                self.report.sources_added += 1
+            state.link_source(self.store, source.id, feed.id, self.origin)
+            self._update_source(source.id, feed)
+        listed = {feed.id for feed in feeds}
+        gone = [source_id for remote_id, source_id in known.items() if remote_id not in listed]
+        if gone:
+            state.remove_sources(self.store, gone)
+            self.report.sources_removed += len(gone)
+        return fresh
+
+    def _update_source(self, source_id: int, feed: RemoteFeed) -> None:
+        source = self.store.get_source(source_id)
+        if source is None:
+            return
+        fields: dict[str, object] = {}
+        if feed.title and feed.title != source.title:
+            fields["title"] = feed.title
+        if feed.folder != source.folder:
+            fields["folder"] = feed.folder
+        if source.status != "ok" or source.last_error:
+            fields.update(status="ok", last_error="")
+        if fields:
+            self.store.update_source(source_id, **fields)
+
+    # -- 3. new stories ------------------------------------------------------------------------
+    async def new_stories(self, new_feeds: list[int]) -> None:
+        since = int(self.store.get_meta(state.SINCE_ID, "0") or 0)
+        first = since == 0
+        top = since
+        sources = state.remote_sources(self.store)
+        done = 0
+        # A feed new to the cache is read whole: its stories may be older than `since`.
+        passes: list[int | None] = [None] if first else [*new_feeds, None]
+        for feed_id in passes:
+            async for page in self.backend.stories(0 if feed_id is not None else since,
+                                                   feed_id):
+                by_source: dict[int, list[tuple[int, Entry, bool, bool]]] = {}
+                for story in page:
+                    source_id = sources.get(story.feed_id)
+                    top = max(top, story.id)
+                    if source_id is None:
+                        continue  # a story of a feed the server did not list (archived)
+                    by_source.setdefault(source_id, []).append(
+                        (story.id, _entry(story), story.read, story.starred))
+                for source_id, items in by_source.items():
+                    self.report.new_stories += state.store_stories(self.store, source_id, items)
+                done += len(page)
+                self.report.fetched += len(page)
+                self.tell("new stories", done, 0)
+            if feed_id is None:
+                self.store.set_meta(state.SINCE_ID, str(top))
+
+    # -- 4 and 5. read and starred, both ways ----------------------------------------------------
+    async def states(self) -> None:
+        self.tell("read and starred")
+        read_before = float(self.store.get_meta(state.STATE_READ_AT, "0") or 0)
+        now = self.clock()
+        remote = await self.backend.state()
+        self.store.set_meta(state.STATE_READ_AT, repr(now))
+        queue = state.queued(self.store)
+        pull: list[tuple[int, str, bool]] = []
+        overridden: list[state.Queued] = []
+        push: dict[tuple[str, bool], list[tuple[int, int, int | None]]] = {}
+        for story in state.mapped_stories(self.store):
+            server = {"read": story.remote_id not in remote.unread,
+                      "starred": story.remote_id in remote.starred}
+            for field in ("read", "starred"):
+                here = getattr(story, field)
+                known = getattr(story, f"remote_{field}")
+                waiting = queue.get((story.story_id, field))
+                server_changed = server[field] != known
+                local_changed = waiting is not None or here != known
+                if not local_changed:
+                    if server_changed:
+                        pull.append((story.story_id, field, server[field]))
+                        self.report.pulled += 1
+                    continue
+                if here == server[field]:  # both sides agree: nothing to send
+                    pull.append((story.story_id, field, here))
+                    if waiting is not None:
+                        overridden.append(waiting)
+                    continue
+                if server_changed:
+                    self.report.conflicts += 1
+                    if waiting is None or waiting.changed <= read_before:
+                        pull.append((story.story_id, field, server[field]))
+                        self.report.pulled += 1
+                        if waiting is not None:
+                            overridden.append(waiting)
+                        continue
+                push.setdefault((field, here), []).append(
+                    (story.story_id, story.remote_id, waiting.seq if waiting else None))
+        state.apply_remote(self.store, pull, overridden)
+        total = sum(len(items) for items in push.values())
+        sent = 0
+        self.tell("sending changes", sent, total)
+        for (field, value), items in push.items():
+            await self.backend.mark([remote_id for _, remote_id, _ in items], field, value)
+            state.accepted(self.store, [(story_id, field, value, seq)
+                                        for story_id, _, seq in items])
+            sent += len(items)
+            self.report.pushed += len(items)
+            self.tell("sending changes", sent, total)
+
+
+def _entry(story: RemoteStory) -> Entry:
+    link = story.link if is_safe_url(story.link) else ""
+    body = sanitize_html(story.content_html, base_url=link or None)
+    lead = first_paragraph(body)
+    title = story.title or (clip_teaser(lead, 100) if lead else link or "(untitled)")
+    return Entry(key=f"remote:{story.id}", title=title, body_html=body, lead=lead, link=link,
+                 author=story.author, published=story.published)

@@ -1,0 +1,277 @@
+"""Refresh and add: `r` refreshes the source in view (or the open story's), `R` all of them,
+`a` adds a source; also the quiet refresh on start and every `refresh_interval`, the search
+index's catch-up after a refresh, and retention.
+
+Everything here talks to the network or writes many stories, always in a thread worker that
+answers with a message, so keys keep answering while it runs. Progress shows in the status
+line; stories that arrive redraw the list at most every `RELOAD_DELAY`, keeping the cursor
+and the open article where they are.
+
+A refresh leaves its stories in the search index's queue (indexing is a fifth of a cold
+refresh's CPU); this controller then catches the index up in a worker of its own, in short
+transactions, so the stories are readable first and searchable a moment later.
+`RefreshDone` goes on up from here: the whole-articles controller keeps the pages of
+sources set to "refresh" after it.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import on, work
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.worker import Worker, get_current_worker
+
+from reader.models import Outcome, Source, View
+from reader.sanitize import clean_line
+from reader.store.retention import RetentionPolicy, RetentionResult
+from reader.ui.controllers.base import Controller
+from reader.ui.messages import AddFailed, CacheReady, RefreshDone, RefreshProgress, SourceAdded
+from reader.ui.screens.add_source import AddSourceScreen, ChooseFeedScreen
+from reader.ui.widgets.refresh_status import summarize
+from reader.words import plural
+
+RELOAD_DELAY = 0.3  # seconds: a refresh of many sources redraws the list at most this often
+INDEX_DELAY = 1.0  # seconds after the first screen before a start-up catch-up of the index
+RETENTION_FIRST = 60.0  # seconds after start: never during start-up
+RETENTION_EVERY = 6 * 3600.0
+
+
+@dataclass
+class SourceKnown(Message):
+    """What `a` named is subscribed already: said once (`text`), and its stories shown."""
+
+    source: Source
+    text: str
+
+
+@dataclass
+class RetentionDone(Message):
+    result: RetentionResult
+
+
+class RefreshController(Controller):
+    """Adding and refreshing sources, indexing what a refresh stored, and retention."""
+
+    HELP_GROUP: ClassVar[str] = "Refresh and add"
+    TASKS: ClassVar[dict[str, str]] = {
+        "refresh": "The refresh", "add": "Adding the source",
+        "index": "Indexing new stories for search", "retention": "Retention"}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "add_source", "Add source", id="add_source"),
+        Binding("r", "refresh_source", "Refresh", id="refresh"),
+        Binding("R", "refresh_all", "Refresh all", show=False, id="refresh_all"),
+    ]
+
+    def __init__(self, *, refresh_on_start: bool, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.refresh_on_start = refresh_on_start
+        self._quiet = False
+        self._reload_pending = False
+
+    def on_mount(self) -> None:
+        config = self.host.config
+        if config.refresh_interval and not self.host.offline:
+            self.set_interval(config.refresh_interval * 60, self._timed_refresh)
+        self.set_timer(RETENTION_FIRST, self.run_retention)
+        self.set_interval(RETENTION_EVERY, self.run_retention)
+
+    def worker_failed(self, worker: Worker[object]) -> None:
+        if worker.group == "refresh":
+            self.host.refreshing = False
+
+    # -- refresh ---------------------------------------------------------------------------------
+    def start_refresh(self, sources: list[Source] | None, *, quiet: bool = False) -> None:
+        """Refresh `sources` (None: all) in the background, unless one is running.
+
+        This is where an aggregator's sync joins in, once the app offers one: after the
+        sources are chosen, before the worker starts."""
+        host = self.host
+        if host.refreshing:
+            self.notify("A refresh is already running.")
+            return
+        if host.offline:
+            sources = [s for s in (sources if sources is not None else host.sources)
+                       if s.kind != "feed"]
+            if not sources:
+                self.notify("Offline: feeds are not fetched.", severity="warning")
+                return
+        self._quiet = quiet
+        host.refreshing = True
+        host.status.start()
+        self._refresh(sources)
+
+    def _timed_refresh(self) -> None:
+        if not self.host.refreshing:
+            self.start_refresh(None, quiet=True)
+
+    @work(thread=True, exit_on_error=False, group="refresh")
+    def _refresh(self, sources: list[Source] | None) -> None:
+        from reader.service.refresh import refresh
+
+        def progress(outcome: Outcome, done: int, total: int) -> None:
+            self.post_message(RefreshProgress(outcome, done, total))
+
+        self.post_message(RefreshDone(refresh(self.host.store, sources, progress=progress)))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="index")
+    def _catch_up_index(self) -> None:
+        """Index what refreshes stored (this app's, or a `newsreader refresh` from cron)."""
+        worker = get_current_worker()
+        self.host.store.index.catch_up(should_stop=lambda: worker.is_cancelled)
+
+    @on(CacheReady)
+    def _refresh_on_start(self) -> None:
+        if self.refresh_on_start and not self.host.offline:
+            self.start_refresh(None, quiet=True)
+        else:  # a refresh catches up when it is done; without one, soon after the first screen
+            self.set_timer(INDEX_DELAY, self._catch_up_index)
+
+    @on(RefreshProgress)
+    def _refresh_progress(self, message: RefreshProgress) -> None:
+        outcome = message.outcome
+        self.host.status.advance(outcome, message.done, message.total)
+        if outcome.new or outcome.updated or not outcome.ok:
+            self._schedule_reload()
+
+    @on(RefreshDone)
+    def _refresh_done(self, message: RefreshDone) -> None:
+        self.host.refreshing = False
+        self._reload_now()
+        self._catch_up_index()
+        text, worth_telling, failed = summarize(message.outcomes)
+        if failed:
+            self.notify(text, severity="warning", markup=False)
+        elif worth_telling or not self._quiet:
+            self.notify(text, markup=False)
+
+    def _schedule_reload(self) -> None:
+        if not self._reload_pending:
+            self._reload_pending = True
+            self.set_timer(RELOAD_DELAY, self._reload_now)
+
+    def _reload_now(self) -> None:
+        self._reload_pending = False
+        self.host.reload_now()
+
+    # -- add -------------------------------------------------------------------------------------
+    def action_add_source(self) -> None:
+        def added(text: str | None) -> None:
+            if text and self.host.offline and text.lower().startswith(("http://", "https://")):
+                self.notify(f"Cannot add {text} while offline.", severity="error",
+                            markup=False)
+            elif text:
+                self._add(text)
+
+        self.app.push_screen(AddSourceScreen(), added)
+
+    @work(thread=True, exit_on_error=False, group="add")
+    def _add(self, text: str) -> None:
+        from reader.service.sources import (
+            AddCancelled,
+            AddError,
+            AlreadySubscribed,
+            add_location,
+        )
+
+        worker = get_current_worker()
+        store = self.host.store
+
+        def choose(feeds: list[tuple[str, str]]) -> str:
+            """Asked from a thread once the page's feeds are known: waits for the user (or
+            for the app to close, which cancels the add)."""
+            answer: Future[str | None] = Future()
+            self.app.call_from_thread(self._ask_feed, text, feeds, answer)
+            while True:
+                try:
+                    picked = answer.result(timeout=0.5)
+                    break
+                except TimeoutError:
+                    if worker.is_cancelled:
+                        raise AddCancelled(f"{text}: nothing added") from None
+            if not picked:
+                raise AddCancelled(f"{text}: no feed chosen, nothing added")
+            return picked
+
+        try:
+            source, outcome = add_location(store, text, choose=choose)
+        except AlreadySubscribed as exc:
+            self.post_message(SourceKnown(exc.source, str(exc)))
+            return
+        except AddCancelled:
+            return
+        except AddError as exc:
+            self.post_message(AddFailed(str(exc)))
+            return
+        stories = store.views.count(View(source_id=source.id))
+        self.post_message(SourceAdded(source, outcome, stories))
+
+    def _ask_feed(self, page: str, feeds: list[tuple[str, str]],
+                  answer: Future[str | None]) -> None:
+        """Show the choice of feeds; the dialog's answer goes to `answer` (None: cancelled)."""
+        self.app.push_screen(ChooseFeedScreen(page, feeds), answer.set_result)
+
+    @on(SourceAdded)
+    def _source_added(self, message: SourceAdded) -> None:
+        source, outcome = message.source, message.outcome
+        self.notify(f"Added {clean_line(source.label)}: "
+                    f"{plural(message.stories, 'story', 'stories')}",
+                    markup=False)
+        for problem in outcome.problems[:3]:
+            self.notify(clean_line(problem), severity="warning", markup=False)
+        if outcome.error:
+            self.notify(clean_line(outcome.error), severity="warning", markup=False)
+        self.host.reading.load_sources()
+        self._show_source(source)
+
+    @on(SourceKnown)
+    def _source_known(self, message: SourceKnown) -> None:
+        self.notify(clean_line(message.text[:1].upper() + message.text[1:]), markup=False)
+        self._show_source(message.source)
+
+    def _show_source(self, source: Source) -> None:
+        self.host.view = View(mode="all", source_id=source.id)
+        self.host.headlines.reload(keep_position=False, select_row=0)
+
+    @on(AddFailed)
+    def _add_failed(self, message: AddFailed) -> None:
+        self.notify(clean_line(message.reason), title="Could not add the source",
+                    severity="error", markup=False)
+
+    # -- refresh actions -------------------------------------------------------------------------
+    def action_refresh_source(self) -> None:
+        host = self.host
+        source_id = host.view.source_id
+        if source_id is None and host.current is not None:
+            source_id = host.current.source_id
+        chosen = [s for s in host.sources if s.id == source_id]
+        self.start_refresh(chosen or None)
+
+    def action_refresh_all(self) -> None:
+        self.start_refresh(None)
+
+    # -- retention -------------------------------------------------------------------------------
+    def retention_policy(self) -> RetentionPolicy:
+        return RetentionPolicy.from_config(self.host.config)
+
+    def run_retention(self) -> None:
+        if self.retention_policy().active:
+            self._retain()
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="retention")
+    def _retain(self) -> None:
+        from reader.service.refresh import retain
+
+        worker = get_current_worker()
+        result = retain(self.host.store, self.host.config,
+                        should_stop=lambda: worker.is_cancelled)
+        if result is not None:
+            self.post_message(RetentionDone(result))
+
+    @on(RetentionDone)
+    def _retention_done(self, message: RetentionDone) -> None:
+        if message.result.removed:
+            self._reload_now()

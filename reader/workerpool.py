@@ -1,0 +1,144 @@
+"""A process pool that starts when first needed, runs under a memory limit, and can be killed.
+
+Feed parsing (feedparser) and article extraction (trafilatura) are pure-Python CPU work: in
+threads they would share one core and the GIL the UI draws with. Both go to processes, and to
+one pool per program (the service layer owns it) so that a refresh that also keeps whole
+articles never runs two sets of workers side by side on a small machine.
+
+* The "forkserver" context, never "fork": the app has threads, and forking a threaded process
+  can copy a held lock. The fork server preloads the feed parser once, so each worker (and
+  each replacement of a killed worker) starts cheaply.
+* Each worker may use at most `memory_limit` bytes of address space: a hostile feed or page
+  makes that worker fail, not the machine swap.
+* A job past its time limit cannot be stopped inside a worker, so the caller kills the pool
+  (`discard(executor, kill=True)`); the next `get()` starts a fresh one. Jobs that were in
+  flight on it see BrokenProcessPool and may retry once.
+
+Nothing here knows about feeds or pages: callers submit plain functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the process machinery is imported only when a pool is started (~25 ms)
+    from concurrent.futures.process import ProcessPoolExecutor
+
+MEMORY_LIMIT = 1536 * 2**20  # per worker process (address space)
+# Loaded once by the fork server, then by each worker before its first job.
+PRELOAD = ("reader.sources.feedfile", "reader.sources.directfeed", "reader.store.rows")
+
+
+def cpu_count() -> int:
+    """The cores this process may run on (fewer than the machine's in a container)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def init_worker(memory_limit: int, modules: Sequence[str]) -> None:
+    """In each worker: ignore Ctrl-C (the parent stops workers), cap the address space, and
+    import the code its jobs need before the first one arrives."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_limit:
+        with contextlib.suppress(ImportError, ValueError, OSError):
+            import resource
+
+            _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            limit = memory_limit if hard == resource.RLIM_INFINITY else min(memory_limit, hard)
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    import importlib
+
+    for name in modules:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+def kill_workers(executor: ProcessPoolExecutor) -> None:
+    """Stop every worker of `executor` now, jobs and all (a job cannot be cancelled)."""
+    # The standard library offers no public way to reach a pool's processes; the private
+    # `_processes` map is read defensively (an empty map if it ever goes away).
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            process.kill()
+
+
+class ProcessPool:
+    """`await pool.get()` (or `pool.executor()` from a thread) -> a started ProcessPoolExecutor.
+
+    Thread-safe: the refresh's loop thread and the article fetcher's loop thread may ask at
+    the same time and get the same executor."""
+
+    def __init__(self, workers: int | None = None, *, memory_limit: int = MEMORY_LIMIT,
+                 preload: Sequence[str] = PRELOAD) -> None:
+        self.workers = max(1, workers or cpu_count())
+        self.memory_limit = memory_limit
+        self.preload = tuple(preload)
+        self.starts = 0  # how many executors were started (a killed pool is started again)
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._closed = False
+
+    @property
+    def running(self) -> bool:
+        return self._executor is not None
+
+    def executor(self) -> ProcessPoolExecutor:
+        """The running executor, started (and its workers ready) if need be. Blocks ~0.2 s
+        when it starts one: call it from a thread, or use `get()`."""
+        with self._lock:
+            if self._executor is not None:
+                return self._executor
+            if self._closed:
+                raise RuntimeError("the worker pool was shut down")
+            import multiprocessing
+            from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
+
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(list(self.preload))
+            executor = ProcessPoolExecutor(self.workers, mp_context=context,
+                                           initializer=init_worker,
+                                           initargs=(self.memory_limit, self.preload))
+            with contextlib.suppress(BrokenProcessPool):
+                for future in [executor.submit(_ready) for _ in range(self.workers)]:
+                    future.result()
+            self._executor = executor
+            self.starts += 1
+            return executor
+
+    async def get(self) -> ProcessPoolExecutor:
+        """The running executor, started in a thread when there is none (the loop never
+        waits on process start-up)."""
+        executor = self._executor
+        if executor is not None:
+            return executor
+        return await asyncio.to_thread(self.executor)
+
+    def discard(self, executor: ProcessPoolExecutor, *, kill: bool = False) -> None:
+        """`executor` is broken (a worker died) or must die (`kill`: a job ran past its time):
+        the next `get()` starts another. Jobs in flight on it end with BrokenProcessPool."""
+        with self._lock:
+            if self._executor is executor:
+                self._executor = None
+        if kill:
+            kill_workers(executor)
+        executor.shutdown(wait=False, cancel_futures=True)
+
+    def shutdown(self, *, wait: bool = True) -> None:
+        """Stop the workers (waiting for jobs in flight with `wait`); `get()` then fails."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+            self._closed = True
+        if executor is not None:
+            executor.shutdown(wait=wait, cancel_futures=True)

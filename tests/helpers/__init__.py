@@ -1,0 +1,5 @@
+"""Pieces shared by the tests; a test file imports from here, never from another test file.
+
+`stories`: entries, feed texts and a cache in tmp_path, with checks of what the cache holds.
+`pilot`: the real app under Textual's Pilot, and waiting on its workers (never the clock).
+"""

@@ -1,0 +1,107 @@
+"""Every private name of another package that newsreader uses (reader/lowlevel.py) still
+exists and still behaves the way we rely on. A failure here after an upgrade names the name
+and what it was for: pin the previous version, or replace the use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from reader import lowlevel
+
+
+def test_a_missing_name_fails_in_words() -> None:
+    with pytest.raises(lowlevel.PrivateAPIMissing) as info:
+        lowlevel._private("feedparser.mixin", "_FeedParserMixin.no_such_thing", "for a test")
+    message = str(info.value)
+    assert "feedparser.mixin._FeedParserMixin.no_such_thing is gone" in message
+    assert "for a test" in message and "reader/lowlevel.py" in message
+    with pytest.raises(lowlevel.PrivateAPIMissing, match="no_such_module"):
+        lowlevel._private("feedparser.no_such_module", "x", "for a test")
+
+
+def test_feedparser_date_chain() -> None:
+    parsed = lowlevel.feedparser_date("Sun, 1 Jan 2006 12:00 EST")
+    assert parsed is not None and tuple(parsed[:6]) == (2006, 1, 1, 17, 0, 0), \
+        "feedparser.datetimes._parse_date no longer reads RFC 822 dates with a named zone"
+    assert tuple(lowlevel.feedparser_date("2003-12")[:3]) == (2003, 12, 1), \
+        "feedparser.datetimes._parse_date no longer reads partial W3DTF dates"
+    assert lowlevel.feedparser_date("nonsense") is None
+    assert lowlevel.feedparser_date("") is None
+
+
+def test_feedparser_namespaces() -> None:
+    table = lowlevel.feedparser_namespaces
+    assert isinstance(table, dict), "_FeedParserMixin.namespaces is no longer a dict"
+    for uri, prefix in (("http://purl.org/dc/elements/1.1/", "dc"),
+                        ("http://purl.org/rss/1.0/modules/content/", "content"),
+                        ("http://www.w3.org/2005/Atom", ""),
+                        ("http://search.yahoo.com/mrss/", "media")):
+        assert table.get(uri) == prefix, f"feedparser now names {uri} {table.get(uri)!r}"
+
+
+def test_feedparser_looks_like_html() -> None:
+    assert lowlevel.looks_like_html("<b>bold</b> &amp; more")
+    assert not lowlevel.looks_like_html("AT&T and <3")
+    assert not lowlevel.looks_like_html("<blink>x</blink>"), "its element list changed"
+
+
+def test_feedparser_base_uri() -> None:
+    assert lowlevel.make_safe_absolute_uri("https://a.example/f", "x") == "https://a.example/x"
+    assert lowlevel.make_safe_absolute_uri("javascript:alert(1)", "") == ""
+
+
+def test_feedparser_encoding_rules() -> None:
+    assert lowlevel.xml_declaration.match("<?xml version='1.0'?><rss/>").end() == 21
+    found = lowlevel.xml_encoding.match(b'<?xml version="1.0" encoding="koi8-r"?>')
+    assert found is not None and found.group(1) == b"koi8-r"
+    assert lowlevel.parse_content_type("text/xml; charset=\"utf-8\"") == ("text/xml", "utf-8")
+    assert lowlevel.parse_content_type("") == ("", "")
+    assert isinstance(lowlevel.chardet_available(), bool)
+
+
+def test_importing_it_loads_no_textual() -> None:
+    code = ("import sys, reader.lowlevel; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_rich_divide_line() -> None:
+    text = "The quick brown fox jumps over the lazy dog"
+    breaks = lowlevel.divide_line(text, 10)
+    assert breaks == [10, 20, 31, 40], "rich._wrap.divide_line breaks words differently"
+    lines = [text[a:b] for a, b in zip([0, *breaks], [*breaks, len(text)], strict=True)]
+    # A line's trailing space is not counted: "jumps over " is 11 characters in 10 cells.
+    assert lines == ["The quick ", "brown fox ", "jumps over ", "the lazy ", "dog"]
+    assert lowlevel.divide_line("a" * 25, 10) == [10, 20], "long words are no longer folded"
+    assert lowlevel.divide_line("日本語日本語", 5) == [2, 4], "wide characters are not 2 cells"
+    assert lowlevel.divide_line("short", 10) == []
+
+
+def test_rich_divide_line_is_fetched_when_first_used() -> None:
+    code = ("import sys, reader.lowlevel as l; before = 'rich._wrap' in sys.modules; "
+            "l.divide_line('a b', 1); print(before, 'rich._wrap' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.split() == ["False", "True"]
+
+
+# Printable ASCII, the characters Textual names by a table (tab, and those it renames), and
+# a few beyond ASCII: Latin letters and signs, a dash, CJK, an emoji, an unassigned point.
+KEY_CHARACTERS = [chr(c) for c in range(0x20, 0x7F)] + list(
+    "\t\xa0éÉßøΩЖ€£§°±×÷–—…«»“”日本語한🙂\u0378")
+
+
+@pytest.mark.parametrize("character", KEY_CHARACTERS)
+def test_key_names_match_textual(character: str) -> None:
+    from textual.keys import _character_to_key
+
+    from reader.ui.keys import character_to_key
+
+    assert character_to_key(character) == _character_to_key(character), (
+        f"Textual now names the key for {character!r} {_character_to_key(character)!r}: "
+        "make reader.ui.keys.character_to_key follow it")

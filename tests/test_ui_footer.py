@@ -1,0 +1,118 @@
+"""Pilot tests of the footer: one widget drawing one line, the mouse on its keys, its colours.
+
+How the keys are chosen for the width (whole labels only, `?` always) is tested with the other
+layouts in test_ui_layout.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.color import Color
+from textual.command import CommandPalette
+from textual.widgets import Input
+
+from reader.ui.screens.help import HelpScreen, bindings_in_force
+from reader.ui.widgets.article_view import ArticleView
+from reader.ui.widgets.key_footer import FooterKey, KeyFooter
+from tests.helpers.pilot import RecordingApp, main, settle
+from tests.helpers.stories import add_source, make_store, numbered
+
+
+def app_with_stories(tmp_path: Path) -> RecordingApp:
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 5))
+    return RecordingApp(store)
+
+
+def drawn(footer: KeyFooter, text: str) -> FooterKey:
+    return next(key for key in footer.keys if key.text == text)
+
+
+async def test_a_click_on_a_key_runs_it_and_a_click_between_keys_does_nothing(
+        tmp_path: Path) -> None:
+    app = app_with_stories(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        footer = app.screen.query_one(KeyFooter)
+        search = drawn(footer, "/ Search")
+        focused = app.focused
+        await pilot.click(KeyFooter, offset=(search.end, 0))  # the space after the key
+        await settle(app, pilot)
+        assert app.focused is focused and app.screen is main(app)
+        await pilot.click(KeyFooter, offset=(search.end - 1, 0))  # the label's last letter
+        await settle(app, pilot)
+        assert isinstance(app.focused, Input)  # the search bar opened, typing goes there
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.click(KeyFooter, offset=(drawn(footer, "? Help").start, 0))
+        await settle(app, pilot)
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        await pilot.click(KeyFooter, offset=(drawn(footer, "^p Commands").start + 1, 0))
+        await settle(app, pilot)
+        assert isinstance(app.screen, CommandPalette)
+
+
+async def test_a_short_label_shows_the_full_description_when_hovered(tmp_path: Path) -> None:
+    app = app_with_stories(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        footer = app.screen.query_one(KeyFooter)
+        full = {entry.ident: entry.description for entry in bindings_in_force(app.screen)}
+        await pilot.hover(KeyFooter, offset=(drawn(footer, "j/↓ Next").start, 0))
+        await pilot.pause()
+        assert footer.tooltip == full["next_story"] == "Next story"  # as `?` lists it
+        await pilot.hover(KeyFooter, offset=(drawn(footer, "/ Search").start, 0))
+        await pilot.pause()
+        assert footer.tooltip is None  # the whole description is on show
+
+
+async def test_the_footer_is_one_widget_laid_out_once_a_frame(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual's Footer made a widget per key and built them all again at every change of
+    bindings or focus (14 times before the first headline): most of start-up's CPU."""
+    app = app_with_stories(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        footer = app.screen.query_one(KeyFooter)
+        assert not footer.children
+        layouts: list[int] = []
+        layout = KeyFooter._layout
+
+        def counted(self: KeyFooter, width: int) -> tuple[FooterKey, ...]:
+            layouts.append(width)
+            return layout(self, width)
+
+        monkeypatch.setattr(KeyFooter, "_layout", counted)
+        for _ in range(10):
+            app.screen.refresh_bindings()
+        await pilot.pause()
+        assert layouts == [80]  # ten changes, one frame: laid out once
+        assert "j/↓ Next" in [key.text for key in footer.keys]
+        app.screen.query_one(ArticleView).focus()
+        await pilot.pause()
+        assert "space Page" in [key.text for key in footer.keys]  # the focused pane's keys
+        await pilot.resize_terminal(100, 24)
+        await pilot.pause()
+        assert layouts[-1] == 100 and footer.keys[-1].end == 100
+
+
+async def test_the_footer_takes_its_colours_from_the_theme(tmp_path: Path) -> None:
+    app = app_with_stories(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        footer = app.screen.query_one(KeyFooter)
+        colours = set()
+        for theme in ("nord", "solarized-light"):
+            app.theme = theme
+            await pilot.pause()
+            wanted = Color.parse(app.get_css_variables()["footer-key-foreground"])
+            key_style = next(seg.style for seg in footer.render_line(0) if seg.text == "?")
+            assert key_style is not None and key_style.color is not None
+            assert key_style.color.triplet is not None
+            assert key_style.color.triplet.hex == wanted.hex.lower()
+            colours.add(wanted.hex)
+        assert len(colours) == 2  # the two themes differ: the colour is not a fixed one
