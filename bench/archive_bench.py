@@ -4,7 +4,7 @@ side by side with newsboat on the same stories.
 Run:  .venv/bin/python bench/archive_bench.py [--sizes 100,10000,100000] [--million]
                                               [--no-newsboat] [--newsboat-cache direct]
                                               [--work DIR] [--keys-only] [--runs N]
-                                              [--big-story] [--searches N]
+                                              [--against DIR] [--big-story] [--searches N]
 
 For each size it:
 
@@ -13,7 +13,8 @@ For each size it:
 2. times the store's queries in this process (the search a typed word runs);
 3. runs the installed `newsreader --offline` in a real 120x40 pseudo-terminal and measures,
    from outside: start-up (launch to the newest headline on screen), 200 `j` presses (key
-   sent to the next story's byline drawn in the article pane), a search for a common and a
+   sent to the next story's byline drawn in the article pane, read across the rows the
+   narrow pane wraps it onto), a search for a common and a
    rare word (the last key typed to the match count drawn; the bar searches at every key,
    no pause in typing is waited for), resident memory after the presses and the peak;
 4. does the same for newsboat when it is installed (see bench/archive_newsboat.py for how its
@@ -24,8 +25,10 @@ For each size it:
 `--work DIR` keeps the generated caches there and reuses them on the next run.
 `--keys-only` times only the start-up and the `j` presses (no search, no first start of the
 day), `--runs N` repeats that N times (medians of the runs' medians and p95s are printed: the
-machine may be shared), and `--big-story` also times `j` onto a ~200 KB story (in a small
-cache of its own: the size of the archive does not matter to opening one story).
+machine may be shared); with `--against DIR` the runs alternate, A B B A, between this
+tree and the copy of the package in DIR (`DIR/reader`, run as `python -P -m reader`).
+`--big-story` also times `j` onto a ~200 KB story (in a small cache of its own: the size of
+the archive does not matter to opening one story).
 `--searches N` times only the searches, N runs, each in a newly started app (so nothing of a
 search is kept from a run before): `/`, the word sent at once, then the time to the match
 count drawn and to the count and the best match both drawn; medians of the runs. The word's
@@ -46,7 +49,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,7 +60,7 @@ from bench.archive_gen import COMMON_WORD, RARE_WORD, build, generate, source_ti
 from bench.archive_newsboat import Figures  # noqa: E402
 from bench.archive_pty import TimedTerminal  # noqa: E402
 from bench.archive_typing import report_typed, run_typed  # noqa: E402
-from bench.common import newsreader_command  # noqa: E402
+from bench.common import abba, newsreader_command  # noqa: E402
 from bench.render_bench import make_article  # noqa: E402
 from reader.models import Entry, View  # noqa: E402
 from reader.store import Store  # noqa: E402
@@ -119,6 +122,28 @@ def query_times(path: Path) -> dict[str, float]:
     finally:
         store.close()
     return out
+
+
+def in_article(needle: str) -> Callable[[str], bool]:
+    """Whether the article pane shows `needle`, read across the rows it wraps onto.
+
+    The byline is looked for in the pane's words, not in one screen row: at 120 columns the
+    article pane is ~37 columns wide (the headlines take the larger share), so "source ·
+    author" is wrapped over two rows for most stories, where a plain `needle in screen` would
+    wait for ever."""
+    want = " ".join(needle.split())
+
+    def shown(screen: str) -> bool:
+        lines = screen.split("\n")
+        for number, line in enumerate(lines):
+            start = line.find("╭─ Article")
+            if start >= 0:
+                end = line.find("╮", start)
+                pane = " ".join(row[start + 1:end] for row in lines[number + 1:])
+                return want in " ".join(pane.split())
+        return False
+
+    return shown
 
 
 def written(term: TimedTerminal, needles: Sequence[str], since: float,
@@ -212,7 +237,10 @@ def report_searches(count: int, found: dict[str, tuple[list[float], list[float]]
               f"(runs: {', '.join(ms(v) for v in shown)})")
 
 
-def run_ours(data: Path, presses: int, keys_only: bool = False) -> Figures:
+def run_ours(data: Path, presses: int, keys_only: bool = False,
+             tree: str | None = None) -> Figures:
+    """Start-up, the `j` presses (and, unless `keys_only`, the searches) in one launch; `tree`:
+    a copy of the package to run instead (`python -m reader` with it first on the path)."""
     store = Store(data / "newsreader.sqlite3")
     try:
         heads = store.views.headlines(View(), 0, presses + 1)
@@ -228,9 +256,13 @@ def run_ours(data: Path, presses: int, keys_only: bool = False) -> Figures:
         store.close()
     config = Path(tempfile.mkdtemp(prefix="nr-config-"))
     env = {"NEWSREADER_CONFIG_DIR": str(config)}
+    program = newsreader_command()
+    if tree is not None:
+        env["PYTHONPATH"] = tree
+        program = [sys.executable, "-P", "-m", "reader"]  # -P: not this folder's reader/
     figures = Figures()
     first = heads[0].title[:24]
-    command = [*newsreader_command(), "--data-dir", str(data), "--offline"]
+    command = [*program, "--data-dir", str(data), "--offline"]
     # The first start of a day checks a large cache's integrity before the first screen
     # (reader/store/recovery.py): timed apart, so start-up is the start of every other time.
     warm = TimedTerminal(command, env=env) if not keys_only else None
@@ -248,10 +280,10 @@ def run_ours(data: Path, presses: int, keys_only: bool = False) -> Figures:
     try:
         term.wait_for(lambda s: first in s, timeout=600)
         figures.startup = figures.first_screen = term.last_data - term.started
-        term.wait_for(lambda s: bylines[0] in s)
+        term.wait_for(in_article(bylines[0]))
         term.settle(0.5)
         for byline in bylines[1:presses + 1]:
-            figures.presses.append(term.press("j", lambda s, b=byline: b in s))  # type: ignore[misc]
+            figures.presses.append(term.press("j", in_article(byline)))
             figures.first.append(term.first_response)
             term.settle(0.03)
         figures.rss_mb = term.rss_mb()
@@ -311,13 +343,13 @@ def run_big_story(work: Path, rounds: int = 7) -> tuple[list[float], list[float]
     shown: list[float] = []
     term = TimedTerminal(command, env={"NEWSREADER_CONFIG_DIR": str(config)})
     try:
-        term.wait_for(lambda s: "Small Author One" in s, timeout=120)
+        term.wait_for(in_article("Small Author One"), timeout=120)
         term.settle(0.5)
         for _ in range(rounds):
-            shown.append(term.press("j", lambda s: BIG_AUTHOR in s))
+            shown.append(term.press("j", in_article(BIG_AUTHOR)))
             firsts.append(term.first_response)
             term.settle(0.3)
-            term.press("k", lambda s: "Small Author One" in s)
+            term.press("k", in_article("Small Author One"))
             term.settle(0.3)
         term.send("q")
         term.wait_exit(timeout=60)
@@ -379,9 +411,10 @@ def report(count: int, ours: Figures, theirs: Figures | None, queries: dict[str,
         print(f"   newsboat: {theirs.note}")
 
 
-def report_keys(count: int, runs: list[Figures]) -> None:
+def report_keys(count: int, runs: list[Figures], label: str = "") -> None:
     """The j figures of several runs: each run's, then the medians across runs."""
-    print(f"\n== {count:,} stories, {len(runs)} run(s) of {len(runs[0].presses)} j presses "
+    print(f"\n== {label + ', ' if label else ''}{count:,} stories, {len(runs)} run(s) of "
+          f"{len(runs[0].presses)} j presses "
           f"(load average now {os.getloadavg()[0]:.1f})")
     columns = ("first median", "first p95", "shown median", "shown p95")
     print("   " + "".join(f"{c:>14}" for c in columns))
@@ -406,6 +439,9 @@ def main() -> int:
     parser.add_argument("--keys-only", action="store_true",
                         help="time only start-up and the j presses")
     parser.add_argument("--runs", type=int, default=1, help="repeat the j presses N times")
+    parser.add_argument("--against", metavar="DIR",
+                        help="with --keys-only: also run the package copied in DIR (DIR/reader), "
+                             "alternating A B B A, --runs rounds")
     parser.add_argument("--big-story", action="store_true",
                         help="also time j onto a ~200 KB story")
     parser.add_argument("--searches", type=int, default=0, metavar="N",
@@ -429,6 +465,15 @@ def main() -> int:
     try:
         for count in sizes:
             data, built = ours_cache(work, count, opts.seed)
+            if opts.keys_only and opts.against:
+                # A B B A: this tree, then the other, then the other, then this one ...
+                paired: dict[str, list[Figures]] = {"A": [], "B": []}
+                for side in abba(["A", "B"], opts.runs):
+                    paired[side].append(run_ours(data, opts.presses, keys_only=True,
+                                                 tree=opts.against if side == "B" else None))
+                report_keys(count, paired["A"], "A (this tree)")
+                report_keys(count, paired["B"], f"B ({opts.against})")
+                continue
             if opts.keys_only:
                 report_keys(count, [run_ours(data, opts.presses, keys_only=True)
                                     for _ in range(opts.runs)])

@@ -3,6 +3,7 @@ Textual app that shows one line, and newsboat.
 
 Run:  .venv/bin/python bench/startup_bench.py [--sizes 100,100000] [--launches 7]
                                               [--work DIR] [--no-newsboat] [--bytecode]
+                                              [--compare DIR]
 
 Why it is built this way:
 
@@ -13,9 +14,20 @@ Why it is built this way:
   newsreader with it, not with a number from another day.
 * The clock stops when the needle's bytes arrive on the pty, read raw: a terminal emulator
   playing the frame first (pyte: ~50 ms of CPU for a full screen, on the same cores) would
-  charge its own cost to the program. newsreader's needle is the newest headline (the first
-  24 letters, drawn in one style, so written in one piece); newsboat's is its first feed in
-  the feed list (its first screen; its headlines are one `enter` further).
+  charge its own cost to the program. newsreader has two needles: its newest headline in
+  the list (the first 12 letters: at 120 columns the list cuts a title at ~22, and the
+  first 24, the needle until this round, only ever arrived with the story's title in the
+  article pane), then that story's title in the article (the first 24 letters: the story
+  opened). newsboat's is its first feed in the feed list (its first screen; its headlines
+  are one `enter` further).
+* CPU as well as wall time: each launch's own `time.process_time()` when the frame holding
+  a needle is handed to Textual's driver (`CPU_WRAPPER` runs the program with
+  `LinuxDriver.write` watched). Other jobs on a shared machine stretch wall time by 2-3x;
+  they disturb a process's own CPU time far less, so CPU is the figure to judge a start-up
+  change by. The bare app runs under the same wrapper.
+* `--compare DIR` launches newsreader a second time per size from another copy of the
+  `reader` package (`DIR/reader`, on `PYTHONPATH`), in the same A B B A rounds: before and
+  after a change, paired.
 * The harness's own floor (the launcher plus `echo`) is printed, so it can be subtracted.
 * Python's bytecode is read and written in a cache of the benchmark's own
   (`PYTHONPYCACHEPREFIX`, with `PYTHONDONTWRITEBYTECODE` cleared), so every launch after
@@ -53,25 +65,63 @@ from reader.store import Store  # noqa: E402
 from reader.store.recovery import _CHECKED_KEY as CHECKED_KEY  # noqa: E402
 
 BARE_LINE = "bare textual: one line"
+HEADLINE_LETTERS = 12  # the list's needle: fits the headline column at 120x40
+STORY_LETTERS = 24  # the article's needle: longer than the list shows of a title
+
+# Runs a Python program (a script, or "module:function") with Textual's terminal writes
+# watched: the process's CPU time when the first write holding each needle is made goes to
+# the file named by STARTUP_CPU_FILE, one "index milliseconds" line a needle.
+CPU_WRAPPER = r"""
+import os, runpy, sys, time
+from textual.drivers.linux_driver import LinuxDriver
+out = os.environ.pop("STARTUP_CPU_FILE")
+needles = os.environ.pop("STARTUP_CPU_NEEDLES").split("\x1f")
+found = set()
+write = LinuxDriver.write
+def watched(self, data):
+    for index, needle in enumerate(needles):
+        if index not in found and needle in data:
+            found.add(index)
+            with open(out, "a") as handle:
+                handle.write(f"{index} {time.process_time() * 1000:.1f}\n")
+    return write(self, data)
+LinuxDriver.write = watched
+target, sys.argv = sys.argv[1], sys.argv[1:]
+if target.endswith(".py"):
+    runpy.run_path(target, run_name="__main__")
+else:
+    module, _, function = target.partition(":")
+    sys.exit(getattr(__import__(module, fromlist=[function]), function)())
+"""
 
 
 @dataclass
 class Contender:
     name: str
     command: list[str]
-    needle: str
+    needles: list[str]  # what to wait for, in the order they appear
     env: dict[str, str] = field(default_factory=dict)
-    times: list[float] = field(default_factory=list)
+    python: str | None = None  # a script or "module:function": run under CPU_WRAPPER ...
+    args: list[str] = field(default_factory=list)  # ... with these arguments
+    times: list[list[float]] = field(default_factory=list)  # per launch, per needle
+    cpu: list[list[float]] = field(default_factory=list)  # ms, per launch, per needle
     quit_keys: str = "q"
+    pair_with: str | None = None  # another contender's name: report this one / that one
 
 
-def first_written(term: TimedTerminal, needle: str, timeout: float = 120.0) -> float:
-    """Seconds from launch until `needle` had arrived on the pty (raw bytes, no emulator)."""
+def first_written(term: TimedTerminal, needles: list[str] | str,
+                  timeout: float = 120.0) -> list[float]:
+    """Seconds from launch until each needle had arrived on the pty (raw bytes, no emulator)."""
+    wanted_all = [needles] if isinstance(needles, str) else needles
     fd = term.proc.fd
     seen = bytearray()
-    wanted = needle.encode("utf-8")
+    took: list[float] = []
     deadline = time.monotonic() + timeout
-    while wanted not in seen:
+    while len(took) < len(wanted_all):
+        needle = wanted_all[len(took)]
+        if needle.encode("utf-8") in seen:
+            took.append(term.last_data - term.started)
+            continue
         if time.monotonic() > deadline:
             raise AssertionError(f"never written: {needle!r}; last bytes {bytes(seen[-400:])!r}")
         if not select.select([fd], [], [], 0.05)[0]:
@@ -86,24 +136,40 @@ def first_written(term: TimedTerminal, needle: str, timeout: float = 120.0) -> f
         term.last_data = time.monotonic()
         seen.extend(data)
     term.stream.feed(bytes(seen))
-    return term.last_data - term.started
+    return took
 
 
 # Set for every launch (see the module docstring); a contender's own env comes on top.
 PYCACHE_ENV: dict[str, str] = {}
 
 
-def launch(contender: Contender) -> float:
-    term = TimedTerminal(contender.command, env={**PYCACHE_ENV, **contender.env})
+def launch(contender: Contender) -> tuple[list[float], list[float]]:
+    """One launch: seconds to each needle on the pty, and the program's CPU ms at each
+    (empty when it is not a Python program run under CPU_WRAPPER)."""
+    env = {**PYCACHE_ENV, **contender.env}
+    command = contender.command
+    cpu_file = Path(tempfile.mkstemp(suffix=".cpu")[1])
+    if contender.python is not None:
+        # -P: the current directory (the repository root, as a rule) is not put first on
+        # sys.path, so a contender's PYTHONPATH copy of `reader` is the one imported.
+        command = [sys.executable, "-P", "-c", CPU_WRAPPER, contender.python,
+                   *contender.args]
+        env.update(STARTUP_CPU_FILE=str(cpu_file),
+                   STARTUP_CPU_NEEDLES="\x1f".join(contender.needles))
+    term = TimedTerminal(command, env=env)
     try:
-        took = first_written(term, contender.needle)
+        took = first_written(term, contender.needles)
         term.settle(0.3)  # let it finish its first screen before asking it to quit
         term.send(contender.quit_keys)
         term.wait_exit(timeout=60)
+        marks = dict(line.split() for line in cpu_file.read_text().splitlines())
+        cpu = ([float(marks[str(index)]) for index in range(len(contender.needles))]
+               if contender.python is not None else [])
     finally:
         term.close()
         term.peak_rss_mb()
-    return took
+        cpu_file.unlink(missing_ok=True)
+    return took, cpu
 
 
 def newsreader_contender(name: str, data: Path, config: Path,
@@ -116,8 +182,10 @@ def newsreader_contender(name: str, data: Path, config: Path,
     finally:
         store.close()
     base = command or newsreader_command()
-    return Contender(name, [*base, "--data-dir", str(data), "--offline"], newest[:24],
-                     {"NEWSREADER_CONFIG_DIR": str(config), **(env or {})})
+    args = ["--data-dir", str(data), "--offline"]
+    return Contender(name, [*base, *args], [newest[:HEADLINE_LETTERS], newest[:STORY_LETTERS]],
+                     {"NEWSREADER_CONFIG_DIR": str(config), **(env or {})},
+                     python="reader.cli:main", args=args)
 
 
 def newsboat_contender(work: Path, count: int, seed: int) -> Contender:
@@ -130,7 +198,7 @@ def newsboat_contender(work: Path, count: int, seed: int) -> Contender:
     shutil.rmtree(home / ".local", ignore_errors=True)
     return Contender(f"newsboat, {count:,} (feed list)",
                      ["newsboat", "-u", str(home / "urls"), "-c", str(cache), "-C",
-                      str(home / "config")], source_title(0),
+                      str(home / "config")], [source_title(0)],
                      {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
                       "XDG_DATA_HOME": str(home / ".local")})
 
@@ -142,34 +210,61 @@ def run(contenders: list[Contender], launches: int, warmups: int = 1) -> None:
             launch(contender)
     by_name = {c.name: c for c in contenders}
     for name in abba([c.name for c in contenders], launches):
-        by_name[name].times.append(launch(by_name[name]))
+        took, cpu = launch(by_name[name])
+        by_name[name].times.append(took)
+        by_name[name].cpu.append(cpu)
+
+
+def _series(c: Contender, figure: str, needle: int) -> list[float]:
+    """Milliseconds of one figure ("wall" or "cpu") to one needle, launch by launch."""
+    if figure == "wall":
+        return [t[needle] * 1000 for t in c.times]
+    return [m[needle] for m in c.cpu if m]
 
 
 def report(contenders: list[Contender], floor: list[float], reference: str | None) -> None:
     print(f"\n(load average now {load()}; harness floor, launcher + echo: median "
           f"{statistics.median(floor) * 1000:.0f} ms)")
-    width = max(len(c.name) for c in contenders) + 2
-    print(f"{'':{width}}{'median':>9}{'min':>8}{'max':>8}   launches (ms)")
+    rows = [(f"{c.name}{'' if i == 0 else ', story shown'}", c, i)
+            for c in contenders for i in range(len(c.needles))]
+    width = max(len(name) for name, _, _ in rows) + 2
     base = next((c for c in contenders if c.name == reference), None)
-    for c in contenders:
-        ms = [t * 1000 for t in c.times]
-        print(f"{c.name:{width}}{statistics.median(ms):>7.0f}ms{min(ms):>6.0f}ms{max(ms):>6.0f}ms"
-              f"   {', '.join(f'{m:.0f}' for m in ms)}")
-    if base is None:
-        return
-    for c in contenders:
-        if c is base:
+    for figure in ("wall", "cpu"):
+        print(f"\n{figure.upper() + ' ms':{width}}{'median':>9}{'min':>8}{'max':>8}   launches")
+        for name, c, i in rows:
+            ms = _series(c, figure, i)
+            if not ms:
+                continue
+            print(f"{name:{width}}{statistics.median(ms):>7.0f}ms{min(ms):>6.0f}ms"
+                  f"{max(ms):>6.0f}ms   {', '.join(f'{m:.0f}' for m in ms)}")
+        if base is None:
             continue
-        # Launch i of each was taken in the same A B B A round: pair them.
-        pairs = [a / b for a, b in zip(c.times, base.times, strict=True)]
-        overall = statistics.median(c.times) / statistics.median(base.times)
-        print(f"{c.name} / {base.name}: median {overall:.2f}x; "
-              f"per round {min(pairs):.2f}-{max(pairs):.2f}x")
+        ref = _series(base, figure, 0)
+        for name, c, i in rows:
+            ms = _series(c, figure, i)
+            if c is base or not ms:
+                continue
+            # Launch k of each was taken in the same A B B A round: pair them.
+            pairs = [a / b for a, b in zip(ms, ref, strict=True)]
+            overall = statistics.median(ms) / statistics.median(ref)
+            print(f"  {figure} {name} / bare: median {overall:.2f}x; "
+                  f"per round {min(pairs):.2f}-{max(pairs):.2f}x")
+    by_name = {c.name: c for c in contenders}
+    for c in contenders:
+        other = by_name.get(c.pair_with or "")
+        for figure in ("wall", "cpu") if other is not None else ():
+            for i, what in enumerate(("headline", "story shown")[:len(c.needles)]):
+                ms, ref = _series(c, figure, i), _series(other, figure, i)
+                if ms and ref:
+                    pairs = sorted(a / b for a, b in zip(ms, ref, strict=True))
+                    print(f"  {figure} {what}, {c.name} / {other.name}: per round median "
+                          f"{statistics.median(pairs):.2f}x, {pairs[0]:.2f}-{pairs[-1]:.2f}x")
 
 
 def harness_floor(launches: int) -> list[float]:
     return [launch(Contender("echo", ["sh", "-c", "echo harness-floor; read x"],
-                             "harness-floor", quit_keys="\n")) for _ in range(launches)]
+                             ["harness-floor"], quit_keys="\n"))[0][0]
+            for _ in range(launches)]
 
 
 def bytecode_contenders(data: Path, config: Path, scratch: Path) -> list[Contender]:
@@ -203,6 +298,9 @@ def main() -> int:
                              "a launch)")
     parser.add_argument("--bytecode", action="store_true",
                         help="only the PYTHONDONTWRITEBYTECODE check, at 100 stories")
+    parser.add_argument("--compare", metavar="DIR",
+                        help="also launch newsreader from DIR/reader (a copy of the package "
+                             "before a change), paired with this tree's")
     opts = parser.parse_args()
     sizes = [int(s) for s in opts.sizes.split(",") if s.strip()]
     work = Path(opts.work or tempfile.mkdtemp(prefix="startup-bench-"))
@@ -212,8 +310,9 @@ def main() -> int:
     print(f"load average {load()} on {os.cpu_count()} cores; work in {work}")
     try:
         contenders: list[Contender] = []
-        bare = Contender("bare Textual app, one line",
-                         [sys.executable, str(ROOT / "bench" / "bare_textual.py")], BARE_LINE)
+        bare_script = str(ROOT / "bench" / "bare_textual.py")
+        bare = Contender("bare Textual app, one line", [sys.executable, bare_script],
+                         [BARE_LINE], python=bare_script)
         if opts.bytecode:
             data, _ = ours_cache(work, 100, opts.seed)
             contenders = [bare, *bytecode_contenders(data, config, scratch)]
@@ -225,6 +324,12 @@ def main() -> int:
                     print(f"{count:,} stories written in {built:.0f} s")
                 contenders.append(newsreader_contender(f"newsreader, {count:,} stories",
                                                        data, config))
+                if opts.compare:
+                    other = {"PYTHONPATH": str(Path(opts.compare).resolve())}
+                    contenders.append(newsreader_contender(
+                        f"newsreader, {count:,}, from {Path(opts.compare).name}", data,
+                        config, other))
+                    contenders[-2].pair_with = contenders[-1].name
             with_newsboat = not opts.no_newsboat and shutil.which("newsboat") is not None
             for count in ([int(s) for s in opts.newsboat_sizes.split(",") if s.strip()]
                           if with_newsboat else []):

@@ -11,15 +11,17 @@ What it does, and why it is built this way:
   stories, written into its database directly as the sync tests do (TT-RSS fetches nothing
   from loopback). The text is bench/feedcorpus.py's varied set: several scripts, typography,
   links, lists, quotes, figures, 0.5-8 KB a story; a feed holds 10-190 stories (newsboat asks
-  for one page of 200 per feed); 30% are read and 3% starred, from a fixed seed. Each story's
-  label cache is filled as TT-RSS fills it on a story's first read, so whichever client runs
-  first is not charged that once-only work.
+  for one page of 200 per feed); 30% are read and 3% starred, from a fixed seed, each read and
+  star stamped an hour after the story (TT-RSS stamps every read and star made in its UI or
+  API). Each story's label cache is filled as TT-RSS fills it on a story's first read, so
+  whichever client runs first is not charged that once-only work.
 * The server runs PHP's built-in server with PHP_CLI_SERVER_WORKERS (`--workers`, 4): left
   alone it answers one request at a time, which would cost a client that asks several things
-  at once (newsboat with `reload-threads`) its concurrency, while a sequential client loses
-  nothing with workers. TT-RSS boots for every request (opcache on), as under php-fpm.
+  at once (newsboat with `reload-threads`, newsreader's pages in flight) its concurrency.
+  TT-RSS boots for every request (opcache on), as under php-fpm.
 * Each client, in a fresh directory: a **first sync** (empty cache), then 100 changes on the
-  server (30 new stories in 10 feeds, 40 read and 30 starred flips), then a **second sync**.
+  server (30 new stories in 10 feeds, 40 read and 30 starred flips, stamped with the time as
+  TT-RSS stamps a change made in its UI or API), then a **second sync**.
   newsreader: `newsreader sync` (password from NEWSREADER_SYNC_PASSWORD). newsboat:
   `newsboat -x reload` with `urls-source "ttrss"` and `reload-threads` (`--newsboat-threads`,
   4, the server's workers). The server is put back to its first state after every client.
@@ -189,7 +191,8 @@ class BenchServer:
             "RETURNING id;").split()]
         self._insert(content.stories)
         self.top_id = int(sql("SELECT MAX(id) FROM ttrss_entries;").strip())
-        sql("CREATE TABLE bench_first_state AS SELECT ref_id, unread, marked "
+        sql("CREATE TABLE bench_first_state AS SELECT ref_id, unread, marked, last_read, "
+            "last_marked "
             f"FROM ttrss_user_entries WHERE owner_uid = {self.uid}; ANALYZE;")
 
     def _insert(self, stories: list[Story]) -> None:
@@ -208,9 +211,11 @@ class BenchServer:
               SELECT title, guid, link, updated, content, 'h' || guid, updated, updated, author
               FROM stage ORDER BY n RETURNING id, guid)
             INSERT INTO ttrss_user_entries (ref_id, feed_id, owner_uid, unread, marked, uuid,
-                tag_cache, label_cache)
+                tag_cache, label_cache, last_read, last_marked)
             SELECT made.id, stage.feed, {self.uid}, stage.unread, stage.marked, '', '',
-                '{{"no-labels":1}}'
+                '{{"no-labels":1}}',
+                CASE WHEN stage.unread THEN NULL ELSE stage.updated + INTERVAL '1 hour' END,
+                CASE WHEN stage.marked THEN stage.updated + INTERVAL '1 hour' END
             FROM made JOIN stage USING (guid);""")
         self.server.sql("\n".join(lines) + "\n")
 
@@ -221,17 +226,19 @@ class BenchServer:
         ids = rng.sample(range(self.top_id - len(content.stories) + 1, self.top_id + 1),
                          READ_FLIPS + STAR_FLIPS)
         read, star = ids[:READ_FLIPS], ids[READ_FLIPS:]
+        # Stamped as TT-RSS stamps every read/unread and star/unstar made in its UI or API.
         self.server.sql(
-            f"UPDATE ttrss_user_entries SET unread = NOT unread WHERE owner_uid = {self.uid} "
-            f"AND ref_id IN ({','.join(map(str, read))});"
-            f"UPDATE ttrss_user_entries SET marked = NOT marked WHERE owner_uid = {self.uid} "
-            f"AND ref_id IN ({','.join(map(str, star))});")
+            "UPDATE ttrss_user_entries SET unread = NOT unread, last_read = NOW() "
+            f"WHERE owner_uid = {self.uid} AND ref_id IN ({','.join(map(str, read))});"
+            "UPDATE ttrss_user_entries SET marked = NOT marked, last_marked = NOW() "
+            f"WHERE owner_uid = {self.uid} AND ref_id IN ({','.join(map(str, star))});")
 
     def reset(self) -> None:
         self.server.sql(
             f"DELETE FROM ttrss_user_entries WHERE ref_id > {self.top_id};"
             f"DELETE FROM ttrss_entries WHERE id > {self.top_id};"
-            "UPDATE ttrss_user_entries u SET unread = f.unread, marked = f.marked "
+            "UPDATE ttrss_user_entries u SET unread = f.unread, marked = f.marked, "
+            "last_read = f.last_read, last_marked = f.last_marked "
             "FROM bench_first_state f WHERE u.ref_id = f.ref_id "
             "AND (u.unread <> f.unread OR u.marked <> f.marked);"
             "DELETE FROM ttrss_sessions;")
@@ -359,7 +366,11 @@ def profile_sync(path: Path, url: str) -> Profile:
     async def post_json(target: str, payload: Any) -> Any:
         started = time.perf_counter()
         result = await original(target, payload)
-        prof.calls.append(Call(str(payload.get("op")), time.perf_counter() - started,
+        op = str(payload.get("op"))
+        if op == "getHeadlines":  # which listing: a virtual feed by its id, or one feed's
+            feed = int(payload.get("feed_id") or 0)
+            op += f" {'feed' if feed > 0 else feed} {payload.get('view_mode')}"
+        prof.calls.append(Call(op, time.perf_counter() - started,
                                len(json.dumps(payload)), len(result.body or b""), stage[0]))
         return result
 
@@ -399,9 +410,9 @@ def print_profile(label: str, prof: Profile) -> None:
     ops: dict[str, list[Call]] = {}
     for call in prof.calls:
         ops.setdefault(call.op, []).append(call)
-    print(f"  {'API op':20}{'calls':>7}{'total s':>9}{'median s':>10}{'KB in':>10}")
+    print(f"  {'API op':34}{'calls':>7}{'total s':>9}{'median s':>10}{'KB in':>10}")
     for op, calls in ops.items():
-        print(f"  {op:20}{len(calls):7}{sum(c.seconds for c in calls):9.2f}"
+        print(f"  {op:34}{len(calls):7}{sum(c.seconds for c in calls):9.2f}"
               f"{statistics.median(c.seconds for c in calls):10.3f}"
               f"{sum(c.received for c in calls) / 1024:10.0f}")
 

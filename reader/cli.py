@@ -2,8 +2,8 @@
 
 `newsreader [PATH...]` opens the app; the subcommands (`show`, `add`, `remove`, `list`,
 `refresh`, `import`, `export`, `config`) work without drawing anything, for scripts and cron.
-Textual is imported only when the app is opened (and by `config`, which lists its keys), so
-the headless commands start fast (measured: textual alone costs ~190 ms of import time).
+Textual is imported only when the app is opened (and by `config` to check a `[keys]` table),
+so the headless commands start fast (measured: textual alone costs ~190 ms of import time).
 """
 
 from __future__ import annotations
@@ -500,17 +500,16 @@ def cmd_export(store: Store, args: list[str], opts: argparse.Namespace) -> int:
 def load_user_config(opts: argparse.Namespace, *, create: bool = False
                      ) -> tuple[Config, list[ConfigProblem]]:
     """The configuration in force (`--config FILE`, else the default file). With `create`,
-    a missing file is first written with every setting commented out (this imports the
-    UI's key list, so only the app and `newsreader config` create it)."""
+    a missing file is first written with every setting commented out (only the app and
+    `newsreader config` create it)."""
     from reader.config import default_path, load_config
 
     path = default_path(getattr(opts, "config", None))
     if create and not path.exists():
         from reader.config_text import ensure_config_file
-        from reader.ui.app import key_classes
-        from reader.ui.keys import catalogue
+        from reader.ui.catalogue import ACTIONS
 
-        ensure_config_file(path, catalogue(key_classes()))
+        ensure_config_file(path, ACTIONS)
     return load_config(path)
 
 
@@ -518,9 +517,8 @@ def cmd_config(opts: argparse.Namespace, args: list[str]) -> int:
     """Print where the configuration file is and every value in force (1 if it has problems)."""
     from reader.config import default_path
     from reader.config_text import describe
-    from reader.ui.app import key_classes
+    from reader.ui.catalogue import ACTIONS
     from reader.ui.config_check import in_force
-    from reader.ui.keys import catalogue
 
     if args:
         raise CliError("config takes no arguments: newsreader [--config FILE] config")
@@ -532,7 +530,7 @@ def cmd_config(opts: argparse.Namespace, args: list[str]) -> int:
         path.exists() else "" if path.exists() else " (missing: every default applies)"
     print(f"# configuration file: {path}{made}")
     print("# the values in force (each marked default, or with the line that set it):\n")
-    sys.stdout.write(describe(config, catalogue(key_classes())))
+    sys.stdout.write(describe(config, ACTIONS))
     for problem in [*map(str, problems), *checked]:
         _warn(problem)
     return 1 if problems or checked else 0
@@ -559,9 +557,11 @@ class _ProgressBar:
 
 
 def cmd_sync(store: Store, args: list[str], opts: argparse.Namespace) -> int:
-    """Two-way sync with the server `[sync]` names (for cron too): exit status 1 when it
-    failed, with the reason on stderr; what was not sent stays queued for the next one."""
-    from reader.sync import SyncProgress, SyncSettings, sync
+    """Two-way sync with the server `[sync]` names (for cron too), then whole articles and
+    retention as after a refresh: exit status 1 when the sync failed, with the reason on
+    stderr; what was not sent stays queued for the next one."""
+    from reader.service.sync import configured, failure, sync_now
+    from reader.sync import SyncProgress
 
     if args:
         raise CliError("sync takes no arguments: newsreader sync")
@@ -570,8 +570,7 @@ def cmd_sync(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     config, told = load_user_config(opts)
     for problem in told:
         _warn(problem)
-    settings = SyncSettings.from_config(config)
-    if not settings.configured:
+    if not configured(config):
         raise CliError(f"no sync server is configured: set backend, url and user in [sync] "
                        f"of {config.path}")
 
@@ -580,21 +579,26 @@ def cmd_sync(store: Store, args: list[str], opts: argparse.Namespace) -> int:
         sys.stderr.write(f"\r{step.stage}{count}".ljust(60)[:79])
         sys.stderr.flush()
 
-    report = sync(store, settings, progress=show if sys.stderr.isatty() else None)
+    run = sync_now(store, config, progress=show if sys.stderr.isatty() else None)
+    report = run.report
     if sys.stderr.isatty():
         sys.stderr.write("\r" + " " * 79 + "\r")
     for words in report.problems:
         _warn(words)
     if report.error:
-        _warn(f"sync failed: {report.error}")
-        if report.pending:
-            _warn(f"{report.pending} changes kept, to send at the next sync")
-        return 1
-    print(f"synced with {_line(settings.url)}: {report.sources_added} sources added, "
-          f"{report.sources_removed} removed, {report.new_stories} new stories, "
-          f"{report.pulled} changes from the server, {report.pushed} sent, "
-          f"{report.conflicts} changed on both sides; {report.pending} waiting")
-    return 0
+        words = failure(report)
+        _warn(words[:1].lower() + words[1:])  # "newsreader: sync failed: ..."
+    else:
+        print(f"synced with {_line(config.sync__url)}: {report.sources_added} sources added, "
+              f"{report.sources_removed} removed, {report.new_stories} new stories, "
+              f"{report.pulled} changes from the server, {report.pushed} sent, "
+              f"{report.conflicts} changed on both sides; {report.pending} waiting")
+    if run.after is not None and run.after.articles.tried:
+        print(f"kept {len(run.after.articles.kept):,} of "
+              f"{plural(run.after.articles.tried, 'full article')} for offline reading")
+    if run.after is not None and run.after.removed:
+        print(f"retention: removed {plural(run.after.removed, 'old story', 'old stories')}")
+    return 1 if report.error else 0
 
 
 HANDLERS = {

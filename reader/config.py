@@ -73,6 +73,7 @@ class Config:
     sync__url: str = ""
     sync__user: str = ""
     sync__password_command: str = ""
+    sync__local: tuple[str, ...] = ()
     keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
     path: str = ""
     lines: dict[str, int] = field(default_factory=dict)  # "layout.measure" -> line, "keys.x"
@@ -205,6 +206,15 @@ def _server_url(value: Any) -> str:
     return text
 
 
+def _feed_urls(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise Invalid
+    urls = tuple(_text(item) for item in value)
+    if not all(re.fullmatch(r"https?://\S+", url, re.IGNORECASE) for url in urls):
+        raise Invalid
+    return urls
+
+
 def _modes(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise Invalid
@@ -292,6 +302,10 @@ SETTINGS: tuple[Setting, ...] = (
             "A command that prints the password (never run through a shell; its output is\n"
             "never written to disk). NEWSREADER_SYNC_PASSWORD, when set, is used instead.",
             '"pass show ttrss"'),
+    Setting("sync.local", _feed_urls, 'a list of feed URLs in quotes, e.g. ["https://a.org/feed"]',
+            "Feeds fetched here and never sent to the sync server (an intranet feed, one\n"
+            "you keep off your other devices). A server feed named here is fetched here.",
+            '["https://intranet.example.org/feed.xml"]'),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 _SECTIONS = {"full_article", "retention", "layout", "sync", "keys"}
@@ -451,6 +465,8 @@ def _show(value: Any) -> str:
         return "a table"
     if isinstance(value, list):
         return "a list"
+    if value == ():
+        return "none"
     if isinstance(value, datetime):
         return "a date"
     return str(value)[:60]

@@ -89,6 +89,8 @@ def _toml(name: str, value: Any) -> str:
         return "{ " + inner + " }" if inner else "{}"
     if isinstance(value, str):
         return _quote(value)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(map(_quote, value)) + "]"
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)

@@ -2,21 +2,23 @@
 
 A name with a leading underscore, or an undocumented module of a package, can change in any
 release. Each one used anywhere in newsreader is fetched here, by `_private`, with the reason
-it earns its place; an upgrade that removes one fails at import with a message that names it
-and says what it was for, and tests/test_lowlevel.py checks that each still behaves the way
-we rely on. Where a public or standard-library function gives the same result, that is used
-instead (links are joined with `urllib.parse.urljoin`, the windows-1252 table comes from the
-`cp1252` codec, the usual date shapes are computed in `reader.sources.feeddates`).
+it earns its place; an upgrade that removes one fails when it is first looked up (at the
+import of the module that uses it) with a message that names it and says what it was for,
+and tests/test_lowlevel.py checks that each still behaves the way we rely on. Where a public
+or standard-library function gives the same result, that is used instead (links are joined
+with `urllib.parse.urljoin`, the windows-1252 table comes from the `cp1252` codec, the usual
+date shapes are computed in `reader.sources.feeddates`).
 
 This module is part of the data layer: it never imports Textual, nor Rich at module level.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
 class PrivateAPIMissing(ImportError):
@@ -39,28 +41,49 @@ def _private(module: str, path: str, use: str) -> Any:
 # -- feedparser --------------------------------------------------------------------------------
 # The direct road (reader.sources.directfeed) must give exactly the stories feedparser would;
 # these are feedparser's own rules, which a copy would let drift apart on an upgrade.
+# Each is looked up when first asked for (the module `__getattr__` below), not when this
+# module is imported: importing feedparser costs ~20 ms of CPU, and the app's first frame
+# needs only `divide_line` from here (start-up).
+_FEEDPARSER_NAMES: dict[str, tuple[str, str, str]] = {
+    # feedparser's date chain (a dozen formats and languages), for the dates that are not
+    # in the two shapes `reader.sources.feeddates` computes itself.
+    "feedparser_date": ("feedparser.datetimes", "_parse_date", "for dates in unusual shapes"),
+    # The namespace URI -> prefix table by which feedparser names elements ("dc:creator").
+    "feedparser_namespaces": ("feedparser.mixin", "_FeedParserMixin.namespaces",
+                              "to name elements as feedparser does"),
+    # Whether feedparser reads an RSS text construct declared plain text as HTML.
+    "looks_like_html": ("feedparser.mixin", "_FeedParserMixin.looks_like_html",
+                        "to type RSS text as feedparser"),
+    # The base URL feedparser settles on (with its list of acceptable schemes).
+    "make_safe_absolute_uri": ("feedparser.urls", "make_safe_absolute_uri",
+                               "to resolve links against feedparser's base"),
+    # How feedparser's `convert_to_utf8` picks an encoding (undocumented module): its
+    # patterns, its reading of a Content-Type header, and whether chardet would guess.
+    "xml_declaration": ("feedparser.encodings", "RE_XML_DECLARATION",
+                        "to replace the XML declaration as feedparser does"),
+    "xml_encoding": ("feedparser.encodings", "RE_XML_PI_ENCODING",
+                     "to read the declared encoding as feedparser does"),
+    "parse_content_type": ("feedparser.encodings", "parse_content_type",
+                           "to read a charset as feedparser does"),
+}
 
-#: feedparser's date chain (a dozen formats and languages), for the dates that are not in
-#: the two shapes `reader.sources.feeddates` computes itself.
-feedparser_date: Callable[[str], Any] = _private(
-    "feedparser.datetimes", "_parse_date", "for dates in unusual shapes")
-#: The namespace URI -> prefix table by which feedparser names elements ("dc:creator").
-feedparser_namespaces: dict[str, str] = _private(
-    "feedparser.mixin", "_FeedParserMixin.namespaces", "to name elements as feedparser does")
-#: Whether feedparser reads an RSS text construct declared plain text as HTML.
-looks_like_html: Callable[[str], bool] = _private(
-    "feedparser.mixin", "_FeedParserMixin.looks_like_html", "to type RSS text as feedparser")
-#: The base URL feedparser settles on (with its list of acceptable schemes).
-make_safe_absolute_uri: Callable[..., str] = _private(
-    "feedparser.urls", "make_safe_absolute_uri", "to resolve links against feedparser's base")
-# How feedparser's `convert_to_utf8` picks an encoding (undocumented module): its
-# patterns, its reading of a Content-Type header, and whether chardet would guess.
-xml_declaration = _private("feedparser.encodings", "RE_XML_DECLARATION",
-                           "to replace the XML declaration as feedparser does")
-xml_encoding = _private("feedparser.encodings", "RE_XML_PI_ENCODING",
-                        "to read the declared encoding as feedparser does")
-parse_content_type: Callable[[str], tuple[str, str]] = _private(
-    "feedparser.encodings", "parse_content_type", "to read a charset as feedparser does")
+if TYPE_CHECKING:
+    feedparser_date: Callable[[str], Any]
+    feedparser_namespaces: dict[str, str]
+    looks_like_html: Callable[[str], bool]
+    make_safe_absolute_uri: Callable[..., str]
+    xml_declaration: Any
+    xml_encoding: Any
+    parse_content_type: Callable[[str], tuple[str, str]]
+
+
+def __getattr__(name: str) -> Any:
+    """A feedparser name of `_FEEDPARSER_NAMES`, fetched at its first use and then kept."""
+    if name not in _FEEDPARSER_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    found = _private(*_FEEDPARSER_NAMES[name])
+    globals()[name] = found
+    return found
 
 
 def chardet_available() -> bool:
@@ -68,6 +91,25 @@ def chardet_available() -> bool:
     reproduce its guesses). Looked up at each call: feedparser sets it at import."""
     return _private("feedparser.encodings", "lazy_chardet_encoding",
                     "to know whether feedparser guesses encodings") is not None
+
+
+# -- the standard library ---------------------------------------------------------------------
+
+
+def kill_pool_workers(executor: Any) -> None:
+    """Kill every worker process of a `ProcessPoolExecutor` now, jobs and all: a job past its
+    time limit cannot be cancelled inside a worker. Python 3.14's `kill_workers()` where it
+    exists; before it, no public road reaches a pool's processes, so its private
+    `_processes` map (pid -> Process) is read, defensively: a pool without it is left to
+    `shutdown`, which ends the workers once their jobs end."""
+    public = getattr(executor, "kill_workers", None)
+    if callable(public):
+        with contextlib.suppress(Exception):  # a pool already shut down
+            public()
+        return
+    for process in list((getattr(executor, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):  # a process that is gone already
+            process.kill()
 
 
 # -- Rich (the UI's) --------------------------------------------------------------------------
@@ -89,9 +131,37 @@ def _divide_line() -> Callable[..., list[int]]:
 
 
 # -- Textual -----------------------------------------------------------------------------------
-# None, on purpose: this module is part of the data layer, which may not import Textual.
-# The one name the UI would want, `textual.keys._character_to_key` (a typed character -> its
-# key name, "?" -> "question_mark"), is computed in `reader.ui.keys` from `unicodedata` and
-# textual.keys' public tables; tests/test_lowlevel.py checks it gives Textual's answer for
-# every printable ASCII character and a few others, so an upgrade that changes the naming
-# fails there.
+# Nothing is imported from Textual here (this module is part of the data layer); the UI hands
+# in its own objects and these read the private attributes it needs of them.
+# `textual.keys._character_to_key` (a typed character -> its key name, "?" ->
+# "question_mark") is not one of them: `reader.ui.keys` computes it from `unicodedata` and
+# textual.keys' public tables, and tests/test_lowlevel.py checks it gives Textual's answer.
+
+
+def _attribute(obj: object, name: str, use: str) -> Any:
+    try:
+        return getattr(obj, name)
+    except AttributeError:
+        raise PrivateAPIMissing(
+            f"{type(obj).__name__}.{name} is gone; reader/lowlevel.py reads it {use}. "
+            "Pin the previous version of Textual or replace the use.") from None
+
+
+def class_bindings(cls: type) -> Any:
+    """A widget class's bindings merged with its bases' (`DOMNode._merged_bindings`, a
+    BindingsMap or None): the keymap check needs each class's own keys before any node
+    exists, and Textual makes them public only per mounted node."""
+    return _attribute(cls, "_merged_bindings", "to list each class's keys for the keymap check")
+
+
+def node_bindings(node: object) -> Any:
+    """A mounted node's bindings (`DOMNode._bindings`, a BindingsMap): the help screen lists
+    every controller's keys, not only those of the focus chain that `active_bindings` gives."""
+    return _attribute(node, "_bindings", "to list every node's keys in the help screen")
+
+
+def app_keymap(app: object) -> dict[str, str]:
+    """The keymap the app applied (`App._keymap`): the help screen shows the keys in force,
+    and Textual keeps no public copy of what `set_keymap` was given."""
+    keymap: dict[str, str] = _attribute(app, "_keymap", "to show rebound keys in the help")
+    return keymap

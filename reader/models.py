@@ -15,6 +15,7 @@ SourceKind = Literal["feed", "file", "folder", "welcome"]
 SourceStatus = Literal["ok", "error", "gone", "missing"]
 ViewMode = Literal["all", "unread", "starred"]
 SortOrder = Literal["auto", "newest", "best"]
+LOCAL_ORIGIN = "local"  # a feed the user keeps out of sync: fetched here, never sent to the server
 
 
 @dataclass(slots=True)
@@ -92,11 +93,16 @@ class Source:
     full_article: str = ""
     not_before: float | None = None
     link: str = ""
-    origin: str = ""  # the sync server the source comes from ("ttrss"); "" = fetched here
+    origin: str = ""  # the sync server it comes from ("ttrss"); "" or "local": fetched here
 
     @property
     def label(self) -> str:
         return self.title or self.location
+
+    @property
+    def from_server(self) -> bool:
+        """Whether a sync server fetches this source ("local": a feed kept out of sync)."""
+        return self.origin not in ("", LOCAL_ORIGIN)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,8 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from reader.lowlevel import kill_pool_workers
+
 if TYPE_CHECKING:  # the process machinery is imported only when a pool is started (~25 ms)
     from concurrent.futures.process import ProcessPoolExecutor
 
@@ -63,15 +65,6 @@ def init_worker(memory_limit: int, modules: Sequence[str]) -> None:
 
 def _ready() -> int:
     return os.getpid()
-
-
-def kill_workers(executor: ProcessPoolExecutor) -> None:
-    """Stop every worker of `executor` now, jobs and all (a job cannot be cancelled)."""
-    # The standard library offers no public way to reach a pool's processes; the private
-    # `_processes` map is read defensively (an empty map if it ever goes away).
-    for process in list((getattr(executor, "_processes", None) or {}).values()):
-        with contextlib.suppress(Exception):
-            process.kill()
 
 
 class ProcessPool:
@@ -132,7 +125,7 @@ class ProcessPool:
             if self._executor is executor:
                 self._executor = None
         if kill:
-            kill_workers(executor)
+            kill_pool_workers(executor)
         executor.shutdown(wait=False, cancel_futures=True)
 
     def shutdown(self, *, wait: bool = True) -> None:

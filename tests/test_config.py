@@ -51,6 +51,7 @@ backend = "ttrss"
 url = "https://rss.example.org/"
 user = "me"
 password_command = "pass show ttrss"
+local = ["https://intranet.example.org/feed.xml"]
 
 [keys]
 next_unread = "N"
@@ -90,6 +91,7 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     assert (config.sync__backend, config.sync__url, config.sync__user,
             config.sync__password_command) == ("ttrss", "https://rss.example.org/", "me",
                                                "pass show ttrss")
+    assert config.sync__local == ("https://intranet.example.org/feed.xml",)
     # every documented setting was exercised by this file
     assert {s.name for s in SETTINGS} <= set(config.lines)
 
@@ -111,6 +113,8 @@ def test_every_setting_is_read(tmp_path: Path) -> None:
     ("layout.measure = 10", "layout.measure", "30 to 400"),
     ('layout.show_sources = "sometimes"', "layout.show_sources", 'true, false or "auto"'),
     ('layout.show_teasers = "yes"', "layout.show_teasers", "true or false"),
+    ('sync.local = "https://a.example.org/feed"', "sync.local", "a list of feed URLs"),
+    ('sync.local = ["~/notes"]', "sync.local", "a list of feed URLs"),
 ])
 def test_a_bad_value_names_file_line_and_type_and_keeps_the_default(
         tmp_path: Path, line: str, name: str, expected: str) -> None:
@@ -299,3 +303,40 @@ def test_config_command_and_app_report_the_same_problems(tmp_path: Path) -> None
         assert len(checked) == 2 and app.theme == "reading"
     finally:
         store.close()
+
+
+def test_config_command_loads_no_textual_without_keys(tmp_path: Path) -> None:
+    """`newsreader config` on a file with no [keys] table lists every action and checks the
+    theme from reader/ui/catalogue.py: Textual (~0.2 s of imports) is never loaded."""
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / "config.toml"
+    path.write_text('theme = "nord"\nrefresh_interval = 15\n', encoding="utf-8")
+    code = ("import json, sys\nfrom reader.cli import main\n"
+            f"status = main(['--config', {str(path)!r}, 'config'])\n"
+            "loaded = sorted(m for m in sys.modules if m.split('.')[0] == 'textual')\n"
+            "print(json.dumps([status, loaded]), file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=False, timeout=120)
+    status, loaded = json.loads(done.stderr.strip().splitlines()[-1])
+    assert status == 0, done.stderr
+    assert 'theme = "nord"  # line 1' in done.stdout
+    assert 'next_story = ["j", "down"]  # Next story; default' in done.stdout
+    assert loaded == [], f"Textual was loaded: {loaded[:5]}"
+
+
+def test_the_catalogue_matches_the_app() -> None:
+    """reader/ui/catalogue.py is what the real bindings and themes say (else run
+    `.venv/bin/python scripts/catalogue.py`)."""
+    from reader.ui.app import key_classes
+    from reader.ui.catalogue import ACTIONS, THEMES
+    from reader.ui.config_check import catalogue_module, theme_names
+    from reader.ui.keys import catalogue
+
+    assert list(ACTIONS) == catalogue(key_classes())
+    assert set(THEMES) == theme_names() and "reading" in THEMES
+    written = (Path(__file__).resolve().parent.parent / "reader" / "ui" / "catalogue.py")
+    assert written.read_text(encoding="utf-8") == catalogue_module(), \
+        "reader/ui/catalogue.py is out of date: run .venv/bin/python scripts/catalogue.py"

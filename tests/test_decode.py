@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.sources.decode import decode_bytes
+from reader.decode import decode_bytes
 
 WESTERN = "He said \u201cWait\u2026\u201d and left \u2014 the caf\u00e9 was closed."
 ARABIC = (

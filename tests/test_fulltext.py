@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reader.extract import html_to_text
-from reader.fulltext import FullTextError, fetch_full_article, fetch_full_articles
+from reader.extract.fulltext import FullTextError, fetch_full_article, fetch_full_articles
 from reader.models import Entry, Source
 from reader.service.fulltext import full_article_mode, pending_full_articles
 from reader.sources.fetch import Fetcher

@@ -137,6 +137,7 @@ async def test_a_long_story_shows_its_beginning_then_the_whole_in_place(tmp_path
     store = make_store(tmp_path)
     add_source(store, "Long", [
         entry("short", "A short one", "Just a line.", published=NOW),
+        entry("between", "Another short one", "Another line.", published=NOW - 30),
         entry("long", "The long one", *body, published=NOW - 60),
     ])
     app = RecordingApp(store)
@@ -151,7 +152,7 @@ async def test_a_long_story_shows_its_beginning_then_the_whole_in_place(tmp_path
             steps.append((self.partial, len(rendered.plain) if rendered is not None else 0))
 
         view.watch_rendered = watch.__get__(view)  # type: ignore[method-assign]
-        await pilot.press("j")
+        await pilot.press("end")  # not the open story's neighbour: nothing made it ready
         await settle(app, pilot)
         assert shown_title(app) == "The long one"
         assert [partial for partial, _ in steps] == [True, False]
@@ -250,3 +251,40 @@ async def test_select_all_in_the_article_is_its_whole_text(tmp_path: Path) -> No
         await pilot.pause()
         assert app.screen.get_selected_text() == view.rendered.plain.rstrip("\n")
 
+
+
+async def test_j_shows_a_ready_neighbour_in_its_own_frame(tmp_path: Path) -> None:
+    store = GatedStore(tmp_path / "cache.sqlite3", clock=lambda: NOW)
+    add_source(store, "Daily", numbered("daily", 10))
+    ids = ids_by_title(store)
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)  # story 0 is open, and its neighbour made ready
+        store.gated = ids["daily story 1"]  # reading it from the cache would now wait
+        await pilot.press("j")
+        assert shown_title(app) == "daily story 1"  # shown without reading the cache
+        assert "daily 1 paragraph 0." in screen_text(app)
+        assert await asyncio.to_thread(store.reached.wait, 30)  # then read once more
+        store.gate.set()
+        await settle(app, pilot)
+        assert shown_title(app) == "daily story 1"
+        assert store.story(ids["daily story 1"]).read  # type: ignore[union-attr]
+        await pilot.press("k")  # the story left behind is ready too
+        assert shown_title(app) == "daily story 0"
+        await settle(app, pilot)
+
+
+async def test_a_ready_story_changed_in_the_cache_shows_its_new_text(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    source = add_source(store, "Daily", numbered("daily", 10))
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)  # story 1 is ready, as it was then
+        store.upsert_entries(source, [entry("daily-1", "daily story 1", "daily 1 rewritten.",
+                                            published=NOW - 60)])
+        await pilot.press("j")
+        await settle(app, pilot)
+        view = app.screen.query_one(ArticleView)
+        assert view.rendered is not None and "daily 1 rewritten." in view.rendered.plain
+        assert "daily 1 rewritten." in screen_text(app)
+        assert "daily 1 paragraph 0." not in screen_text(app)

@@ -62,6 +62,32 @@ def test_feedparser_encoding_rules() -> None:
     assert isinstance(lowlevel.chardet_available(), bool)
 
 
+def test_kill_pool_workers_stops_a_job_that_never_ends() -> None:
+    """A job that would run forever (here: waiting for a signal that never comes) ends with
+    BrokenProcessPool once its pool's workers are killed, and every worker is gone."""
+    import multiprocessing
+    import os
+    import signal
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    executor = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver"))
+    try:
+        pids = {executor.submit(os.getpid).result(timeout=60) for _ in range(4)}
+        if not hasattr(executor, "kill_workers"):  # Python < 3.14: the private road
+            assert set(executor._processes) >= pids, \
+                "ProcessPoolExecutor._processes no longer maps pids to the pool's workers"
+        stuck = executor.submit(signal.pause)
+        lowlevel.kill_pool_workers(executor)
+        with pytest.raises(BrokenProcessPool):
+            stuck.result(timeout=60)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
 def test_importing_it_loads_no_textual() -> None:
     code = ("import sys, reader.lowlevel; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))")
@@ -105,3 +131,31 @@ def test_key_names_match_textual(character: str) -> None:
     assert character_to_key(character) == _character_to_key(character), (
         f"Textual now names the key for {character!r} {_character_to_key(character)!r}: "
         "make reader.ui.keys.character_to_key follow it")
+
+
+async def test_textual_bindings_and_keymap_as_the_help_and_the_keymap_check_read_them() -> None:
+    from textual.app import App
+    from textual.binding import Binding, BindingsMap
+    from textual.widgets import Static
+
+    class Keyed(Static):
+        BINDINGS = [Binding("x", "go", "Go", id="go")]
+
+    merged = lowlevel.class_bindings(Keyed)
+    assert isinstance(merged, BindingsMap) and "x" in merged.key_to_bindings, \
+        "DOMNode._merged_bindings no longer holds a class's bindings merged with its bases'"
+
+    class Host(App[None]):
+        def compose(self):  # type: ignore[no-untyped-def]
+            yield Keyed()
+
+    app = Host()
+    async with app.run_test():
+        app.set_keymap({"go": "y"})
+        keyed = app.query_one(Keyed)
+        assert isinstance(lowlevel.node_bindings(keyed), BindingsMap), \
+            "DOMNode._bindings is no longer a node's BindingsMap"
+        assert lowlevel.app_keymap(app) == {"go": "y"}, \
+            "App._keymap no longer keeps what set_keymap was given"
+    with pytest.raises(lowlevel.PrivateAPIMissing, match="_keymap is gone"):
+        lowlevel.app_keymap(object())

@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 from rich.style import Style
@@ -380,6 +380,7 @@ HTML_PIECES = st.sampled_from([
 
 @settings(max_examples=150, deadline=None)
 @given(st.lists(HTML_PIECES, max_size=60), st.one_of(st.none(), st.integers(20, 100)))
+@example(["<q>", "<table>", "<th colspan=2>"], None)  # an empty grid row once left a gap
 def test_any_tag_soup_renders_safely(pieces: list[str], width: int | None) -> None:
     html = "".join(pieces)
     lines, links = convert(html, width)  # the strict path: a bug raises here
@@ -392,6 +393,14 @@ def test_any_tag_soup_renders_safely(pieces: list[str], width: int | None) -> No
     assert "\n\n\n" not in result.plain or "<pre>" in html
     assert all(0 <= span.start < span.end <= len(result.plain) for span in result.text.spans)
     assert all(link.startswith(("https://", "http://", "mailto:")) for link in links)
+
+
+def test_grid_rows_of_empty_cells_leave_no_gap() -> None:
+    """A table whose only row is one empty cell across the grid draws nothing, and an empty
+    spanning row at a grid's edge adds no line: either would stack blank lines."""
+    assert render_body("<p><q><table><th colspan=2></table></q></p>").plain == "“\n\n”"
+    grid = "<p>a</p><table><tr><td colspan=2></td></tr><tr><td>x</td><td>y</td></tr></table>"
+    assert render_body(grid).plain == "a\n\nx │ y"
 
 
 # -- width -----------------------------------------------------------------------------------------

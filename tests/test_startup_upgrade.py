@@ -1,4 +1,4 @@
-"""A slow schema upgrade says what it is doing, and is safe to stop (issue 5).
+"""A slow schema upgrade says what it is doing, and is safe to stop.
 
 The caches are real old-schema files built here with the old migrations (schema 2: before
 the search index), large enough that building the index takes a noticeable time. The command

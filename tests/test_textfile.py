@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from reader.sources.decode import decode_bytes
+from reader.decode import decode_bytes
 from reader.sources.textfile import MAX_HEADLINE, parse_text_story
 
 FIXTURES = Path(__file__).parent / "fixtures" / "local"

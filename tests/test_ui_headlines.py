@@ -3,10 +3,14 @@ mouse, and rows that stay put while the cache changes underneath."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from pathlib import Path
 
 from textual import events
 
+from reader.models import Headline, View
+from reader.store import Store
 from reader.ui.widgets.headline_list import MAX_PAGES, PAGE_SIZE, HeadlineList
 from tests.helpers.pilot import SIZE, RecordingApp, headline_rows, main, settle, shown_title
 from tests.helpers.stories import NOW, add_source, make_store, numbered
@@ -104,3 +108,59 @@ async def test_new_stories_do_not_move_the_open_story(tmp_path: Path) -> None:
         await settle(app, pilot)
         assert shown_title(app) == "daily story 4"
         assert main(app).story_id == store.views.headlines(main(app).view, 9, 1)[0].id
+
+
+class SlowViewsStore(Store):
+    """The real store, but once `hold()` is called, counting a view and reading a page of
+    headlines each wait until the test lets them go: a reload whose count (or page) comes
+    late, on demand."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, clock=lambda: NOW)
+        self.count_gate = threading.Event()
+        self.page_gate = threading.Event()
+        self.count_reached = threading.Event()
+        self.count_gate.set()
+        self.page_gate.set()
+        views = self.views
+        count, headlines = views.count, views.headlines
+
+        def held_count(view: View) -> int:
+            self.count_reached.set()
+            assert self.count_gate.wait(30), "the test never let the count go"
+            return count(view)
+
+        def held_headlines(view: View, offset: int, limit: int) -> list[Headline]:
+            assert self.page_gate.wait(30), "the test never let the page go"
+            return headlines(view, offset, limit)
+
+        views.count = held_count  # type: ignore[method-assign]
+        views.headlines = held_headlines  # type: ignore[method-assign]
+
+    def hold(self) -> None:
+        self.count_reached.clear()
+        self.count_gate.clear()
+        self.page_gate.clear()
+
+
+async def test_j_during_a_reload_is_not_undone_when_the_count_arrives(tmp_path: Path) -> None:
+    store = SlowViewsStore(tmp_path / "cache.sqlite3")
+    add_source(store, "Daily", numbered("daily", 10))
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        await pilot.press("j")
+        await settle(app, pilot)
+        assert shown_title(app) == "daily story 1"
+        store.hold()
+        main(app).reload_now()  # stories came or went: the list counts itself again
+        assert await asyncio.to_thread(store.count_reached.wait, 30)
+        await pilot.press("j")  # while the count is still on its way
+        headlines = app.screen.query_one(HeadlineList)
+        assert headlines.cursor == 2
+        store.count_gate.set()  # the count arrives first, then the page
+        await settle(app, pilot, ignore=frozenset({"headline-pages"}))
+        store.page_gate.set()
+        await settle(app, pilot)
+        assert headlines.cursor == 2
+        assert shown_title(app) == "daily story 2"

@@ -13,6 +13,7 @@ so they meet the bad order only now and then, but they check the whole way a use
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -154,6 +155,30 @@ async def test_a_file_named_at_launch_opens_after_a_slow_local_reread(tmp_path: 
         await settle(app, pilot)
         assert store.views.count(View(source_id=archive.id)) == 201  # the re-read did run
         assert_story_opened(app, path)
+
+
+
+async def test_a_file_of_a_subscribed_folder_opens_its_own_story(tmp_path: Path) -> None:
+    """Naming a file that a subscribed folder holds opens that file's story in the folder's
+    list, not the folder's newest story."""
+    store = make_store(tmp_path)
+    folder = tmp_path / "news"
+    folder.mkdir()
+    for n in range(6):
+        (folder / f"{n}.txt").write_text(f"# Folder story {n}\nFolder story {n} text.\n",
+                                         encoding="utf-8")
+    named = story_file(folder)
+    os.utime(named, (NOW - 86_400, NOW - 86_400))  # the oldest of them, so not the first row
+    news, _ = add_path(store, folder)
+    newest = store.views.headlines(View(source_id=news.id), 0, 1)[0]
+    assert not newest.title.startswith(SAMPLE_HEADLINE)
+    app = RecordingApp(store, paths=[str(named)], offline=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert main(app).view == View(mode="all", source_id=news.id)
+        assert (shown_title(app) or "").startswith(SAMPLE_HEADLINE), shown_title(app)
+        headlines = app.screen.query_one(HeadlineList)
+        assert headlines.cursor > 0  # its own row, not the first
 
 
 @pytest.mark.e2e

@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 
 from reader.models import View
 from reader.store.health import DAY
+from reader.ui.controllers.sources import SourcesController
 from reader.ui.screens.dialogs import ConfirmScreen, PromptScreen
 from reader.ui.screens.source_info import SourceInfoScreen
 from reader.ui.widgets.headline_list import HeadlineList
@@ -133,6 +134,25 @@ async def test_health_screen_and_stale_flag(tmp_path: Path) -> None:
         await pilot.press("escape")
         await settle(app, pilot)
         assert "stale: 90 days silent" in screen_text(app)
+
+
+async def test_stale_marks_when_the_sources_came_before_the_controller(tmp_path: Path) -> None:
+    """The sources controller is mounted after the workers inside it start, so the sources
+    may already be on the screen when it starts watching them: it looks at them at once."""
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 6, step=DAY / 3))
+    old = add_source(store, "Old Feed", numbered("old", 2, start=NOW - 200 * DAY),
+                     kind="feed", location="https://old.example/feed")
+    app = RecordingApp(store)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        screen = main(app)
+        sources = screen.query_one(SourceList)
+        sources.stale = frozenset()
+        assert screen.sources, "the sources were not loaded"
+        await screen.mount(SourcesController(id="late-sources-controller"))
+        await settle(app, pilot)
+        assert sources.stale == {old}
 
 
 async def test_source_actions_without_a_source_say_what_to_do(tmp_path: Path) -> None:

@@ -36,7 +36,7 @@ def due_sources(store: Store, now: float | None = None) -> list[Source]:
     sync server fetches (`newsreader sync` brings its stories)."""
     now = time.time() if now is None else now
     waits = not_before_of(store)
-    return [s for s in store.sources() if not s.origin and (
+    return [s for s in store.sources() if not s.from_server and (
             s.kind != "feed" or (s.status != "gone" and waits.get(s.id, 0.0) <= now))]
 
 
@@ -48,7 +48,7 @@ def skipped(store: Store, sources: Sequence[Source],
     outcomes: list[Outcome] = []
     for source in sources:
         wait = waits.get(source.id, 0.0) - now
-        if source.origin:
+        if source.from_server:
             outcomes.append(Outcome(source.id, source.label, not_modified=True, problems=[
                 "not fetched here: the sync server fetches it (newsreader sync)"]))
         elif source.kind == "feed" and source.status == "gone":

@@ -401,7 +401,8 @@ class Converter:
                 used = sum(cell_len(c.rest[0]) for c in self._containers)
                 room = max(self.width - used, 20)
             for line in layout_table(rows, room):
-                self._emit(line, "verbatim")
+                if line[0].strip():  # a row of empty cells that span the grid draws nothing
+                    self._emit(line, "verbatim")
         self._blank = True
 
     # -- output --------------------------------------------------------------------------

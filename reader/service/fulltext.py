@@ -3,7 +3,7 @@
 One rule decides a source's mode everywhere (the `f` key's neighbours, fetch-on-open, the
 source's health screen, and what a refresh keeps): the configuration file's entry for the
 source wins, then the mode kept in the cache, then the file's default. The fetching itself is
-`reader.fulltext`, run in the program's one process pool.
+`reader.extract.fulltext`, run in the program's one process pool.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def keep_full_articles(store: Store, config: Config, sources: Sequence[Source] |
                        progress: Progress | None = None) -> Kept:
     """After a refresh: fetch and keep the pages of new stories in sources (of `sources`, else
     all) whose mode is "refresh", so they read in full offline."""
-    from reader.fulltext import fetch_full_articles  # the extractor: ~0.2 s of imports
+    from reader.extract.fulltext import fetch_full_articles  # the extractor: ~0.2 s of imports
 
     ids = pending_full_articles(store, lambda source: full_mode(config, source), sources)
     if not ids:
@@ -91,7 +91,7 @@ def fetch_one(store: Store, story_id: int, *,
               fetcher_options: dict[str, Any] | None = None) -> str:
     """Fetch and keep one story's whole article (`f`, or a source in "open" mode): "" on
     success, else why not in words. Never raises: a failure is a sentence to show."""
-    from reader.fulltext import fetch_full_articles  # the extractor: ~0.2 s of imports
+    from reader.extract.fulltext import fetch_full_articles  # the extractor: ~0.2 s of imports
     from reader.sanitize import clean_line
 
     try:

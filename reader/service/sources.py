@@ -184,6 +184,22 @@ class PathRead:
     outcome: Outcome | None = None
     stories: int = 0
     error: str = ""
+    row: int = 0  # where the named file's story is in the source's list (a folder's file)
+
+
+def story_row(store: Store, source: Source, path: str | os.PathLike[str]) -> int:
+    """The row a reader lands on after naming `path`: the newest story of what was added, or,
+    for a file that belongs to a subscribed folder, that file's own story."""
+    try:
+        resolved = Path(path).expanduser().resolve()
+    except OSError:
+        return 0
+    if source.kind != "folder" or not resolved.is_file():
+        return 0
+    story_id = store.story_id_by_key(source.id, "file:" + str(resolved))
+    if story_id is None:
+        return 0
+    return store.views.index_of(View(mode="all", source_id=source.id), story_id) or 0
 
 
 def read_paths(store: Store, paths: Iterable[str], *,
@@ -200,7 +216,8 @@ def read_paths(store: Store, paths: Iterable[str], *,
             started(path, count_files(path))
         try:
             source, outcome = add_path(store, path)
-            read = PathRead(path, source, outcome, store.views.count(View(source_id=source.id)))
+            read = PathRead(path, source, outcome, store.views.count(View(source_id=source.id)),
+                            row=story_row(store, source, path))
         except AddError as exc:
             read = PathRead(path, error=str(exc))
         except Exception as exc:  # noqa: BLE001 - a full disk, say: told, not a crash

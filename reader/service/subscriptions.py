@@ -24,9 +24,7 @@ import time
 import xml.parsers.expat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from email.utils import formatdate
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
 
 from reader.models import Source
 from reader.paths import SUBSCRIPTIONS_NAME
@@ -89,6 +87,9 @@ def import_opml(store: Store, data: bytes) -> ImportReport:
 def export_opml(store: Store, title: str = "newsreader subscriptions") -> str:
     """OPML 2.0 of every feed subscription, folders as nested outlines (local files and
     folders are not feeds and stay out: no other reader could open them)."""
+    from email.utils import formatdate  # here: every start imports this module (start-up)
+    from xml.sax.saxutils import escape
+
     feeds = sorted((s for s in store.sources() if s.kind == "feed"),
                    key=lambda s: (s.folder.split("/") if s.folder else [], s.label.lower()))
     lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<opml version="2.0">', "  <head>",
@@ -134,6 +135,10 @@ def nested_outlines(items: Iterable[tuple[str, str]]) -> list[str]:
 
 def _attr(text: str) -> str:
     """An XML attribute value: XML 1.0 cannot carry control characters, even escaped."""
+    # Imported here, not at the top: `saxutils` loads `urllib.request` (31 modules, ~12 ms),
+    # and every start of the app imports this module to open the cache.
+    from xml.sax.saxutils import quoteattr
+
     return quoteattr(clean_line(text))
 
 
@@ -145,6 +150,8 @@ def subscriptions_path(store: Store) -> Path:
 def render_subscriptions(store: Store) -> str:
     """OPML 2.0: feeds as every reader writes them (folders as nested outlines), then local
     files and folders as outlines of our own type, which other readers pass over."""
+    from email.utils import formatdate  # here: every start imports this module (start-up)
+
     rows = store.listed_sources()
     feeds = sorted((r for r in rows if r[0] == "feed"),
                    key=lambda r: ([p for p in r[3].split("/") if p], (r[2] or r[1]).lower()))

@@ -5,8 +5,8 @@ wherever it came from. Choices, and why:
 
 * feedparser always gets a `BytesIO`, never a string: given a string or bytes it may open a
   file or a URL of that name, and a feed body is written by strangers.
-* feedparser runs with its sanitiser and URL resolver off (they are 59% of its time, see
-  PERF-NOTES.md); each body is sanitised once by `reader.sanitize.sanitize_html`, which also
+* feedparser runs with its sanitiser and URL resolver off (they are 59% of its time,
+  measured); each body is sanitised once by `reader.sanitize.sanitize_html`, which also
   resolves relative links against the entry's link or the feed's URL.
 * Common well-formed feeds skip feedparser's slow machinery (not its rules): `directfeed.parse`
   builds just the keys read here for plain RSS 2.0 and Atom 1.0, with the same result four

@@ -16,7 +16,8 @@ Why not just `client.get(url, follow_redirects=True)`:
   minimum interval, a global and a per-host limit, and a User-Agent that names us.
 
 A few dozen concurrent connections is the sweet spot: httpx's pool bookkeeping grows with the
-pool (see PERF-NOTES), so a semaphore sits in front of the client and the pool timeout is set.
+pool (1,000 answers took 2.0 s through 32 connections, 9.6 s through 64), so a semaphore sits
+in front of the client and the pool timeout is set.
 """
 
 from __future__ import annotations

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
+from reader.decode import decode_bytes
 from reader.extract import extract_article, html_charset
 from reader.models import Entry
 from reader.sanitize import clean_line, clip_teaser, is_safe_url
-from reader.sources.decode import decode_bytes
 
 _CANONICAL = re.compile(
     r"""<link\b[^>]*\brel\s*=\s*["']?canonical["']?[^>]*>"""

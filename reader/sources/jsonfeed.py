@@ -11,10 +11,10 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from reader.decode import decode_bytes
 from reader.extract import epoch_from_date, html_to_text
 from reader.models import Entry, ParseResult
 from reader.sanitize import clean_line, is_safe_url
-from reader.sources.decode import decode_bytes
 from reader.sources.feedentries import (
     MAX_BODY,
     MAX_TITLE,

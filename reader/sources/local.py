@@ -23,9 +23,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from reader.decode import decode_bytes
 from reader.models import Entry, ParseResult
 from reader.sanitize import clean_line
-from reader.sources.decode import decode_bytes
 from reader.sources.feedfile import NotAFeed, looks_like_feed, needs_isolation, parse_feed
 
 MAX_FILE_SIZE = 50 * 1024 * 1024

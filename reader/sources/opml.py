@@ -10,7 +10,7 @@ cut short by a download. A strict parser refuses the whole list for one such cha
 file is read strictly first and, when that fails, again the way a browser reads HTML (bare
 `&`s kept as text, every outline it can make out taken, the rest named in the report). The
 encoding is ours to find, as for story files: a BOM, strict UTF-8, the declaration, then the
-shape of the bytes (`reader.sources.decode`), so a wrong declaration costs nothing.
+shape of the bytes (`reader.decode`), so a wrong declaration costs nothing.
 
 An OPML file is also untrusted input that names URLs we will fetch, so:
 
@@ -32,8 +32,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
+from reader.decode import decode_bytes
 from reader.sanitize import clean_line
-from reader.sources.decode import decode_bytes
 from reader.words import plural
 
 MAX_OPML = 20 * 2**20

@@ -241,6 +241,12 @@ class Store:
                              [(source_id, storable(p)) for p in forget_files])
         return UpsertResult(new, updated, unchanged)
 
+    def story_id_by_key(self, source_id: int, key: str) -> int | None:
+        """The id of the source's story with this key (a file's story: "file:" + its path)."""
+        row = self.db.conn().execute("SELECT id FROM stories WHERE source_id = ? AND key = ?",
+                                     (source_id, key)).fetchone()
+        return row[0] if row else None
+
     @staticmethod
     def _known_keys(conn: sqlite3.Connection, source_id: int, keys: list[str]
                     ) -> tuple[dict[str, tuple[int, str, float]], set[str]]:

@@ -27,6 +27,7 @@ from reader.store import Store
 ACCOUNT = "sync.account"
 SINCE_ID = "sync.since_id"
 STATE_READ_AT = "sync.state_read_at"  # when the server's read/starred state was last read
+STATE_LISTED_AT = "sync.state_listed_at"  # when it was last read whole, every id listed
 FIRST_SYNC = "sync.first"  # feeds added here after this are subscribed on the server
 LAST_SUCCESS = "sync.last_success"
 LAST_ERROR = "sync.last_error"
@@ -42,6 +43,8 @@ class Mapped:
     starred: bool
     remote_read: bool
     remote_starred: bool
+    remote_feed: int = 0  # the server's feed it belongs to
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +67,14 @@ def muted(store: Store) -> Iterator[sqlite3.Connection]:
 
 def start_account(store: Store, account: str, now: float) -> bool:
     """Make the cache's remote ids belong to `account`. Another account's (or none) are
-    forgotten first, its sources turned into ordinary feeds: ids of one server mean nothing
-    on another. True when the account is new to the cache."""
+    forgotten first, its sources turned into ordinary feeds (feeds kept local stay so): ids
+    of one server mean nothing on another. True when the account is new to the cache."""
     if store.get_meta(ACCOUNT) == account:
         return False
     with muted(store) as conn:
         for table in ("remote_stories", "remote_sources", "sync_queue", "sync_feed_queue"):
             conn.execute(f"DELETE FROM {table}")
-        conn.execute("UPDATE sources SET origin = '' WHERE origin != ''")
+        conn.execute("UPDATE sources SET origin = '' WHERE origin NOT IN ('', 'local')")
         conn.execute("DELETE FROM meta WHERE key LIKE 'sync.%'")
         conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)",
                          [(ACCOUNT, account), (FIRST_SYNC, repr(now))])
@@ -158,10 +161,12 @@ def store_stories(store: Store, source_id: int, stories: list[tuple[int, Entry, 
 
 
 def mapped_stories(store: Store) -> list[Mapped]:
-    return [Mapped(s, r, bool(a), bool(b), bool(c), bool(d))
-            for s, r, a, b, c, d in store.db.conn().execute(
+    return [Mapped(s, r, bool(a), bool(b), bool(c), bool(d), int(f or 0))
+            for s, r, a, b, c, d, f in store.db.conn().execute(
                 "SELECT r.story_id, r.remote_id, s.read, s.starred, r.remote_read, "
-                "r.remote_starred FROM remote_stories r JOIN stories s ON s.id = r.story_id")]
+                "r.remote_starred, f.remote_id FROM remote_stories r "
+                "JOIN stories s ON s.id = r.story_id "
+                "LEFT JOIN remote_sources f ON f.source_id = s.source_id")]
 
 
 def queued(store: Store) -> dict[tuple[int, str], Queued]:
@@ -204,3 +209,18 @@ def _column(field: str) -> str:
     if field not in ("read", "starred"):
         raise ValueError(f"not a synced field: {field}")
     return f"remote_{field}"
+
+
+def keep_local(store: Store, locations: Iterable[str]) -> list[int]:
+    """Feeds the user keeps out of sync (`[sync] local`): marked "local", so they are fetched
+    here and never sent to the server; one that came from the server is unlinked from it
+    without an unsubscription (the server keeps it for the other devices). The ids of the
+    sources that changed."""
+    wanted = json.dumps(sorted(set(locations)))
+    with muted(store) as conn:
+        ids = [int(i) for (i,) in conn.execute(
+            "SELECT id FROM sources WHERE kind = 'feed' AND origin != 'local' AND location IN "
+            "(SELECT value FROM json_each(?))", (wanted,))]
+        conn.executemany("DELETE FROM remote_sources WHERE source_id = ?", [(i,) for i in ids])
+        conn.executemany("UPDATE sources SET origin = 'local' WHERE id = ?", [(i,) for i in ids])
+    return ids

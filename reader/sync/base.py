@@ -110,6 +110,14 @@ class RemoteState:
 
 
 @dataclass(frozen=True, slots=True)
+class FeedCounts:
+    """How many of one feed's stories are unread and how many starred on the server."""
+
+    unread: int
+    starred: int
+
+
+@dataclass(frozen=True, slots=True)
 class Subscribed:
     """What asking the server to subscribe gave: its feed id, or why not."""
 
@@ -130,6 +138,32 @@ class Backend(Protocol):
         ...
 
     async def state(self) -> RemoteState: ...
+
+    async def unread(self, feed_id: int, expect: int | None = None) -> frozenset[int]:
+        """The unread ids of one feed (about `expect` of them, if the caller knows)."""
+        ...
+
+    async def starred(self, feed_id: int, expect: int | None = None) -> frozenset[int]:
+        """The starred ids of one feed."""
+        ...
+
+    async def states_of(self, ids: Iterable[int]) -> dict[int, tuple[bool, bool]]:
+        """Story id -> (read, starred) of these stories (those the server still has)."""
+        ...
+
+    async def counts(self) -> dict[int, FeedCounts]:
+        """Feed id -> its unread and starred counts, for all feeds in one cheap call."""
+        ...
+
+    recent_s: float  # how far back `recently_read` reaches, in seconds
+
+    async def recently_read(self) -> dict[int, int]:
+        """Story id -> feed id of the stories read on the server in the last `recent_s`."""
+        ...
+
+    def recently_starred(self) -> AsyncIterator[list[tuple[int, int]]]:
+        """(story id, feed id) of the starred stories, the most recently starred first."""
+        ...
 
     async def mark(self, ids: Iterable[int], field: str, value: bool) -> None:
         """Set `field` ("read" or "starred") of the stories `ids` on the server."""

@@ -7,9 +7,13 @@ The order, and why:
    the server dropped go, feeds removed here are unsubscribed there, and feeds added here
    since the first sync are subscribed there.
 3. New stories, by `since_id`: a second sync reads the text of new stories only. A feed new
-   to the cache is read whole once (its stories may be older than `since_id`).
-4. The server's read/starred state, as id lists, compared with what the last sync saw (which
-   side changed) and with the queue of local changes.
+   to the cache is read whole once (its stories may be older than `since_id`). Each page
+   says whether its stories are read and starred, so a first sync lists no ids after it.
+4. The server's read/starred state, compared with what the last sync saw (which side
+   changed) and with the queue of local changes. Listing every id costs the server as much
+   as reading the stories, so it is done only every `LIST_EVERY_S`; in between, per-feed
+   counts, the stories read lately and the newly starred say what changed (`_Run.changed`),
+   and only the feeds whose counts still disagree are listed.
 5. Local changes go to the server in batches; each is dropped from the queue only once the
    server accepted it.
 
@@ -31,17 +35,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from reader.extract import first_paragraph
-from reader.models import Entry
+from reader.models import LOCAL_ORIGIN, Entry
 from reader.sanitize import clip_teaser, is_safe_url, sanitize_html
 from reader.sources.fetch import Fetcher, fetcher_kwargs
 from reader.store import Store, StoreError
 from reader.store import sync_state as state
 from reader.sync.base import (
     Backend,
+    FeedCounts,
     Progress,
     RemoteFeed,
     RemoteStory,
@@ -53,6 +58,10 @@ from reader.sync.base import (
 )
 
 BACKENDS = ("ttrss",)
+LIST_EVERY_S = 20 * 3600.0  # every id is listed at least this often (what counts cannot see)
+MARGIN_S = 3600.0  # kept from the end of the server's "recently read" window
+STARRED_RUN = 20  # stars the last sync saw, one after another: the newer ones were above
+LOOK_RATIO = 3  # a story looked at costs TT-RSS about a third of one listed
 
 
 def sync(store: Store, settings: SyncSettings, *, progress: Progress | None = None,
@@ -123,8 +132,8 @@ class _Run:
             state.start_account(self.store, self.settings.account, self.clock())
             self.tell("subscriptions")
             new_feeds = await self.subscriptions()
-            await self.new_stories(new_feeds)
-            await self.states()
+            seen, listed = await self.new_stories(new_feeds)
+            await self.states(seen, listed)
         finally:
             await self.backend.aclose()
 
@@ -147,8 +156,10 @@ class _Run:
             if feed.id in known:
                 self._update_source(known[feed.id], feed)
                 continue
-            fresh.append(feed.id)
             source = self.store.source_by_location(feed.url)
+            if source is not None and source.origin == LOCAL_ORIGIN:
+                continue  # the user keeps this feed out of sync: it is fetched here
+            fresh.append(feed.id)
             if source is None:
                 source = self.store.add_source("feed", feed.url, feed.title, feed.folder)
                 self.report.sources_added += 1
@@ -176,11 +187,17 @@ class _Run:
             self.store.update_source(source_id, **fields)
 
     # -- 3. new stories ------------------------------------------------------------------------
-    async def new_stories(self, new_feeds: list[int]) -> None:
+    async def new_stories(self, new_feeds: list[int]
+                          ) -> tuple[dict[int, tuple[bool, bool]], float | None]:
+        """Returns what the pages said of each story's state (remote id -> (read, starred)),
+        and, after a first sync's complete read, when it started: that read listed the state
+        of every story, so no listing of ids follows it."""
         since = int(self.store.get_meta(state.SINCE_ID, "0") or 0)
         first = since == 0
+        started = self.clock()
         top = since
         sources = state.remote_sources(self.store)
+        seen: dict[int, tuple[bool, bool]] = {}
         done = 0
         # A feed new to the cache is read whole: its stories may be older than `since`.
         passes: list[int | None] = [None] if first else [*new_feeds, None]
@@ -193,6 +210,7 @@ class _Run:
                     top = max(top, story.id)
                     if source_id is None:
                         continue  # a story of a feed the server did not list (archived)
+                    seen[story.id] = (story.read, story.starred)
                     by_source.setdefault(source_id, []).append(
                         (story.id, _entry(story), story.read, story.starred))
                 for source_id, items in by_source.items():
@@ -202,33 +220,48 @@ class _Run:
                 self.tell("new stories", done, 0)
             if feed_id is None:
                 self.store.set_meta(state.SINCE_ID, str(top))
+        return seen, started if first else None
 
     # -- 4 and 5. read and starred, both ways ----------------------------------------------------
-    async def states(self) -> None:
+    async def states(self, seen: dict[int, tuple[bool, bool]], listed: float | None) -> None:
         self.tell("read and starred")
         read_before = float(self.store.get_meta(state.STATE_READ_AT, "0") or 0)
         now = self.clock()
-        remote = await self.backend.state()
+        mapped = state.mapped_stories(self.store)
+        # The server's state of each story: what the last sync saw, unless told otherwise.
+        server = {m.remote_id: [m.remote_read, m.remote_starred] for m in mapped}
+        for remote_id, (read, starred) in seen.items():
+            if remote_id in server:
+                server[remote_id] = [read, starred]
+        if listed is not None:
+            self.store.set_meta(state.STATE_LISTED_AT, repr(listed))
+        last_listed = float(self.store.get_meta(state.STATE_LISTED_AT, "0") or 0)
+        if not 0 <= now - last_listed < min(LIST_EVERY_S, self.backend.recent_s - MARGIN_S):
+            remote = await self.backend.state()
+            for remote_id, known in server.items():
+                known[:] = [remote_id not in remote.unread, remote_id in remote.starred]
+            self.store.set_meta(state.STATE_LISTED_AT, repr(now))
+        else:
+            await self.changed(mapped, server)
         self.store.set_meta(state.STATE_READ_AT, repr(now))
         queue = state.queued(self.store)
         pull: list[tuple[int, str, bool]] = []
         overridden: list[state.Queued] = []
         push: dict[tuple[str, bool], list[tuple[int, int, int | None]]] = {}
-        for story in state.mapped_stories(self.store):
-            server = {"read": story.remote_id not in remote.unread,
-                      "starred": story.remote_id in remote.starred}
-            for field in ("read", "starred"):
+        for story in mapped:
+            now_read, now_starred = server[story.remote_id]
+            for field, value in (("read", now_read), ("starred", now_starred)):
                 here = getattr(story, field)
                 known = getattr(story, f"remote_{field}")
                 waiting = queue.get((story.story_id, field))
-                server_changed = server[field] != known
+                server_changed = value != known
                 local_changed = waiting is not None or here != known
                 if not local_changed:
                     if server_changed:
-                        pull.append((story.story_id, field, server[field]))
+                        pull.append((story.story_id, field, value))
                         self.report.pulled += 1
                     continue
-                if here == server[field]:  # both sides agree: nothing to send
+                if here == value:  # both sides agree: nothing to send
                     pull.append((story.story_id, field, here))
                     if waiting is not None:
                         overridden.append(waiting)
@@ -236,7 +269,7 @@ class _Run:
                 if server_changed:
                     self.report.conflicts += 1
                     if waiting is None or waiting.changed <= read_before:
-                        pull.append((story.story_id, field, server[field]))
+                        pull.append((story.story_id, field, value))
                         self.report.pulled += 1
                         if waiting is not None:
                             overridden.append(waiting)
@@ -254,6 +287,78 @@ class _Run:
             sent += len(items)
             self.report.pushed += len(items)
             self.tell("sending changes", sent, total)
+
+    async def changed(self, mapped: list[state.Mapped], server: dict[int, list[bool]]) -> None:
+        """What changed on the server since the last sync, without listing every id.
+
+        Per feed, the server's unread and starred counts (one call) are held against the
+        cache's. A count alone misses a read and an unread in one feed, so first the stories
+        read on the server lately (TT-RSS stamps every read) and the newly starred ones (the
+        starred list starts with them) are applied: what a count still disagrees with after
+        that is a story made unread or unstarred, found by looking at that feed's read (or
+        starred) stories or by listing its ids. A change TT-RSS did not stamp (a plugin, SQL
+        by hand) that a count cannot see waits for the listing of every id (LIST_EVERY_S)."""
+        known_starred = {rid for rid, (_, starred) in server.items() if starred}
+
+        async def newly_starred() -> None:
+            run = 0
+            async for page in self.backend.recently_starred():
+                for remote_id, _ in page:
+                    if remote_id in known_starred:
+                        run += 1
+                    elif remote_id in server:
+                        run = 0
+                        server[remote_id][1] = True
+                if run >= STARRED_RUN:
+                    return  # a run of stars the last sync saw: the new ones are above it
+
+        counts, recent, _ = await asyncio.gather(
+            self.backend.counts(), self.backend.recently_read(), newly_starred())
+        for remote_id in recent:
+            if remote_id in server:
+                server[remote_id][0] = True
+        here: dict[int, list[int]] = {}
+        members: dict[int, list[int]] = {}
+        for story in mapped:
+            is_read, is_starred = server[story.remote_id]
+            tally = here.setdefault(story.remote_feed, [0, 0])
+            tally[0] += not is_read
+            tally[1] += is_starred
+            members.setdefault(story.remote_feed, []).append(story.remote_id)
+        asks: list[Awaitable[tuple[int, str, frozenset[int]]]] = []
+        candidates: list[int] = []  # stories to look at one by one
+        for feed, stories in members.items():
+            if feed <= 0:
+                continue  # stories of a source no longer linked to a feed of the server
+            there = counts.get(feed, FeedCounts(0, 0))
+            unread, starred = here[feed]
+            # More unread there than here: stories this cache has as read were made unread
+            # (reads were applied above). Looking at those is cheaper than listing the
+            # feed's unread ones when there are not many more of them.
+            known_read = [r for r in stories if server[r][0]]
+            if there.unread > unread and len(known_read) <= LOOK_RATIO * there.unread:
+                candidates += known_read
+            elif there.unread != unread:
+                asks.append(_tagged(feed, "read", self.backend.unread(feed, there.unread)))
+            if there.starred < starred:  # stars taken off: look at the starred ones
+                candidates += [r for r in stories if server[r][1]]
+            elif there.starred != starred:
+                asks.append(_tagged(feed, "starred", self.backend.starred(feed, there.starred)))
+        listed, looked = await asyncio.gather(asyncio.gather(*asks),
+                                              self.backend.states_of(candidates))
+        for feed, field, ids in listed:
+            for remote_id in members[feed]:
+                if field == "read":
+                    server[remote_id][0] = remote_id not in ids
+                else:
+                    server[remote_id][1] = remote_id in ids
+        for remote_id, (read, starred) in looked.items():
+            if remote_id in server:
+                server[remote_id][:] = [read, starred]
+
+async def _tagged(feed: int, field: str, ids: Awaitable[frozenset[int]]
+                  ) -> tuple[int, str, frozenset[int]]:
+    return feed, field, await ids
 
 
 def _entry(story: RemoteStory) -> Entry:

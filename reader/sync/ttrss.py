@@ -5,22 +5,38 @@ connect timeout, total deadline, size cap, redirect rules and words for network 
 feed fetching. An answer that is not `{"status": .., "content": ..}` JSON is "not TT-RSS's
 API", told with what came instead; a session that expired is logged in again once.
 
-Paging: getHeadlines gives at most 200 stories a call; the engine asks for new stories with
-`since_id` (ids only grow) and the current unread and starred ids without their text, so a
-second sync reads the text of new stories only. Read and starred changes go in batches:
-updateArticle takes a list of ids.
+Paging: getHeadlines gives at most 200 stories a call, and TT-RSS does real work for every
+row it returns (a query for attachments and a parse of the story's HTML for its picture, even
+without the text), so what costs is rows, not calls. Pages are asked for several at once
+(`WINDOW`, about the workers a server runs), the story text unsanitised (newsreader sanitises
+it itself). The engine asks for new stories with `since_id` (ids only grow) and, to find what
+changed, for the counts of every feed in one call (getCounters), the stories read on the
+server in the last day (the virtual feed "recently read": TT-RSS stamps every read with its
+time), the starred stories most recently starred first, and the ids of one feed or of all.
+Read and starred changes go in batches: updateArticle takes a list of ids.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from reader.sources.fetch import Fetcher, FetchError
-from reader.sync.base import RemoteFeed, RemoteState, RemoteStory, Subscribed, SyncError
+from reader.sync.base import (
+    FeedCounts,
+    RemoteFeed,
+    RemoteState,
+    RemoteStory,
+    Subscribed,
+    SyncError,
+)
 
 PAGE = 200  # the most getHeadlines returns at once
+WINDOW = 4  # pages asked for at once: about the workers a TT-RSS server runs
+STARRED_PAGE = 50  # the starred list is read from its top until it tells nothing new
+RECENT_S = 86_400.0  # how far back TT-RSS's "recently read" reaches
 MARK_BATCH = 1000  # ids per updateArticle call
 _FIELDS = {"starred": 0, "read": 2}  # updateArticle's field numbers ("read" is "unread" there)
 _SUBSCRIBE_CODES = {
@@ -35,6 +51,8 @@ _SUBSCRIBE_CODES = {
 
 class TtrssBackend:
     """One TT-RSS account; use as `async with`."""
+
+    recent_s = RECENT_S
 
     def __init__(self, url: str, user: str, password: str, fetcher: Fetcher) -> None:
         base = url.strip()
@@ -106,49 +124,131 @@ class TtrssBackend:
         self._sid = sid
 
     async def feeds(self) -> list[RemoteFeed]:
-        categories = await self._call("getCategories", include_empty=True)
+        categories, feeds = await asyncio.gather(
+            self._call("getCategories", include_empty=True), self._call("getFeeds", cat_id=-3))
         names = {int(c["id"]): str(c.get("title") or "") for c in _rows(categories)
                  if int(c.get("id", 0)) > 0}
-        feeds = await self._call("getFeeds", cat_id=-3)
         return [RemoteFeed(id=int(f["id"]), url=str(f.get("feed_url") or ""),
                            title=str(f.get("title") or ""),
                            folder=names.get(int(f.get("cat_id") or 0), ""))
                 for f in _rows(feeds) if int(f.get("id", 0)) > 0 and f.get("feed_url")]
 
+    async def _pages(self, params: dict[str, Any], page: int = PAGE,
+                     expect: int | None = None) -> AsyncIterator[list[dict[str, Any]]]:
+        """getHeadlines rows, each page as it arrives, up to `WINDOW` pages in flight. With no
+        `expect`ed count the first page goes alone (most answers fit in one); a full page
+        asks for the next ones. A page that comes back short is the last."""
+        pending: dict[asyncio.Task[Any], int] = {}
+        skip = 0
+        ended = False
+
+        def ask() -> None:
+            nonlocal skip
+            pending[asyncio.ensure_future(self._call(
+                "getHeadlines", limit=page, skip=skip, **params))] = skip
+            skip += page
+
+        def top_up() -> None:
+            while len(pending) < WINDOW and (expect is None or skip <= expect):
+                ask()
+
+        try:
+            ask()
+            if expect is not None:
+                top_up()
+            while pending:
+                done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    del pending[task]
+                    rows = _rows(task.result())
+                    if len(rows) < page:
+                        ended = True
+                    elif not ended:
+                        if not pending:
+                            ask()  # more than expected: go on
+                        top_up()
+                    if rows:
+                        yield rows
+        finally:
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.gather(*pending, return_exceptions=True)
+
     async def stories(self, since_id: int, feed_id: int | None = None
                       ) -> AsyncIterator[list[RemoteStory]]:
-        skip = 0
         seen: set[int] = set()
-        while True:
-            rows = await self._call(
-                "getHeadlines", feed_id=-4 if feed_id is None else feed_id,
-                view_mode="all_articles", since_id=since_id, limit=PAGE, skip=skip,
-                show_content=True, include_attachments=False, order_by="date_reverse",
-                sanitize=True)
-            page = [_story(r) for r in _rows(rows)]
-            fresh = [s for s in page if s.id not in seen]
+        params = dict(feed_id=-4 if feed_id is None else feed_id, view_mode="all_articles",
+                      since_id=since_id, show_content=True, include_attachments=False,
+                      order_by="date_reverse", sanitize=False)
+        async for rows in self._pages(params):
+            # Offsets shift when a story arrives between two pages: one may come twice.
+            fresh = [s for s in map(_story, rows) if s.id not in seen]
             seen.update(s.id for s in fresh)
             if fresh:
                 yield fresh
-            if len(page) < PAGE:
-                return
-            skip += len(page)
 
-    async def _ids(self, feed_id: int, view_mode: str) -> frozenset[int]:
+    async def _ids(self, feed_id: int, view_mode: str, expect: int | None = None
+                   ) -> frozenset[int]:
         ids: set[int] = set()
-        skip = 0
-        while True:
-            rows = _rows(await self._call(
-                "getHeadlines", feed_id=feed_id, view_mode=view_mode, limit=PAGE, skip=skip,
-                show_content=False, show_excerpt=False, order_by="date_reverse"))
+        async for rows in self._pages(dict(feed_id=feed_id, view_mode=view_mode,
+                                           show_content=False, show_excerpt=False),
+                                      expect=expect):
             ids.update(int(r["id"]) for r in rows)
-            if len(rows) < PAGE:
-                return frozenset(ids)
-            skip += len(rows)
+        return frozenset(ids)
 
     async def state(self) -> RemoteState:
-        return RemoteState(unread=await self._ids(-4, "unread"),
-                           starred=await self._ids(-1, "all_articles"))
+        counts = await self._call("getCounters")
+        totals = {row.get("id"): row for row in _rows(counts) if "kind" not in row}
+        unread = int(totals.get(-4, {}).get("counter") or 0)
+        starred = int(totals.get(-1, {}).get("markedcounter") or 0)
+        both = await asyncio.gather(self._ids(-4, "unread", unread),
+                                    self._ids(-1, "all_articles", starred))
+        return RemoteState(unread=both[0], starred=both[1])
+
+    async def unread(self, feed_id: int, expect: int | None = None) -> frozenset[int]:
+        return await self._ids(feed_id, "unread", expect)
+
+    async def starred(self, feed_id: int, expect: int | None = None) -> frozenset[int]:
+        return await self._ids(feed_id, "marked", expect)
+
+    async def states_of(self, ids: Iterable[int]) -> dict[int, tuple[bool, bool]]:
+        # getArticle skips the per-row parse getHeadlines does: a third of its cost a story,
+        # though it sends the text along.
+        chosen = sorted(set(ids))
+        batches = await asyncio.gather(*(
+            self._call("getArticle", article_id=",".join(map(str, chosen[i:i + PAGE])),
+                       sanitize=False) for i in range(0, len(chosen), PAGE)))
+        return {int(r["id"]): (not r.get("unread", False), bool(r.get("marked", False)))
+                for batch in batches for r in _rows(batch)}
+
+    async def counts(self) -> dict[int, FeedCounts]:
+        counts: dict[int, FeedCounts] = {}
+        for row in _rows(await self._call("getCounters")):
+            # Feeds are the rows with a positive id and no "kind" (categories have one).
+            if isinstance(row["id"], int) and row["id"] > 0 and "kind" not in row:
+                counts[row["id"]] = FeedCounts(int(row.get("counter") or 0),
+                                               int(row.get("markedcounter") or 0))
+        return counts
+
+    async def recently_read(self) -> dict[int, int]:
+        read: dict[int, int] = {}
+        async for rows in self._pages(dict(feed_id=-6, view_mode="all_articles",
+                                           show_content=False, show_excerpt=False)):
+            read.update((int(r["id"]), int(r.get("feed_id") or 0)) for r in rows)
+        return read
+
+    async def recently_starred(self) -> AsyncIterator[list[tuple[int, int]]]:
+        skip = 0
+        while True:  # one page at a time: the engine stops reading once it has seen enough
+            rows = _rows(await self._call(
+                "getHeadlines", feed_id=-1, view_mode="all_articles", limit=STARRED_PAGE,
+                skip=skip, show_content=False, show_excerpt=False))
+            if rows:
+                yield [(int(r["id"]), int(r.get("feed_id") or 0)) for r in rows]
+            if len(rows) < STARRED_PAGE:
+                return
+            skip += len(rows)
 
     async def mark(self, ids: Iterable[int], field: str, value: bool) -> None:
         chosen = sorted(set(ids))

@@ -84,7 +84,18 @@ class NewsApp(App[None]):
         self.start_problems = [str(problem) for problem in config_problems]
         for theme in THEMES:
             self.register_theme(theme)
-        self.theme = self._choose_theme()
+        chosen = self._choose_theme()
+        found = self.get_theme(chosen)
+        if found is not None and found.dark == self.current_theme.dark:
+            # Set without the watcher, which rebuilds the whole stylesheet once the app runs
+            # (every source parsed again and every widget restyled, before the first
+            # frame): nothing is parsed or styled yet, so the theme's variables are all
+            # the stylesheet needs (start-up). The light/dark classes Textual set in
+            # `__init__` already fit this theme.
+            self.set_reactive(NewsApp.theme, chosen)
+            self.stylesheet.set_variables(self.get_css_variables())
+        else:
+            self.theme = chosen
         keys = build_keymap(self.config, key_classes())
         self.start_problems += keys.problems
         self.set_keymap(keys.keymap)

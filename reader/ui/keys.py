@@ -28,6 +28,7 @@ from textual.keys import ASCII_KEY_NAMES, KEY_NAME_REPLACEMENTS, Keys, key_to_ch
 from textual.screen import Screen
 
 from reader.config import Config
+from reader.lowlevel import class_bindings
 
 MODIFIERS = ("ctrl", "alt", "shift", "meta", "super", "hyper")
 NAMED_KEYS = frozenset({k.value for k in Keys if "+" not in k.value} | {
@@ -127,7 +128,7 @@ def catalogue(classes: Sequence[type[DOMNode]]) -> list[tuple[str, tuple[str, ..
 
 
 def _own_bindings(cls: type[DOMNode]) -> list[Binding]:
-    merged = cls._merged_bindings
+    merged = class_bindings(cls)
     if merged is None:
         return []
     return [binding for _key, binding in merged]

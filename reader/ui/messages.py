@@ -116,6 +116,7 @@ class SourceAdded(Message):
     source: Source
     outcome: Outcome
     stories: int
+    row: int = 0  # the row to open: the newest story, or the named file's in its folder
 
 
 @dataclass

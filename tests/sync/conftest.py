@@ -109,13 +109,19 @@ class Account:
                 '', '' FROM made RETURNING ref_id;""")
         return sorted(int(x) for x in out.split())
 
-    def set(self, story: int, *, read: bool | None = None, starred: bool | None = None) -> None:
+    def set(self, story: int, *, read: bool | None = None, starred: bool | None = None,
+            stamped: bool = True) -> None:
+        """Change a story as TT-RSS does (its web UI and API stamp `last_read` on every read
+        or unread and `last_marked` on every star or unstar); `stamped=False` changes only
+        the flag, as a plugin or a hand-written UPDATE might."""
         if read is not None:
-            self.server.sql(f"UPDATE ttrss_user_entries SET unread = {str(not read).lower()} "
-                            f"WHERE ref_id = {story} AND owner_uid = {self.uid};")
+            stamp = ", last_read = NOW()" if stamped else ""
+            self.server.sql(f"UPDATE ttrss_user_entries SET unread = {str(not read).lower()}"
+                            f"{stamp} WHERE ref_id = {story} AND owner_uid = {self.uid};")
         if starred is not None:
-            self.server.sql(f"UPDATE ttrss_user_entries SET marked = {str(starred).lower()} "
-                            f"WHERE ref_id = {story} AND owner_uid = {self.uid};")
+            stamp = ", last_marked = NOW()" if stamped else ""
+            self.server.sql(f"UPDATE ttrss_user_entries SET marked = {str(starred).lower()}"
+                            f"{stamp} WHERE ref_id = {story} AND owner_uid = {self.uid};")
 
     def state(self, story: int) -> tuple[bool, bool]:
         """(read, starred) of a story on the server."""
@@ -166,3 +172,34 @@ def web_page_server() -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_address[1]}/"
     server.shutdown()
     server.server_close()
+
+
+class _HeldPageHandler(_PageHandler):
+    """A server that is not TT-RSS and answers only when the test lets it."""
+
+    gate: threading.Event
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib name
+        self.gate.wait(30)
+        super().do_POST()
+
+
+@dataclass
+class HeldServer:
+    url: str
+    gate: threading.Event
+
+
+@pytest.fixture
+def held_page_server() -> Iterator[HeldServer]:
+    gate = threading.Event()
+    handler = type("Held", (_HeldPageHandler,), {"gate": gate})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield HeldServer(f"http://127.0.0.1:{server.server_address[1]}/", gate)
+    finally:
+        gate.set()
+        server.shutdown()
+        server.server_close()

@@ -6,15 +6,18 @@ and checked with SQL in TT-RSS's database, and newsreader talks to it only throu
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from ttrss_server import free_port  # tests/sync/conftest.py puts scripts/ on the path
 
 from reader.config import parse_config
+from reader.sources.fetch import Fetcher, FetchResult
 from reader.store import Store
 from reader.store import sync_state as state
 from reader.sync import SyncProgress, sync
 from reader.sync.base import SyncSettings
+from reader.sync.ttrss import TtrssBackend
 from tests.sync.conftest import PASSWORD, Account
 
 
@@ -154,7 +157,7 @@ def test_a_server_killed_mid_sync_loses_nothing(account: Account, store: Store) 
     assert sync(store, account.settings, password=PASSWORD).ok
     mapping = remote_ids(store)
     store.set_read([mapping[old[0]]])
-    many = account.stories(feed, 250, start=2)  # two pages of new stories
+    many = account.stories(feed, 1000, start=2)  # five pages of new stories, four at once
 
     def kill_after_first_page(step: SyncProgress) -> None:
         if step.stage == "new stories" and step.done >= 200:
@@ -163,7 +166,7 @@ def test_a_server_killed_mid_sync_loses_nothing(account: Account, store: Store) 
     cut = sync(store, account.settings, password=PASSWORD, progress=kill_after_first_page)
 
     assert not cut.ok and cut.error
-    assert 200 <= cut.new_stories < 250  # what arrived before the kill is kept
+    assert 200 <= cut.new_stories < 1000  # what arrived before the kill is kept
     assert cut.pending == 1  # the read change was not sent, so it is still queued
     assert store.story(mapping[old[0]]).read  # type: ignore[union-attr]
 
@@ -171,7 +174,7 @@ def test_a_server_killed_mid_sync_loses_nothing(account: Account, store: Store) 
     again = sync(store, account.settings, password=PASSWORD)
 
     assert again.ok, again.error
-    assert cut.new_stories + again.new_stories == 250
+    assert cut.new_stories + again.new_stories == 1000
     assert set(remote_ids(store)) == set(old + many)
     assert (again.pushed, again.pending) == (1, 0)
     assert account.state(old[0]) == (True, False)
@@ -288,3 +291,150 @@ def test_newsreader_sync_command(account: Account, tmp_path, monkeypatch, capsys
     assert err.startswith("newsreader: sync failed: the sync server refused the user name")
 
     assert parse_config(config.read_text())[0].sync__user == account.login
+
+
+def cache_state(store: Store) -> dict[int, tuple[bool, bool]]:
+    """Remote story id -> (read, starred) as the cache has it."""
+    return {int(r): (bool(a), bool(b)) for r, a, b in store.db.conn().execute(
+        "SELECT r.remote_id, s.read, s.starred FROM remote_stories r "
+        "JOIN stories s ON s.id = r.story_id")}
+
+
+def test_pages_read_several_at_once_lose_nothing(account: Account, store: Store) -> None:
+    feeds = [account.feed(f"Feed {n}", f"https://f{n}.example.org/feed.xml") for n in range(3)]
+    made = {}
+    for n, feed in enumerate(feeds):  # 1,150 stories: six pages of 200, several in flight
+        for story in account.stories(feed, 250 + 50 * n, start=0):
+            made[story] = (False, False)
+        for story in account.stories(feed, 50, start=1000, read=True, starred=n == 1):
+            made[story] = (True, n == 1)
+
+    first = sync(store, account.settings, password=PASSWORD)
+
+    assert first.ok, first.error
+    assert first.new_stories == first.fetched == len(made) == 1050
+    assert cache_state(store) == made
+    added = account.stories(feeds[2], 450, start=2000)  # three more pages
+
+    second = sync(store, account.settings, password=PASSWORD)
+
+    assert second.ok, second.error
+    assert (second.new_stories, second.pulled) == (450, 0)
+    assert set(cache_state(store)) == set(made) | set(added)
+
+
+def test_a_second_sync_sees_a_read_and_an_unread_in_one_feed(account: Account,
+                                                             store: Store) -> None:
+    """The feed's unread and starred counts do not move, so only the stamps TT-RSS puts on
+    reads and stars (recently read, the starred list's order) tell what changed."""
+    feed = account.feed("Wire", "https://wire.example.org/feed.xml")
+    other = account.feed("Other", "https://other.example.org/feed.xml")
+    a, b = account.stories(feed, 2)
+    c, d = account.stories(feed, 2, start=2, read=True, starred=True)
+    quiet = account.stories(other, 3)
+    assert sync(store, account.settings, password=PASSWORD).ok
+    account.set(a, read=True)
+    account.set(c, read=False)
+    account.set(b, starred=True)
+    account.set(d, starred=False)
+
+    report = sync(store, account.settings, password=PASSWORD)
+
+    assert report.ok, report.error
+    assert (report.pulled, report.pushed) == (4, 0)
+    states = cache_state(store)
+    assert [states[x] for x in (a, b, c, d)] == [(True, False), (False, True), (False, True),
+                                                 (True, False)]
+    assert all(states[x] == (False, False) for x in quiet)
+
+
+def test_a_change_no_count_shows_is_found_by_the_daily_listing(account: Account,
+                                                              store: Store) -> None:
+    """A read and an unread in one feed made without TT-RSS's stamps (a plugin, SQL by
+    hand) leave the counts as they were; the listing of every id, at least once in 20
+    hours, finds them."""
+    feed = account.feed("Wire", "https://wire.example.org/feed.xml")
+    a, b = account.stories(feed, 2)
+    (c,) = account.stories(feed, 1, start=2, read=True)
+    assert sync(store, account.settings, password=PASSWORD).ok
+    account.set(a, read=True, stamped=False)
+    account.set(c, read=False, stamped=False)
+
+    soon = sync(store, account.settings, password=PASSWORD)
+
+    assert soon.ok and soon.pulled == 0  # nothing a count or a stamp can show
+    store.set_meta(state.STATE_LISTED_AT, repr(time.time() - 21 * 3600))
+
+    later = sync(store, account.settings, password=PASSWORD)
+
+    assert later.ok, later.error
+    assert later.pulled == 2
+    states = cache_state(store)
+    assert [states[x][0] for x in (a, b, c)] == [True, False, False]
+
+
+def test_a_first_sync_killed_midway_is_taken_up_again(account: Account, store: Store) -> None:
+    feed = account.feed("Wire", "https://wire.example.org/feed.xml")
+    made = account.stories(feed, 1000)
+
+    def kill_after_first_page(step: SyncProgress) -> None:
+        if step.stage == "new stories" and step.done >= 200:
+            account.server.kill()
+
+    cut = sync(store, account.settings, password=PASSWORD, progress=kill_after_first_page)
+
+    assert not cut.ok
+    assert 200 <= cut.new_stories < 1000
+    kept = sorted(cache_state(store))
+    account.server.start()
+    account.set(kept[0], read=True)  # changed on the server between the two tries
+    account.set(kept[1], starred=True)
+
+    again = sync(store, account.settings, password=PASSWORD)
+
+    assert again.ok, again.error
+    assert cut.new_stories + again.new_stories == 1000
+    states = cache_state(store)
+    assert set(states) == set(made)
+    assert states[kept[0]] == (True, False) and states[kept[1]] == (False, True)
+    assert sum(read or starred for read, starred in states.values()) == 2
+
+
+class RecordingFetcher(Fetcher):
+    """The real fetcher, noting when each API call starts and ends (op, feed, since_id)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list[tuple[str, tuple[object, ...]]] = []
+
+    async def post_json(self, url: str, payload: object) -> FetchResult:
+        assert isinstance(payload, dict)
+        call = (payload["op"], payload.get("feed_id"), payload.get("since_id"))
+        self.log.append(("start", call))
+        try:
+            return await super().post_json(url, payload)
+        finally:
+            self.log.append(("end", call))
+
+
+def test_a_second_sync_asks_for_counts_alongside_the_new_stories(account: Account,
+                                                                 store: Store) -> None:
+    """Counts, recent reads and new stars do not depend on the new stories' page, so they
+    are asked for while it is on its way: a round trip less, and the result is the same."""
+    feed = account.feed("Wire", "https://wire.example.org/feed.xml")
+    a, b = account.stories(feed, 2)
+    assert sync(store, account.settings, password=PASSWORD).ok
+    (c,) = account.stories(feed, 1, start=2)
+    account.set(a, read=True)
+    account.set(b, starred=True)
+    fetcher = RecordingFetcher()
+    backend = TtrssBackend(account.settings.url, account.settings.user, PASSWORD, fetcher)
+
+    report = sync(store, account.settings, backend=backend)
+
+    assert report.ok, report.error
+    assert (report.new_stories, report.pulled) == (1, 2)
+    assert cache_state(store) == {a: (True, False), b: (False, True), c: (False, False)}
+    pages = next(call for _, call in fetcher.log if call[0] == "getHeadlines" and call[2])
+    counts = ("getCounters", None, None)
+    assert fetcher.log.index(("start", counts)) < fetcher.log.index(("end", pages))

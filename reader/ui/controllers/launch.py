@@ -70,6 +70,7 @@ class PathRead(Message):
     stories: int = 0
     error: str = ""
     sources: tuple[Source, ...] = ()
+    row: int = 0
     counts: dict[str, int] | None = None
 
 
@@ -161,7 +162,7 @@ class LaunchController(Controller):
                 return
             self.post_message(PathRead(read.path, read.source, read.outcome, read.stories,
                                        sources=tuple(store.sources()),
-                                       counts=store.views.counts()))
+                                       counts=store.views.counts(), row=read.row))
 
         read_paths(store, paths, done=done,
                    started=lambda path, files: self.post_message(PathStarted(path, files)))
@@ -198,7 +199,8 @@ class LaunchController(Controller):
         results.path_problems += message.outcome.problems
         results.paths_added += 1
         if results.paths_added == 1:  # the first path is where the reader lands
-            self.post_message(SourceAdded(message.source, message.outcome, message.stories))
+            self.post_message(SourceAdded(message.source, message.outcome, message.stories,
+                                          message.row))
             return
         self.notify(f"Added {clean_line(message.source.label)}: "
                     f"{plural(message.stories, 'story', 'stories')}",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual import events
 from textual.binding import Binding, BindingType
 
 from reader.ui.controllers.base import Controller
@@ -59,7 +58,9 @@ class LayoutController(Controller):
         else:
             self.host.show_sources = choice == "yes"
 
-    def on_resize(self, event: events.Resize) -> None:
+    def terminal_resized(self) -> None:
+        """Called by the screen: a controller is hidden (see app.tcss), and Textual sends
+        hidden widgets no `Resize`."""
         self.host.narrow = self.app.size.width < self.host.config.layout__narrow_below
 
     # -- state changes ---------------------------------------------------------------------------

@@ -5,10 +5,11 @@ Keys: `j`/`k` (next/previous headline), `n`/`p` (next/previous unread, across so
 starred). Every cache call runs in a thread worker that answers with a message, so the
 event loop only draws and keys always answer, even during a refresh.
 
-A key press costs one frame per step: `j` moves the headline cursor in the very next frame;
-the story then loads in a thread that also lays the article out for its pane (a long
-story's beginning first), so the event loop only swaps the page in; the teasers follow a
-frame later. A burst of presses loads only the story the cursor stops on.
+A key press costs one frame: once a story is on screen, its worker reads its neighbours in
+the list (the next, then the previous) and lays them out for the pane (`ready.py`), so `j`
+or `k` swaps a ready page in the very frame that moves the cursor; the teasers follow a
+frame later. A story not ready loads in a thread once the cursor's frame is drawn (a long
+story's beginning first), and a burst of presses loads only the story the cursor stops on.
 """
 
 from __future__ import annotations
@@ -24,9 +25,16 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.worker import get_current_worker
 
-from reader.models import Teaser, View, ViewMode
+from reader.models import Story, Teaser, View, ViewMode
 from reader.render import Rendered
 from reader.ui.controllers.base import Controller
+from reader.ui.controllers.ready import (
+    Layout,
+    Prefetched,
+    ReadyStories,
+    layout_of,
+    prepare_ready,
+)
 from reader.ui.messages import (
     ArticleEnd,
     CacheReady,
@@ -52,11 +60,13 @@ COUNT_DELAY = 1.0  # seconds without opening a story before the source counts ar
 @dataclass
 class StoryReady(StoryLoaded):
     """A loaded story with its article already laid out for the pane, in the worker;
-    `partial`: only the beginning of a long story, the whole of it follows."""
+    `partial`: only the beginning of a long story, the whole of it follows; `in_place`: a
+    newer reading of the story on show, so the reader's place is kept."""
 
     page: Page
     partial: bool = False
     drawn: threading.Event | None = None  # set once the page is on screen
+    in_place: bool = False
 
 
 @dataclass
@@ -66,6 +76,25 @@ class TeasersReady(Message):
     story_id: int
     teasers: tuple[Teaser, ...]
     rows: TeaserRows | None = None
+
+
+def _freeze_heap() -> None:
+    """Once the first story is up, keep what start-up built out of garbage collection.
+
+    Textual's strips hold caches that refer back to them, so every frame leaves cyclic
+    garbage and Python runs a full collection every second or so; a full collection walks
+    every object of the app (~85 ms at 100,000 stories, in the middle of whatever key was
+    pressed). Frozen, the start-up objects are no longer walked (~30 ms)."""
+    gc.collect()  # nothing that is already garbage is frozen
+    gc.freeze()
+
+
+def _wait_drawn(drawn: threading.Event) -> None:
+    """Wait (a second at most) until the page is drawn or the worker is cancelled."""
+    worker = get_current_worker()
+    for _ in range(50):
+        if drawn.wait(0.02) or worker.is_cancelled:
+            return
 
 
 class ReadingController(Controller):
@@ -98,9 +127,14 @@ class ReadingController(Controller):
         self._counts_due = False
         self._counts_timer: Timer | None = None
         self._frozen = False
+        self._ready = ReadyStories()
+        self._shown_ready: Story | None = None  # the story on show came from `_ready`
 
     def on_mount(self) -> None:
         host = self.host
+        # A headline chosen shows its story in the frame that moves the cursor: a message
+        # would reach this controller only after that frame.
+        host.headlines.opener = self.open_story_id
         self.watch(host, "story_id", self._story_changed, init=False)
         self.watch(host, "article", self._article_changed, init=False)
         self.watch(host, "show_sources", self._sources_shown, init=False)
@@ -115,6 +149,13 @@ class ReadingController(Controller):
         if view.story is None or view.story.id != story_id:
             view.feed_text = False  # a new story opens on its best text
         self._partial_of = None
+        self._shown_ready = None
+        ready = self._ready.get(story_id, layout_of(self.host))
+        if ready is not None:  # shown in the frame under way; its teasers follow
+            self._shown_ready = ready.story
+            self._story_loaded(StoryReady(ready.story, ready.rendered, (), ready.page))
+            self.call_after_refresh(self._show_teasers, ready.story.id, ready.teasers,
+                                    ready.rows)
         # The story loads once the frame that moves the cursor is drawn: that frame never
         # waits on the worker, and a burst of key presses starts one load, for the last.
         if story_id is not None and not self._load_scheduled:
@@ -123,8 +164,15 @@ class ReadingController(Controller):
 
     def _load_wanted(self) -> None:
         self._load_scheduled = False
-        if self.host.story_id is not None:
-            self.load_story(self.host.story_id)
+        story_id = self.host.story_id
+        if story_id is None:
+            return
+        headlines, layout = self.host.headlines, layout_of(self.host)
+        neighbours = [headline.id for row in (headlines.cursor + 1, headlines.cursor - 1)
+                      if row >= 0 and (headline := headlines.headline_at(row)) is not None
+                      and headline.id != story_id
+                      and self._ready.get(headline.id, layout) is None]
+        self._load(story_id, self._shown_ready, tuple(neighbours), layout)
 
     def _article_changed(self, rendered: Rendered | None) -> None:
         """The article view gets the story that goes with the page it shows."""
@@ -144,9 +192,17 @@ class ReadingController(Controller):
         if not get_current_worker().is_cancelled:
             self.post_message(SourcesLoaded(sources, counts))
 
-    @work(thread=True, exit_on_error=False, exclusive=True, group="story")
     def load_story(self, story_id: int) -> None:
-        """Read-only, so a newer request may cancel it; marking read waits until it shows."""
+        """Read `story_id` from the cache and show it (again)."""
+        self._load(story_id, None, (), layout_of(self.host))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="story")
+    def _load(self, story_id: int, shown: Story | None, neighbours: tuple[int, ...],
+              layout: Layout) -> None:
+        """Read-only, so a newer request may cancel it; marking read waits until it shows.
+
+        `shown`: the story is on show already, from the ready cache, as it was then: it is
+        shown again only if the cache has changed it since. Then `neighbours` are made ready."""
         worker = get_current_worker()
         host = self.host
         story = host.store.story(story_id)
@@ -155,8 +211,28 @@ class ReadingController(Controller):
             return
         if worker.is_cancelled:
             return
+        # (Its marks are the screen's to keep: only a change of its text is shown again.)
+        if shown is None or replace(story, read=shown.read, starred=shown.starred) != shown:
+            drawn = self._show(story, layout, in_place=shown is not None)
+            if drawn is None:
+                return
+            # The neighbours are laid out once the story is drawn: a thread working while
+            # the event loop draws would take the GIL from it.
+            _wait_drawn(drawn)
+        for neighbour in neighbours:
+            if worker.is_cancelled:
+                return
+            found = host.store.story(neighbour)
+            if found is not None and not worker.is_cancelled:
+                self.post_message(Prefetched(prepare_ready(host, found, layout)))
+
+    def _show(self, story: Story, layout: Layout, *, in_place: bool) -> threading.Event | None:
+        """Show `story` (its beginning first when long); the event set once it is drawn, or
+        None when a newer request cancelled this one."""
+        worker = get_current_worker()
+        host = self.host
         view = host.article_view
-        quick = quick_part(story)  # a long story: its beginning shows at once
+        quick = None if in_place else quick_part(story)  # a long one: its beginning first
         if quick is not None:
             rendered = host.decorate_article(view.render_story(quick))
             drawn = threading.Event()
@@ -164,20 +240,21 @@ class ReadingController(Controller):
                                          drawn))
             # The rest renders once the beginning is drawn: a thread rendering meanwhile
             # would take the GIL from the event loop while it draws.
-            for _ in range(50):
-                if drawn.wait(0.02) or worker.is_cancelled:
-                    break
+            _wait_drawn(drawn)
             if worker.is_cancelled:
-                return
-        rendered = host.decorate_article(view.render_story(story))
-        page = view.prepare(rendered)  # the pane only swaps it in
-        teasers = tuple(host.store.teasers_for(story))
-        rows = host.teaser_sidebar.prepare(teasers)  # wrapped here, not on the event loop
-        # All done before the story is posted: a thread still working while the event loop
+                return None
+        # The page is laid out and the teasers wrapped here, so the pane only swaps them in;
+        # all done before the story is posted: a thread still working while the event loop
         # draws the story would take the GIL from it.
-        if not worker.is_cancelled:
-            self.post_message(StoryReady(story, rendered, (), page))
-            self.post_message(TeasersReady(story.id, teasers, rows))
+        ready = prepare_ready(host, story, layout)
+        if worker.is_cancelled:
+            return None
+        drawn = threading.Event()
+        self.post_message(StoryReady(story, ready.rendered, (), ready.page, drawn=drawn,
+                                     in_place=in_place))
+        self.post_message(TeasersReady(story.id, ready.teasers, ready.rows))
+        self.post_message(Prefetched(ready))  # `k` back to it is ready too
+        return drawn
 
     @work(thread=True, exit_on_error=False, group="flags")
     def _flag(self, story_id: int, read: bool | None, starred: bool | None) -> None:
@@ -197,6 +274,7 @@ class ReadingController(Controller):
     def reload_now(self) -> None:
         """Stories came or went: the list keeps its place, the counts are redone (the
         screen's `reload_now` does this and more: call that one)."""
+        self._ready.clear()  # the teasers, if not the stories, may have changed
         self.host.headlines.reload(keep_position=True)
         self.load_sources()
 
@@ -246,12 +324,13 @@ class ReadingController(Controller):
             return  # the reader has moved on
         # The whole of a long story whose beginning is on show: same story, same place.
         partial = isinstance(message, StoryReady) and message.partial
-        continues = self._partial_of == message.story.id and not partial
+        continues = ((self._partial_of == message.story.id and not partial)
+                     or (isinstance(message, StoryReady) and message.in_place))
         self._partial_of = message.story.id if partial else None
         host.current = message.story
         if not self._frozen and not self.app.is_headless:  # (tests run many apps)
             self._frozen = True
-            self.call_after_refresh(self._freeze_heap)
+            self.call_after_refresh(_freeze_heap)
         if isinstance(message, StoryReady):
             host.article_view.offer(message.rendered, message.page, partial=partial,
                                     continues=continues)
@@ -263,17 +342,19 @@ class ReadingController(Controller):
         if not message.story.read and not continues:
             # Opening a story marks it read, once the story is drawn.
             self._opened.add(message.story.id)
-            self.call_after_refresh(self._flag, message.story.id, True, None)
+            self.call_after_refresh(self._mark_opened, message.story.id)
 
-    def _freeze_heap(self) -> None:
-        """Once the first story is up, keep what start-up built out of garbage collection.
+    def _mark_opened(self, story_id: int) -> None:
+        """Mark a story read for being opened, if it was drawn: a key pressed in the same
+        frame may have moved on from it (two ready stories, one frame)."""
+        if story_id == self.host.story_id:
+            self._flag(story_id, True, None)
+        else:
+            self._opened.discard(story_id)
 
-        Textual's strips hold caches that refer back to them, so every frame leaves cyclic
-        garbage and Python runs a full collection every second or so; a full collection walks
-        every object of the app (~85 ms at 100,000 stories, in the middle of whatever key was
-        pressed). Frozen, the start-up objects are no longer walked (~30 ms)."""
-        gc.collect()  # nothing that is already garbage is frozen
-        gc.freeze()
+    @on(Prefetched)
+    def _prefetched(self, message: Prefetched) -> None:
+        self._ready.keep(message.ready, layout_of(self.host))
 
     @on(TeasersReady)
     def _teasers_ready(self, message: TeasersReady) -> None:
@@ -321,6 +402,7 @@ class ReadingController(Controller):
     def _flagged(self, message: StoryFlagged) -> None:
         host = self.host
         host.headlines.mark(message.story_id, read=message.read, starred=message.starred)
+        self._ready.marked(message.story_id, read=message.read, starred=message.starred)
         current = host.current
         if current is not None and current.id == message.story_id:
             host.current = replace(

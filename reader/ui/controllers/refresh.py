@@ -7,6 +7,12 @@ answers with a message, so keys keep answering while it runs. Progress shows in 
 line; stories that arrive redraw the list at most every `RELOAD_DELAY`, keeping the cursor
 and the open article where they are.
 
+With a sync server configured (`[sync]`), `r` / `R` sync with it first, in the same worker
+and the same status line (the service's `sync_now`), then refresh the sources fetched here
+(files, folders, feeds kept local); `r` on one of those refreshes it alone. A failed sync is
+a message naming the cause; the cache and the queue of changes are kept. Between runs the
+status line says when the last sync finished and how many changes wait to be sent.
+
 A refresh leaves its stories in the search index's queue (indexing is a fifth of a cold
 refresh's CPU); this controller then catches the index up in a worker of its own, in short
 transactions, so the stories are readable first and searchable a moment later.
@@ -18,7 +24,7 @@ from __future__ import annotations
 
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.binding import Binding, BindingType
@@ -29,10 +35,22 @@ from reader.models import Outcome, Source, View
 from reader.sanitize import clean_line
 from reader.store.retention import RetentionPolicy, RetentionResult
 from reader.ui.controllers.base import Controller
-from reader.ui.messages import AddFailed, CacheReady, RefreshDone, RefreshProgress, SourceAdded
+from reader.ui.messages import (
+    AddFailed,
+    CacheReady,
+    RefreshDone,
+    RefreshProgress,
+    SourceAdded,
+    SourcesLoaded,
+    StoryFlagged,
+)
 from reader.ui.screens.add_source import AddSourceScreen, ChooseFeedScreen
 from reader.ui.widgets.refresh_status import summarize
 from reader.words import plural
+
+if TYPE_CHECKING:
+    from reader.service.sync import SyncRun, SyncStatus
+    from reader.sync import SyncProgress
 
 RELOAD_DELAY = 0.3  # seconds: a refresh of many sources redraws the list at most this often
 INDEX_DELAY = 1.0  # seconds after the first screen before a start-up catch-up of the index
@@ -53,13 +71,33 @@ class RetentionDone(Message):
     result: RetentionResult
 
 
+@dataclass
+class SyncStep(Message):
+    """Where the sync in the refresh worker is."""
+
+    step: SyncProgress
+
+
+@dataclass
+class SyncDone(Message):
+    """The sync part of a refresh ended (the feeds fetched here may still be refreshing)."""
+
+    run: SyncRun
+
+
+@dataclass
+class SyncStateRead(Message):
+    status: SyncStatus
+
+
 class RefreshController(Controller):
     """Adding and refreshing sources, indexing what a refresh stored, and retention."""
 
     HELP_GROUP: ClassVar[str] = "Refresh and add"
     TASKS: ClassVar[dict[str, str]] = {
         "refresh": "The refresh", "add": "Adding the source",
-        "index": "Indexing new stories for search", "retention": "Retention"}
+        "index": "Indexing new stories for search", "retention": "Retention",
+        "sync-status": "Reading the sync status"}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "add_source", "Add source", id="add_source"),
         Binding("r", "refresh_source", "Refresh", id="refresh"),
@@ -70,6 +108,7 @@ class RefreshController(Controller):
         super().__init__(id=id)
         self.refresh_on_start = refresh_on_start
         self._quiet = False
+        self._synced = False  # the running refresh began with a sync
         self._reload_pending = False
 
     def on_mount(self) -> None:
@@ -82,17 +121,27 @@ class RefreshController(Controller):
     def worker_failed(self, worker: Worker[object]) -> None:
         if worker.group == "refresh":
             self.host.refreshing = False
+            self.host.status.idle()
+
+    @property
+    def syncs(self) -> bool:
+        """Whether `r` / `R` sync: a server is configured (and the app is not offline)."""
+        from reader.service.sync import configured
+
+        return configured(self.host.config) and not self.host.offline
 
     # -- refresh ---------------------------------------------------------------------------------
     def start_refresh(self, sources: list[Source] | None, *, quiet: bool = False) -> None:
-        """Refresh `sources` (None: all) in the background, unless one is running.
-
-        This is where an aggregator's sync joins in, once the app offers one: after the
-        sources are chosen, before the worker starts."""
+        """Refresh `sources` (None: all) in the background, unless one is running. With a
+        sync server, all of them, or one of the server's, syncs first; the server's sources
+        are then left out of the refresh (the sync brought their stories)."""
         host = self.host
         if host.refreshing:
             self.notify("A refresh is already running.")
             return
+        sync = self.syncs and (sources is None or any(s.from_server for s in sources))
+        if sync and sources is not None:
+            sources = [s for s in sources if not s.from_server]
         if host.offline:
             sources = [s for s in (sources if sources is not None else host.sources)
                        if s.kind != "feed"]
@@ -100,22 +149,45 @@ class RefreshController(Controller):
                 self.notify("Offline: feeds are not fetched.", severity="warning")
                 return
         self._quiet = quiet
+        self._synced = sync
         host.refreshing = True
-        host.status.start()
-        self._refresh(sources)
+        host.status.start(syncing=sync)
+        self._refresh(sources, sync)
 
     def _timed_refresh(self) -> None:
         if not self.host.refreshing:
             self.start_refresh(None, quiet=True)
 
     @work(thread=True, exit_on_error=False, group="refresh")
-    def _refresh(self, sources: list[Source] | None) -> None:
+    def _refresh(self, sources: list[Source] | None, sync: bool = False) -> None:
         from reader.service.refresh import refresh
 
         def progress(outcome: Outcome, done: int, total: int) -> None:
             self.post_message(RefreshProgress(outcome, done, total))
 
-        self.post_message(RefreshDone(refresh(self.host.store, sources, progress=progress)))
+        if sync:
+            from reader.service.sync import sync_now
+
+            def step(where: SyncProgress) -> None:
+                self.post_message(SyncStep(where))
+
+            # after=False: the RefreshDone below keeps the whole articles of every source
+            run = sync_now(self.host.store, self.host.config, after=False, progress=step)
+            self.post_message(SyncDone(run))
+        outcomes = [] if sources == [] else refresh(self.host.store, sources,
+                                                   progress=progress)
+        self.post_message(RefreshDone(outcomes))
+
+    @work(thread=True, exit_on_error=False, exclusive=True, group="sync-status")
+    def _read_sync_status(self) -> None:
+        from reader.service.sync import status
+
+        self.post_message(SyncStateRead(status(self.host.store)))
+
+    def sync_status_changed(self) -> None:
+        """Read the sync status again (a sync ended, a story changed, counts moved)."""
+        if self.syncs:
+            self._read_sync_status()
 
     @work(thread=True, exit_on_error=False, exclusive=True, group="index")
     def _catch_up_index(self) -> None:
@@ -125,6 +197,8 @@ class RefreshController(Controller):
 
     @on(CacheReady)
     def _refresh_on_start(self) -> None:
+        self.host.status.set_class(self.syncs, "-sync")  # a line of its own between runs
+        self.sync_status_changed()
         if self.refresh_on_start and not self.host.offline:
             self.start_refresh(None, quiet=True)
         else:  # a refresh catches up when it is done; without one, soon after the first screen
@@ -137,11 +211,46 @@ class RefreshController(Controller):
         if outcome.new or outcome.updated or not outcome.ok:
             self._schedule_reload()
 
+    @on(SyncStep)
+    def _sync_step(self, message: SyncStep) -> None:
+        self.host.status.sync_step(message.step)
+
+    @on(SyncDone)
+    def _sync_done(self, message: SyncDone) -> None:
+        from reader.service.sync import summary
+
+        report = message.run.report
+        self.host.status.start()  # the feeds fetched here come next
+        self._schedule_reload()
+        if not report.ok:
+            self.notify(clean_line(summary(report)), title="Sync", severity="error",
+                        timeout=15, markup=False)
+        elif report.new_stories or report.pulled or report.sources_added or not self._quiet:
+            self.notify(clean_line(summary(report)), markup=False)
+        for problem in report.problems[:3]:
+            self.notify(clean_line(problem), severity="warning", markup=False)
+        self.sync_status_changed()
+
+    @on(SyncStateRead)
+    def _sync_state_read(self, message: SyncStateRead) -> None:
+        host = self.host
+        host.status.show_sync(message.status, tz=host.config.tz, now=host.clock())
+
+    @on(StoryFlagged)
+    @on(SourcesLoaded)
+    def _changes_made(self) -> None:
+        if not self.host.refreshing:
+            self.sync_status_changed()
+
     @on(RefreshDone)
     def _refresh_done(self, message: RefreshDone) -> None:
         self.host.refreshing = False
+        self.host.status.idle()
         self._reload_now()
         self._catch_up_index()
+        self.sync_status_changed()
+        if self._synced and not message.outcomes:
+            return  # the sync said what it did; nothing was fetched here
         text, worth_telling, failed = summarize(message.outcomes)
         if failed:
             self.notify(text, severity="warning", markup=False)
@@ -225,16 +334,16 @@ class RefreshController(Controller):
         if outcome.error:
             self.notify(clean_line(outcome.error), severity="warning", markup=False)
         self.host.reading.load_sources()
-        self._show_source(source)
+        self._show_source(source, message.row)
 
     @on(SourceKnown)
     def _source_known(self, message: SourceKnown) -> None:
         self.notify(clean_line(message.text[:1].upper() + message.text[1:]), markup=False)
         self._show_source(message.source)
 
-    def _show_source(self, source: Source) -> None:
+    def _show_source(self, source: Source, row: int = 0) -> None:
         self.host.view = View(mode="all", source_id=source.id)
-        self.host.headlines.reload(keep_position=False, select_row=0)
+        self.host.headlines.reload(keep_position=False, select_row=row)
 
     @on(AddFailed)
     def _add_failed(self, message: AddFailed) -> None:

@@ -74,10 +74,13 @@ class SourcesController(Controller):
     ]
 
     def on_mount(self) -> None:
-        self.watch(self.host, "sources", self._sources_changed, init=False)
+        # With `init`: a controller mounts after the panes and the launch workers inside
+        # it, so the sources may have arrived already; their change would then go unseen.
+        self.watch(self.host, "sources", self._sources_changed)
 
-    def _sources_changed(self) -> None:
-        self._find_stale()
+    def _sources_changed(self, sources: tuple[Source, ...]) -> None:
+        if sources:
+            self._find_stale()
 
     def target_source(self) -> Source | None:
         host = self.host

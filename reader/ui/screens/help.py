@@ -21,6 +21,8 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from reader.lowlevel import app_keymap, node_bindings
+
 HelpGroup = tuple[str, list[tuple[str, str]]]
 # The headings in the order they are listed; the reading screen's controllers each have one
 # (their HELP_GROUP), and the screen's own keys come first.
@@ -45,12 +47,12 @@ def bindings_in_force(screen: Screen[Any]) -> list[BindingEntry]:
     """Every described binding reachable on `screen`, with the user's keymap applied."""
     nodes: list[DOMNode] = [screen, screen.app]
     nodes += [node for node in screen.query("*") if getattr(node, "HELP_GROUP", None)]
-    keymap = getattr(screen.app, "_keymap", {})
+    keymap = app_keymap(screen.app)
     entries: list[BindingEntry] = []
     for node in nodes:
         title = getattr(node, "HELP_GROUP", None) if node is not screen else None
         title = title or ("Everywhere" if node is screen else "Application")
-        bindings = node._bindings.copy()
+        bindings = node_bindings(node).copy()
         if keymap:
             bindings.apply_keymap(keymap)
         merged: dict[tuple[str, str], list[str]] = {}

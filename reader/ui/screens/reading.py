@@ -61,6 +61,9 @@ class ReadingScreen(Screen[None]):
                 id="previous_pane"),
         Binding("question_mark", "help", "Help", key_display="?", id="help"),
     ]
+    # The list has focus from the start: Textual's default focuses the first focusable
+    # widget (the hidden search line) and moving it on restyles the screen twice (start-up).
+    AUTO_FOCUS = "#headlines"
 
     view: var[View] = var(View())
     story_id: var[int | None] = var(None)
@@ -127,7 +130,6 @@ class ReadingScreen(Screen[None]):
         article.style_ = ArticleStyle(config.layout__measure, config.tz, config.date_format)
         article.clock = self.clock
         self.headlines.tz = config.tz
-        self.headlines.focus()
 
     # -- the panes (kept from `compose`: the story worker reads some in a thread) ---------------
     @property
@@ -153,6 +155,10 @@ class ReadingScreen(Screen[None]):
     @property
     def status(self) -> RefreshStatus:
         return self.query_one(RefreshStatus)
+
+    def on_resize(self) -> None:
+        """The controllers are hidden (app.tcss) and get no `Resize`: told from here."""
+        self.layout_control.terminal_resized()
 
     # -- state flowing down ----------------------------------------------------------------------
     def watch_view(self) -> None:

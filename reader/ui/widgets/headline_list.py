@@ -1,10 +1,10 @@
 """The headline list: a line-API widget that pages rows in from SQLite as it scrolls.
 
 Why not `ListView` or `DataTable`: one widget (or one added row) per story costs ~75 µs each,
-so 100,000 stories would take seconds before the first screen (PERF-NOTES). Here only the
+so 100,000 stories would take seconds before the first screen (measured). Here only the
 count comes from the database up front; rows come in pages of `PAGE_SIZE`, fetched in thread
-workers when `render_line` first needs them, kept in a small LRU of `MAX_PAGES` pages. A row
-whose page has not arrived draws as a dim placeholder until it does.
+workers when `render_line` first needs them, kept in a small LRU of `MAX_PAGES` pages
+(`headline_pages`). A row whose page has not arrived draws as a dim placeholder until it does.
 
 The count and the page on show come back together, from one worker (or ready-made from the
 screen's search worker: `prime`), so a new view draws in one frame; the scroll extent changes
@@ -26,9 +26,8 @@ view or story) or a newer request replaces it.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import tzinfo
 from typing import ClassVar
 
@@ -49,18 +48,11 @@ from reader.store import Store
 from reader.ui.messages import OpenStory
 from reader.ui.widgets.article_body import fit_virtual_size
 from reader.ui.widgets.component_styles import LinePane
+from reader.ui.widgets.headline_pages import MAX_PAGES, PAGE_SIZE, HeadlinePages
 from reader.ui.widgets.headline_row import draw_headline
 from reader.ui.widgets.scroll_bars import QuickBarRender
 
-PAGE_SIZE = 100
-MAX_PAGES = 8
-
-
-@dataclass
-class _Page:
-    generation: int
-    rows: list[Headline]
-    whole: bool = True  # False: only its first rows, those a search's first screen showed
+__all__ = ["MAX_PAGES", "PAGE_SIZE", "HeadlineList"]
 
 
 class HeadlineList(LinePane, can_focus=True):
@@ -150,7 +142,7 @@ class HeadlineList(LinePane, can_focus=True):
         self._clock = clock
         self._generation = 0
         self._total = 0
-        self._pages: OrderedDict[int, _Page] = OrderedDict()
+        self._pages = HeadlinePages()
         self._loading: set[tuple[int, int]] = set()
         self._open_when_loaded = False
         self._keep_position = False
@@ -158,8 +150,13 @@ class HeadlineList(LinePane, can_focus=True):
         self._restore_top: int | None = None
         self._primed: tuple[View, int, list[Headline]] | None = None
         self._page_coming: int | None = None  # the generation whose count brings its page
+        self._numbered = 0  # the generation whose count the rows on screen are numbered by
         self._tz: tzinfo | None = None
         self._source_column = True
+        self.opener: Callable[[int], None] | None = None
+        """Shows a story at once when a row is opened (instead of posting `OpenStory`): the
+        screen then draws the story in the same frame as the cursor, where a message would
+        reach the screen only after that frame."""
         self.border_title = "Headlines"
 
     # -- what the outside may ask ----------------------------------------------------------------
@@ -182,16 +179,11 @@ class HeadlineList(LinePane, can_focus=True):
     @property
     def cached_rows(self) -> int:
         """How many headlines are held in memory (bounded by PAGE_SIZE * MAX_PAGES)."""
-        return sum(len(page.rows) for page in self._pages.values())
+        return self._pages.rows_held
 
     def headline_at(self, row: int) -> Headline | None:
         """The headline drawn at `row`, if its page is in memory."""
-        page = self._pages.get(row // PAGE_SIZE)
-        if page is None or row < 0:
-            return None
-        rows = page.rows
-        index = row % PAGE_SIZE
-        return rows[index] if index < len(rows) else None
+        return self._pages.headline_at(row)
 
     def reload(self, *, keep_position: bool = True, select_row: int | None = None) -> None:
         """Count the view again and re-fetch its pages (the data changed underneath).
@@ -216,7 +208,8 @@ class HeadlineList(LinePane, can_focus=True):
             _, total, rows = primed
             self._apply(self._Synced(self._generation, None, total, None, 0, rows))
             if len(rows) < min(total, PAGE_SIZE):
-                self._pages[0].whole = False  # the rows on screen: the rest is read later
+                # The rows on screen: the rest is read later.
+                self._pages.store(0, self._generation, rows, whole=False)
             return
         # The page that will be on show comes with the count: one round trip, one frame.
         self._page_coming = self._generation
@@ -239,17 +232,12 @@ class HeadlineList(LinePane, can_focus=True):
     def mark(self, story_id: int, *, read: bool | None = None,
              starred: bool | None = None) -> None:
         """Update the marks of a row in memory after the cache changed them."""
-        for number, page in self._pages.items():
-            for index, row in enumerate(page.rows):
-                if row.id == story_id:
-                    page.rows[index] = replace(
-                        row, read=row.read if read is None else read,
-                        starred=row.starred if starred is None else starred)
-                    self.refresh_line(number * PAGE_SIZE + index)
+        for row in self._pages.mark(story_id, read=read, starred=starred):
+            self.refresh_line(row)
 
     # -- reactive plumbing -------------------------------------------------------------------------
     def watch_view(self) -> None:
-        self._drop_selection()  # another view: a row asked for in the old one is not wanted
+        self._select_row = None  # another view: a row asked for in the old one is not wanted
         self._choose_columns()
         self.cursor = -1
         self.scroll_to(y=0, animate=False)
@@ -258,17 +246,14 @@ class HeadlineList(LinePane, can_focus=True):
     def watch_story_id(self, story_id: int | None) -> None:
         if story_id is None:
             return
-        self._drop_selection()  # a story was chosen (a teaser, `n`, the palette)
+        self._select_row = None  # a story was chosen (a teaser, `n`, the palette)
         current = self.headline_at(self.cursor)
         if current is not None and current.id == story_id:
             return
-        for number, page in self._pages.items():
-            if page.generation != self._generation:
-                continue
-            for index, row in enumerate(page.rows):
-                if row.id == story_id:
-                    self.cursor = number * PAGE_SIZE + index
-                    return
+        row = self._pages.find(story_id, self._generation)
+        if row is not None:
+            self.cursor = row
+            return
         self._sync(self._generation, self.view, story_id)
 
     def watch_sources(self) -> None:
@@ -362,8 +347,9 @@ class HeadlineList(LinePane, can_focus=True):
     def _apply(self, message: _Synced) -> None:
         """Take the count (and the page read with it) of the view now loading."""
         self._page_coming = None
+        self._numbered = message.generation
         if message.rows is not None:
-            self._store_page(message.page, message.rows)
+            self._pages.store(message.page, self._generation, message.rows)
         self._total = message.total
         self.border_title = f"Headlines · {message.total:,}"
         fit_virtual_size(self, Size(self.scrollable_content_region.width, message.total))
@@ -385,7 +371,13 @@ class HeadlineList(LinePane, can_focus=True):
             self.cursor = self._total - 1
         elif top is not None:
             self.scroll_to(y=top, animate=False, force=True)
-        self._keep_position = False
+        moved = (self._keep_position and self.story_id is not None
+                 and message.story_id != self.story_id)
+        if moved:
+            # The reader opened another story while this count was on its way (its rows were
+            # still on screen): find that one in the list as it is now, keeping its place.
+            self._sync(self._generation, self.view, self.story_id)
+        self._keep_position = moved
         if self._select_row is not None and self._total:
             self.cursor = self._select_row
             self._open_cursor()  # (the request stands until the row's story is asked for)
@@ -401,41 +393,36 @@ class HeadlineList(LinePane, can_focus=True):
         self._loading.discard((message.generation, message.page))
         if message.generation != self._generation:
             return
-        self._store_page(message.page, message.rows)
+        self._pages.store(message.page, self._generation, message.rows)
         if self._open_when_loaded and self.cursor // PAGE_SIZE == message.page:
             self._open_cursor()
         self.refresh()
 
-    def _store_page(self, page: int, rows: list[Headline]) -> None:
-        self._pages[page] = _Page(self._generation, rows)
-        self._pages.move_to_end(page)
-        while len(self._pages) > MAX_PAGES:
-            self._pages.popitem(last=False)
-
     # -- actions -----------------------------------------------------------------------------------
-    def _drop_selection(self) -> None:
-        """Forget a row asked for and not yet opened: the reader chose something else."""
-        self._select_row = None
-
     def _move(self, row: int) -> None:
-        self._drop_selection()
+        self._select_row = None  # the reader chose: a row asked for earlier is not wanted
         if not self._total:
             return
         self.cursor = max(0, min(row, self._total - 1))
         self._open_cursor()
 
     def _open_cursor(self) -> None:
-        """Ask the screen to show the story under the cursor, once its row is loaded."""
-        page = self._pages.get(self.cursor // PAGE_SIZE)
+        """Ask the screen to show the story under the cursor, once its row is loaded. A row of
+        a reload's rows still on screen, numbered as they are, is the row the reader sees."""
+        page = self._pages.page_of(self.cursor)
         headline = self.headline_at(self.cursor)
-        if headline is None or page is None or page.generation != self._generation:
+        if (headline is None or page is None
+                or page.generation not in (self._generation, self._numbered)):
             self._open_when_loaded = True
             if self.cursor >= 0:
                 self._request(self.cursor // PAGE_SIZE)
             return
         self._open_when_loaded = False
         self._select_row = None  # asked for: done
-        self.post_message(OpenStory(headline.id))
+        if self.opener is not None:
+            self.opener(headline.id)
+        else:
+            self.post_message(OpenStory(headline.id))
 
     def action_cursor_down(self) -> None:
         self._move(self.cursor + 1)
@@ -483,16 +470,8 @@ class HeadlineList(LinePane, can_focus=True):
         onto is drawn at once rather than as a placeholder."""
         height = self.scrollable_content_region.height
         ahead = min(int(self.scroll_y) + 2 * max(height, 1), self._total - 1)
-        if ahead >= 0 and self._missing(ahead):
+        if ahead >= 0 and self._pages.missing(ahead, self._generation):
             self._request(ahead // PAGE_SIZE)
-
-    def _missing(self, row: int) -> bool:
-        """Whether `row` is not in memory for the view on show: its page is not, is older, or
-        is the short first page a search came with (the rows on screen, read first). A page
-        read whole is never asked for again, even when it came back short."""
-        page = self._pages.get(row // PAGE_SIZE)
-        return (page is None or page.generation != self._generation
-                or (not page.whole and row % PAGE_SIZE >= len(page.rows)))
 
     # -- drawing -----------------------------------------------------------------------------------
     def render_line(self, y: int) -> Strip:
@@ -501,9 +480,8 @@ class HeadlineList(LinePane, can_focus=True):
         if row >= self._total or width <= 0:
             return Strip.blank(width, self._style(""))
         number = row // PAGE_SIZE
-        if number in self._pages:
-            self._pages.move_to_end(number)
-        if self._missing(row) and (
+        self._pages.touch(number)
+        if self._pages.missing(row, self._generation) and (
                 self._page_coming != self._generation):  # else it comes with the count
             self._request(number)
         headline = self.headline_at(row)

@@ -2,9 +2,15 @@
 
 It sits under the panes only while a refresh runs (the screen toggles a class), so a long
 refresh is visible without a dialog in the way: keys keep working and the article stays put.
+With a sync server it stays (class `-sync`): between runs (`-idle`, no bar) it says when the
+last sync finished, why the last one failed, and how many changes wait to be sent, since
+those are what a reader of two devices wonders about.
 """
 
 from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -15,17 +21,48 @@ from reader.models import Outcome
 from reader.sanitize import clean_line
 from reader.words import plural
 
+if TYPE_CHECKING:
+    from reader.service.sync import SyncStatus
+    from reader.sync import SyncProgress
+
 
 class RefreshStatus(Horizontal):
     """"Refreshing 3/10: Some feed" and a progress bar."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="-idle")
+        self._idle_text = ""
 
     def compose(self) -> ComposeResult:
         yield Label(id="status-label", markup=False)
         yield ProgressBar(id="progress", show_eta=False)
 
-    def start(self) -> None:
+    @property
+    def text(self) -> str:
+        """The words on show (for the tests and the command line's screen readers alike)."""
+        return str(self.query_one(Label).content)
+
+    def start(self, *, syncing: bool = False) -> None:
+        self.remove_class("-idle")
         self.query_one(ProgressBar).update(total=None, progress=0)
-        self.query_one(Label).update("Refreshing…")
+        self.query_one(Label).update("Syncing…" if syncing else "Refreshing…")
+
+    def sync_step(self, step: SyncProgress) -> None:
+        """"Syncing: new stories 400", the bar full when the stage has a known end."""
+        self.query_one(ProgressBar).update(total=step.total or None, progress=step.done)
+        count = f" {step.done:,}" + (f"/{step.total:,}" if step.total else "") \
+            if step.done or step.total else ""
+        self.query_one(Label).update(Text(f"Syncing: {clean_line(step.stage)}{count}"))
+
+    def idle(self) -> None:
+        self.add_class("-idle")
+        self.query_one(Label).update(Text(self._idle_text))
+
+    def show_sync(self, status: SyncStatus, *, tz: tzinfo | None, now: float) -> None:
+        """The sync line between runs; kept for later while a refresh shows its progress."""
+        self._idle_text = sync_line(status, tz=tz, now=now)
+        if self.has_class("-idle"):
+            self.query_one(Label).update(Text(self._idle_text))
 
     def advance(self, outcome: Outcome, done: int, total: int) -> None:
         self.query_one(ProgressBar).update(total=total, progress=done)
@@ -44,3 +81,19 @@ def summarize(outcomes: list[Outcome]) -> tuple[str, bool, int]:
         more = f" and {len(failed) - 3} more" if len(failed) > 3 else ""
         text += f"; {len(failed)} failed: {names}{more}"
     return text, bool(new), len(failed)
+
+
+def sync_line(status: SyncStatus, *, tz: tzinfo | None, now: float) -> str:
+    """"Synced at 14:02 · 3 changes to send", or why the last sync failed."""
+    if status.last_success is None:
+        done = "Not synced yet"
+    else:
+        when = datetime.fromtimestamp(status.last_success, tz)
+        today = datetime.fromtimestamp(now, tz).date() == when.date()
+        done = f"Synced at {when:%H:%M}" if today else f"Synced {when:%d %b %H:%M}"
+    parts = [done]
+    if status.last_error:
+        parts.insert(0, f"Last sync failed: {clean_line(status.last_error)}")
+    parts.append(f"{plural(status.pending, 'change')} to send" if status.pending
+                 else "nothing to send")
+    return " · ".join(parts)

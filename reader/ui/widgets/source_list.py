@@ -2,7 +2,9 @@
 
 It shows the state of every source beside it (a mark and the reason when the last refresh
 failed or its file is gone) instead of raising an error dialog: the stories stay readable and
-the reader decides what to do. Choosing a row posts a `ChooseView`; the screen owns the view.
+the reader decides what to do. A source that comes from the sync server carries a small
+mark (`SERVER_MARK`), since the server fetches it, not this machine. Choosing a row posts a
+`ChooseView`; the screen owns the view.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from reader.ui.messages import ChooseView
 MODES: tuple[tuple[ViewMode, str], ...] = (
     ("all", "All"), ("unread", "Unread"), ("starred", "Starred"))
 PROBLEM = {"error": "refresh failed", "gone": "gone", "missing": "file missing"}
+SERVER_MARK = "⇅ "  # the source comes from the sync server (its `origin`)
 
 
 def option_id(view: View) -> str:
@@ -145,13 +148,17 @@ def _line(parts: list[str | tuple[str, str]], count: int, style: str, width: int
 
 def _source_row(source: Source, indented: bool, width: int = 0, stale: bool = False
                 ) -> Content:
-    """One source: a mark when it is in trouble, its name, its unread count, then why."""
+    """One source: a mark when it is in trouble or from the sync server, its name, its
+    unread count, then why."""
     indent = "  " if indented else ""
     problem = PROBLEM.get(source.status)
     parts: list[str | tuple[str, str]] = [indent]
     if problem:
         parts.append(("! ", "bold $error"))
-    room = width - len(indent) - (2 if problem else 0) - (
+    if source.from_server:
+        parts.append((SERVER_MARK, "$text-muted"))
+    marks = (2 if problem else 0) + (len(SERVER_MARK) if source.from_server else 0)
+    room = width - len(indent) - marks - (
         len(f"{source.unread:,}") + 1 if source.unread else 0)
     name = clean_line(short_label(source, room))  # an untitled feed: one line, not its URL
     parts.append((name, "$text-muted") if stale and not problem else name)

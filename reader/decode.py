@@ -89,8 +89,10 @@ def _normal_name(label: str) -> str | None:
         info = codecs.lookup(label.strip().strip("\"'"))
     except (LookupError, ValueError):
         return None
-    if not getattr(info, "_is_text_encoding", True):
-        return None  # base64, zlib, rot13 and friends
+    try:  # str.encode refuses what is not a text encoding: base64, zlib, rot13 and friends
+        "a".encode(info.name, errors="ignore")
+    except LookupError:
+        return None
     name = info.name.replace("-", "_")
     return None if name in _REFUSED else name
 

@@ -24,6 +24,10 @@ extract a page.
 The small helpers every source shares live here too: `html_to_text` and `first_paragraph`
 turn the safe HTML of any body into the plain-text lead that teasers are made of, and
 `epoch_from_date` reads the dates that pages, JSON Feeds and Markdown front matter give.
+
+The package's other parts: `layout` (old page layouts repaired before extraction) and
+`fulltext` (fetching a story's page, then this extraction, off the event loop); `fulltext`
+alone may fetch, and it sits above `reader.sources` (it uses the feeds' `Fetcher`).
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from reader.extract_layout import _normalise
+from reader.decode import decode_bytes
+from reader.extract.layout import _normalise
 from reader.sanitize import clean_line, clean_text, sanitize_html
 
 # --- plain text from HTML -------------------------------------------------------------------
@@ -178,8 +183,6 @@ def extract_article(
     fetches, never raises on odd markup.
     """
     if isinstance(html, bytes):
-        from reader.sources.decode import decode_bytes
-
         html = decode_bytes(html, html_charset(html))
     html = clean_text(html)
     meta: dict[str, Any] = {}

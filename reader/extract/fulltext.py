@@ -310,4 +310,4 @@ class _Extractor:
 
 
 # What a pool of extraction's own loads before its first page (trafilatura costs ~0.3 s).
-_PRELOAD = ("reader.fulltext", "trafilatura")
+_PRELOAD = ("reader.extract.fulltext", "trafilatura")
