@@ -13,7 +13,9 @@ The order, and why:
    changed) and with the queue of local changes. Listing every id costs the server as much
    as reading the stories, so it is done only every `LIST_EVERY_S`; in between, per-feed
    counts, the stories read lately and the newly starred say what changed (`_Run.changed`),
-   and only the feeds whose counts still disagree are listed.
+   and only the feeds whose counts still disagree are listed. On a second sync those three
+   are asked for alongside the new stories' page (neither needs the other, and a round trip
+   is most of such a sync's time); the state read time is taken before either is asked.
 5. Local changes go to the server in batches; each is dropped from the queue only once the
    server accepted it.
 
@@ -36,11 +38,12 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from reader.extract import first_paragraph
 from reader.models import LOCAL_ORIGIN, Entry
-from reader.sanitize import clip_teaser, is_safe_url, sanitize_html
+from reader.sanitize import clean_line, clip_teaser, is_safe_url, sanitize_html
 from reader.sources.fetch import Fetcher, fetcher_kwargs
 from reader.store import Store, StoreError
 from reader.store import sync_state as state
@@ -132,8 +135,8 @@ class _Run:
             state.start_account(self.store, self.settings.account, self.clock())
             self.tell("subscriptions")
             new_feeds = await self.subscriptions()
-            seen, listed = await self.new_stories(new_feeds)
-            await self.states(seen, listed)
+            seen, listed, reads = await self.new_stories(new_feeds)
+            await self.states(seen, listed, reads)
         finally:
             await self.backend.aclose()
 
@@ -152,9 +155,10 @@ class _Run:
         feeds = await self.backend.feeds()
         known = state.remote_sources(self.store)
         fresh: list[int] = []
+        updates: list[tuple[int, dict[str, object]]] = []
         for feed in feeds:
             if feed.id in known:
-                self._update_source(known[feed.id], feed)
+                updates.append((known[feed.id], self._changes(known[feed.id], feed)))
                 continue
             source = self.store.source_by_location(feed.url)
             if source is not None and source.origin == LOCAL_ORIGIN:
@@ -164,7 +168,10 @@ class _Run:
                 source = self.store.add_source("feed", feed.url, feed.title, feed.folder)
                 self.report.sources_added += 1
             state.link_source(self.store, source.id, feed.id, self.origin)
-            self._update_source(source.id, feed)
+            updates.append((source.id, self._changes(source.id, feed)))
+        # One write, and one rewrite of the subscriptions file, for all of them.
+        self.store.update_sources([(source_id, fields) for source_id, fields in updates
+                                   if fields])
         listed = {feed.id for feed in feeds}
         gone = [source_id for remote_id, source_id in known.items() if remote_id not in listed]
         if gone:
@@ -172,42 +179,46 @@ class _Run:
             self.report.sources_removed += len(gone)
         return fresh
 
-    def _update_source(self, source_id: int, feed: RemoteFeed) -> None:
+    def _changes(self, source_id: int, feed: RemoteFeed) -> dict[str, object]:
+        """What of the source differs from the server's feed. The title is held against the
+        server's as the cache would store it (a trailing space, say, is not stored), else it
+        would differ, and be written, on every sync."""
         source = self.store.get_source(source_id)
         if source is None:
-            return
+            return {}
         fields: dict[str, object] = {}
-        if feed.title and feed.title != source.title:
-            fields["title"] = feed.title
+        title = clean_line(feed.title)
+        if title and title != source.title:
+            fields["title"] = title
         if feed.folder != source.folder:
             fields["folder"] = feed.folder
         if source.status != "ok" or source.last_error:
             fields.update(status="ok", last_error="")
-        if fields:
-            self.store.update_source(source_id, **fields)
+        return fields
 
     # -- 3. new stories ------------------------------------------------------------------------
     async def new_stories(self, new_feeds: list[int]
-                          ) -> tuple[dict[int, tuple[bool, bool]], float | None]:
-        """Returns what the pages said of each story's state (remote id -> (read, starred)),
-        and, after a first sync's complete read, when it started: that read listed the state
-        of every story, so no listing of ids follows it."""
+                          ) -> tuple[dict[int, tuple[bool, bool]], float | None, _Reads | None]:
+        """Returns what the pages said of each story's state (remote id -> (read, starred));
+        after a first sync's complete read, when it started: that read listed the state of
+        every story, so no listing of ids follows it; and on a second sync the server's
+        counts, recent reads and new stars (`_Reads`), asked for alongside the last pass of
+        new stories rather than after it: they are independent, and a round trip is most of
+        a second sync's time."""
         since = int(self.store.get_meta(state.SINCE_ID, "0") or 0)
         first = since == 0
         started = self.clock()
-        top = since
         sources = state.remote_sources(self.store)
         seen: dict[int, tuple[bool, bool]] = {}
-        done = 0
-        # A feed new to the cache is read whole: its stories may be older than `since`.
-        passes: list[int | None] = [None] if first else [*new_feeds, None]
-        for feed_id in passes:
+        tally = [since, 0]  # the highest id seen, the stories read
+
+        async def read(feed_id: int | None) -> None:
             async for page in self.backend.stories(0 if feed_id is not None else since,
                                                    feed_id):
                 by_source: dict[int, list[tuple[int, Entry, bool, bool]]] = {}
                 for story in page:
                     source_id = sources.get(story.feed_id)
-                    top = max(top, story.id)
+                    tally[0] = max(tally[0], story.id)
                     if source_id is None:
                         continue  # a story of a feed the server did not list (archived)
                     seen[story.id] = (story.read, story.starred)
@@ -215,18 +226,62 @@ class _Run:
                         (story.id, _entry(story), story.read, story.starred))
                 for source_id, items in by_source.items():
                     self.report.new_stories += state.store_stories(self.store, source_id, items)
-                done += len(page)
+                tally[1] += len(page)
                 self.report.fetched += len(page)
-                self.tell("new stories", done, 0)
-            if feed_id is None:
-                self.store.set_meta(state.SINCE_ID, str(top))
-        return seen, started if first else None
+                self.tell("new stories", tally[1], 0)
+
+        # A feed new to the cache is read whole: its stories may be older than `since`.
+        for feed_id in [] if first else new_feeds:
+            await read(feed_id)
+        reads: _Reads | None = None
+        at = self.clock()  # taken before the reads: see "Conflicts" above
+        if first or self._list_due(at, None):
+            await read(None)  # after a first sync's pages (minutes) the reads come after
+        else:
+            reads = await _together(self._reads(at), read(None))
+        self.store.set_meta(state.SINCE_ID, str(tally[0]))
+        return seen, started if first else None, reads
+
+    def _list_due(self, now: float, listed: float | None) -> bool:
+        """Whether every id is listed now rather than the changes read (`changed`)."""
+        if listed is None:
+            listed = float(self.store.get_meta(state.STATE_LISTED_AT, "0") or 0)
+        return not 0 <= now - listed < min(LIST_EVERY_S, self.backend.recent_s - MARGIN_S)
+
+    async def _reads(self, at: float) -> _Reads:
+        """The server's counts, the stories read lately and the newly starred, all at once.
+
+        The starred list is read from its top until `STARRED_RUN` stars in a row that the
+        last sync saw: the newer ones were above them."""
+        starred: set[int] = set()
+
+        async def newly_starred() -> None:
+            run = 0
+            ids: set[int] | None = None
+            async for page in self.backend.recently_starred():
+                if ids is None:  # the cache is read while the other answers are on their way
+                    mapped = state.mapped_stories(self.store)
+                    ids = {m.remote_id for m in mapped}
+                    known = {m.remote_id for m in mapped if m.remote_starred}
+                for remote_id, _ in page:
+                    starred.add(remote_id)
+                    if remote_id in known:
+                        run += 1
+                    elif remote_id in ids:
+                        run = 0
+                if run >= STARRED_RUN:
+                    return
+
+        counts, recent, _ = await asyncio.gather(
+            self.backend.counts(), self.backend.recently_read(), newly_starred())
+        return _Reads(at, counts, frozenset(recent), frozenset(starred))
 
     # -- 4 and 5. read and starred, both ways ----------------------------------------------------
-    async def states(self, seen: dict[int, tuple[bool, bool]], listed: float | None) -> None:
+    async def states(self, seen: dict[int, tuple[bool, bool]], listed: float | None,
+                     reads: _Reads | None = None) -> None:
         self.tell("read and starred")
         read_before = float(self.store.get_meta(state.STATE_READ_AT, "0") or 0)
-        now = self.clock()
+        now = self.clock() if reads is None else reads.at
         mapped = state.mapped_stories(self.store)
         # The server's state of each story: what the last sync saw, unless told otherwise.
         server = {m.remote_id: [m.remote_read, m.remote_starred] for m in mapped}
@@ -235,14 +290,13 @@ class _Run:
                 server[remote_id] = [read, starred]
         if listed is not None:
             self.store.set_meta(state.STATE_LISTED_AT, repr(listed))
-        last_listed = float(self.store.get_meta(state.STATE_LISTED_AT, "0") or 0)
-        if not 0 <= now - last_listed < min(LIST_EVERY_S, self.backend.recent_s - MARGIN_S):
+        if reads is None and self._list_due(now, listed):
             remote = await self.backend.state()
             for remote_id, known in server.items():
                 known[:] = [remote_id not in remote.unread, remote_id in remote.starred]
             self.store.set_meta(state.STATE_LISTED_AT, repr(now))
         else:
-            await self.changed(mapped, server)
+            await self.changed(mapped, server, reads or await self._reads(now))
         self.store.set_meta(state.STATE_READ_AT, repr(now))
         queue = state.queued(self.store)
         pull: list[tuple[int, str, bool]] = []
@@ -288,7 +342,8 @@ class _Run:
             self.report.pushed += len(items)
             self.tell("sending changes", sent, total)
 
-    async def changed(self, mapped: list[state.Mapped], server: dict[int, list[bool]]) -> None:
+    async def changed(self, mapped: list[state.Mapped], server: dict[int, list[bool]],
+                      reads: _Reads) -> None:
         """What changed on the server since the last sync, without listing every id.
 
         Per feed, the server's unread and starred counts (one call) are held against the
@@ -298,25 +353,13 @@ class _Run:
         that is a story made unread or unstarred, found by looking at that feed's read (or
         starred) stories or by listing its ids. A change TT-RSS did not stamp (a plugin, SQL
         by hand) that a count cannot see waits for the listing of every id (LIST_EVERY_S)."""
-        known_starred = {rid for rid, (_, starred) in server.items() if starred}
-
-        async def newly_starred() -> None:
-            run = 0
-            async for page in self.backend.recently_starred():
-                for remote_id, _ in page:
-                    if remote_id in known_starred:
-                        run += 1
-                    elif remote_id in server:
-                        run = 0
-                        server[remote_id][1] = True
-                if run >= STARRED_RUN:
-                    return  # a run of stars the last sync saw: the new ones are above it
-
-        counts, recent, _ = await asyncio.gather(
-            self.backend.counts(), self.backend.recently_read(), newly_starred())
-        for remote_id in recent:
+        counts = reads.counts
+        for remote_id in reads.recent:
             if remote_id in server:
                 server[remote_id][0] = True
+        for remote_id in reads.starred:
+            if remote_id in server:
+                server[remote_id][1] = True
         here: dict[int, list[int]] = {}
         members: dict[int, list[int]] = {}
         for story in mapped:
@@ -355,6 +398,30 @@ class _Run:
         for remote_id, (read, starred) in looked.items():
             if remote_id in server:
                 server[remote_id][:] = [read, starred]
+
+@dataclass(frozen=True, slots=True)
+class _Reads:
+    """What `_Run._reads` asked the server, and when: the state read time."""
+
+    at: float
+    counts: dict[int, FeedCounts]
+    recent: frozenset[int]
+    starred: frozenset[int]
+
+
+async def _together(reads: Awaitable[_Reads], pages: Awaitable[None]) -> _Reads:
+    """Both at once; when one fails the other is stopped, not left writing the cache."""
+    tasks = (asyncio.ensure_future(reads), asyncio.ensure_future(pages))
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()  # the first failure, if any
+        return tasks[0].result()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
 
 async def _tagged(feed: int, field: str, ids: Awaitable[frozenset[int]]
                   ) -> tuple[int, str, frozenset[int]]:

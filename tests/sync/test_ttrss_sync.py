@@ -438,3 +438,28 @@ def test_a_second_sync_asks_for_counts_alongside_the_new_stories(account: Accoun
     pages = next(call for _, call in fetcher.log if call[0] == "getHeadlines" and call[2])
     counts = ("getCounters", None, None)
     assert fetcher.log.index(("start", counts)) < fetcher.log.index(("end", pages))
+
+
+def test_feed_titles_are_written_once_and_only_when_they_change(account: Account,
+                                                                store: Store) -> None:
+    """A title the cache stores cleaned (no trailing space) is not taken for a rename on
+    every sync, and renames on the server are one write (one rewrite of the subscriptions
+    file), not one per feed."""
+    feeds = [account.feed(f"Wire {n} ", f"https://w{n}.example.org/feed.xml") for n in range(3)]
+    assert sync(store, account.settings, password=PASSWORD).ok
+    changed: list[bool] = []
+    store.on_sources_changed = lambda: changed.append(True)
+
+    quiet = sync(store, account.settings, password=PASSWORD)
+
+    assert quiet.ok, quiet.error
+    assert changed == []
+    for feed in feeds[:2]:
+        account.server.sql(f"UPDATE ttrss_feeds SET title = 'Renamed ' || id WHERE id = {feed};")
+
+    renamed = sync(store, account.settings, password=PASSWORD)
+
+    assert renamed.ok, renamed.error
+    assert changed == [True]
+    titles = {s.title for s in store.sources()}
+    assert titles == {f"Renamed {feeds[0]}", f"Renamed {feeds[1]}", "Wire 2"}
