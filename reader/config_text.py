@@ -1,8 +1,8 @@
 """The configuration as text: the file made on first run, and `newsreader config`'s listing.
 
-Both are generated from `reader.config.SETTINGS`, so a new setting is documented in the file
-and listed by the command the moment it exists. Key bindings come from the caller (the UI
-knows them), so this module stays free of Textual like the rest of the data layer.
+Both are generated from `reader.config_settings.SETTINGS`, so a new setting is documented in
+the file and listed by the command the moment it exists. Key bindings come from the caller
+(the UI knows them), so this module stays free of Textual like the rest of the data layer.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from reader.config import SETTINGS, Config
+from reader.config import Config
+from reader.config_settings import SETTINGS
 
 KeyDefaults = Iterable[tuple[str, tuple[str, ...], str]]  # (action, default keys, description)
 _EMPTY_MEANS = {

@@ -10,15 +10,9 @@ from pathlib import Path
 import pytest
 
 from reader.cli import main
-from reader.config import (
-    SETTINGS,
-    Config,
-    default_path,
-    key_lines,
-    load_config,
-    parse_config,
-    resolve_timezone,
-)
+from reader.config import Config, default_path, load_config, parse_config
+from reader.config_lines import key_lines
+from reader.config_settings import SETTINGS, resolve_timezone
 from reader.config_text import describe, ensure_config_file, template
 
 EVERY_SETTING = """\

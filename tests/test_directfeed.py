@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from bench.feedcorpus import Corpus, VariedCorpus
 from reader.models import Entry, ParseResult
 from reader.sanitize import clean_line
-from reader.sources import directfeed, feeddates
+from reader.sources import directfeed, feeddates, feedvalues
 from reader.sources.feedfile import NotAFeed, parse_feed
 from reader.store import rows
 from tests.helpers.feed_cases import (
@@ -546,8 +546,8 @@ def test_text_without_c1_codes_is_not_copied_by_the_repair() -> None:
     """The repair is as cheap as a search when there is nothing to repair: the text comes
     back as it was, not as a copy made by `str.translate`."""
     text = "caf\u00e9 \u043a\u043e\u0442 \u00ab\u6771\u4eac\u00bb " * 50
-    assert directfeed._repair(text) is text
-    assert directfeed._repair("\u0093q\u0094") == "\u201cq\u201d"
+    assert feedvalues.repair(text) is text
+    assert feedvalues.repair("\u0093q\u0094") == "\u201cq\u201d"
 
 
 def old_content_hash(entry: Entry) -> str:
@@ -604,7 +604,7 @@ def test_story_row_is_the_old_story_row(key: str, title: str, author: str, body:
 def test_author_names_like_feedparser(author: str) -> None:
     data = CHANNEL.format(items=f"<item><title>t</title><author>{escape(author)}</author></item>")
     expected = feedparser.parse(io.BytesIO(data.encode("utf-8"))).entries[0]
-    assert directfeed._author_name(author) == expected.get("author_detail", {}).get("name", "")
+    assert feedvalues.author_name(author) == expected.get("author_detail", {}).get("name", "")
 
 
 FIELD = st.integers(-100, 100) | st.integers(-10**6, 10**6) | st.sampled_from([1.5, True, None])

@@ -16,7 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.sources.fetch import MAX_REDIRECTS, Decoder, Fetcher, FetchError, FetchResult
+from reader.sources.bodydecode import Decoder
+from reader.sources.fetch import MAX_REDIRECTS, Fetcher, FetchResult
+from reader.sources.fetcherrors import FetchError
 from tests.feedserver import FeedServer, compress, endless, feed_server  # noqa: F401
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'

@@ -29,6 +29,16 @@ def _write(path: Path, text: str, mtime: float) -> None:
     os.utime(path, (mtime, mtime))
 
 
+def _news_folder(tmp_path: Path, alpha: str, beta: str) -> Path:
+    """tmp_path/news with a.txt ("# Alpha" and `alpha`) and b.txt ("# Beta" and `beta`),
+    written 100 s apart."""
+    folder = tmp_path / "news"
+    folder.mkdir()
+    _write(folder / "a.txt", f"# Alpha\n{alpha}\n", 1_700_000_000)
+    _write(folder / "b.txt", f"# Beta\n{beta}\n", 1_700_000_100)
+    return folder
+
+
 def test_adding_the_sample_caches_one_story_with_six_teasers(store: Store) -> None:
     source, outcome = service.add_path(store, SAMPLE)
     assert (source.kind, source.title, outcome.new) == ("file", SAMPLE.name, 1)
@@ -41,10 +51,7 @@ def test_adding_the_sample_caches_one_story_with_six_teasers(store: Store) -> No
 
 def test_a_folder_adds_new_files_rereads_changed_ones_and_keeps_deleted(
         store: Store, tmp_path: Path) -> None:
-    folder = tmp_path / "news"
-    folder.mkdir()
-    _write(folder / "a.txt", "# Alpha\nFirst version.\n", 1_700_000_000)
-    _write(folder / "b.txt", "# Beta\nBeta body.\n", 1_700_000_100)
+    folder = _news_folder(tmp_path, "First version.", "Beta body.")
     source, outcome = service.add_path(store, folder)
     assert (source.kind, outcome.new) == ("folder", 2)
     alpha_id = store.views.headlines(View(), 0, 10)[-1].id
@@ -149,10 +156,7 @@ def test_adding_what_is_subscribed_says_so_once(store: Store, tmp_path: Path) ->
 
 def test_a_file_of_a_subscribed_folder_is_one_story_however_it_is_named(
         store: Store, tmp_path: Path) -> None:
-    folder = tmp_path / "news"
-    folder.mkdir()
-    _write(folder / "a.txt", "# Alpha\nOne.\n", 1_700_000_000)
-    _write(folder / "b.txt", "# Beta\nTwo.\n", 1_700_000_100)
+    folder = _news_folder(tmp_path, "One.", "Two.")
     news, _ = service.add_path(store, folder)
     with pytest.raises(service.AlreadySubscribed, match="is in the folder news"):
         service.add_location(store, str(folder / "a.txt"))

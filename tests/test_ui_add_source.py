@@ -48,6 +48,12 @@ async def type_address(app: RecordingApp, pilot: Pilot[Any], text: str) -> None:
     await pilot.press(*text, "enter")
 
 
+async def open_chooser(app: RecordingApp, pilot: Pilot[Any], page: str) -> None:
+    """Type the address of a page with several feeds and wait for the choice of them."""
+    await type_address(app, pilot, page)
+    await until(pilot, lambda: isinstance(app.screen, ChooseFeedScreen))
+
+
 async def test_a_page_with_two_feeds_offers_them_and_keys_pick_one(
         tmp_path: Path, feed_server: FeedServer) -> None:  # noqa: F811
     serve_site(feed_server)
@@ -55,8 +61,7 @@ async def test_a_page_with_two_feeds_offers_them_and_keys_pick_one(
     app = RecordingApp(store)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(app, pilot)
-        await type_address(app, pilot, feed_server.url("/"))
-        await until(pilot, lambda: isinstance(app.screen, ChooseFeedScreen))
+        await open_chooser(app, pilot, feed_server.url("/"))
         choices = app.screen.query_one(OptionList)
         assert [str(choices.get_option_at_index(i).prompt).splitlines()
                 for i in range(choices.option_count)] == [
@@ -79,15 +84,13 @@ async def test_a_click_picks_and_escape_adds_nothing(
     app = RecordingApp(store)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(app, pilot)
-        await type_address(app, pilot, feed_server.url("/"))
-        await until(pilot, lambda: isinstance(app.screen, ChooseFeedScreen))
+        await open_chooser(app, pilot, feed_server.url("/"))
         await pilot.press("escape")
         await settle(app, pilot)
         assert feeds(store) == [] and not isinstance(app.screen, ChooseFeedScreen)
         assert not [note for note in app.notes if note[0] == "error"]
 
-        await type_address(app, pilot, feed_server.url("/"))
-        await until(pilot, lambda: isinstance(app.screen, ChooseFeedScreen))
+        await open_chooser(app, pilot, feed_server.url("/"))
         choices = app.screen.query_one(OptionList)
         top = choices.content_region.y - choices.region.y  # below the list's border
         await pilot.click("#feeds-list", offset=(4, top + 2))  # the second feed's title

@@ -36,7 +36,8 @@ from typing import TYPE_CHECKING, Any
 from reader.extract import Article, extract_article, html_to_text
 from reader.models import Story
 from reader.sanitize import clean_line, is_safe_url
-from reader.sources.fetch import Fetcher, FetchError, fetcher_kwargs
+from reader.sources.fetch import Fetcher, fetcher_kwargs
+from reader.sources.fetcherrors import FetchError
 from reader.workerpool import ProcessPool
 
 if TYPE_CHECKING:

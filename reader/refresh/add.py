@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 from reader.models import Outcome, ParseResult, Source
 from reader.refresh.apply import record_result
 from reader.refresh.parsing import ParseFailed, Parser
-from reader.sources.fetch import Fetcher, FetchError, FetchResult, fetcher_kwargs
+from reader.sources.fetch import Fetcher, FetchResult, fetcher_kwargs
+from reader.sources.fetcherrors import FetchError
 from reader.store import Store
 from reader.workerpool import ProcessPool
 

@@ -41,7 +41,8 @@ from reader.refresh.apply import (
 )
 from reader.refresh.local import refresh_local
 from reader.refresh.parsing import ParseFailed, Parser
-from reader.sources.fetch import Fetcher, FetchError, FetchResult, fetcher_kwargs
+from reader.sources.fetch import Fetcher, FetchResult, fetcher_kwargs
+from reader.sources.fetcherrors import FetchError
 from reader.store import Store, StoreError
 from reader.workerpool import ProcessPool
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from reader.config import FULL_ARTICLE_MODES as MODES
+from reader.config_settings import FULL_ARTICLE_MODES as MODES
 from reader.models import Source
 from reader.service.pool import shared_pool
 

@@ -7,7 +7,8 @@ Why not just `client.get(url, follow_redirects=True)`:
   connecting, every redirect and the whole body.
 * httpx decodes gzip/deflate/brotli without any limit, and a 64 KB chunk of a chained
   (`gzip, gzip`) bomb expands to gigabytes in one call. We read the raw bytes and decode them
-  with bounded decompressors, counting the decoded bytes against the cap at every stage.
+  with bounded decompressors (`bodydecode`), counting the decoded bytes against the cap at
+  every stage.
 * Redirects are followed by hand (at most 5) so that each hop's scheme is checked (http and
   https only: a feed can never send us to `file:`) and so that we know whether the whole
   chain was permanent (301/308), which is when a subscription's stored URL should change.
@@ -23,7 +24,6 @@ in front of the client and the pool timeout is set.
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import functools
 import importlib.util
 import json
@@ -32,24 +32,30 @@ import ssl
 import sys
 import time
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Protocol
-from urllib.parse import urljoin, urlsplit
+from typing import Any
+from urllib.parse import urljoin
 
 import brotli
 import httpx
 
 import reader
+from reader.sources.bodydecode import Decoder
+from reader.sources.fetcherrors import FetchError, byte_size, describe, duration, short_url
+from reader.sources.fetchheaders import (
+    MAX_DELAY,
+    header_text,
+    is_web,
+    retry_after_seconds,
+    url_host,
+)
 
 MAX_REDIRECTS = 5
-MAX_DELAY = 24 * 3600.0  # a server may not park a feed for more than a day
 DEFAULT_BACKOFF = 600.0  # 429/503 without Retry-After
-_CHUNK = 64 * 1024
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT = {301, 308}
-_HEADER_JUNK = re.compile(r"[\x00-\x1f\x7f]")
 ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, "
           "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8")
 USER_AGENT = f"newsreader/{reader.__version__} (+terminal news reader)"
@@ -73,19 +79,6 @@ class FetchResult:
     permanent_url: str | None = None
     not_before: float | None = None
     gone: bool = False
-
-
-class FetchError(Exception):
-    """A failed fetch, told in plain words ("HTTP 404", "timed out after 30 s").
-
-    `retry_after` is how many seconds the server asked us to wait (429/503), if it did.
-    """
-
-    def __init__(self, message: str, *, retry_after: float | None = None,
-                 status: int | None = None) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
-        self.status = status
 
 
 class Fetcher:
@@ -141,9 +134,9 @@ class Fetcher:
 
     async def _exchange(self, url: str, etag: str, last_modified: str,
                         post: bytes | None = None) -> FetchResult:
-        if not _is_web(url):
-            raise FetchError(f"not an http(s) URL: {_short(url)}")
-        host = _host(url)
+        if not is_web(url):
+            raise FetchError(f"not an http(s) URL: {short_url(url)}")
+        host = url_host(url)
         self._check_backoff(host)
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_connections)
@@ -157,9 +150,10 @@ class Fetcher:
             except TimeoutError:
                 raise FetchError(f"timed out after {self.deadline:g} s") from None
             except httpx.HTTPError as exc:
-                raise FetchError(self._describe(exc, url)) from exc
+                raise FetchError(describe(exc, url, connect_timeout=self.connect_timeout,
+                                          deadline=self.deadline)) from exc
             except httpx.InvalidURL as exc:
-                raise FetchError(f"not a valid URL: {_short(url)}") from exc
+                raise FetchError(f"not a valid URL: {short_url(url)}") from exc
             except (zlib.error, brotli.error) as exc:
                 raise FetchError(f"the compressed body is damaged ({exc})") from exc
 
@@ -167,7 +161,7 @@ class Fetcher:
         until, status = self._backoff.get(host, (0.0, 0))
         wait = until - self._clock()
         if wait > 0:
-            raise FetchError(f"HTTP {status} from {host} earlier; waiting {_duration(wait)}",
+            raise FetchError(f"HTTP {status} from {host} earlier; waiting {duration(wait)}",
                              retry_after=wait, status=status)
 
     async def _fetch(self, url: str, etag: str, last_modified: str,
@@ -194,11 +188,11 @@ class Fetcher:
                     if hop == MAX_REDIRECTS:
                         raise FetchError("too many redirects", status=status)
                     target = urljoin(current, location.strip())
-                    if not _is_web(target):
+                    if not is_web(target):
                         raise FetchError("redirect to a non-http(s) URL", status=status)
                     if post is not None and status not in (307, 308):
                         raise FetchError(f"HTTP {status}: the server redirects to "
-                                         f"{_short(target)}", status=status)
+                                         f"{short_url(target)}", status=status)
                     permanent = permanent and status in _PERMANENT
                     current = target
                     continue
@@ -214,29 +208,29 @@ class Fetcher:
         headers = response.headers
         moved = final if permanent and final != asked else None
         if status in (429, 503):
-            wait = _retry_after(headers.get("retry-after"), self._clock())
+            wait = retry_after_seconds(headers.get("retry-after"), self._clock())
             if wait is None and status == 429:  # "too many requests" and no hint: be patient
                 wait = DEFAULT_BACKOFF
-            self._backoff[_host(final)] = (self._clock() + (wait or DEFAULT_BACKOFF), status)
+            self._backoff[url_host(final)] = (self._clock() + (wait or DEFAULT_BACKOFF), status)
             raise FetchError(f"HTTP {status}", retry_after=wait, status=status)
         if status == 410:
             return FetchResult(final, status, None, permanent_url=moved, gone=True)
         if status == 304:
-            return FetchResult(final, status, None, etag=_header(headers, "etag") or etag,
-                               last_modified=_header(headers, "last-modified") or last_modified,
-                               content_type=_header(headers, "content-type"),
+            return FetchResult(final, status, None, etag=header_text(headers, "etag") or etag,
+                               last_modified=header_text(headers, "last-modified") or last_modified,
+                               content_type=header_text(headers, "content-type"),
                                permanent_url=moved, not_before=self._not_before(headers))
         if not 200 <= status < 300:
-            raise FetchError(f"HTTP {status}", status=status,
-                             retry_after=_retry_after(headers.get("retry-after"), self._clock()))
+            wait = retry_after_seconds(headers.get("retry-after"), self._clock())
+            raise FetchError(f"HTTP {status}", status=status, retry_after=wait)
         body = await self._read_body(response)
-        return FetchResult(final, status, body, etag=_header(headers, "etag"),
-                           last_modified=_header(headers, "last-modified"),
-                           content_type=_header(headers, "content-type"),
+        return FetchResult(final, status, body, etag=header_text(headers, "etag"),
+                           last_modified=header_text(headers, "last-modified"),
+                           content_type=header_text(headers, "content-type"),
                            permanent_url=moved, not_before=self._not_before(headers))
 
     async def _read_body(self, response: httpx.Response) -> bytes:
-        too_big = FetchError(f"body larger than {_size(self.max_body)}")
+        too_big = FetchError(f"body larger than {byte_size(self.max_body)}")
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body:
             raise too_big
@@ -261,145 +255,12 @@ class Fetcher:
 
     def _not_before(self, headers: httpx.Headers) -> float | None:
         now = self._clock()
-        wait = _retry_after(headers.get("retry-after"), now)
+        wait = retry_after_seconds(headers.get("retry-after"), now)
         control = headers.get("cache-control", "").lower()
         match = re.search(r"(?:^|[,\s])max-age\s*=\s*\"?(\d+)", control)
         if match and "no-cache" not in control and "no-store" not in control:
             wait = max(wait or 0.0, min(float(match.group(1)), MAX_DELAY))
         return now + wait if wait else None
-
-    def _describe(self, exc: httpx.HTTPError, url: str) -> str:
-        chain = _chain(exc)
-        text = " ".join(str(e) for e in chain).lower()
-        if isinstance(exc, httpx.ConnectTimeout):
-            return f"could not connect within {self.connect_timeout:g} s"
-        if isinstance(exc, httpx.PoolTimeout):
-            return "timed out waiting for a free connection"
-        if isinstance(exc, httpx.TimeoutException):
-            return f"timed out after {self.deadline:g} s"
-        if isinstance(exc, httpx.UnsupportedProtocol):
-            return f"not an http(s) URL: {_short(url)}"
-        if isinstance(exc, httpx.ConnectError):
-            if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
-                return "connection refused"
-            tls = next((e for e in chain if isinstance(e, ssl.SSLError)), None)
-            if tls is not None or "ssl" in text or "certificate" in text:
-                reason = getattr(tls, "reason", None) or (str(tls) if tls else "handshake failed")
-                return f"TLS error: {str(reason).replace('_', ' ').lower()}"
-            if ("name or service" in text or "name resolution" in text or "nodename" in text
-                    or "getaddrinfo" in text or "no address" in text):
-                return f"cannot find the host {_host(url)}"
-            return f"cannot connect: {_first_words(chain)}"
-        if isinstance(exc, httpx.RemoteProtocolError):
-            if "without sending complete message body" in text or "incomplete" in text:
-                return "the connection closed before the whole response arrived"
-            if "without sending" in text or "disconnected" in text:
-                return "the server closed the connection without answering"
-            return "the server sent a malformed response"
-        if isinstance(exc, httpx.ReadError | httpx.WriteError):
-            return "the connection was reset"
-        return f"network error: {_first_words(chain)}"
-
-
-# -- bounded decoding --------------------------------------------------------------------------
-
-class _Stage(Protocol):
-    def feed(self, data: bytes) -> Iterator[bytes]: ...
-    def finish(self) -> Iterator[bytes]: ...
-
-
-class _Zlib:
-    """gzip (possibly multi-member) or deflate (zlib-wrapped, or raw as some servers send)."""
-
-    def __init__(self, gzip: bool) -> None:
-        self._gzip = gzip
-        self._wbits = 16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS
-        self._d = zlib.decompressobj(self._wbits)
-        self._started = False
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        while True:
-            try:
-                out = self._d.decompress(data, _CHUNK)
-            except zlib.error:
-                if self._gzip or self._started:
-                    raise
-                self._d = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate
-                out = self._d.decompress(data, _CHUNK)
-            self._started = True
-            if out:
-                yield out
-            if self._d.eof:
-                rest = self._d.unused_data
-                if not (self._gzip and rest):
-                    return  # trailing bytes after the stream are ignored, as browsers do
-                self._d = zlib.decompressobj(self._wbits)
-                data = rest
-                continue
-            data = self._d.unconsumed_tail
-            if not data and len(out) < _CHUNK:
-                return
-
-    def finish(self) -> Iterator[bytes]:
-        yield from self.feed(b"")
-
-
-class _Brotli:
-    def __init__(self) -> None:
-        self._d = brotli.Decompressor()
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        # Each call returns about _CHUNK bytes at most; output may still be pending after the
-        # input is consumed, so drain with empty input until a call gives nothing.
-        out = self._d.process(data, output_buffer_limit=_CHUNK)
-        while out:
-            yield out
-            if self._d.is_finished():
-                return
-            out = self._d.process(b"", output_buffer_limit=_CHUNK)
-
-    def finish(self) -> Iterator[bytes]:
-        return iter(())
-
-
-class Decoder:
-    """Undo a `Content-Encoding` list in pieces of at most 64 KB, each stage capped at `cap`."""
-
-    def __init__(self, content_encoding: str, cap: int) -> None:
-        self._stages: list[_Stage] = []
-        self._cap = cap
-        names = [n.strip().lower() for n in content_encoding.split(",") if n.strip()]
-        for name in reversed(names):  # the last encoding applied is undone first
-            if name in ("gzip", "x-gzip"):
-                self._stages.append(_Zlib(gzip=True))
-            elif name == "deflate":
-                self._stages.append(_Zlib(gzip=False))
-            elif name == "br":
-                self._stages.append(_Brotli())
-            # identity and unknown names: passed through, as httpx does
-        self._counts = [0] * len(self._stages)
-
-    def feed(self, data: bytes) -> Iterator[bytes]:
-        yield from self._pipe(0, data)
-
-    def finish(self) -> Iterator[bytes]:
-        for index, stage in enumerate(self._stages):
-            for piece in stage.finish():
-                yield from self._pipe(index + 1, self._count(index, piece))
-
-    def _pipe(self, index: int, data: bytes) -> Iterator[bytes]:
-        if index == len(self._stages):
-            if data:
-                yield data
-            return
-        for piece in self._stages[index].feed(data):
-            yield from self._pipe(index + 1, self._count(index, piece))
-
-    def _count(self, index: int, piece: bytes) -> bytes:
-        self._counts[index] += len(piece)
-        if self._counts[index] > self._cap:
-            raise FetchError(f"body larger than {_size(self._cap)}")
-        return piece
 
 
 # -- small helpers -----------------------------------------------------------------------------
@@ -418,81 +279,6 @@ def _negative_import_cache() -> None:
 def _tls_context() -> ssl.SSLContext:
     """Loading the CA bundle costs 50-100 ms; do it once per process, not once per client."""
     return httpx.create_ssl_context(trust_env=True)
-
-
-def _is_web(url: str) -> bool:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return False
-    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
-
-
-def _host(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
-
-
-def _retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return min(float(value), MAX_DELAY)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(0.0, min(when.timestamp() - now, MAX_DELAY))
-
-
-def _header(headers: httpx.Headers, name: str) -> str:
-    return _HEADER_JUNK.sub("", headers.get(name, ""))[:1024]
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    out: list[BaseException] = []
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        out.append(current)
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return out
-
-
-def _first_words(chain: list[BaseException]) -> str:
-    for exc in reversed(chain):
-        words = getattr(exc, "strerror", None) or str(exc)
-        if words:
-            return str(words)
-    return type(chain[0]).__name__
-
-
-def _size(n: int) -> str:
-    if n >= 2**20 and n % 2**20 == 0:
-        return f"{n // 2**20} MB"
-    if n >= 1024 and n % 1024 == 0:
-        return f"{n // 1024} KB"
-    return f"{n} bytes"
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"
-
-
-def _short(url: str, limit: int = 80) -> str:
-    url = _HEADER_JUNK.sub("", url)
-    return url if len(url) <= limit else url[: limit - 1] + "…"
 
 
 def fetcher_kwargs(options: dict[str, Any] | None) -> dict[str, Any]:

@@ -23,7 +23,8 @@ import json
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
-from reader.sources.fetch import Fetcher, FetchError
+from reader.sources.fetch import Fetcher
+from reader.sources.fetcherrors import FetchError
 from reader.sync.base import (
     FeedCounts,
     RemoteFeed,

@@ -123,22 +123,23 @@ class LayoutController(Controller):
             host.headlines.focus()
 
     def action_toggle_sources(self) -> None:
-        host = self.host
-        if host.narrow and not host.zen:
-            host.narrow_top = "headlines" if host.narrow_top == "sources" else "sources"
-            if host.narrow_top == "sources":
-                host.source_list.focus()
-            return
-        host.show_sources = not host.show_sources
+        if not self._swap_narrow("sources"):
+            self.host.show_sources = not self.host.show_sources
 
     def action_toggle_teasers(self) -> None:
+        if not self._swap_narrow("teasers"):
+            self.host.show_teasers = not self.host.show_teasers
+
+    def _swap_narrow(self, pane: NarrowTop) -> bool:
+        """When narrow (and not zen), swap the list for `pane` or back, focusing `pane` when
+        it comes up; say whether it did (wide, the caller shows or hides the pane)."""
         host = self.host
-        if host.narrow and not host.zen:
-            host.narrow_top = "headlines" if host.narrow_top == "teasers" else "teasers"
-            if host.narrow_top == "teasers":
-                host.teaser_sidebar.focus()
-            return
-        host.show_teasers = not host.show_teasers
+        if not host.narrow or host.zen:
+            return False
+        host.narrow_top = "headlines" if host.narrow_top == pane else pane
+        if host.narrow_top == pane:
+            (host.source_list if pane == "sources" else host.teaser_sidebar).focus()
+        return True
 
     def action_switch_theme(self) -> None:
         self.app.search_themes()

@@ -11,14 +11,14 @@ the drawn strips (a search draws ~35 new rows in one frame).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
 
-from reader.models import Headline
+from reader.models import Headline, Source, View
 from reader.sanitize import clean_line
 
 UNREAD, STARRED = "● ", "★ "
@@ -26,6 +26,18 @@ _MARKS_FIT = cell_len(UNREAD) == cell_len(STARRED) == 2  # as `draw_headline` co
 DATE_WIDTH = 10  # the widest list date, "2024-11-27"; shorter ones are right-aligned in it
 SOURCE_MAX = 20  # cells of the source column at most: a name, not a description
 SOURCE_FROM = 40  # rows narrower than this have no source column: the headline needs them
+
+
+def source_column_wanted(view: View, sources: Iterable[Source]) -> bool:
+    """Whether the rows of `view` get a source column: not where every row comes from one
+    source (a source's view, a folder or a whole cache that holds one), where it would only
+    repeat itself on every row, in cells the headline needs."""
+    if view.source_id is not None:
+        return False
+    folder = view.folder
+    holding = [source for source in sources if source.total and (
+        not folder or source.folder == folder or source.folder.startswith(folder + "/"))]
+    return len(holding) != 1
 
 
 def column_widths(width: int, *, source: bool) -> tuple[int, int]:

@@ -1,0 +1,74 @@
+"""`newsreader [PATH...]`: the launch of the app, with the paths named checked first."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from reader.cli.changes import cmd_import
+from reader.cli.common import CliError, load_user_config, warn
+
+
+def run_app(opts: argparse.Namespace, paths: list[str]) -> int:
+    """The app, on the cache as it is: the full integrity check and the reading of `paths`
+    run in the app's workers after its first screen, so start-up does not grow with the
+    archive, nor with the folder given.
+
+    One rule for the paths: what surely cannot be read (missing, empty, binary, a folder
+    that cannot be opened) is told on stderr before the app starts, from a stat and a few
+    kilobytes, never a folder's read; an OPML list is imported. The app starts when anything
+    named was usable, else the exit status is 1 and nothing is drawn."""
+    from reader.service.subscriptions import open_cache
+    from reader.store import StoreError
+    from reader.store.recovery import BackgroundCheck
+
+    readable: list[str] = []
+    lists: list[str] = []
+    for path in paths:
+        if Path(path).suffix.lower() == ".opml" and Path(path).expanduser().is_file():
+            lists.append(path)
+            continue
+        # Imported only when a path is named: it loads the local-file readers (~40 ms)
+        # that a plain launch needs only later, in a worker.
+        from reader.service.sources import path_problem
+
+        problem = path_problem(path)
+        if problem:
+            warn(problem)
+        else:
+            readable.append(path)
+    if paths and not readable and not lists:
+        return 1
+    try:
+        opened = open_cache(opts.data_dir, check=False, announce=warn)
+    except StoreError as exc:
+        raise CliError(str(exc)) from exc
+    store = opened.store
+    try:
+        imported = 0
+        for path in lists:  # a few writes: done before the app, which then fetches them
+            try:
+                imported += cmd_import(store, [path], opts) == 0
+            except CliError as exc:
+                warn(exc)
+        if paths and not readable and not imported:
+            return 1
+        from reader.ui.app import NewsApp
+
+        config, problems = load_user_config(opts, create=True)
+        app = NewsApp(store, offline=opts.offline, config=config, config_problems=problems,
+                      paths=readable, cache_check=BackgroundCheck(store),
+                      rebuilt=opened.rebuilt)
+        for notice in opened.notices:  # queued now, shown as soon as the screen is up
+            app.notify(notice, title="The cache was rebuilt", severity="warning", timeout=30,
+                       markup=False)
+        app.run()
+        for problem in app.path_problems:  # the app showed them; the terminal keeps them
+            warn(problem)
+        if app.cache_problem:
+            warn(app.cache_problem)
+        if readable and not app.paths_added and not imported:
+            return 1
+        return int(app.return_code or 0)
+    finally:
+        store.close()

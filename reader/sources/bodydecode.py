@@ -1,0 +1,117 @@
+"""Undo a response's Content-Encoding without letting a compression bomb through.
+
+httpx decodes gzip/deflate/brotli without any limit, and a 64 KB chunk of a chained
+(`gzip, gzip`) bomb expands to gigabytes in one call; here every stage yields pieces of at
+most 64 KB and counts what it produced against the body cap.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from typing import Protocol
+
+import brotli
+
+from reader.sources.fetcherrors import FetchError, byte_size
+
+_CHUNK = 64 * 1024
+
+
+class _Stage(Protocol):
+    def feed(self, data: bytes) -> Iterator[bytes]: ...
+    def finish(self) -> Iterator[bytes]: ...
+
+
+class _Zlib:
+    """gzip (possibly multi-member) or deflate (zlib-wrapped, or raw as some servers send)."""
+
+    def __init__(self, gzip: bool) -> None:
+        self._gzip = gzip
+        self._wbits = 16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS
+        self._d = zlib.decompressobj(self._wbits)
+        self._started = False
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        while True:
+            try:
+                out = self._d.decompress(data, _CHUNK)
+            except zlib.error:
+                if self._gzip or self._started:
+                    raise
+                self._d = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate
+                out = self._d.decompress(data, _CHUNK)
+            self._started = True
+            if out:
+                yield out
+            if self._d.eof:
+                rest = self._d.unused_data
+                if not (self._gzip and rest):
+                    return  # trailing bytes after the stream are ignored, as browsers do
+                self._d = zlib.decompressobj(self._wbits)
+                data = rest
+                continue
+            data = self._d.unconsumed_tail
+            if not data and len(out) < _CHUNK:
+                return
+
+    def finish(self) -> Iterator[bytes]:
+        yield from self.feed(b"")
+
+
+class _Brotli:
+    def __init__(self) -> None:
+        self._d = brotli.Decompressor()
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        # Each call returns about _CHUNK bytes at most; output may still be pending after the
+        # input is consumed, so drain with empty input until a call gives nothing.
+        out = self._d.process(data, output_buffer_limit=_CHUNK)
+        while out:
+            yield out
+            if self._d.is_finished():
+                return
+            out = self._d.process(b"", output_buffer_limit=_CHUNK)
+
+    def finish(self) -> Iterator[bytes]:
+        return iter(())
+
+
+class Decoder:
+    """Undo a `Content-Encoding` list in pieces of at most 64 KB, each stage capped at `cap`."""
+
+    def __init__(self, content_encoding: str, cap: int) -> None:
+        self._stages: list[_Stage] = []
+        self._cap = cap
+        names = [n.strip().lower() for n in content_encoding.split(",") if n.strip()]
+        for name in reversed(names):  # the last encoding applied is undone first
+            if name in ("gzip", "x-gzip"):
+                self._stages.append(_Zlib(gzip=True))
+            elif name == "deflate":
+                self._stages.append(_Zlib(gzip=False))
+            elif name == "br":
+                self._stages.append(_Brotli())
+            # identity and unknown names: passed through, as httpx does
+        self._counts = [0] * len(self._stages)
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        yield from self._pipe(0, data)
+
+    def finish(self) -> Iterator[bytes]:
+        for index, stage in enumerate(self._stages):
+            for piece in stage.finish():
+                yield from self._pipe(index + 1, self._count(index, piece))
+
+    def _pipe(self, index: int, data: bytes) -> Iterator[bytes]:
+        if index == len(self._stages):
+            if data:
+                yield data
+            return
+        for piece in self._stages[index].feed(data):
+            yield from self._pipe(index + 1, self._count(index, piece))
+
+    def _count(self, index: int, piece: bytes) -> bytes:
+        self._counts[index] += len(piece)
+        if self._counts[index] > self._cap:
+            raise FetchError(f"body larger than {byte_size(self._cap)}")
+        return piece
