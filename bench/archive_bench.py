@@ -25,8 +25,9 @@ For each size it:
 `--work DIR` keeps the generated caches there and reuses them on the next run.
 `--keys-only` times only the start-up and the `j` presses (no search, no first start of the
 day), `--runs N` repeats that N times (medians of the runs' medians and p95s are printed: the
-machine may be shared); with `--against DIR` the runs alternate, A B B A, between this
-tree and the copy of the package in DIR (`DIR/reader`, run as `python -P -m reader`).
+machine may be shared, so each run's percentiles and the program's CPU a press, all threads
+and the event loop's, are printed too); with `--against DIR` the runs alternate, A B B A,
+between this tree and the copy of the package in DIR (`DIR/reader`, see `tree_command`).
 `--big-story` also times `j` onto a ~200 KB story (in a small cache of its own: the size of
 the archive does not matter to opening one story).
 `--searches N` times only the searches, N runs, each in a newly started app (so nothing of a
@@ -46,7 +47,9 @@ import os
 import select
 import shutil
 import statistics
+import subprocess
 import sys
+import sysconfig
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -237,6 +240,25 @@ def report_searches(count: int, found: dict[str, tuple[list[float], list[float]]
               f"(runs: {', '.join(ms(v) for v in shown)})")
 
 
+def tree_command(tree: str) -> tuple[str, list[str]]:
+    """PYTHONPATH and command that run the package copied in `tree` (`tree/reader`).
+
+    Not just `PYTHONPATH=tree`: this repository is installed in editable mode, and the
+    import hook that install adds to `site` finds our own `reader/` before any path, so the
+    "other" tree was this one. With `-S` there is no `site` (nor hook); the dependencies come
+    from the interpreter's site-packages on the path; `-P`: not the working folder's `reader/`.
+    Checked before use, since a wrong answer here looks like "no difference"."""
+    paths = sysconfig.get_paths()
+    path = os.pathsep.join(dict.fromkeys([tree, paths["purelib"], paths["platlib"]]))
+    program = [sys.executable, "-S", "-P"]
+    found = subprocess.run([*program, "-c", "import reader; print(reader.__file__)"],
+                           env={**os.environ, "PYTHONPATH": path}, capture_output=True,
+                           text=True, check=True).stdout.strip()
+    if Path(found).resolve() != (Path(tree) / "reader" / "__init__.py").resolve():
+        raise SystemExit(f"--against {tree}: Python imports {found} instead")
+    return path, [*program, "-m", "reader"]
+
+
 def run_ours(data: Path, presses: int, keys_only: bool = False,
              tree: str | None = None) -> Figures:
     """Start-up, the `j` presses (and, unless `keys_only`, the searches) in one launch; `tree`:
@@ -258,8 +280,7 @@ def run_ours(data: Path, presses: int, keys_only: bool = False,
     env = {"NEWSREADER_CONFIG_DIR": str(config)}
     program = newsreader_command()
     if tree is not None:
-        env["PYTHONPATH"] = tree
-        program = [sys.executable, "-P", "-m", "reader"]  # -P: not this folder's reader/
+        env["PYTHONPATH"], program = tree_command(tree)
     figures = Figures()
     first = heads[0].title[:24]
     command = [*program, "--data-dir", str(data), "--offline"]
@@ -282,10 +303,14 @@ def run_ours(data: Path, presses: int, keys_only: bool = False,
         figures.startup = figures.first_screen = term.last_data - term.started
         term.wait_for(in_article(bylines[0]))
         term.settle(0.5)
+        cpu, loop = term.cpu_seconds(), term.cpu_seconds(main_thread=True)
         for byline in bylines[1:presses + 1]:
             figures.presses.append(term.press("j", in_article(byline)))
             figures.first.append(term.first_response)
             term.settle(0.03)
+        term.settle(0.3)  # the last story's neighbours made ready: every press's work counted
+        figures.cpu = ((term.cpu_seconds() - cpu) / presses,
+                       (term.cpu_seconds(main_thread=True) - loop) / presses)
         figures.rss_mb = term.rss_mb()
         term.settle(0.3)
         for word in WORDS if not keys_only else ():
@@ -416,14 +441,23 @@ def report_keys(count: int, runs: list[Figures], label: str = "") -> None:
     print(f"\n== {label + ', ' if label else ''}{count:,} stories, {len(runs)} run(s) of "
           f"{len(runs[0].presses)} j presses "
           f"(load average now {os.getloadavg()[0]:.1f})")
-    columns = ("first median", "first p95", "shown median", "shown p95")
+    columns = ("first median", "first p95", "shown median", "shown p95", "CPU/press",
+               "loop CPU")
     print("   " + "".join(f"{c:>14}" for c in columns))
-    rows = [(f.median(True), f.p95(True), f.median(), f.p95()) for f in runs]
+    rows = [(f.median(True), f.p95(True), f.median(), f.p95(), *f.cpu) for f in runs]
     for row in rows:
-        print("   " + "".join(f"{ms(v):>14}" for v in row))
+        print("   " + "".join(f"{v * 1000:>11.1f} ms" for v in row))
     if len(rows) > 1:
         middle = [statistics.median(column) for column in zip(*rows, strict=True)]
-        print("   " + "".join(f"{ms(v):>14}" for v in middle) + "   <- medians of the runs")
+        print("   " + "".join(f"{v * 1000:>11.1f} ms" for v in middle)
+              + "   <- medians of the runs")
+    # The whole distribution, not only two points of it: the slow presses are the story.
+    print("   story shown, percentiles 10 25 50 75 90 95 99 max, per run:")
+    for f in runs:
+        ordered = sorted(f.presses)
+        points = [ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+                  for q in (0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99)] + [ordered[-1]]
+        print("   " + " ".join(f"{v * 1000:5.0f}" for v in points))
 
 
 def main() -> int:

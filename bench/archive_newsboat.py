@@ -46,6 +46,7 @@ class Figures:
     searches: dict[str, float] = field(default_factory=dict)
     rss_mb: float = 0.0
     peak_mb: float = 0.0
+    cpu: tuple[float, float] = (0.0, 0.0)  # ours: CPU seconds a j press, all threads / loop's
     note: str = ""
 
     def median(self, first: bool = False) -> float:

@@ -115,6 +115,20 @@ class TimedTerminal(Terminal):
                 return int(line.split()[1]) / 1024
         return 0.0
 
+    def cpu_seconds(self, main_thread: bool = False) -> float:
+        """CPU the program has used so far (user + system), all threads or only its main
+        thread (the event loop's): a figure the other jobs on a shared machine do not
+        stretch the way they stretch wall time."""
+        pid = self.program_pid()
+        if pid is None:
+            return 0.0
+        path = f"/proc/{pid}/task/{pid}/stat" if main_thread else f"/proc/{pid}/stat"
+        try:
+            fields = Path(path).read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def peak_rss_mb(self) -> float:
         """The program's peak resident memory (after it exited)."""
         try:

@@ -28,6 +28,8 @@ What it does, and why it is built this way:
 * A B B A order, `--rounds` times, so a drift in the machine's speed falls on both; medians
   and per-round ratios. Wall time, CPU of the client's process tree and its peak memory come
   from bench/common.py's launcher and sampler; the server's CPU is not counted for anyone.
+  newsreader reads its bytecode from a cache of the bench's own (PYTHONPYCACHEPREFIX), as an
+  installed package does, whatever PYTHONDONTWRITEBYTECODE says; the first sync writes it.
 * After the second sync each client's cache is checked against the server: stories, unread,
   starred. A client that is fast because it missed changes shows here.
 * `--profile` (on; `--no-profile`): one more first and second sync of newsreader in this
@@ -270,8 +272,12 @@ class Result:
 
 
 def _env(home: Path) -> dict[str, str]:
+    """A fresh home; Python's bytecode read and written in the bench's own cache (beside the
+    run directories), so the second sync runs compiled code as an installed package does,
+    even where the environment sets PYTHONDONTWRITEBYTECODE."""
     return dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
-                XDG_DATA_HOME=str(home / ".local"), LANG="C.UTF-8", LC_ALL="C.UTF-8")
+                XDG_DATA_HOME=str(home / ".local"), LANG="C.UTF-8", LC_ALL="C.UTF-8",
+                PYTHONDONTWRITEBYTECODE="", PYTHONPYCACHEPREFIX=str(home.parent / "pyc"))
 
 
 def _sync_config(url: str) -> str:

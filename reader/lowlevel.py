@@ -93,6 +93,32 @@ def chardet_available() -> bool:
                     "to know whether feedparser guesses encodings") is not None
 
 
+class _Cp1252Table(dict[int, Any]):
+    """feedparser's windows-1252 table for C1 codes, answering any other code with itself.
+
+    feedparser's `pop` runs `text.translate(_cp1252)` on every text its lenient parser reads,
+    and with a plain dict `str.translate` raises and clears a KeyError inside for each
+    character the table lacks, nearly all of them: a sixth of that parser's CPU on the varied
+    benchmark feeds. Same translation, minus the errors; what it remembers is bounded."""
+
+    __slots__ = ()
+
+    def __missing__(self, code: int) -> int:
+        if len(self) < 4096:
+            self[code] = code
+        return code
+
+
+@cache
+def quicker_feedparser_translate() -> None:
+    """Give feedparser's `pop` the table above in place of its `_cp1252` dict (once a
+    process); the feedparser road calls it before parsing."""
+    module: Any = importlib.import_module("feedparser.mixin")
+    table = _private("feedparser.mixin", "_cp1252", "to translate windows-1252 codes faster")
+    if type(table) is dict:
+        module._cp1252 = _Cp1252Table(table)
+
+
 # -- the standard library ---------------------------------------------------------------------
 
 

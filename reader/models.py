@@ -70,7 +70,7 @@ class StoryRow:
     path: str
     lead: str
     teasers: str  # JSON list of clean lines
-    body_html: str
+    body_html: str | bytes  # as the cache keeps it: bytes are compressed (reader.store.bodies)
 
 
 @dataclass(frozen=True, slots=True)

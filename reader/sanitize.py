@@ -56,23 +56,35 @@ _ASCII_CONTROLS = bytes([*range(0, 9), *range(11, 32), 127])
 
 
 def clean_text(text: str) -> str:
-    """Strip terminal-active characters; normalise line ends to "\\n". Keeps tab and newline.
-
-    Every stored field and body passes here, so clean text (nearly all of it) is recognised
-    in one quick pass (for ASCII, at C speed) instead of two regex passes."""
-    if not text:
-        return ""
-    if text.isascii():
-        raw = text.encode("ascii")
-        if len(raw.translate(None, _ASCII_CONTROLS)) == len(raw):
-            return text
-    elif _CONTROL_OR_CR.search(text) is None:  # one pass instead of two for clean text
+    """Strip terminal-active characters; normalise line ends to "\\n". Keeps tab and newline."""
+    if not text or is_clean(text):
         return text
     return _CONTROL.sub("", _CR.sub("\n", text))
 
 
+def is_clean(text: str) -> bool:
+    """True when `clean_text` gives `text` back as it is.
+
+    Every stored field and body passes here, most of them clean, so they are recognised in
+    one quick pass: `str.isprintable` (a one-line field: every character `clean_text` acts
+    on is a control, format or surrogate code, none printable), else for ASCII a C-speed
+    byte count, else one regex search."""
+    if text.isprintable():
+        return True
+    if text.isascii():
+        raw = text.encode("ascii")
+        return len(raw.translate(None, _ASCII_CONTROLS)) == len(raw)
+    return _CONTROL_OR_CR.search(text) is None
+
+
 def clean_line(text: str) -> str:
-    """`clean_text` for one-line fields (titles, authors): whitespace runs become one space."""
+    """`clean_text` for one-line fields (titles, authors): whitespace runs become one space.
+
+    Most fields are clean already (a stored title passes here more than once), and for
+    printable text the only whitespace is the space, so it is returned as it is when no
+    space leads, trails or doubles."""
+    if text.isprintable() and not (text[:1] == " " or text[-1:] == " " or "  " in text):
+        return text
     return " ".join(clean_text(text).split())
 
 
@@ -96,8 +108,13 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
             attributes=ALLOWED_ATTRIBUTES, url_schemes=SAFE_SCHEMES, link_rel=None,
             strip_comments=True)
     # Cleaned before and after: nh3 turns character references such as "&#27;" into the
-    # characters themselves, so a body could otherwise smuggle an ESC into the cache.
-    cleaned = clean_text(_CLEANER.clean(clean_text(html)))
+    # characters themselves, so a body could otherwise smuggle an ESC into the cache. Only
+    # a numeric reference or "&lrm;" / "&rlm;" (the named ones whose character is removed
+    # here) can put one in clean text; a body without them skips the second pass.
+    html = clean_text(html)
+    cleaned = _CLEANER.clean(html)
+    if "&#" in html or "&lrm;" in html or "&rlm;" in html:
+        cleaned = clean_text(cleaned)
     if base_url and not _links_are_absolute(cleaned):
         cleaned = _resolve_links(cleaned, base_url)
     return cleaned

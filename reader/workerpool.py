@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from reader.lowlevel import kill_pool_workers
@@ -61,6 +62,28 @@ def init_worker(memory_limit: int, modules: Sequence[str]) -> None:
     for name in modules:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
+
+
+def release_heap() -> None:
+    """Give the C allocator's free memory back to the system (glibc's `malloc_trim`).
+
+    Python frees a parsed feed's objects, but glibc keeps the pages for reuse, so without
+    this a worker stays as large as the largest feed it ever parsed (measured: 55-80 MB
+    after a 4 MB feed, 33 MB after the trim, which takes ~1 ms). Elsewhere a no-op."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        import ctypes
+
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
+    except (ImportError, OSError, AttributeError):  # not glibc (musl, macOS, Windows)
+        return None
+    return trim
 
 
 def _ready() -> int:

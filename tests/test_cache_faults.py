@@ -32,6 +32,7 @@ from reader.paths import DB_NAME, SUBSCRIPTIONS_NAME
 from reader.refresh import refresh
 from reader.service.subscriptions import deferred_subscriptions, open_store, write_subscriptions
 from reader.store import Store, StoreError
+from reader.store.bodies import unpack
 from reader.store.schema import SCHEMA_VERSION
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
 from tests.pty_terminal import Terminal
@@ -88,7 +89,8 @@ def assert_coherent(store: Store) -> dict[str, int]:
     dupes = conn.execute("SELECT source_id, key, COUNT(*) FROM stories GROUP BY source_id, key "
                          "HAVING COUNT(*) > 1").fetchall()
     assert dupes == []
-    for title, body, key in conn.execute("SELECT title, body_html, key FROM stories"):
+    for title, packed, key in conn.execute("SELECT title, body_html, key FROM stories"):
+        body = unpack(packed)
         feed_no, story_no = key.rsplit("f", 1)[-1].split("-")
         version = title.rsplit(" v", 1)[-1]
         assert title == f"Feed {feed_no} story {story_no} v{version}"
@@ -259,6 +261,16 @@ def damage_pages(db: Path) -> None:
             handle.write(os.urandom(200))
 
 
+def damage_names(db: Path) -> None:
+    """Bytes that are not UTF-8 over a table's name in the schema: SQLite's message about it
+    quotes them, and Python cannot make that message text."""
+    data = bytearray(db.read_bytes())
+    at = data.find(b"tablesourcessources")
+    assert at > 0
+    data[at + 5:at + 12] = b"\xff\xfe\xfd\xfc\xfb\xfa\xf9"
+    db.write_bytes(bytes(data))
+
+
 def truncate(db: Path) -> None:
     with open(db, "r+b") as handle:
         handle.truncate(db.stat().st_size // 3)
@@ -276,8 +288,8 @@ def fill(data: Path) -> None:
     store.close()
 
 
-@pytest.mark.parametrize("damage", [damage_header, damage_pages, truncate],
-                         ids=["header", "pages", "truncated"])
+@pytest.mark.parametrize("damage", [damage_header, damage_pages, damage_names, truncate],
+                         ids=["header", "pages", "names", "truncated"])
 def test_a_damaged_cache_is_moved_aside_and_subscriptions_come_back(
         tmp_path: Path, damage: object) -> None:
     data = tmp_path / "data"
@@ -573,7 +585,7 @@ def test_a_read_only_data_directory_is_told_in_words(tmp_path: Path) -> None:
 
 
 def test_a_disk_that_fills_during_a_refresh(tmp_path: Path) -> None:
-    with tmpfs(tmp_path / "mnt", "640k") as mnt:
+    with tmpfs(tmp_path / "mnt", "1m") as mnt:  # an empty cache is ~300 KB (8 KB pages)
         data = mnt / "data"
         first = tmp_path / "first.txt"
         first.write_text("The first story, stored while there was room.\n")
@@ -584,8 +596,9 @@ def test_a_disk_that_fills_during_a_refresh(tmp_path: Path) -> None:
         store.close()
         big = tmp_path / "big"
         big.mkdir()
-        for i in range(60):
-            (big / f"s{i}.txt").write_text(f"Story {i}. " + "Many words of a long story. " * 400)
+        for i in range(60):  # words that do not compress (the cache compresses bodies)
+            (big / f"s{i}.txt").write_text(f"Story {i}. " + " ".join(
+                os.urandom(3).hex() for _ in range(1600)))
         done = run(data, "add", str(big))
         assert done.returncode == 1 and "Traceback" not in done.stderr
         assert "database or disk is full" in done.stderr and "is full" in done.stderr

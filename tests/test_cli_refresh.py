@@ -4,6 +4,9 @@ articles of sources set to "refresh", against a real server on 127.0.0.1."""
 # ruff: noqa: F811 - the feed_server fixture is imported and then used as an argument
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,3 +53,28 @@ def test_refresh_fetches_no_page_when_the_mode_is_off(
     assert main(["refresh"]) == 0
     assert "full articles" not in capsys.readouterr().out
     assert feed_server.hits("/page") == 0
+
+
+def test_a_refresh_of_unchanged_feeds_loads_no_feed_reader(
+        dirs: Path, feed_server: FeedServer) -> None:
+    """The usual cron run (every feed answers 304) is mostly start-up: it must not import
+    the feed parsers, the local-file readers, the extractor or the OPML reader, which it
+    never uses. It still asks conditionally and still records the check."""
+    feed_server.route("/feed", feed("https://example.org/a"), etag='"v1"')
+    assert main(["add", feed_server.url("/feed")]) == 0
+    store = Store(db_path())
+    before = store.sources()[0].last_checked
+    store.close()
+    unwanted = ["reader.sources.feedfile", "reader.sources.directfeed", "reader.refresh.local",
+                "reader.extract", "reader.sources.opml", "feedparser", "textual"]
+    code = ("import sys; from reader.cli import main; status = main(['refresh']); "
+            f"print(status, [m for m in {unwanted!r} if m in sys.modules], file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=dict(os.environ), check=True, timeout=120)
+    assert done.stdout.strip() == "1 source, 0 new stories, 0 failed"
+    assert done.stderr.strip().splitlines()[-1] == "0 []"
+    assert feed_server.requests_for("/feed")[-1].headers["if-none-match"] == '"v1"'
+    store = Store(db_path())
+    source = store.sources()[0]
+    store.close()
+    assert source.status == "ok" and source.last_checked > before

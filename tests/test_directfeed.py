@@ -30,11 +30,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench.feedcorpus import Corpus, VariedCorpus
+from reader import lowlevel
 from reader.models import Entry, ParseResult
 from reader.sanitize import clean_line
-from reader.sources import directfeed, feeddates, feedvalues
+from reader.sources import directfeed, feeddates, feedvalues, feedxml
 from reader.sources.feedfile import NotAFeed, parse_feed
 from reader.store import rows
+from reader.store.bodies import pack
 from tests.helpers.feed_cases import (
     ALL_ITEMS,
     ATOM_ENTRIES,
@@ -378,6 +380,37 @@ def test_encodings(content_type: str) -> None:
         direct(data, URL, content_type)
 
 
+@pytest.mark.parametrize("content_type", ["", RSS_TYPE, "text/xml", "application/xml; "
+                                          "charset=iso-8859-1", "application/xml; charset=ascii"])
+def test_expat_reads_the_document_feedparser_decodes(content_type: str) -> None:
+    """`prepare` hands expat the document's own bytes when they are the UTF-8 of the text
+    feedparser decodes (else the text): the same document either way."""
+    text = CHANNEL.format(items=ALL_ITEMS) + "<!-- caf\u00e9 \U0001f600 -->"
+    headers = {"content-type": content_type} if content_type else {}
+    headers["content-location"] = URL  # as `prepare` passes them to feedparser's rules
+    for data in (text.encode("utf-8"), b"\xef\xbb\xbf" + text.encode("utf-8"),
+                 text.encode("ascii", "xmlcharrefreplace"),
+                 text.split("?>", 1)[1].encode("utf-8"),
+                 text.replace('encoding="utf-8"', 'encoding="windows-1252"')
+                 .encode("cp1252", "xmlcharrefreplace"),
+                 text.replace('encoding="utf-8"', "encoding='\u00e9'").encode("utf-8")):
+        try:
+            decoded, _ = feedxml._decoded(data, headers)
+        except feedxml.Unsure:
+            continue
+        declaration = lowlevel.xml_declaration.match(decoded)
+        expected = feedxml._NEW_DECLARATION + (
+            decoded[declaration.end():] if declaration else "\n" + decoded)
+        prepared, _ = feedxml.prepare(data, URL, content_type)
+        if isinstance(prepared, bytes):
+            assert prepared == expected.encode("utf-8")
+        else:
+            assert prepared == expected
+    utf8, _ = feedxml.prepare(text.encode("utf-8"), URL, RSS_TYPE)
+    latin, _ = feedxml.prepare(text.encode("utf-8"), URL, "text/xml; charset=iso-8859-1")
+    assert isinstance(utf8, bytes) and isinstance(latin, str)
+
+
 # -- random feeds ------------------------------------------------------------------------------
 
 TEXTS = ["plain words", "AT&amp;T", "&#8230; &#x2014;", "caf\u00e9 \u6771\u4eac",
@@ -568,7 +601,7 @@ def old_story_row(entry: Entry) -> rows.StoryRow:
         link=rows.storable(entry.link), author=clean_line(entry.author),
         path=rows.storable(entry.path), lead=lead,
         teasers=json.dumps([clean_line(t) for t in entry.teasers], ensure_ascii=False),
-        body_html=body)
+        body_html=pack(body))  # stored compressed when that is smaller
 
 
 def test_story_rows_on_the_corpus() -> None:

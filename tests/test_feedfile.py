@@ -272,3 +272,30 @@ def test_any_input_is_a_result_or_not_a_feed(data: bytes) -> None:
         return
     for entry in result.entries:
         assert "\x1b" not in entry.title + entry.body_html + entry.author
+
+
+REF_DIGITS = st.sampled_from(["0", "00", "1", "5", "9", "d", "D", "e", "f", "F", "a", "55",
+                              "57", "58", "800", "fff", "10", "11"])
+CHAR_REFS = st.tuples(st.sampled_from(["&#", "&#x", "&#X"]),
+                      st.lists(REF_DIGITS, min_size=1, max_size=6).map("".join),
+                      st.sampled_from([";", "", " "])).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(CHAR_REFS | st.sampled_from(["x", "&#", ";", "&"]), max_size=6).map("".join))
+def test_documents_without_a_suspect_reference_are_left_alone(text: str) -> None:
+    """The quick search passes over a document only when replacing its references (NUL,
+    surrogates, numbers past U+10FFFF, nine digits or more) would change nothing."""
+    data = text.encode()
+    if feedfile._SUSPECT_REF.search(data) is None:
+        assert feedfile._CHAR_REF.sub(feedfile._safe_char_ref, data) == data
+
+
+@pytest.mark.parametrize("ref", [b"&#0;", b"&#x0000;", b"&#xD800;", b"&#xdfff;", b"&#55296;",
+                                 b"&#57343;", b"&#x110000;", b"&#1114112;", b"&#000000065;",
+                                 b"&#x00000041;", b"&#X0D800;"])
+def test_references_a_parser_cannot_take_become_replacement_characters(ref: bytes) -> None:
+    data = b'<rss version="2.0"><channel><item><title>a' + ref + b"b</title></item></channel></rss>"
+    assert feedfile._SUSPECT_REF.search(data) is not None
+    title = parse_feed(data).entries[0].title
+    assert title == ("aAb" if ref in (b"&#x00000041;",) else "a\ufffdb")

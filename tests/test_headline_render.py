@@ -1,8 +1,8 @@
-"""The headline list draws its own rows' frames (`LinePane.FRAME_ROWS`), its scroll bar with
-`QuickBarRender`, and skips redrawing a bar that would look the same. Each shortcut must give
-exactly what Textual draws itself: these Pilot tests compare them cell by cell, through the
-states a reader goes through (cursor moves, marks, focus, scrolling, a theme, a resize, a
-search and its end), and check that the shortcuts are taken."""
+"""The headline list draws its own rows' frames (`LinePane.FRAME_ROWS`; the article pane too),
+its scroll bar with `QuickBarRender`, and skips redrawing a bar that would look the same. Each
+shortcut must give exactly what Textual draws itself: these Pilot tests compare them cell by
+cell, through the states a reader goes through (cursor moves, marks, focus, scrolling, a theme,
+a resize, a search and its end), and check that the shortcuts are taken."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from textual.widget import Widget
 
 from reader.models import View
 from reader.store import Store
+from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.scroll_bars import QuickBarRender
 from reader.ui.widgets.search_bar import SearchBar
@@ -187,6 +188,44 @@ async def test_the_quick_bar_draws_what_textual_draws(tmp_path: Path) -> None:
             bar.refresh()
         thumb = {style for line in quick for _char, style in line if style and style.reverse}
         assert thumb  # the comparison covered a thumb, not only the track
+
+
+async def test_the_article_draws_what_textual_draws(tmp_path: Path) -> None:
+    """The article pane frames its rows itself too (every row of a new story is new): the
+    same cells as Textual's framing, through new stories, scrolling, a mouse selection, a
+    theme and a resize. (Rows asked for directly carry offsets for the mouse: left out.)"""
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 6, paragraphs=40))
+    app = RecordingApp(store)
+
+    async def same(what: str) -> None:
+        await settle(app, pilot)
+        drawn, textual = drawn_and_textual(view)
+        assert len(drawn) == view.region.height > 2, what
+        for y, (ours, theirs) in enumerate(zip(drawn, textual, strict=True)):
+            assert [(char, style and style.clear_meta_and_links()) for char, style in ours] == [
+                (char, style and style.clear_meta_and_links()) for char, style in theirs
+            ], f"{what}: row {y} differs"
+        assert "".join(char for char, _style in drawn[1]).strip(), what  # text, not blanks
+        assert view._framed, what  # framed here, not left to Textual
+
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.screen.query_one(ArticleView)
+        await same("first story")
+        await pilot.press("j", "j")
+        await same("next stories")
+        view.scroll_to(y=25, animate=False, immediate=True)
+        await same("scrolled")
+        await pilot.mouse_down(view, offset=(3, 4))
+        await pilot.hover(view, offset=(20, 9))
+        await pilot.mouse_up(view, offset=(20, 9))
+        assert app.screen.get_selected_text()
+        await same("text selected")
+        app.screen.clear_selection()
+        app.theme = "solarized-light"
+        await same("theme")
+        await pilot.resize_terminal(90, 30)
+        await same("narrower")
 
 
 # -- the row's columns -------------------------------------------------------------------------

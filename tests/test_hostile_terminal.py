@@ -28,6 +28,7 @@ from reader.service.subscriptions import import_opml
 from reader.sources.feedfile import parse_feed
 from reader.sources.local import read_local
 from reader.store import Store
+from reader.store.bodies import unpack
 from reader.ui.app import NewsApp
 from tests.hostile import (
     FIXTURES,
@@ -79,9 +80,11 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def stored_text(store: Store) -> str:
-    """Every text column of the cache, read with plain SQL (not through the Store)."""
+    """Every text column of the cache, read with plain SQL (not through the Store; the body
+    uncompressed, see reader.store.bodies)."""
     conn = store.db.conn()
-    rows = conn.execute("SELECT title, author, lead, teasers, body_html, link FROM stories")
+    rows = [(*r[:4], unpack(r[4]), r[5]) for r in conn.execute(
+        "SELECT title, author, lead, teasers, body_html, link FROM stories")]
     sources = conn.execute("SELECT title, last_error, folder FROM sources")
     return json.dumps([list(r) for r in rows] + [list(r) for r in sources],
                       ensure_ascii=False)

@@ -62,6 +62,23 @@ def test_feedparser_encoding_rules() -> None:
     assert isinstance(lowlevel.chardet_available(), bool)
 
 
+def test_feedparser_translates_windows_1252_codes_without_a_miss() -> None:
+    """feedparser's `pop` still translates through `mixin._cp1252`; after the swap that
+    table gives every code an answer (no KeyError inside `str.translate`), the same one."""
+    import feedparser
+    from feedparser import html, mixin
+
+    lowlevel.quicker_feedparser_translate()
+    table = mixin._cp1252
+    assert table is not html._cp1252 and table == {**html._cp1252, **table}
+    assert table[0x4E2D] == 0x4E2D and table[0x93] == "\u201c"
+    text = "\x93caf\u00e9 \u043a\u043e\u0442 \u6771\x85 \U0001f600\x81\x9d"
+    assert text.translate(table) == text.translate(html._cp1252)
+    item = "<item><title>\x93AT&amp;T\x85 &#x6771;\u00e9</title></item>"
+    parsed = feedparser.parse(f"<rss><channel>{item}<x>&nbsp;</x></channel></rss>".encode())
+    assert parsed.bozo and parsed.entries[0].title == "\u201cAT&T\u2026 \u6771\u00e9"
+
+
 def test_kill_pool_workers_stops_a_job_that_never_ends() -> None:
     """A job that would run forever (here: waiting for a signal that never comes) ends with
     BrokenProcessPool once its pool's workers are killed, and every worker is gone."""

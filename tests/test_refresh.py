@@ -299,12 +299,70 @@ def test_many_feeds_use_the_worker_pool(store: Store, feed_server: FeedServer) -
         subscribe(store, feed_server, f"/f{i}")
     pipeline = Pipeline(store.sources(), {}, parse_workers=2, backlog=1)
     pipeline.start()
-    items = list(pipeline.results())
+    items = []
+    for item in pipeline.results():  # as the writer does: each stored feed makes room
+        items.append(item)
+        pipeline.release(item)
     pipeline.stop()
     assert len(items) == count and all(i.parsed and len(i.parsed.rows) == 5 for i in items)
     assert pipeline.stats["parsed_in_pool"] > 0 and pipeline.stats["parsed_in_threads"] <= 2
     outcomes = refresh(store)  # the whole path, with the pool, into the cache
     assert sum(o.new for o in outcomes) == 5 * count
+
+
+def test_downloads_wait_for_room_in_the_backlog(store: Store, feed_server: FeedServer) -> None:
+    """Feeds never fetched before are sure to bring a body: each takes its room in the
+    backlog before its request goes out, so the bodies held (downloaded, not yet released
+    by the writer) never outgrow the bound, however many connections are free."""
+    for i in range(12):
+        feed_server.route(f"/b{i}", rss(f"Feed {i}", [(f"b{i}", f"Story {i}", "x" * 2000)]))
+        subscribe(store, feed_server, f"/b{i}")
+    pipeline = Pipeline(store.sources(), {"per_host": 8}, parse_workers=1, backlog=2)
+    pipeline.start()
+    ahead = []
+    try:
+        for released, item in enumerate(pipeline.results()):
+            ahead.append(len(feed_server.requests) - released)  # asked for, not yet stored
+            pipeline.release(item)
+    finally:
+        pipeline.stop()
+    assert len(ahead) == 12 and max(ahead) <= 2
+    assert pipeline.stats["backlog_peak_feeds"] <= 2
+
+
+def test_a_feed_larger_than_the_byte_budget_still_passes(store: Store,
+                                                        feed_server: FeedServer) -> None:
+    big = rss("Big", [(f"g{k}", f"Story {k}", "y" * 4000) for k in range(40)])
+    for i in range(3):
+        feed_server.route(f"/big{i}", big)
+        subscribe(store, feed_server, f"/big{i}")
+    pipeline = Pipeline(store.sources(), {}, parse_workers=1, backlog_bytes=1000)
+    pipeline.start()
+    try:
+        items = []
+        for item in pipeline.results():
+            items.append(item)
+            pipeline.release(item)
+    finally:
+        pipeline.stop()
+    assert [len(i.parsed.rows) if i.parsed else 0 for i in items] == [40, 40, 40]
+    assert pipeline.stats["backlog_peak_feeds"] == 1  # one at a time, none refused
+
+
+async def test_a_conditional_fetch_reserves_no_room() -> None:
+    from reader.refresh.backlog import Backlog
+
+    room = Backlog(count=1, budget=10**6)
+    reserved = await room.enter(sure=True)  # a feed without validators: room taken first
+    assert reserved > 0 and room.full()
+    room.arrived(reserved, 5000, sure=True)
+    assert room.feeds == 1 and room.bytes == 5000
+    room.leave(5000)
+    # A feed with an ETag will most likely hear "not modified": it does not wait for room
+    # it would not use, but what it brings is counted when it comes.
+    assert await room.enter(sure=False) == 0 and room.feeds == 0
+    room.arrived(0, 7000, sure=False)
+    assert room.feeds == 1 and room.bytes == 7000 and room.full()
 
 
 async def test_a_hostile_body_is_parsed_in_a_worker_even_alone() -> None:

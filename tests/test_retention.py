@@ -6,6 +6,7 @@ their `first_seen`, which is how "the latest arrival of a source" is known.
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from pathlib import Path
 
@@ -112,7 +113,7 @@ def test_space_is_given_back_in_small_steps(tmp_path: Path) -> None:
     path = tmp_path / "cache.sqlite3"
     store = Store(path, clock=clock)
     source = store.add_source("feed", "https://e.example/f", "Feed")
-    filler = "<p>" + "words to fill the pages " * 200 + "</p>"
+    filler = "<p>" + random.Random(1).randbytes(2400).hex() + "</p>"  # (bodies compress)
     store.upsert_entries(source.id, [
         Entry(key=f"k{n}", title=f"Story {n}", body_html=filler, published=NOW - 60 * DAY)
         for n in range(300)])

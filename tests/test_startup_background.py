@@ -182,6 +182,28 @@ def test_a_stopped_check_is_not_counted_as_done(tmp_path: Path,
     store.close()
 
 
+def test_a_cache_grown_large_counts_its_day_from_its_last_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A small cache checked on opening that grows past the size in one go (a first sync)
+    is not checked again at its next opening that day."""
+    from reader.store import recovery
+
+    data = tmp_path / "data"
+    first = open_cache(data, clock=lambda: NOW)  # a headless command: the full check runs
+    small = (data / DB_NAME).stat().st_size
+    first.store.close()
+    store, _source = cache_with_stories(data, 600)
+    store.close()
+    assert (data / DB_NAME).stat().st_size > small
+    monkeypatch.setattr(recovery, "CHECK_ALWAYS_BELOW", small + 1)  # now it is a large one
+    again = open_cache(data, clock=lambda: NOW + 60, check=False)
+    try:
+        assert not check_due(again.store, NOW + 60)
+        assert check_due(again.store, NOW + 86_400)
+    finally:
+        again.store.close()
+
+
 def test_a_note_about_another_file_is_dropped(tmp_path: Path) -> None:
     """A cache put back from a backup is a new file: the note about the old one must not
     send it aside."""

@@ -1,5 +1,7 @@
 """What the first frame costs: the controllers are not drawn (only the panes they hold), the
-focus lands once, and a plain launch imports no feed parser.
+focus lands once, each widget is styled once, the hidden lines (search, refresh status) are
+composed when first shown, a hidden source list is not rebuilt for each change, and a plain
+launch imports no feed parser, no HTML converter and no dialog.
 
 Start-up speed is measured by bench/startup_bench.py; these tests keep the choices that
 bought it from being undone by accident.
@@ -7,18 +9,28 @@ bought it from being undone by accident.
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
+import pytest
 from textual import events
 from textual.color import Color
+from textual.css.stylesheet import Stylesheet
+from textual.dom import DOMNode
 from textual.message import Message
+from textual.widgets import Input, ProgressBar
 
 from reader.config import parse_config
 from reader.ui.controllers.base import Controller
 from reader.ui.widgets.headline_list import HeadlineList
-from tests.helpers.pilot import SIZE, RecordingApp, main, settle
+from reader.ui.widgets.refresh_status import RefreshStatus
+from reader.ui.widgets.search_bar import SearchBar
+from reader.ui.widgets.source_list import SourceList
+from tests.helpers.pilot import SIZE, RecordingApp, main, settle, type_search
 from tests.helpers.stories import add_source, make_store, numbered
 
 
@@ -89,3 +101,148 @@ def test_a_plain_launch_imports_no_feed_parser() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_a_plain_launch_imports_no_html_converter_and_no_dialog() -> None:
+    """The first story's HTML converter (lxml) comes with the first story, in its worker, and
+    the dialogs and the store's trash, health and retention when they are first used."""
+    later = ("lxml.etree", "reader.render.converter", "reader.ui.screens.add_source",
+             "reader.ui.screens.dialogs", "reader.ui.screens.source_info",
+             "reader.ui.screens.help", "reader.store.trash", "reader.store.health",
+             "reader.store.retention")
+    code = ("import sys, reader.cli, reader.service.subscriptions, reader.store.recovery, "
+            f"reader.ui.app; print(sorted(m for m in {later!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def count_styling(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How many times the stylesheet is applied to each widget (by id, else class name)."""
+    styled: Counter[str] = Counter()
+    apply = Stylesheet.apply
+
+    def counted(self: Stylesheet, node: DOMNode, **kwargs: Any) -> None:
+        if node.id or type(node).__name__ != "DOMNode":  # not a component class's
+            styled[node.id or type(node).__name__] += 1
+        apply(self, node, **kwargs)
+
+    monkeypatch.setattr(Stylesheet, "apply", counted)
+    return styled
+
+
+async def test_each_widget_is_styled_once_at_start(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Styled as it is mounted, and not again: not when the screen is first shown (Textual
+    restyles a resumed screen whole), nor when the list takes the focus (a `:focus-within`
+    rule on `*` made every focus change restyle the whole app)."""
+    styled = count_styling(monkeypatch)
+    app = app_with_stories(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert isinstance(app.focused, HeadlineList)
+        twice = {name: n for name, n in styled.items() if n > 1 and name != "headlines"}
+        assert twice == {}, twice
+        assert styled["headlines"] <= 3  # mounted, then focused (Textual restyles a focused
+        # widget from two places)
+        assert styled["KeyFooter"] == styled["Header"] == 1
+
+
+async def test_a_focus_change_restyles_the_two_panes_and_nothing_else(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    app = app_with_stories(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        styled = count_styling(monkeypatch)
+        await pilot.press("tab")
+        await settle(app, pilot)
+        assert app.focused is not None and app.focused.id == "article"
+        assert {"headlines", "article"} <= set(styled)
+        assert not set(styled) & {"panes", "Header", "KeyFooter", "teasers", "status",
+                                  "reading-controller"}, styled
+        # ... and the border shows which pane has the focus, as before
+        screen = main(app)
+        focused, blurred = screen.query_one("#article"), screen.query_one("#headlines")
+        assert focused.styles.border_top[1] != blurred.styles.border_top[1]
+
+
+async def test_the_search_line_is_composed_when_first_opened_and_then_works(
+        tmp_path: Path) -> None:
+    app = app_with_stories(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        bar = main(app).query_one(SearchBar)
+        assert list(main(app).query(Input)) == [] and not bar.children
+        assert bar.text == ""
+        await pilot.press("escape")  # ends no search: nothing to close, nothing made
+        await settle(app, pilot)
+        assert not bar.children
+        await type_search(app, pilot, "daily")
+        assert app.focused is bar.input and bar.input.value == "daily"
+        assert main(app).query_one(HeadlineList).total == 5
+        assert "5 stories" in str(bar.query_one("#search-status").render())
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert not bar.is_open and isinstance(app.focused, HeadlineList)
+
+
+async def test_the_refresh_line_is_composed_when_a_refresh_starts(tmp_path: Path) -> None:
+    app = app_with_stories(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = main(app)
+        status = screen.query_one(RefreshStatus)
+        assert list(screen.query(ProgressBar)) == [] and status.text == ""
+        screen.refreshing = True  # what the refresh controller does, without the network
+        status.start()
+        await pilot.pause()
+        assert status.display and status.text == "Refreshing…"
+        assert screen.query_one(ProgressBar).display
+        screen.refreshing = False
+        status.idle()
+        await pilot.pause()
+        assert not status.display and not screen.query_one(ProgressBar).display
+
+
+async def test_a_hidden_source_list_is_built_once_for_all_that_came_at_start(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hidden at 120 columns: the sources, their counts and the saved searches came each
+    with a rebuild of the list before the first headlines. Now once, after a frame; the
+    rows are there when the list is shown."""
+    built: list[int] = []
+    set_options = SourceList.set_options
+
+    def counted(self: SourceList, options: Any) -> SourceList:
+        built.append(len(options))
+        return set_options(self, options)
+
+    monkeypatch.setattr(SourceList, "set_options", counted)
+    app = app_with_stories(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        sources = main(app).query_one(SourceList)
+        assert not sources.display and len(built) == 1, built
+        await pilot.press("S")
+        await settle(app, pilot)
+        assert sources.display
+        rows = [str(sources.get_option_at_index(i).prompt)
+                for i in range(sources.option_count)]
+        assert any("Daily" in row and row.endswith(" 4") for row in rows), rows  # 4 unread
+
+
+def test_the_launch_keeps_what_lives_all_along_out_of_the_collector(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`newsreader` freezes the objects alive when the app starts (modules, classes): the
+    first full collection, which fell in the first frame, then walks only what the frame
+    made. Checked where the app would start running."""
+    from reader.cli import main as cli_main
+    from reader.ui.app import NewsApp
+
+    frozen: list[int] = []
+    monkeypatch.setattr(NewsApp, "run", lambda self, **_: frozen.append(gc.get_freeze_count()))
+    monkeypatch.setenv("NEWSREADER_CONFIG_DIR", str(tmp_path / "config"))
+    try:
+        assert cli_main(["--data-dir", str(tmp_path / "data"), "--offline"]) == 0
+    finally:
+        gc.unfreeze()
+    assert len(frozen) == 1 and frozen[0] > 0

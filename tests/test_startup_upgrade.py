@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from reader.models import View
+from reader.models import Entry, View
 from reader.paths import DB_NAME
 from reader.store import SCHEMA_VERSION, Store
 from reader.store.schema import ANNOUNCE_FROM, MIGRATIONS, _statements, pending_upgrade
@@ -174,3 +174,42 @@ def test_a_schema_3_cache_gets_the_short_lead_index_and_teasers_still_find_stori
     assert store.find_by_lead("The harbour master said on day 17…") == wanted
     assert store.find_by_lead("The harbour master said on day 99…") is None
     assert version_and_count(db) == (SCHEMA_VERSION, 40, "ok")
+
+
+def test_a_schema_5_cache_keeps_its_plain_bodies_and_compresses_new_ones(
+        tmp_path: Path) -> None:
+    """Schema 6 lets story HTML be compressed: nothing is rewritten at the upgrade, the old
+    plain bodies read and search as before, and stories stored since are compressed."""
+    db = old_cache(tmp_path, 40)
+    conn = sqlite3.connect(db)
+    conn.create_function("nr_story_text", 3, lambda body, full, lead: body or "")
+    for script in MIGRATIONS[2:5]:
+        for statement in _statements(script):
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 5")
+    conn.commit()
+    pages = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    store = Store(db)
+    try:
+        assert version_and_count(db) == (SCHEMA_VERSION, 40, "ok")
+        conn = store.db.conn()
+        assert conn.execute("SELECT COUNT(*) FROM stories WHERE typeof(body_html) = 'text'"
+                            ).fetchone()[0] == 40
+        assert conn.execute("PRAGMA page_size").fetchone()[0] == pages  # not rebuilt
+        old = store.story(1)
+        assert old is not None and old.body_html == BODY
+        found = [h.title for h in store.views.headlines(View(search="word88"), 0, 100)]
+        assert len(found) == 40
+        long = "<p>" + " ".join(f"fresh{n}" for n in range(300)) + "</p>"
+        store.upsert_entries(1, [Entry(key="k3", title="Archived story 3", body_html=long,
+                                       published=1_700_000_003)])
+        assert conn.execute("SELECT typeof(body_html) FROM stories WHERE key = 'k3'"
+                            ).fetchone()[0] == "blob"
+        renewed = store.story(4)
+        assert renewed is not None and renewed.key == "k3" and renewed.body_html == long
+        assert [h.title for h in store.views.headlines(View(search="fresh299"), 0, 10)] == [
+            "Archived story 3"]
+        assert len(store.views.headlines(View(search="word88"), 0, 100)) == 39  # forgotten
+    finally:
+        store.close()

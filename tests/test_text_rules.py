@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from html.entities import html5
 
 import nh3
 from hypothesis import given, settings
@@ -72,6 +73,8 @@ BODY_PARTS = st.sampled_from([
     "\u043f\u0440\u0438\u0432\u0435\u0442 \u00ab\u043c\u0438\u0440\u00bb", "\x1b[31m", "\r\n",
     "\u202e", "\u0085", "&#27;", "<p>\u0645\u0631\u062d\u0628\u0627</p>", "<STYLE>s</STYLE>",
     "<p", ">", "<tab", "le>", "-->", "<!--", "</p>", "<noscript>", "</noscript>",
+    "&lrm;", "&rlm;", "&LRM;", "&lrm", "&#x200f;", "&#133;", "&#x85;", "&#8206", "&", "#27;",
+    "\u200e", "<a title=\"&#27;&rlm;\">t</a>",
 ])
 BODIES = st.lists(BODY_PARTS | st.text(max_size=12), max_size=10).map("".join)
 
@@ -129,3 +132,32 @@ def test_the_rules_on_benchmark_bodies() -> None:
         assert clean == plain_sanitize_html(body, "https://a.example/")
         assert extract.first_paragraph(clean) == plain_first_paragraph(clean)
         assert story_text(clean, "", "") == plain_story_text(clean, "", "")
+
+
+def test_printable_text_holds_nothing_the_cleaners_act_on() -> None:
+    """`clean_text`, `clean_line` and the direct road's repair give printable text back at
+    once. That holds while no character they remove or rewrite (controls, C1 codes, CR,
+    bidi and format codes, surrogates) is printable in this Python's Unicode tables, and
+    the space is the only printable whitespace."""
+    everything = [chr(code) for code in range(0x110000)]
+    acted_on = [c for c in everything if sanitize._CONTROL_OR_CR.match(c)]
+    assert len(acted_on) > 2000 and "\x85" in acted_on and "\u202e" in acted_on
+    assert [c for c in acted_on if c.isprintable()] == []
+    assert [c for c in everything if c.isspace() and c.isprintable()] == [" "]
+    for text in ("caf\u00e9 \u6771\u4eac \U0001f600", "a b", "\u00e9"):
+        assert sanitize.clean_text(text) is text and sanitize.clean_line(text) is text
+    for text in (" a", "a ", "a  b", "a\u00a0b", "a\u3000b", "\u00e9\tb", "\u00e9\x85"):
+        assert sanitize.clean_line(text) == " ".join(plain_clean_text(text).split())
+
+
+def test_sanitising_cleans_what_references_bring_in() -> None:
+    """nh3 turns references into characters; the ones `clean_text` removes still go,
+    numeric or named, in text and in attributes, while a body without them keeps its
+    characters."""
+    clean = sanitize.sanitize_html
+    assert clean("<p>a&lrm;b&rlm;c&#x202e;d&#27;e&#x85;f&#x9d;</p>") == "<p>abcde\u2026f</p>"
+    assert clean('<a title="&#27;[31m&rlm;">x</a>') == '<a title="[31m">x</a>'
+    body = "<p>caf\u00e9 &amp; \u6771 &lt;b&gt; \U0001f600&nbsp;</p>"
+    assert clean(body) == body
+    named = {name for name, chars in html5.items() if sanitize._CONTROL.search(chars)}
+    assert named == {"lrm;", "rlm;"}, "sanitize_html's second pass looks for these only"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 from pathlib import Path
 
 from reader.cli.changes import cmd_import
@@ -62,6 +63,10 @@ def run_app(opts: argparse.Namespace, paths: list[str]) -> int:
         for notice in opened.notices:  # queued now, shown as soon as the screen is up
             app.notify(notice, title="The cache was rebuilt", severity="warning", timeout=30,
                        markup=False)
+        # What is alive now (modules, classes, the app) lives as long as the process: kept
+        # out of the collector's sight, the first full collection, which fell in the first
+        # frame, walks only what the frame makes (~25 ms of CPU less at start-up).
+        gc.freeze()
         app.run()
         for problem in app.path_problems:  # the app showed them; the terminal keeps them
             warn(problem)

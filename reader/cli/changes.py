@@ -84,12 +84,15 @@ def cmd_remove(store: Store, args: list[str], opts: argparse.Namespace) -> int:
 
 def cmd_refresh(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     from reader.service.refresh import refresh
-    from reader.service.sources import find_source
 
     if opts.offline:
         raise CliError("refresh does nothing with --offline")
     sources = None
     if args:
+        # Only here: `service.sources` loads the local-file readers, which a plain
+        # `refresh` of feeds (from cron, most often all 304) never needs.
+        from reader.service.sources import find_source
+
         sources = []
         for ref in args:
             found = find_source(store, ref)

@@ -23,7 +23,6 @@ from rich.text import Text
 
 from reader.models import Story
 from reader.render import styles
-from reader.render.converter import convert
 from reader.render.dates import format_date, format_list_date
 from reader.render.fallback import plain_lines
 from reader.render.layout import EMPTY, Line, assemble, styled
@@ -44,6 +43,10 @@ class Rendered:
 
 
 def _body_lines(body_html: str, width: int | None) -> tuple[list[Line], list[str]]:
+    # Imported at the first body (in the app, the story worker's): the converter brings
+    # lxml (~10 ms of CPU), which the app's first frame (the headlines) does without.
+    from reader.render.converter import convert
+
     try:
         return convert(body_html or "", width)
     except Exception:  # a renderer bug must not take the reader down: show the words

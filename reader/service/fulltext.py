@@ -77,11 +77,11 @@ def keep_full_articles(store: Store, config: Config, sources: Sequence[Source] |
                        progress: Progress | None = None) -> Kept:
     """After a refresh: fetch and keep the pages of new stories in sources (of `sources`, else
     all) whose mode is "refresh", so they read in full offline."""
-    from reader.extract.fulltext import fetch_full_articles  # the extractor: ~0.2 s of imports
-
     ids = pending_full_articles(store, lambda source: full_mode(config, source), sources)
     if not ids:
         return Kept()
+    from reader.extract.fulltext import fetch_full_articles  # the extractor: ~0.2 s of imports
+
     results = fetch_full_articles(store, ids, fetcher_options=fetcher_options,
                                   progress=progress, pool=shared_pool())
     return Kept(len(ids), tuple(story_id for story_id, error in results if not error))

@@ -21,7 +21,6 @@ import contextlib
 import os
 import sqlite3
 import time
-import xml.parsers.expat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +28,13 @@ from pathlib import Path
 from reader.models import Source
 from reader.paths import SUBSCRIPTIONS_NAME
 from reader.sanitize import clean_line
-from reader.sources.opml import OpmlError, parse_opml, url_problem, with_parents
 from reader.store import Store
 from reader.store.recovery import Opened, save_starred
 from reader.store.recovery import open_cache as open_file
+
+# The OPML reader (`reader.sources.opml`, with html.parser and expat behind it) is imported
+# by the functions that read OPML: every start of the app and every `newsreader refresh`
+# imports this module to open the cache, and neither reads OPML unless the cache was rebuilt.
 
 __all__ = ["ImportReport", "deferred_subscriptions", "export_opml", "import_opml",
            "open_cache", "open_store", "render_subscriptions", "restore_subscriptions",
@@ -56,12 +58,16 @@ class ImportReport:
     @property
     def folders(self) -> int:
         """How many folders the added feeds are in, parents included."""
+        from reader.sources.opml import with_parents
+
         return len(with_parents(source.folder for source in self.added))
 
 
 def import_opml(store: Store, data: bytes) -> ImportReport:
     """Subscribe to every acceptable feed of an OPML document. Nothing is fetched here; the
     next refresh reads them. Feeds already subscribed are skipped, with that reason."""
+    from reader.sources.opml import OpmlError, parse_opml
+
     report = ImportReport()
     try:
         feeds = parse_opml(data)
@@ -89,6 +95,8 @@ def export_opml(store: Store, title: str = "newsreader subscriptions") -> str:
     folders are not feeds and stay out: no other reader could open them)."""
     from email.utils import formatdate  # here: every start imports this module (start-up)
     from xml.sax.saxutils import escape
+
+    from reader.sources.opml import url_problem
 
     feeds = sorted((s for s in store.sources() if s.kind == "feed"),
                    key=lambda s: (s.folder.split("/") if s.folder else [], s.label.lower()))
@@ -242,6 +250,8 @@ def restore_subscriptions(store: Store, opml: Path) -> tuple[int, int]:
     Feeds go through the ordinary OPML import rules (http(s) only, no entities); local
     sources must be absolute paths. Raises OSError or ValueError when the file is unreadable.
     """
+    from reader.sources.opml import OpmlError, parse_opml
+
     data = opml.read_bytes()
     try:
         feeds = parse_opml(data)
@@ -263,6 +273,8 @@ def restore_subscriptions(store: Store, opml: Path) -> tuple[int, int]:
 def _local_outlines(data: bytes) -> list[tuple[str, str, str, str]]:
     """(kind, path, title, folder) of our own local-source outlines. `parse_opml` has already
     refused entities and malformed XML; this parser refuses them again on its own."""
+    import xml.parsers.expat
+
     found: list[tuple[str, str, str, str]] = []
 
     def refuse(*_: object) -> None:

@@ -137,7 +137,7 @@ class _Road(XhtmlContent):
         self.xhtml: list[str] = []  # an XHTML content's pieces, as feedparser writes them
         self.xhtml_depth = 0
 
-    def run(self, text: str) -> None:
+    def run(self, text: str | bytes) -> None:
         parser = strict_expat()
         self.parser = parser
         parser.StartElementHandler = self._start_root

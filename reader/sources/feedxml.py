@@ -11,6 +11,7 @@ parser the road runs, with every declaration that could expand entities refused.
 
 from __future__ import annotations
 
+import codecs
 import re
 from typing import Any
 from xml.parsers import expat
@@ -19,6 +20,8 @@ from reader import lowlevel
 
 _FIRST_ELEMENT = re.compile(r"<\w", re.ASCII)
 _NEW_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>"
+_NEW_BYTES = _NEW_DECLARATION.encode()
+_UTF8 = {"utf-8", "ascii"}  # codecs whose strict decoding leaves the bytes the text's UTF-8
 # How the first four bytes of an XML declaration look in EBCDIC, UTF-16 and UTF-32.
 _MARKERS = ((b"\x4c\x6f\xa7\x94", "cp037"), (b"\x00\x3c\x00\x3f", "utf-16be"),
             (b"\x3c\x00\x3f\x00", "utf-16le"), (b"\x00\x00\x00\x3c", "utf-32be"),
@@ -51,26 +54,33 @@ def strict_expat(*, namespace_prefixes: bool = False) -> Any:
     return parser
 
 
-def prepare(data: bytes, url: str, content_type: str) -> tuple[str, str]:
+def prepare(data: bytes, url: str, content_type: str) -> tuple[str | bytes, str]:
     """(the document as feedparser's strict parser reads it, the base URL it resolves links
     against); raises Unsure for what the direct road does not reproduce (a DOCTYPE, an
-    ENTITY, an encoding only chardet would guess, a base that moves)."""
+    ENTITY, an encoding only chardet would guess, a base that moves).
+
+    A document read as UTF-8 or ASCII comes back as those very bytes behind the new
+    declaration: they are what expat would get by encoding the text again (~2% of the
+    direct road's CPU on the varied benchmark feeds)."""
     headers = {"content-type": content_type} if content_type else {}
     if url:
         headers["content-location"] = url
-    text = _decoded(data, headers)
+    text, raw = _decoded(data, headers)
     # feedparser's replace_doctype: a prolog with a DOCTYPE or an ENTITY is not ours.
     first = _FIRST_ELEMENT.search(text)
     head = text[: first.start()] if first else text
     if "<!DOCTYPE" in head or "<!ENTITY" in head:
         raise Unsure
     match = lowlevel.xml_declaration.match(text)
-    text = _NEW_DECLARATION + (text[match.end():] if match else "\n" + text)
-    return text, _base_uri(url)
+    base = _base_uri(url)
+    if raw is not None and (match is None or text[:match.end()].isascii()):
+        return _NEW_BYTES + (raw[match.end():] if match else b"\n" + raw), base
+    return _NEW_DECLARATION + (text[match.end():] if match else "\n" + text), base
 
 
-def _decoded(data: bytes, headers: dict[str, str]) -> str:
-    """The document as text, decoded exactly as feedparser's `convert_to_utf8` decodes it."""
+def _decoded(data: bytes, headers: dict[str, str]) -> tuple[str, bytes | None]:
+    """The document as text, decoded exactly as feedparser's `convert_to_utf8` decodes it,
+    and the bytes it was decoded from when they are its UTF-8 (None otherwise)."""
     bom = ""
     if data[:4] == b"\x00\x00\xfe\xff":
         bom, data = "utf-32be", data[4:]
@@ -120,9 +130,10 @@ def _decoded(data: bytes, headers: dict[str, str]) -> str:
             continue
         tried.append(proposed)
         try:
-            return data.decode(proposed)
+            text = data.decode(proposed)
         except (UnicodeDecodeError, LookupError):
-            pass
+            continue
+        return text, data if codecs.lookup(proposed).name in _UTF8 else None
     raise Unsure
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from reader.models import Entry, Source, Story, StoryRow, Teaser
 from reader.sanitize import clean_line, clip_teaser
+from reader.store.bodies import pack, unpack
 from reader.store.db import Database
 from reader.store.errors import StoreError
 from reader.store.rows import storable, story_rows
@@ -287,10 +288,11 @@ class Store:
         """Keep the extracted page of a story (or why it could not be had) for offline reading.
 
         An error never erases a full article fetched earlier."""
+        kept = pack(storable(html))  # (before the write lock: compressing is not writing)
         with self.db.write() as conn:
             if html:
                 conn.execute("UPDATE stories SET full_html = ?, full_error = '', "
-                             "full_fetched = ? WHERE id = ?", (html, self.db.clock(), story_id))
+                             "full_fetched = ? WHERE id = ?", (kept, self.db.clock(), story_id))
             else:
                 conn.execute("UPDATE stories SET full_fetched = ?, full_error = CASE "
                              "WHEN full_html = '' THEN ? ELSE full_error END WHERE id = ?",
@@ -317,10 +319,10 @@ class Store:
         if row is None:
             return None
         return Story(id=row[0], source_id=row[1], source_title=row[2], key=row[3], title=row[4],
-                     link=row[5], author=row[6], published=row[7], body_html=row[8],
+                     link=row[5], author=row[6], published=row[7], body_html=unpack(row[8]),
                      lead=row[9], teasers=tuple(json.loads(row[10] or "[]")),
                      read=bool(row[11]), starred=bool(row[12]), path=row[13],
-                     full_html=row[14], full_error=row[15])
+                     full_html=unpack(row[14]), full_error=row[15])
 
     def stories_of(self, source_id: int) -> list[Story]:
         """Every story of one source, newest first (for `newsreader show`)."""

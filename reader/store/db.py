@@ -25,6 +25,10 @@ from reader.store.schema import migrate
 from reader.store.search.index import flush_index, install, queue_end
 
 BUSY_TIMEOUT_S = 30.0
+# Bytes per page of a new cache (an existing one keeps its own). A story row is ~2-3 KB once
+# its HTML is compressed (reader.store.bodies): a 4 KB page holds one such row and leaves a
+# quarter of itself empty; bigger pages pack rows with little left over.
+PAGE_SIZE = 8192
 
 
 class Database:
@@ -44,6 +48,14 @@ class Database:
         except sqlite3.DatabaseError as exc:
             self.close()
             raise StoreError(f"cannot open the cache {self.path}: {exc}") from exc
+        except UnicodeDecodeError as exc:
+            # SQLite's message quotes a name from the damaged schema, bytes that are not
+            # UTF-8, and Python fails to make it text: still a damaged file, said as one.
+            self.close()
+            said = exc.object.decode("utf-8", "replace") if isinstance(exc.object, bytes) else ""
+            damage = sqlite3.DatabaseError(said if "malformed" in said
+                                           else "malformed database schema")
+            raise StoreError(f"cannot open the cache {self.path}: {damage}") from damage
         except OSError as exc:
             self.close()
             raise StoreError(f"cannot create the cache directory {self.path.parent}: "
@@ -56,8 +68,9 @@ class Database:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None,
                                    check_same_thread=False)
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            # Only a new, empty file takes this (before WAL): retention can then give space
-            # back in small steps. On an existing cache it changes nothing.
+            # Only a new, empty file takes these (before WAL): retention can then give space
+            # back in small steps. On an existing cache they change nothing.
+            conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -159,6 +172,30 @@ class Database:
                     self._local.batch = False
         finally:
             self._local.defer_index = False
+
+    def give_back(self, *, at_least: int = 0, step: int = 512,
+                  should_stop: Callable[[], bool] = lambda: False) -> int:
+        """Return the file's free pages to the file system, `step` pages per transaction, when
+        they hold at least `at_least` bytes (caches made with `auto_vacuum = INCREMENTAL`
+        only; older ones reuse their free pages for new stories instead). Returns the pages
+        returned."""
+        conn = self.conn()
+        if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+            return 0
+        page = int(conn.execute("PRAGMA page_size").fetchone()[0])
+        free = int(conn.execute("PRAGMA freelist_count").fetchone()[0])
+        if not free or free * page < at_least:
+            return 0
+        freed = 0
+        while free and not should_stop():
+            with self.write() as writer:
+                writer.execute(f"PRAGMA incremental_vacuum({min(free, step)})").fetchall()
+            left = int(conn.execute("PRAGMA freelist_count").fetchone()[0])
+            if left >= free:  # (another writer took them meanwhile)
+                break
+            freed += free - left
+            free = left
+        return freed
 
     def close(self) -> None:
         with self._lock:

@@ -180,8 +180,11 @@ def _quick_check(store: Store, now: float) -> str | None:
     result = store.quick_check()
     if result != "ok":
         return f"the integrity check says: {clean_line(result)[:200]}"
-    if _size(store.path) >= CHECK_ALWAYS_BELOW:
-        with contextlib.suppress(StoreError, sqlite3.Error):  # a read-only cache still reads
+    with contextlib.suppress(StoreError, sqlite3.Error):  # a read-only cache still reads
+        # A small cache notes it too, once a day: one that grows past the size in one go (a
+        # first sync, an import) then counts its day from this check, not from none.
+        if (_size(store.path) >= CHECK_ALWAYS_BELOW
+                or not 0 <= now - _float(store.get_meta(_CHECKED_KEY)) < CHECK_INTERVAL):
             store.set_meta(_CHECKED_KEY, repr(now))
     return None
 
@@ -333,7 +336,7 @@ def save_starred(store: Store, aside: Path) -> int:
             f"SELECT src.location, {', '.join('s.' + c for c in wanted)} FROM stories s "
             "JOIN sources src ON src.id = s.source_id WHERE s.starred != 0 LIMIT ?",
             (STARRED_KEPT,)).fetchall()
-    except sqlite3.Error:
+    except (sqlite3.Error, UnicodeDecodeError):  # the latter: SQLite quoting a damaged name
         return 0
     finally:
         old.close()

@@ -114,12 +114,10 @@ def apply_retention(store: Store, policy: RetentionPolicy, *, now: float | None 
     return RetentionResult(removed, freed, time.perf_counter() - started)
 
 
-def reclaim(store: Store, *, should_stop: Callable[[], bool] = lambda: False,
-            max_steps: int = 10_000) -> int:
+def reclaim(store: Store, *, should_stop: Callable[[], bool] = lambda: False) -> int:
     """Return free pages to the file system in small steps; merge the search index's
     deleted entries away. Returns the pages freed (0 when the cache cannot shrink)."""
     conn = store.db.conn()
-    freed = 0
     for _ in range(64):  # bounded: a few pages of index merging per step
         if should_stop():
             break
@@ -128,17 +126,9 @@ def reclaim(store: Store, *, should_stop: Callable[[], bool] = lambda: False,
             writer.execute("INSERT INTO stories_fts (stories_fts, rank) VALUES ('merge', 64)")
             if writer.total_changes - before < 2:
                 break
-    if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+    freed = store.db.give_back(step=VACUUM_STEP, should_stop=should_stop)
+    if not freed:
         return 0
-    for _ in range(max_steps):
-        if should_stop():
-            break
-        free = conn.execute("PRAGMA freelist_count").fetchone()[0]
-        if not free:
-            break
-        with store.db.write() as writer:
-            writer.execute(f"PRAGMA incremental_vacuum({min(free, VACUUM_STEP)})").fetchall()
-        freed += min(free, VACUUM_STEP)
     conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
     return freed
 

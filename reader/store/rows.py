@@ -2,10 +2,11 @@
 
 Why a separate step: in a cold refresh the thread that writes SQLite is the bottleneck (the
 parser processes wait on it), and a third of its time went to plain Python per story:
-cleaning fields, the content hash and the teasers' JSON. `story_row` does all of that, so a
-parser worker can do it on another core and hand the writer rows that only need inserting
-(`reader.refresh.parsing` calls it; `Store.upsert_entries` calls it for entries that arrive
-without rows, such as local files).
+cleaning fields, the content hash and the teasers' JSON; the body is compressed here too
+(`reader.store.bodies`). `story_row` does all of that, so a parser worker can do it on
+another core and hand the writer rows that only need inserting (`reader.refresh.parsing`
+calls it; `Store.upsert_entries` calls it for entries that arrive without rows, such as
+local files).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Iterator
 
 from reader.models import Entry, StoryRow
 from reader.sanitize import clean_line
+from reader.store.bodies import pack
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -57,7 +59,7 @@ def story_row(entry: Entry) -> StoryRow:
         lead=lead,
         teasers=json.dumps([clean_line(t) for t in teasers], ensure_ascii=False)
         if teasers else "[]",
-        body_html=body,
+        body_html=pack(body),
     )
 
 

@@ -9,13 +9,15 @@ The order, and why:
 3. New stories, by `since_id`: a second sync reads the text of new stories only. A feed new
    to the cache is read whole once (its stories may be older than `since_id`). Each page
    says whether its stories are read and starred, so a first sync lists no ids after it.
+   The first page is asked for while step 2 is on its way, and stored once it is done.
 4. The server's read/starred state, compared with what the last sync saw (which side
    changed) and with the queue of local changes. Listing every id costs the server as much
    as reading the stories, so it is done only every `LIST_EVERY_S`; in between, per-feed
    counts, the stories read lately and the newly starred say what changed (`_Run.changed`),
    and only the feeds whose counts still disagree are listed. On a second sync those three
-   are asked for alongside the new stories' page (neither needs the other, and a round trip
-   is most of such a sync's time); the state read time is taken before either is asked.
+   are asked for alongside the feed list and the new stories' page (none needs another,
+   and a round trip is most of such a sync's time); the state read time is taken before
+   any is asked. What the counts leave open is looked at in one more round trip.
 5. Local changes go to the server in batches; each is dropped from the queue only once the
    server accepted it.
 
@@ -134,8 +136,7 @@ class _Run:
             await self.backend.login()
             state.start_account(self.store, self.settings.account, self.clock())
             self.tell("subscriptions")
-            new_feeds = await self.subscriptions()
-            seen, listed, reads = await self.new_stories(new_feeds)
+            seen, listed, reads = await self.new_stories(self.subscriptions())
             await self.states(seen, listed, reads)
         finally:
             await self.backend.aclose()
@@ -197,48 +198,74 @@ class _Run:
         return fields
 
     # -- 3. new stories ------------------------------------------------------------------------
-    async def new_stories(self, new_feeds: list[int]
+    async def new_stories(self, subscribed: Awaitable[list[int]]
                           ) -> tuple[dict[int, tuple[bool, bool]], float | None, _Reads | None]:
         """Returns what the pages said of each story's state (remote id -> (read, starred));
         after a first sync's complete read, when it started: that read listed the state of
         every story, so no listing of ids follows it; and on a second sync the server's
-        counts, recent reads and new stars (`_Reads`), asked for alongside the last pass of
-        new stories rather than after it: they are independent, and a round trip is most of
-        a second sync's time."""
+        counts, recent reads and new stars (`_Reads`).
+
+        `subscribed` is step 2 (it returns the feeds new to the cache). On a second sync it,
+        the new stories' page and `_reads` are asked for at once: none needs another's
+        answer, and a round trip is most of such a sync's time. A page is stored only once
+        step 2 is done (a story may belong to a feed it adds)."""
         since = int(self.store.get_meta(state.SINCE_ID, "0") or 0)
         first = since == 0
         started = self.clock()
-        sources = state.remote_sources(self.store)
+        sources: dict[int, int] = {}
         seen: dict[int, tuple[bool, bool]] = {}
-        tally = [since, 0]  # the highest id seen, the stories read
+        tally = [since, 0]  # the highest id the since_id read saw, the stories read
+        feeds_done: asyncio.Future[list[int]]
+
+        async def ready() -> list[int]:
+            fresh = await feeds_done
+            if not sources:
+                sources.update(state.remote_sources(self.store))
+            return fresh
 
         async def read(feed_id: int | None) -> None:
             async for page in self.backend.stories(0 if feed_id is not None else since,
                                                    feed_id):
+                await ready()
                 by_source: dict[int, list[tuple[int, Entry, bool, bool]]] = {}
                 for story in page:
                     source_id = sources.get(story.feed_id)
-                    tally[0] = max(tally[0], story.id)
+                    if feed_id is None:
+                        # Only the since_id read moves `since`: a story a whole read of a
+                        # new feed sees may be newer than one the since_id read has not.
+                        tally[0] = max(tally[0], story.id)
                     if source_id is None:
                         continue  # a story of a feed the server did not list (archived)
                     seen[story.id] = (story.read, story.starred)
                     by_source.setdefault(source_id, []).append(
                         (story.id, _entry(story), story.read, story.starred))
-                for source_id, items in by_source.items():
-                    self.report.new_stories += state.store_stories(self.store, source_id, items)
+                # One transaction a page; the search index catches up later, as after a
+                # refresh (reader.store.search.index: a search never sees the lag).
+                with self.store.batch(defer_index=True):
+                    for source_id, items in by_source.items():
+                        self.report.new_stories += state.store_stories(self.store, source_id,
+                                                                       items)
                 tally[1] += len(page)
                 self.report.fetched += len(page)
                 self.tell("new stories", tally[1], 0)
 
-        # A feed new to the cache is read whole: its stories may be older than `since`.
-        for feed_id in [] if first else new_feeds:
-            await read(feed_id)
+        async def pages() -> None:
+            await read(None)
+            for feed_id in [] if first else await ready():
+                await read(feed_id)  # a feed new to the cache is read whole: its stories
+                # may be older than `since`
+
         reads: _Reads | None = None
         at = self.clock()  # taken before the reads: see "Conflicts" above
-        if first or self._list_due(at, None):
-            await read(None)  # after a first sync's pages (minutes) the reads come after
+        listing = first or self._list_due(at, None)
+        # The page's task first: it is the first to ask, the longest answer of a second sync.
+        story_task = asyncio.ensure_future(pages())
+        feeds_done = asyncio.ensure_future(subscribed)
+        if listing:
+            # After a first sync's pages (minutes) the reads come after them.
+            await _together(story_task, feeds_done)
         else:
-            reads = await _together(self._reads(at), read(None))
+            reads = (await _together(story_task, feeds_done, self._reads(at)))[2]
         self.store.set_meta(state.SINCE_ID, str(tally[0]))
         return seen, started if first else None, reads
 
@@ -257,17 +284,15 @@ class _Run:
 
         async def newly_starred() -> None:
             run = 0
-            ids: set[int] | None = None
+            known: dict[int, bool] | None = None  # remote id -> starred when last seen
             async for page in self.backend.recently_starred():
-                if ids is None:  # the cache is read while the other answers are on their way
-                    mapped = state.mapped_stories(self.store)
-                    ids = {m.remote_id for m in mapped}
-                    known = {m.remote_id for m in mapped if m.remote_starred}
+                if known is None:  # read while the other answers are on their way
+                    known = state.remote_stars(self.store)
                 for remote_id, _ in page:
                     starred.add(remote_id)
-                    if remote_id in known:
+                    if known.get(remote_id):
                         run += 1
-                    elif remote_id in ids:
+                    elif remote_id in known:
                         run = 0
                 if run >= STARRED_RUN:
                     return
@@ -299,11 +324,16 @@ class _Run:
             await self.changed(mapped, server, reads or await self._reads(now))
         self.store.set_meta(state.STATE_READ_AT, repr(now))
         queue = state.queued(self.store)
+        waits = {story_id for story_id, _ in queue}
         pull: list[tuple[int, str, bool]] = []
         overridden: list[state.Queued] = []
         push: dict[tuple[str, bool], list[tuple[int, int, int | None]]] = {}
         for story in mapped:
             now_read, now_starred = server[story.remote_id]
+            if (now_read == story.read == story.remote_read
+                    and now_starred == story.starred == story.remote_starred
+                    and story.story_id not in waits):
+                continue  # nothing changed on either side: most stories, every sync
             for field, value in (("read", now_read), ("starred", now_starred)):
                 here = getattr(story, field)
                 known = getattr(story, f"remote_{field}")
@@ -409,14 +439,15 @@ class _Reads:
     starred: frozenset[int]
 
 
-async def _together(reads: Awaitable[_Reads], pages: Awaitable[None]) -> _Reads:
-    """Both at once; when one fails the other is stopped, not left writing the cache."""
-    tasks = (asyncio.ensure_future(reads), asyncio.ensure_future(pages))
+async def _together(*steps: Awaitable[Any]) -> list[Any]:
+    """All at once, their results in order; when one fails the others are stopped, not left
+    writing the cache or using the connection after the sync."""
+    tasks = [asyncio.ensure_future(step) for step in steps]
     try:
         done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
         for task in done:
             task.result()  # the first failure, if any
-        return tasks[0].result()
+        return [task.result() for task in tasks]
     finally:
         for task in tasks:
             task.cancel()

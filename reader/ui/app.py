@@ -49,6 +49,7 @@ from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.panes import Panes
 from reader.ui.widgets.search_bar import SearchBar
 from reader.ui.widgets.source_list import SourceList
+from reader.ui.widgets.strip_cycles import install as install_strip_divide
 from reader.ui.widgets.teaser_sidebar import TeaserSidebar
 
 THEME_META = "ui_theme"  # the theme last chosen in the app (the config file's choice wins)
@@ -72,6 +73,7 @@ class NewsApp(App[None]):
                  cache_check: Callable[[], str] | None = None,
                  check_delay: float = CHECK_DELAY, rebuilt: bool = False) -> None:
         self.config = config if config is not None else Config()
+        install_strip_divide()  # drawn lines freed when dropped, not in a collector pause
         super().__init__()
         self.store = store
         self.open_story = open_story

@@ -463,3 +463,54 @@ def test_feed_titles_are_written_once_and_only_when_they_change(account: Account
     assert changed == [True]
     titles = {s.title for s in store.sources()}
     assert titles == {f"Renamed {feeds[0]}", f"Renamed {feeds[1]}", "Wire 2"}
+
+
+def test_a_second_sync_asks_for_the_feeds_alongside_the_new_stories(account: Account,
+                                                                    store: Store) -> None:
+    """The feed list goes out with the new stories' page, and the page waits for it before
+    it is stored: a feed new to the cache still gets its stories, older ones too (stories
+    another user of the server had, with ids below the last sync's)."""
+    wire = account.feed("Wire", "https://wire.example.org/feed.xml")
+    account.stories(wire, 1)
+    older = [int(x) for x in account.server.sql(
+        "INSERT INTO ttrss_entries (title, guid, link, updated, content, content_hash, "
+        "date_entered, date_updated, author) SELECT 'Shared ' || n, "
+        f"'{account.login}-shared-' || n, "
+        "'https://shared.example.org/' || n, NOW(), '<p>Shared.</p>', 's' || n, NOW(), NOW(), "
+        "'' FROM generate_series(1, 2) AS n RETURNING id;").split()]
+    assert sync(store, account.settings, password=PASSWORD).ok
+    shared = account.feed("Shared", "https://shared.example.org/feed.xml")
+    account.server.sql(
+        "INSERT INTO ttrss_user_entries (ref_id, feed_id, owner_uid, unread, marked, uuid, "
+        f"tag_cache, label_cache) SELECT id, {shared}, {account.uid}, true, false, '', '', '' "
+        f"FROM ttrss_entries WHERE id IN ({older[0]}, {older[1]});")
+    (fresh,) = account.stories(shared, 1, start=10)
+    (news,) = account.stories(wire, 1, start=1)
+    fetcher = RecordingFetcher()
+    backend = TtrssBackend(account.settings.url, account.settings.user, PASSWORD, fetcher)
+
+    report = sync(store, account.settings, backend=backend)
+
+    assert report.ok, report.error
+    assert (report.sources_added, report.new_stories) == (1, 4)
+    assert set(older + [fresh, news]) <= set(cache_state(store))
+    assert {s.location for s in store.sources()} == {"https://wire.example.org/feed.xml",
+                                                     "https://shared.example.org/feed.xml"}
+    page = next(call for _, call in fetcher.log if call[0] == "getHeadlines" and call[2])
+    assert fetcher.log.index(("start", page)) < fetcher.log.index(
+        ("end", ("getFeeds", None, None)))
+
+
+def test_stories_a_sync_stores_are_found_by_a_search(account: Account, store: Store) -> None:
+    """A sync leaves the search index to catch up later, as a refresh does; a search catches
+    it up first, so it never misses a story."""
+    from reader.models import View
+
+    feed = account.feed("Wire", "https://wire.example.org/feed.xml")
+    account.stories(feed, 2)
+
+    assert sync(store, account.settings, password=PASSWORD).ok
+
+    assert store.index.pending()  # nothing indexed while the sync ran
+    assert store.views.count(View(search="body")) == 2
+    assert not store.index.pending()

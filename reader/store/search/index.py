@@ -36,6 +36,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from reader.store.bodies import unpack
 from reader.store.errors import StoreError
 
 _HIDDEN = re.compile(r"<(script|style|template)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
@@ -66,17 +67,21 @@ _HIDDEN_GATE = re.compile(r"<(?:[Ss][Cc][Rr][Ii][Pp][Tt]|[Ss][Tt][Yy][Ll][Ee]"
                           r"|[Tt][Ee][Mm][Pp][Ll][Aa][Tt][Ee])|<!--")
 
 
-def story_text(body_html: str | None, full_html: str | None, lead: str | None) -> str:
+def story_text(body_html: str | bytes | None, full_html: str | bytes | None,
+               lead: str | None) -> str:
     """The indexed body of a story: the full article when one was fetched, else the feed's
-    body, else its lead. Deterministic: the SQL triggers call it (once per stored story)."""
-    text = html_text(full_html) if full_html else ""
+    body, else its lead. Deterministic: the SQL triggers call it (once per stored story).
+    The HTML comes as the cache keeps it, compressed or not (`reader.store.bodies`); a
+    damaged value counts as empty."""
+    text = html_text(unpack(full_html, "")) if full_html else ""
     if not text or text.isspace():
-        text = html_text(body_html or "")
+        text = html_text(unpack(body_html, ""))
     return text if text and not text.isspace() else (lead or "")
 
 
 def install(conn: sqlite3.Connection,
-            text: Callable[[str | None, str | None, str | None], str] | None = None) -> None:
+            text: Callable[[str | bytes | None, str | bytes | None, str | None], str]
+            | None = None) -> None:
     """Make a connection able to write stories: the SQL function the index triggers call.
 
     Never `INSERT OR REPLACE` into `stories`: the rows it pushes out fire no delete triggers
@@ -141,12 +146,16 @@ def pending(conn: sqlite3.Connection) -> bool:
 
 
 # -- catching up ----------------------------------------------------------------------------------
+GIVE_BACK_FROM = 1 << 20  # bytes of free pages worth returning after a catch-up
 class Connections(Protocol):
     """What the index needs of the database (`reader.store.db.Database`)."""
 
     def conn(self) -> sqlite3.Connection: ...
 
     def write(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
+    def give_back(self, *, at_least: int = ..., step: int = ...,
+                  should_stop: Callable[[], bool] = ...) -> int: ...
 
 
 class SearchIndex:
@@ -163,16 +172,23 @@ class SearchIndex:
         """Index what deferred refreshes left in the queue, `step` stories per transaction
         (~0.2 s of holding the write lock each), until none is left or `should_stop()`.
         Returns how many queue notes were applied. Safe to run from any thread, and from two
-        processes at once: each step takes what is still queued when it holds the lock."""
+        processes at once: each step takes what is still queued when it holds the lock.
+
+        Then the pages the applied notes and the index's merged segments held go back to
+        the file system, when they are many (`GIVE_BACK_FROM`: after a cold refresh, 2-3 MB
+        per 10,000 stories that the next, small refreshes would never fill again)."""
         done = 0
+        stop = should_stop or (lambda: False)
         while pending(self._db.conn()):
-            if should_stop is not None and should_stop():
+            if stop():
                 break
             with self._db.write() as conn:
                 applied = flush_index(conn, limit=step)
             done += applied
             if not applied:
                 break
+        if done:
+            self._db.give_back(at_least=GIVE_BACK_FROM, should_stop=stop)
         return done
 
     def ready(self) -> None:

@@ -55,6 +55,7 @@ from reader.ui.widgets.source_list import SourceList
 from reader.ui.widgets.teaser_sidebar import TeaserRows
 
 COUNT_DELAY = 1.0  # seconds without opening a story before the source counts are redone
+YOUNG_OBJECTS = 20_000  # the cycle collector's first threshold once start-up is frozen
 
 
 @dataclass
@@ -84,9 +85,16 @@ def _freeze_heap() -> None:
     Textual's strips hold caches that refer back to them, so every frame leaves cyclic
     garbage and Python runs a full collection every second or so; a full collection walks
     every object of the app (~85 ms at 100,000 stories, in the middle of whatever key was
-    pressed). Frozen, the start-up objects are no longer walked (~30 ms)."""
+    pressed). Frozen, the start-up objects are no longer walked (~30 ms).
+
+    Then the young generation is let grow to `YOUNG_OBJECTS`: a frame makes ~5,000 objects
+    (each strip has seven caches) and frees the last frame's, so at Python's 700 it ran ~15
+    young and ~1.5 middle collections (1.2 ms each) a key press, which promoted the strips
+    and brought a full collection every ~8 presses. Few objects outlive a frame, so few
+    collections are needed (see also reader/ui/widgets/strip_cycles.py)."""
     gc.collect()  # nothing that is already garbage is frozen
     gc.freeze()
+    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
 
 
 def _wait_drawn(drawn: threading.Event) -> None:

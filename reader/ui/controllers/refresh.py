@@ -33,7 +33,6 @@ from textual.worker import Worker, get_current_worker
 
 from reader.models import Outcome, Source, View
 from reader.sanitize import clean_line
-from reader.store.retention import RetentionPolicy, RetentionResult
 from reader.ui.controllers.base import Controller
 from reader.ui.messages import (
     AddFailed,
@@ -44,12 +43,12 @@ from reader.ui.messages import (
     SourcesLoaded,
     StoryFlagged,
 )
-from reader.ui.screens.add_source import AddSourceScreen, ChooseFeedScreen
 from reader.ui.widgets.refresh_status import summarize
 from reader.words import plural
 
 if TYPE_CHECKING:
     from reader.service.sync import SyncRun, SyncStatus
+    from reader.store.retention import RetentionPolicy, RetentionResult
     from reader.sync import SyncProgress
 
 RELOAD_DELAY = 0.3  # seconds: a refresh of many sources redraws the list at most this often
@@ -275,6 +274,8 @@ class RefreshController(Controller):
             elif text:
                 self._add(text)
 
+        from reader.ui.screens.add_source import AddSourceScreen  # (not needed at start-up)
+
         self.app.push_screen(AddSourceScreen(), added)
 
     @work(thread=True, exit_on_error=False, group="add")
@@ -321,6 +322,8 @@ class RefreshController(Controller):
     def _ask_feed(self, page: str, feeds: list[tuple[str, str]],
                   answer: Future[str | None]) -> None:
         """Show the choice of feeds; the dialog's answer goes to `answer` (None: cancelled)."""
+        from reader.ui.screens.add_source import ChooseFeedScreen
+
         self.app.push_screen(ChooseFeedScreen(page, feeds), answer.set_result)
 
     @on(SourceAdded)
@@ -364,6 +367,8 @@ class RefreshController(Controller):
 
     # -- retention -------------------------------------------------------------------------------
     def retention_policy(self) -> RetentionPolicy:
+        from reader.store.retention import RetentionPolicy
+
         return RetentionPolicy.from_config(self.host.config)
 
     def run_retention(self) -> None:

@@ -18,9 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Header
@@ -123,6 +124,19 @@ class ReadingScreen(Screen[None]):
                 yield self._teasers.data_bind(ReadingScreen.teasers)
         yield RefreshStatus(id="status")
         yield KeyFooter()
+
+    _resumed = False  # the screen has been shown once (see `post_message`)
+
+    def post_message(self, message: Message) -> bool:
+        """The first `ScreenResume` (the app showing this screen at start) leaves the styles
+        alone: every widget was styled as it was mounted, a moment before, and nothing they
+        depend on has changed since, so Textual's restyle of the whole screen there would
+        compute the same styles again (start-up). Later ones (back from a dialog, perhaps
+        with another theme) restyle as usual."""
+        if isinstance(message, events.ScreenResume) and not self._resumed:
+            self._resumed = True
+            message = events.ScreenResume(refresh_styles=False)
+        return super().post_message(message)
 
     def on_mount(self) -> None:
         config = self.config

@@ -25,7 +25,7 @@ from typing import Any, ClassVar, Self
 
 from rich.segment import Segment
 from rich.style import Style
-from textual.cache import LRUCache
+from textual.cache import FIFOCache, LRUCache
 from textual.geometry import Region
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -59,7 +59,10 @@ class LinePane(ScrollView):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._styles: dict[str, Style] | None = None
-        self._strips: LRUCache[Any, Strip] = LRUCache(256)
+        # A FIFO, not an `LRUCache`: the teasers clear it at every story, and an LRU's
+        # `clear()` leaves its ring of links (and the strips) as garbage for the slow full
+        # collections of Python's cycle collector.
+        self._strips: FIFOCache[Any, Strip] = FIFOCache(256)
         self._frame: tuple[int, int] | None = None
         # id(row strip) -> (row strip, its framed line): the row is held, so its id stays its
         self._framed: LRUCache[int, tuple[Strip, Strip]] = LRUCache(256)

@@ -13,7 +13,6 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Label, ProgressBar
 
@@ -32,42 +31,53 @@ class RefreshStatus(Horizontal):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="-idle")
         self._idle_text = ""
+        self._parts: tuple[Label, ProgressBar] | None = None
 
-    def compose(self) -> ComposeResult:
-        yield Label(id="status-label", markup=False)
-        yield ProgressBar(id="progress", show_eta=False)
+    def _made(self) -> tuple[Label, ProgressBar]:
+        """The words and the bar, made the first time there is something to show: the line
+        is hidden until a refresh or a sync, and a `ProgressBar` composed at start would
+        have its stylesheet parsed and applied before the first frame for nothing
+        (start-up). They are registered (styled, queryable) at once."""
+        if self._parts is None:
+            self._parts = (Label(id="status-label", markup=False),
+                           ProgressBar(id="progress", show_eta=False))
+            self.mount_all(self._parts)
+        return self._parts
 
     @property
     def text(self) -> str:
         """The words on show (for the tests and the command line's screen readers alike)."""
-        return str(self.query_one(Label).content)
+        return str(self._parts[0].content) if self._parts is not None else ""
 
     def start(self, *, syncing: bool = False) -> None:
+        label, bar = self._made()
         self.remove_class("-idle")
-        self.query_one(ProgressBar).update(total=None, progress=0)
-        self.query_one(Label).update("Syncing…" if syncing else "Refreshing…")
+        bar.update(total=None, progress=0)
+        label.update("Syncing…" if syncing else "Refreshing…")
 
     def sync_step(self, step: SyncProgress) -> None:
         """"Syncing: new stories 400", the bar full when the stage has a known end."""
-        self.query_one(ProgressBar).update(total=step.total or None, progress=step.done)
+        label, bar = self._made()
+        bar.update(total=step.total or None, progress=step.done)
         count = f" {step.done:,}" + (f"/{step.total:,}" if step.total else "") \
             if step.done or step.total else ""
-        self.query_one(Label).update(Text(f"Syncing: {clean_line(step.stage)}{count}"))
+        label.update(Text(f"Syncing: {clean_line(step.stage)}{count}"))
 
     def idle(self) -> None:
         self.add_class("-idle")
-        self.query_one(Label).update(Text(self._idle_text))
+        if self._parts is not None or self._idle_text:
+            self._made()[0].update(Text(self._idle_text))
 
     def show_sync(self, status: SyncStatus, *, tz: tzinfo | None, now: float) -> None:
         """The sync line between runs; kept for later while a refresh shows its progress."""
         self._idle_text = sync_line(status, tz=tz, now=now)
         if self.has_class("-idle"):
-            self.query_one(Label).update(Text(self._idle_text))
+            self._made()[0].update(Text(self._idle_text))
 
     def advance(self, outcome: Outcome, done: int, total: int) -> None:
-        self.query_one(ProgressBar).update(total=total, progress=done)
-        self.query_one(Label).update(Text(
-            f"Refreshing {done}/{total}: {clean_line(outcome.label)}"))
+        label, bar = self._made()
+        bar.update(total=total, progress=done)
+        label.update(Text(f"Refreshing {done}/{total}: {clean_line(outcome.label)}"))
 
 
 def summarize(outcomes: list[Outcome]) -> tuple[str, bool, int]:

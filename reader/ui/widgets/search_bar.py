@@ -10,19 +10,20 @@ the bar shows the count it is handed, or what could not be understood in the que
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 HINT = 'words, "a phrase", -word, a OR b, title:, source:, is:unread, after:7d'
@@ -175,22 +176,32 @@ class SearchBar(Horizontal):
         super().__init__(id=id)
         self._sent = ""
         self._status = ""
+        self._input: SearchInput | None = None
 
-    def compose(self) -> ComposeResult:
+    def _parts(self) -> Iterator[Widget]:
         yield Static("/", id="search-prompt", markup=False)
         # "-valid" from the start: `Input` sets it at the first edit (no validators: every
         # value is valid), and a class added restyles the line: 3.5 ms on the first key.
-        yield SearchInput(placeholder=HINT, id="search-input", select_on_focus=False,
-                          classes="-valid")
+        self._input = SearchInput(placeholder=HINT, id="search-input", select_on_focus=False,
+                                  classes="-valid")
+        yield self._input
         yield Static("", id="search-status", markup=False)
 
     @property
     def input(self) -> SearchInput:
-        return self.query_one(SearchInput)
+        """The query line, made when the bar first opens: hidden until then, an `Input`
+        composed at start would have its stylesheet parsed and applied before the first
+        frame for nothing (start-up). Made here, it is registered (styled, queryable) at
+        once; Textual finishes mounting it before the next key is handled."""
+        if self._input is None:
+            self.mount_all(self._parts())
+        assert self._input is not None
+        return self._input
 
     def release_echo(self) -> None:
         """The results of the text typed are in hand: draw the text with them."""
-        self.input.release_echo()
+        if self._input is not None:
+            self._input.release_echo()
 
     @property
     def is_open(self) -> bool:
@@ -198,7 +209,7 @@ class SearchBar(Horizontal):
 
     @property
     def text(self) -> str:
-        return self.input.value
+        return self._input.value if self._input is not None else ""
 
     def open(self, text: str = "") -> None:
         """Show the bar with `text` (a smart feed's query, or empty) and focus it."""
@@ -214,7 +225,8 @@ class SearchBar(Horizontal):
         self.input.focus()
 
     def close(self) -> None:
-        self.input.release_echo()
+        if self._input is not None:
+            self._input.release_echo()
         self.remove_class("-open")
 
     def show_status(self, text: str, *, problem: bool = False) -> None:
