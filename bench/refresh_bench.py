@@ -2,6 +2,7 @@
 
 Run:  .venv/bin/python bench/refresh_bench.py [--feeds N] [--corpus varied|ascii|both]
                                               [--rounds R] [--latency MS] [--no-newsboat]
+                                              [--against DIR]
 
 What it does, and why it is built this way:
 
@@ -106,10 +107,17 @@ def _db_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
 
 
-def run_newsreader(workdir: Path, opml_file: Path) -> Result:
+def run_newsreader(workdir: Path, opml_file: Path, tree: str | None = None) -> Result:
+    """`tree`: run the `reader` package copied in `tree/reader` instead of this one."""
     data = workdir / "newsreader-data"
     env = dict(_env(workdir), NEWSREADER_CONFIG_DIR=str(workdir / "config"))
-    base = newsreader_command() + ["--data-dir", str(data)]
+    command, python = newsreader_command(), [sys.executable]
+    if tree:
+        from bench.archive_bench import tree_command
+
+        env["PYTHONPATH"], command = tree_command(tree)
+        python = command[:-2]  # the interpreter and its flags, without `-m reader`
+    base = command + ["--data-dir", str(data)]
     imported = measure(base + ["import", str(opml_file)], env)
     if imported.status:
         raise SystemExit(f"newsreader import failed:\n{imported.output}")
@@ -119,7 +127,7 @@ def run_newsreader(workdir: Path, opml_file: Path) -> Result:
         if run.status:
             print(f"newsreader {name} refresh exited {run.status}:\n{run.output[-2000:]}")
     path = data / "newsreader.sqlite3"
-    caught = measure([sys.executable, "-c", _CATCH_UP, str(path)], env)
+    caught = measure([*python, "-c", _CATCH_UP, str(path)], env)
     applied, wall, cpu = caught.output.split()[-3:]
     with sqlite3.connect(path) as conn:
         stories = conn.execute("SELECT COUNT(*) FROM stories").fetchone()[0]
@@ -165,12 +173,16 @@ def run_set(name: str, feeds: list[Feed], opts: argparse.Namespace, workdir: Pat
                         for c in opts.newsboat_configs.split(","))}
         elif not opts.no_newsboat:
             print("newsboat is not on PATH (apt-get install newsboat): ours only")
-        figures.order = abba([NEWSREADER, *systems], opts.rounds)
+        against = f"newsreader ({opts.against})" if opts.against else None
+        figures.order = abba([NEWSREADER, *([against] if against else []), *systems],
+                             opts.rounds)
         for step, system in enumerate(figures.order):
             rundir = setdir / f"run-{step}"
             rundir.mkdir()
             if system == NEWSREADER:
                 result = run_newsreader(rundir, setdir / "feeds.opml")
+            elif system == against:
+                result = run_newsreader(rundir, setdir / "feeds.opml", opts.against)
             else:
                 result = run_newsboat(rundir, server.urls, systems[system])
             figures.results.setdefault(system, []).append(result)
@@ -214,6 +226,10 @@ def report(figures: Figures, entries: int) -> None:
               f"{_span([r.index_stories for r in ours], '{:,}')} queued notes applied; the "
               f"main process of the cold run used {_span([r.cold.main_cpu for r in ours])} s "
               f"of the tree's CPU")
+        for label, results in figures.results.items():
+            if label != NEWSREADER and label.startswith(NEWSREADER):
+                print(f"{label}: the main process of the cold run used "
+                      f"{_span([r.cold.main_cpu for r in results])} s")
         if any(r.stories != entries for r in ours):
             print(f"note: newsreader stored {_span([r.stories for r in ours], '{:,}')} stories"
                   f" of {entries:,} entries")
@@ -245,6 +261,9 @@ def main() -> int:
     parser.add_argument("--newsboat-configs", default="8",
                         help="newsboat runs: 'defaults' and/or reload-threads counts (8); "
                              "at 1,000 feeds each takes minutes")
+    parser.add_argument("--against", metavar="DIR",
+                        help="also run the `reader` package copied in DIR/reader (before a "
+                             "change), in the same A B B A rounds")
     opts = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="refresh-bench-"))

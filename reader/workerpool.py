@@ -19,7 +19,6 @@ Nothing here knows about feeds or pages: callers submit plain functions.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
 import os
@@ -70,20 +69,36 @@ def release_heap() -> None:
     Python frees a parsed feed's objects, but glibc keeps the pages for reuse, so without
     this a worker stays as large as the largest feed it ever parsed (measured: 55-80 MB
     after a 4 MB feed, 33 MB after the trim, which takes ~1 ms). Elsewhere a no-op."""
-    trim = _malloc_trim()
+    trim = _libc_function("malloc_trim")
     if trim is not None:
         trim(0)
 
 
 @functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
+def _libc_function(name: str) -> Callable[..., int] | None:
     try:
         import ctypes
 
-        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
-    except (ImportError, OSError, AttributeError):  # not glibc (musl, macOS, Windows)
+        function: Callable[..., int] = getattr(ctypes.CDLL(None), name)
+    except (ImportError, OSError, AttributeError, TypeError):  # not glibc (musl, macOS, Windows)
         return None
-    return trim
+    return function
+
+
+M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
+ARENAS = 1
+
+
+def limit_arenas(arenas: int = ARENAS) -> bool:
+    """Let every thread of this process share `arenas` glibc malloc arenas (True if glibc
+    took it; elsewhere a no-op).
+
+    glibc gives each new thread an arena of its own (up to 8 per core), each keeping freed
+    pages for reuse, so the refresh's loop thread and the thread that writes the cache
+    each held a heap. Measured in a cold refresh of 200 feeds: peak 74 -> 65 MB for the
+    main process with one arena. Call it before the threads start: an arena once made stays."""
+    mallopt = _libc_function("mallopt")
+    return mallopt is not None and mallopt(M_ARENA_MAX, arenas) == 1
 
 
 def _ready() -> int:
@@ -139,6 +154,8 @@ class ProcessPool:
         executor = self._executor
         if executor is not None:
             return executor
+        import asyncio  # already loaded by whoever awaits this; not by the command line
+
         return await asyncio.to_thread(self.executor)
 
     def discard(self, executor: ProcessPoolExecutor, *, kill: bool = False) -> None:

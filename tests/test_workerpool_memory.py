@@ -1,0 +1,91 @@
+"""The command line makes its threads share one glibc malloc arena (`limit_arenas`).
+
+Each check runs in a fresh interpreter: an arena, once made, stays for the life of the
+process, so the test process's own threads would blur the count. The count is glibc's own
+(`malloc_info`), read while several threads hold memory at once.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from reader.workerpool import limit_arenas
+
+glibc = pytest.mark.skipif(not hasattr(ctypes.CDLL(None), "malloc_info"),
+                           reason="malloc arenas are glibc's")
+
+# Prints how many arenas (heaps) glibc has once 4 threads have each allocated with malloc
+# and all are still alive. `SETUP` runs first.
+COUNT_HEAPS = """
+import ctypes, os, sys, tempfile, threading
+SETUP
+libc = ctypes.CDLL(None)
+libc.fopen.restype = ctypes.c_void_p
+libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+libc.fclose.argtypes = [ctypes.c_void_p]
+libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+held, barrier = [], threading.Barrier(5)
+
+def allocate():
+    held.append(bytearray(200_000))  # past pymalloc's sizes: glibc's malloc, in this thread
+    barrier.wait()
+    barrier.wait()
+
+threads = [threading.Thread(target=allocate) for _ in range(4)]
+for thread in threads:
+    thread.start()
+barrier.wait()
+path = os.path.join(tempfile.mkdtemp(), "info.xml")
+stream = libc.fopen(path.encode(), b"w")
+libc.malloc_info(0, stream)
+libc.fclose(stream)
+barrier.wait()
+for thread in threads:
+    thread.join()
+print(open(path).read().count("<heap nr="))
+"""
+
+
+def heaps_with(setup: str) -> int:
+    script = COUNT_HEAPS.replace("SETUP", textwrap.dedent(setup))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, check=True)
+    return int(done.stdout.split()[-1])
+
+
+@glibc
+def test_threads_get_arenas_of_their_own_without_the_limit() -> None:
+    """The measure can tell: unlimited, glibc gives the 4 threads arenas of their own."""
+    assert heaps_with("") > 1
+
+
+@glibc
+def test_limit_arenas_makes_threads_share_one() -> None:
+    assert heaps_with("""
+        from reader.workerpool import limit_arenas
+        assert limit_arenas()
+    """) == 1
+
+
+@glibc
+def test_the_command_line_limits_arenas_and_still_works(tmp_path: Path) -> None:
+    """`main` sets the limit before anything else, and a command still runs under it."""
+    data = tmp_path / "data"
+    assert heaps_with(f"""
+        from reader.cli import main
+        assert main(["--data-dir", {str(data)!r}, "list"]) == 0
+    """) == 1
+    assert data.exists()
+
+
+@glibc
+def test_limit_arenas_can_be_called_again() -> None:
+    """A second call (the app after a command in one process, tests) is taken as well."""
+    assert limit_arenas()
+    assert limit_arenas()
