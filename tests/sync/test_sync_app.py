@@ -144,6 +144,52 @@ async def test_a_dead_server_is_told_and_the_app_goes_on(
         assert store.views.count(View()) == 3
 
 
+async def test_a_server_that_stays_down_is_told_once_by_the_timed_refresh(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every interval's refresh fails the same way; the first says so, the status line keeps
+    saying it, and the next ones stay quiet. A sync the reader asks for is told again."""
+    from reader.ui.controllers.refresh import RefreshController
+
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 3))
+    app = RecordingApp(store, config=sync_config(f"http://127.0.0.1:{free_port()}/"))
+
+    def errors() -> list[str]:
+        return [text for severity, text in app.notes if severity == "error"]
+
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        controller = app.screen.query_one(RefreshController)
+        for _ in range(3):  # what the interval timer calls
+            controller._timed_refresh()
+            await settle(app, pilot)
+        assert len(errors()) == 1 and "cannot reach the sync server" in errors()[0]
+        assert "connection refused" in status_text(app)
+        await pilot.press("R")
+        await settle(app, pilot)
+        assert len(errors()) == 2
+        assert store.views.count(View()) == 3
+
+
+async def test_zen_hides_the_sync_line_between_runs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 3))
+    app = RecordingApp(store, config=sync_config(f"http://127.0.0.1:{free_port()}/"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        status = app.screen.query_one(RefreshStatus)
+        assert status.display  # the line of its own, with a server configured
+        await pilot.press("z")
+        await settle(app, pilot)
+        assert not status.display
+        await pilot.press("z")
+        await settle(app, pilot)
+        assert status.display
+
+
 async def test_without_a_server_r_refreshes_as_before(tmp_path: Path) -> None:
     store = make_store(tmp_path)
     add_source(store, "Daily", numbered("daily", 3))

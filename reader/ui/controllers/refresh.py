@@ -108,6 +108,9 @@ class RefreshController(Controller):
         self.refresh_on_start = refresh_on_start
         self._quiet = False
         self._synced = False  # the running refresh began with a sync
+        # The failure the last sync was told with: a timed refresh against a server that
+        # stays down says it once, not every interval (the status line keeps saying it).
+        self._sync_failure: str | None = None
         self._reload_pending = False
 
     def on_mount(self) -> None:
@@ -222,10 +225,14 @@ class RefreshController(Controller):
         self.host.status.start()  # the feeds fetched here come next
         self._schedule_reload()
         if not report.ok:
-            self.notify(clean_line(summary(report)), title="Sync", severity="error",
-                        timeout=15, markup=False)
+            told = clean_line(summary(report))
+            if not (self._quiet and told == self._sync_failure):
+                self.notify(told, title="Sync", severity="error", timeout=15, markup=False)
+            self._sync_failure = told
         elif report.new_stories or report.pulled or report.sources_added or not self._quiet:
             self.notify(clean_line(summary(report)), markup=False)
+        if report.ok:
+            self._sync_failure = None
         for problem in report.problems[:3]:
             self.notify(clean_line(problem), severity="warning", markup=False)
         self.sync_status_changed()
