@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import html
 import os
-import select
 import shutil
 import statistics
 import subprocess
@@ -158,19 +157,15 @@ def written(term: TimedTerminal, needles: Sequence[str], since: float,
     frame, on the same two cores as the program, and the program's write waits while the
     reader is busy in it. The words sought are drawn in one style each (the count, a
     headline), so Textual writes them in one piece; the screen is brought up to date after."""
-    fd = term.proc.fd
     out: list[float] = []
     burst = bytearray()
     deadline = time.monotonic() + timeout
     while len(out) < len(needles):
         if time.monotonic() > deadline:
             raise AssertionError(f"never written: {needles[len(out)]!r}")
-        if not select.select([fd], [], [], 0.05)[0]:
+        data = term.read_ready()
+        if data is None:
             continue
-        try:
-            data = os.read(fd, 1 << 20)
-        except OSError:
-            data = b""
         if not data:
             raise AssertionError("the program ended")
         stamp = term.last_data = time.monotonic()

@@ -47,14 +47,21 @@ class TimedTerminal(Terminal):
         super().__init__([sys.executable, "-S", "-c", LAUNCHER, str(self.report), *argv],
                          cols=cols, rows=rows, env=env)
 
-    def _pump(self, timeout: float) -> bool:
-        ready, _, _ = select.select([self.proc.fd], [], [], timeout)
-        if not ready:
-            return True
+    def read_ready(self, timeout: float = 0.05) -> bytes | None:
+        """The raw bytes the program has written, waiting up to `timeout` seconds for some:
+        None if none came in time, b"" once it has ended (Linux reports a pty whose other
+        side is closed with EIO rather than end of file)."""
+        if not select.select([self.proc.fd], [], [], timeout)[0]:
+            return None
         try:
-            data = os.read(self.proc.fd, 1 << 20)
+            return os.read(self.proc.fd, 1 << 20)
         except OSError:
-            return False
+            return b""
+
+    def _pump(self, timeout: float) -> bool:
+        data = self.read_ready(timeout)
+        if data is None:
+            return True
         if not data:
             return False
         self.last_data = time.monotonic()

@@ -175,6 +175,15 @@ def newsreader_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "reader"]
 
 
+def keep_or_remove(workdir: Path, keep: bool) -> None:
+    """At a benchmark's end: its work directory kept (and named) when asked, to look at what
+    the runs wrote, else removed."""
+    if keep:
+        print(f"kept {workdir}")
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def abba(names: Sequence[str], rounds: int) -> list[str]:
     """The run order: names forward, then backward, `rounds` times (A B B A A B B A ...)."""
     order: list[str] = []

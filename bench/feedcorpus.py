@@ -68,25 +68,40 @@ class Corpus:
             text += f" <em>{self.rng.choice(self.sentences)}</em>"
         return f"<p>{text}</p>"
 
+    # Cut the body at its drawn size. The ASCII set always has (its bytes for a seed must not
+    # change); the varied set does not, as a cut can leave a tag or reference half written.
+    _TRIM_BODY = True
+
+    def _body_sentence(self) -> str:
+        """A sentence for a list item or a quote in `body`."""
+        return self.rng.choice(self.sentences)
+
+    def _image(self) -> str:
+        return (f'<p><img src="https://img.example.com/{self.rng.randint(1, 10**6)}.jpg"'
+                f' alt="{self.rng.choice(self.words)}"></p>')
+
     def body(self) -> str:
+        """An article: lists, quotes, images and paragraphs, drawn until it reaches a size
+        between 0.5 and 8 KB (counted in UTF-8 bytes, which for the ASCII set are its
+        characters)."""
         target = self.rng.randint(500, 8000)
         parts: list[str] = []
         size = 0
         while size < target:
             roll = self.rng.random()
             if roll < 0.08:
-                part = ("<ul>" + "".join(f"<li>{self.rng.choice(self.sentences)}</li>"
+                part = ("<ul>" + "".join(f"<li>{self._body_sentence()}</li>"
                                          for _ in range(self.rng.randint(2, 5))) + "</ul>")
             elif roll < 0.12:
-                part = f"<blockquote><p>{self.rng.choice(self.sentences)}</p></blockquote>"
+                part = f"<blockquote><p>{self._body_sentence()}</p></blockquote>"
             elif roll < 0.16:
-                part = (f'<p><img src="https://img.example.com/{self.rng.randint(1, 10**6)}.jpg"'
-                        f' alt="{self.rng.choice(self.words)}"></p>')
+                part = self._image()
             else:
                 part = self._paragraph()
             parts.append(part)
-            size += len(part)
-        return "\n".join(parts)[: max(target, 500)]
+            size += len(part.encode("utf-8"))
+        text = "\n".join(parts)
+        return text[:target] if self._TRIM_BODY else text
 
     def title(self) -> str:
         return " ".join(self.rng.choices(self.words, k=self.rng.randint(4, 11))).capitalize()
@@ -115,7 +130,7 @@ class Corpus:
                     f"<dc:creator>{escape(author)}</dc:creator>"
                     f"<category>{self.rng.choice(self.words)}</category>{content}</item>")
             else:
-                stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
+                stamp = _iso(when)
                 items.append(
                     f"<entry><title>{title}</title><link rel=\"alternate\" href=\"{link}\"/>"
                     f"<id>tag:site{index}.example.com,2024:{n}</id>"
@@ -123,19 +138,9 @@ class Corpus:
                     f"<author><name>{escape(author)}</name></author>"
                     f'<content type="html">{escape(body)}</content></entry>')
         if kind == "rss":
-            text = ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
-                    'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
-                    'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
-                    f"<title>{escape(name)}</title><link>{site}/</link>"
-                    f"<description>{escape(self.title())}</description>"
-                    + "".join(items) + "</channel></rss>")
+            text = _rss_document(escape(name), site, escape(self.title()), items)
         else:
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(base_time))
-            text = ('<?xml version="1.0" encoding="utf-8"?>\n'
-                    '<feed xmlns="http://www.w3.org/2005/Atom">'
-                    f"<title>{escape(name)}</title><link href=\"{site}/\"/>"
-                    f"<id>tag:site{index}.example.com,2024:feed</id><updated>{stamp}</updated>"
-                    + "".join(items) + "</feed>")
+            text = _atom_document("", name, site, index, base_time, items)
         return Feed(f"/feeds/{index}.{'xml' if kind == 'rss' else 'atom'}", kind, name,
                     text.encode("utf-8"), count)
 
@@ -209,26 +214,15 @@ class VariedCorpus(Corpus):
             text += " &#8220;" + self._words(4) + "&#8221; &#x2014; &amp; &lt;3"
         return f"<p>{text}</p>"
 
-    def body(self) -> str:
-        target = self.rng.randint(500, 8000)
-        parts: list[str] = []
-        size = 0
-        while size < target:
-            roll = self.rng.random()
-            if roll < 0.08:
-                part = "<ul>" + "".join(f"<li>{self._sentence()}</li>"
-                                        for _ in range(self.rng.randint(2, 5))) + "</ul>"
-            elif roll < 0.12:
-                part = f"<blockquote><p>{self._sentence()}</p></blockquote>"
-            elif roll < 0.16:
-                part = (f'<figure><img src="https://img.example.com/{self.rng.randint(1, 10**6)}'
-                        f'.jpg" alt="{self._words(2)}"><figcaption>{self._words(4)}'
-                        "</figcaption></figure>")
-            else:
-                part = self._paragraph()
-            parts.append(part)
-            size += len(part.encode("utf-8"))
-        return "\n".join(parts)
+    _TRIM_BODY = False
+
+    def _body_sentence(self) -> str:
+        return self._sentence()
+
+    def _image(self) -> str:
+        return (f'<figure><img src="https://img.example.com/{self.rng.randint(1, 10**6)}'
+                f'.jpg" alt="{self._words(2)}"><figcaption>{self._words(4)}'
+                "</figcaption></figure>")
 
     def title(self) -> str:
         if not hasattr(self, "script_words"):
@@ -303,19 +297,15 @@ class VariedCorpus(Corpus):
                 f"<pubDate>{formatdate(float(str(e['when'])), usegmt=True)}</pubDate>"
                 f"<dc:creator>{escape(str(e['author']))}</dc:creator>"
                 f"<category>{escape(str(e['tag']))}</category>{content}</item>")
-        text = ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
-                'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
-                'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
-                f"<title>{self._text(kind, name)}</title><link>{site}/</link>"
-                f"<description>{escape(self.title())}</description><language>x</language>"
-                + "".join(items) + "</channel></rss>")
+        text = _rss_document(self._text(kind, name), site, escape(self.title()), items,
+                             "<language>x</language>")
         return text, "application/rss+xml; charset=utf-8", "xml"
 
     def _atom(self, kind: str, name: str, site: str, index: int, base_time: float,
               entries: list[dict[str, object]]) -> tuple[str, str, str]:
         items = []
         for e in entries:
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(str(e["when"]))))
+            stamp = _iso(float(str(e["when"])))
             if kind == "atom-xhtml":
                 content = ('<content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">'
                            f"{_xhtml(str(e['body']))}</div></content>")
@@ -328,12 +318,7 @@ class VariedCorpus(Corpus):
                 f"<author><name>{escape(str(e['author']))}</name></author>"
                 f"<category term=\"{escape(str(e['tag']))}\"/>"
                 f"<summary>{escape(str(e['body'])[:160])}</summary>{content}</entry>")
-        stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(base_time))
-        text = ('<?xml version="1.0" encoding="utf-8"?>\n'
-                '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="x">'
-                f"<title>{escape(name)}</title><link href=\"{site}/\"/>"
-                f"<id>tag:site{index}.example.com,2024:feed</id><updated>{stamp}</updated>"
-                + "".join(items) + "</feed>")
+        text = _atom_document(' xml:lang="x"', name, site, index, base_time, items)
         return text, "application/atom+xml; charset=utf-8", "atom"
 
     def _rdf(self, kind: str, name: str, site: str, index: int, base_time: float,
@@ -341,7 +326,7 @@ class VariedCorpus(Corpus):
         seq = "".join(f'<rdf:li rdf:resource="{e["link"]}"/>' for e in entries)
         items = []
         for e in entries:
-            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(float(str(e["when"]))))
+            stamp = _iso(float(str(e["when"])))
             items.append(
                 f'<item rdf:about="{e["link"]}"><title>{escape(str(e["title"]))}</title>'
                 f"<link>{e['link']}</link><dc:date>{stamp}</dc:date>"
@@ -363,14 +348,40 @@ class VariedCorpus(Corpus):
               entries: list[dict[str, object]]) -> tuple[str, str, str]:
         items = [{"id": e["id"], "url": e["link"], "title": e["title"],
                   "content_html": e["body"], "tags": [e["tag"]],
-                  "date_published": time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                                  time.gmtime(float(str(e["when"])))),
+                  "date_published": _iso(float(str(e["when"]))),
                   "authors": [{"name": e["author"]}]} for e in entries]
         feed = {"version": "https://jsonfeed.org/version/1.1", "title": name,
                 "home_page_url": f"{site}/", "feed_url": f"{site}/feed.json", "items": items}
         # ensure_ascii off half the time: both forms are common.
         text = json.dumps(feed, ensure_ascii=self.rng.random() < 0.5)
         return text, "application/feed+json; charset=utf-8", "json"
+
+
+def _rss_document(title: str, site: str, description: str, items: list[str],
+                  extra: str = "") -> str:
+    """An RSS 2.0 document around `items`; `title` and `description` come escaped (the broken
+    kind's title on purpose not quite), `extra` is more channel elements."""
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
+            'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+            f"<title>{title}</title><link>{site}/</link>"
+            f"<description>{description}</description>{extra}"
+            + "".join(items) + "</channel></rss>")
+
+
+def _atom_document(attrs: str, name: str, site: str, index: int, base_time: float,
+                   items: list[str]) -> str:
+    """An Atom document around `items`; `attrs` is more attributes of <feed>."""
+    return ('<?xml version="1.0" encoding="utf-8"?>\n'
+            f'<feed xmlns="http://www.w3.org/2005/Atom"{attrs}>'
+            f"<title>{escape(name)}</title><link href=\"{site}/\"/>"
+            f"<id>tag:site{index}.example.com,2024:feed</id><updated>{_iso(base_time)}</updated>"
+            + "".join(items) + "</feed>")
+
+
+def _iso(when: float) -> str:
+    """A UTC time as Atom and JSON Feed write it."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
 
 
 def _xhtml(body: str) -> str:

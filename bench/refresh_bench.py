@@ -48,7 +48,7 @@ from xml.sax.saxutils import quoteattr
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import Run, abba, load, measure, newsreader_command  # noqa: E402
+from bench.common import Run, abba, keep_or_remove, load, measure, newsreader_command  # noqa: E402
 from bench.feed_serve import ServerProcess, write_manifest  # noqa: E402
 from bench.feedcorpus import Feed, corpus  # noqa: E402
 
@@ -277,10 +277,7 @@ def main() -> int:
             print(f"\n{name}: made in {time.perf_counter() - started:.1f} s")
             run_set(name, feeds, opts, workdir)
     finally:
-        if opts.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        keep_or_remove(workdir, opts.keep)
     return 0
 
 

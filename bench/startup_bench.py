@@ -43,7 +43,6 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
-import select
 import shutil
 import statistics
 import sys
@@ -113,7 +112,6 @@ def first_written(term: TimedTerminal, needles: list[str] | str,
                   timeout: float = 120.0) -> list[float]:
     """Seconds from launch until each needle had arrived on the pty (raw bytes, no emulator)."""
     wanted_all = [needles] if isinstance(needles, str) else needles
-    fd = term.proc.fd
     seen = bytearray()
     took: list[float] = []
     deadline = time.monotonic() + timeout
@@ -124,12 +122,9 @@ def first_written(term: TimedTerminal, needles: list[str] | str,
             continue
         if time.monotonic() > deadline:
             raise AssertionError(f"never written: {needle!r}; last bytes {bytes(seen[-400:])!r}")
-        if not select.select([fd], [], [], 0.05)[0]:
+        data = term.read_ready()
+        if data is None:
             continue
-        try:
-            data = os.read(fd, 1 << 20)
-        except OSError:
-            data = b""
         if not data:
             raise AssertionError(f"the program ended before writing {needle!r}: "
                                  f"{bytes(seen[-400:])!r}")

@@ -65,7 +65,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from ttrss_server import ServerError, TtrssServer, missing  # noqa: E402
 
-from bench.common import Run, abba, load, measure, newsreader_command, spread  # noqa: E402
+from bench.common import Run, abba, keep_or_remove, load, measure, newsreader_command, spread  # noqa: E402
 from bench.feed_serve import ServerProcess, write_manifest  # noqa: E402
 from bench.feedcorpus import Feed, VariedCorpus  # noqa: E402
 
@@ -293,6 +293,22 @@ def _timed(server: BenchServer, command: list[str], env: dict[str, str], what: s
     return run, server.requests() - before
 
 
+def _sync_twice(server: BenchServer, content: Content, seed: int, name: str,
+                command: list[str], env: dict[str, str], cache: Path, counts: str) -> Result:
+    """The run every client gets alike: a first sync of the fresh server, the server's
+    content changed, a second sync; then `counts` (stories, unread, starred) read from the
+    client's own `cache` database, and the server put back for the next run."""
+    first, first_requests = _timed(server, command, env, f"{name} first sync")
+    server.change(content, seed)
+    second, second_requests = _timed(server, command, env, f"{name} second sync")
+    with sqlite3.connect(cache) as conn:
+        row = conn.execute(counts).fetchone()
+    result = Result(first, second, first_requests, second_requests, tuple(row),
+                    server.counts())
+    server.reset()
+    return result
+
+
 def run_newsreader(workdir: Path, server: BenchServer, content: Content, seed: int) -> Result:
     config = workdir / "config"
     config.mkdir(parents=True)
@@ -300,16 +316,10 @@ def run_newsreader(workdir: Path, server: BenchServer, content: Content, seed: i
     env = dict(_env(workdir), NEWSREADER_CONFIG_DIR=str(config),
                NEWSREADER_SYNC_PASSWORD=PASSWORD)
     command = newsreader_command() + ["--data-dir", str(workdir / "data"), "sync"]
-    first, first_requests = _timed(server, command, env, "newsreader first sync")
-    server.change(content, seed)
-    second, second_requests = _timed(server, command, env, "newsreader second sync")
-    with sqlite3.connect(workdir / "data" / "newsreader.sqlite3") as conn:
-        row = conn.execute("SELECT COUNT(*), COALESCE(SUM(read = 0), 0), "
-                           "COALESCE(SUM(starred), 0) FROM stories").fetchone()
-    result = Result(first, second, first_requests, second_requests, tuple(row),
-                    server.counts())
-    server.reset()
-    return result
+    return _sync_twice(server, content, seed, "newsreader", command, env,
+                       workdir / "data" / "newsreader.sqlite3",
+                       "SELECT COUNT(*), COALESCE(SUM(read = 0), 0), "
+                       "COALESCE(SUM(starred), 0) FROM stories")
 
 
 def run_newsboat(workdir: Path, server: BenchServer, content: Content, seed: int,
@@ -322,17 +332,10 @@ def run_newsboat(workdir: Path, server: BenchServer, content: Content, seed: int
         f'ttrss-password "{PASSWORD}"\nttrss-flag-star "s"\nreload-threads {threads}\n')
     command = ["newsboat", "-x", "reload", "-u", str(home / "urls"), "-c",
                str(home / "cache.db"), "-C", str(home / "config")]
-    env = _env(home)
-    first, first_requests = _timed(server, command, env, "newsboat first sync")
-    server.change(content, seed)
-    second, second_requests = _timed(server, command, env, "newsboat second sync")
-    with sqlite3.connect(home / "cache.db") as conn:
-        row = conn.execute("SELECT COUNT(*), COALESCE(SUM(unread), 0), "
-                           "COALESCE(SUM(instr(flags, 's') > 0), 0) FROM rss_item").fetchone()
-    result = Result(first, second, first_requests, second_requests, tuple(row),
-                    server.counts())
-    server.reset()
-    return result
+    return _sync_twice(server, content, seed, "newsboat", command, _env(home),
+                       home / "cache.db",
+                       "SELECT COUNT(*), COALESCE(SUM(unread), 0), "
+                       "COALESCE(SUM(instr(flags, 's') > 0), 0) FROM rss_item")
 
 
 # -- newsreader's side, step by step -------------------------------------------------------------
@@ -587,10 +590,7 @@ def main() -> int:
         print(f"sync_bench: the TT-RSS server: {exc}", file=sys.stderr)
         return 1
     finally:
-        if opts.keep:
-            print(f"kept {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+        keep_or_remove(workdir, opts.keep)
     return 0
 
 

@@ -103,8 +103,9 @@ def test_show_a_cached_source_after_its_file_is_gone(tmp_path: Path, data_dir: P
     assert capsys.readouterr().out.splitlines()[0] == HEADLINE
 
 
-def test_refresh_rereads_a_changed_local_file(tmp_path: Path, data_dir: Path,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def refresh_a_grown_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """Add a folder "news" of one story, write a second story into it, refresh it: what
+    `refresh` printed (the second story is the one new story)."""
     folder = tmp_path / "news"
     folder.mkdir()
     (folder / "a.txt").write_text("# First\nOne.\n", encoding="utf-8")
@@ -112,7 +113,12 @@ def test_refresh_rereads_a_changed_local_file(tmp_path: Path, data_dir: Path,
     (folder / "b.txt").write_text("# Second\nTwo.\n", encoding="utf-8")
     capsys.readouterr()
     assert main(["refresh", "news"]) == 0
-    assert "1 new" in capsys.readouterr().out
+    return capsys.readouterr().out
+
+
+def test_refresh_rereads_a_changed_local_file(tmp_path: Path, data_dir: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert "1 new" in refresh_a_grown_folder(tmp_path, capsys)
 
 
 def test_version_and_help() -> None:
@@ -162,14 +168,8 @@ def test_one_story_is_a_story(tmp_path: Path, data_dir: Path,
                               capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["add", str(SAMPLE)]) == 0
     assert capsys.readouterr().out.rstrip().endswith(": 1 new story")
-    folder = tmp_path / "news"
-    folder.mkdir()
-    (folder / "a.txt").write_text("# First\nOne.\n", encoding="utf-8")
-    assert main(["add", str(folder)]) == 0
-    (folder / "b.txt").write_text("# Second\nTwo.\n", encoding="utf-8")
-    capsys.readouterr()
-    assert main(["refresh", "news"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "1 source, 1 new story, 0 failed"
+    refreshed = refresh_a_grown_folder(tmp_path, capsys)
+    assert refreshed.splitlines()[-1] == "1 source, 1 new story, 0 failed"
     assert main(["remove", SAMPLE.name]) == 0
     assert capsys.readouterr().out.rstrip().endswith("(1 story)")
 

@@ -8,24 +8,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.command import newsreader_command
 from tests.pty_terminal import Terminal
 
 pytestmark = pytest.mark.e2e
 
 SAMPLE = Path(__file__).parent / "fixtures" / "samples" / "000_1cdceafaa06d3d12.txt"
-
-
-def newsreader_command() -> str:
-    beside = Path(sys.executable).parent / "newsreader"
-    found = str(beside) if beside.exists() else shutil.which("newsreader")
-    if not found:
-        pytest.fail("the newsreader command is not installed (pip install -e .)")
-    return found
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ command palette). Markup must show literally and never run; no link but http(s) 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import webbrowser
 from collections.abc import Iterator
@@ -18,8 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.pilot import Pilot
-from textual.worker import WorkerCancelled
 
 from reader.cli import main as cli
 from reader.models import Entry, Story, View
@@ -30,6 +27,7 @@ from reader.sources.local import read_local
 from reader.store import Store
 from reader.store.bodies import unpack
 from reader.ui.app import NewsApp
+from tests.helpers.pilot import settle
 from tests.hostile import (
     FIXTURES,
     MARKUP,
@@ -231,24 +229,6 @@ def test_import_opml_never_subscribes_a_local_file(store: Store) -> None:
 # -- the app -------------------------------------------------------------------------------------
 
 SIZE = (140, 45)
-
-
-async def settle(app: NewsApp, pilot: Pilot[Any], rounds: int = 60) -> None:
-    """Until no worker runs and what they posted has been handled (never a sleep)."""
-    quiet = 0
-    for _ in range(rounds):
-        running = [w for w in app.workers if not w.is_finished]
-        if running:
-            with contextlib.suppress(WorkerCancelled):
-                await app.workers.wait_for_complete(running)
-        await pilot.pause()
-        if any(not w.is_finished for w in app.workers):
-            quiet = 0
-            continue
-        quiet += 1
-        if quiet >= 2:
-            return
-    raise AssertionError("the app never settled")
 
 
 class Recording(NewsApp):

@@ -204,3 +204,33 @@ def test_a_small_catch_up_leaves_its_few_free_pages_for_the_next_refresh(
     free = store.db.conn().execute("PRAGMA freelist_count").fetchone()[0]
     assert 0 < free * PAGE_SIZE < index.GIVE_BACK_FROM
     assert_in_step(store)
+
+
+def test_a_damaged_full_article_leaves_the_feed_body_to_read(tmp_path: Path) -> None:
+    """The feed's own body is intact: it is what the view and `show` fall back to, and `f`
+    may fetch the article again (a refresh never rewrites a kept article)."""
+    store = make_store(tmp_path)
+    body = long_body(1)
+    add(store, [Entry(key="k1", title="Story 1", body_html=body, published=NOW)])
+    story_id = only_id(store, "k1")
+    store.set_full_article(story_id, long_body(9, size=2000))
+    with store.db.write() as conn:
+        conn.execute("UPDATE stories SET full_html = ? WHERE id = ?",
+                     (b"x\x01not zlib at all", story_id))
+    story = store.story(story_id)
+    assert story is not None and story.full_html == "" and story.body_html == body
+
+
+def test_a_damaged_body_stays_damaged_through_an_unchanged_refresh(tmp_path: Path) -> None:
+    """So the words shown for it must not promise that refreshing brings it back."""
+    store = make_store(tmp_path)
+    entry = Entry(key="k1", title="Story 1", body_html=long_body(1), published=NOW)
+    source_id = add(store, [entry])
+    story_id = only_id(store, "k1")
+    with store.db.write() as conn:
+        conn.execute("UPDATE stories SET body_html = ? WHERE id = ?",
+                     (b"x\x01not zlib at all", story_id))
+    store.upsert_entries(source_id, [entry])
+    story = store.story(story_id)
+    assert story is not None and story.body_html == bodies.DAMAGED
+    assert "refresh" not in bodies.DAMAGED.lower()

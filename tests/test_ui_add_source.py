@@ -5,7 +5,8 @@ in the source list. The pages and feeds come from a real loopback server."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,14 +55,22 @@ async def open_chooser(app: RecordingApp, pilot: Pilot[Any], page: str) -> None:
     await until(pilot, lambda: isinstance(app.screen, ChooseFeedScreen))
 
 
-async def test_a_page_with_two_feeds_offers_them_and_keys_pick_one(
-        tmp_path: Path, feed_server: FeedServer) -> None:  # noqa: F811
+@asynccontextmanager
+async def at_the_chooser(tmp_path: Path, feed_server: FeedServer,  # noqa: F811
+                         ) -> AsyncIterator[tuple[Store, RecordingApp, Pilot[Any]]]:
+    """The app on an empty cache, the site's page typed into `a`, its two feeds offered."""
     serve_site(feed_server)
     store = make_store(tmp_path)
     app = RecordingApp(store)
     async with app.run_test(size=(140, 40)) as pilot:
         await settle(app, pilot)
         await open_chooser(app, pilot, feed_server.url("/"))
+        yield store, app, pilot
+
+
+async def test_a_page_with_two_feeds_offers_them_and_keys_pick_one(
+        tmp_path: Path, feed_server: FeedServer) -> None:  # noqa: F811
+    async with at_the_chooser(tmp_path, feed_server) as (store, app, pilot):
         choices = app.screen.query_one(OptionList)
         assert [str(choices.get_option_at_index(i).prompt).splitlines()
                 for i in range(choices.option_count)] == [
@@ -79,12 +88,7 @@ async def test_a_page_with_two_feeds_offers_them_and_keys_pick_one(
 
 async def test_a_click_picks_and_escape_adds_nothing(
         tmp_path: Path, feed_server: FeedServer) -> None:  # noqa: F811
-    serve_site(feed_server)
-    store = make_store(tmp_path)
-    app = RecordingApp(store)
-    async with app.run_test(size=(140, 40)) as pilot:
-        await settle(app, pilot)
-        await open_chooser(app, pilot, feed_server.url("/"))
+    async with at_the_chooser(tmp_path, feed_server) as (store, app, pilot):
         await pilot.press("escape")
         await settle(app, pilot)
         assert feeds(store) == [] and not isinstance(app.screen, ChooseFeedScreen)

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from reader.models import Outcome, ParseResult, Source
 from reader.sanitize import clean_line
 from reader.sources.fetch import FetchResult
+from reader.sources.fetcherrors import duration
 from reader.store import Store
 
 GONE = "gone: the server says this feed was removed (HTTP 410); it is no longer fetched"
@@ -55,7 +56,7 @@ def skipped(store: Store, sources: Sequence[Source],
             outcomes.append(Outcome(source.id, source.label, error=source.last_error or GONE))
         elif source.kind == "feed" and wait > 0:
             outcomes.append(Outcome(source.id, source.label, not_modified=True, problems=[
-                f"not checked: the server asked to wait {_minutes(wait)} more"]))
+                f"not checked: the server asked to wait {duration(wait)} more"]))
         else:
             keep.append(source)
     return keep, outcomes
@@ -137,11 +138,3 @@ def _moved(store: Store, source: Source, result: FetchResult, outcome: Outcome) 
         return None
     outcome.problems.append(f"moved permanently to {target}")
     return target
-
-
-def _minutes(seconds: float) -> str:
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds / 3600:.1f} h"

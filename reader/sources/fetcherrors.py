@@ -89,6 +89,8 @@ def byte_size(n: int) -> str:
 
 
 def duration(seconds: float) -> str:
+    """A wait in words, in the unit that reads shortest: a fetch error's back-off and a
+    refresh's "server asked to wait" both say it this way."""
     if seconds < 90:
         return f"{seconds:.0f} s"
     if seconds < 5400:

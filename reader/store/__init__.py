@@ -322,7 +322,9 @@ class Store:
                      link=row[5], author=row[6], published=row[7], body_html=unpack(row[8]),
                      lead=row[9], teasers=tuple(json.loads(row[10] or "[]")),
                      read=bool(row[11]), starred=bool(row[12]), path=row[13],
-                     full_html=unpack(row[14]), full_error=row[15])
+                     # A damaged kept article counts as none: the feed's body is read
+                     # instead, and `f` may fetch the article again.
+                     full_html=unpack(row[14], ""), full_error=row[15])
 
     def stories_of(self, source_id: int) -> list[Story]:
         """Every story of one source, newest first (for `newsreader show`)."""

@@ -21,18 +21,16 @@ import zlib
 
 LEVEL = 1
 MIN_PACKED = 128  # bytes: shorter HTML is kept as TEXT (zlib's frame would eat the gain)
-DAMAGED = ("<p>(This story's text is damaged in the cache and cannot be shown. Refreshing "
-           "its source may bring it back.)</p>")
+# (No promise that a refresh mends it: an unchanged story is not rewritten.)
+DAMAGED = "<p>(This story's text is damaged in the cache and cannot be shown.)</p>"
 
 
 def pack(html: str) -> str | bytes:
     """`html` as the cache keeps it: compressed when that saves bytes, else unchanged.
     `html` must be storable (see `reader.store.rows.storable`)."""
-    if len(html) < MIN_PACKED:  # (characters <= bytes: a short text is short in UTF-8 too)
+    if len(html) < MIN_PACKED:  # (characters <= UTF-8 bytes: a longer text is long there too)
         return html
     data = html.encode("utf-8")
-    if len(data) < MIN_PACKED:
-        return html
     packed = zlib.compress(data, LEVEL)
     return packed if len(packed) < len(data) else html
 

@@ -127,9 +127,7 @@ def reclaim(store: Store, *, should_stop: Callable[[], bool] = lambda: False) ->
             if writer.total_changes - before < 2:
                 break
     freed = store.db.give_back(step=VACUUM_STEP, should_stop=should_stop)
-    if not freed:
-        return 0
-    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()  # the merges' pages too
     return freed
 
 

@@ -259,6 +259,7 @@ class _Run:
         at = self.clock()  # taken before the reads: see "Conflicts" above
         listing = first or self._list_due(at, None)
         # The page's task first: it is the first to ask, the longest answer of a second sync.
+        # `pages` reads `feeds_done` (in `ready`) only after its first await, when it is set.
         story_task = asyncio.ensure_future(pages())
         feeds_done = asyncio.ensure_future(subscribed)
         if listing:

@@ -2,4 +2,5 @@
 
 `stories`: entries, feed texts and a cache in tmp_path, with checks of what the cache holds.
 `pilot`: the real app under Textual's Pilot, and waiting on its workers (never the clock).
+`command`: the installed `newsreader` command, for the end-to-end tests in a real terminal.
 """

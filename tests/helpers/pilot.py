@@ -87,6 +87,8 @@ async def settle(app: NewsApp, pilot: Pilot[Any], rounds: int = 50,
     """Wait until no worker runs and the messages they posted have been handled.
 
     Workers in the `ignore` groups (e.g. a refresh held up on purpose) are not waited for.
+    A refresh is over when the screen has taken its `RefreshDone` (a finished worker's last
+    message may still wait in a controller's queue), unless "refresh" is ignored.
     """
     quiet = 0
     for _ in range(rounds):
@@ -95,8 +97,9 @@ async def settle(app: NewsApp, pilot: Pilot[Any], rounds: int = 50,
             with contextlib.suppress(WorkerCancelled):  # a newer request replaced it
                 await app.workers.wait_for_complete(waited)
         await pilot.pause()
-        if any(not worker.is_finished for worker in app.workers
-               if worker.group not in ignore):
+        refreshing = "refresh" not in ignore and getattr(app.screen, "refreshing", False)
+        if refreshing or any(not worker.is_finished for worker in app.workers
+                             if worker.group not in ignore):
             quiet = 0
             continue
         quiet += 1

@@ -16,6 +16,7 @@ from ttrss_server import free_port  # tests/sync/conftest.py puts scripts/ on th
 
 from reader.config import Config
 from reader.models import View
+from reader.store import Store
 from reader.sync.base import PASSWORD_ENV
 from reader.ui.widgets.refresh_status import RefreshStatus
 from reader.ui.widgets.source_list import SERVER_MARK, SourceList
@@ -39,6 +40,16 @@ def status_text(app: RecordingApp) -> str:
 def source_rows(app: RecordingApp) -> list[str]:
     widget = app.screen.query_one(SourceList)
     return [str(widget.get_option_at_index(i).prompt) for i in range(widget.option_count)]
+
+
+def app_with_no_server_there(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             ) -> tuple[Store, RecordingApp]:
+    """Three cached stories of one source, and `[sync]` naming a loopback port nobody
+    listens on: every sync fails with "connection refused"."""
+    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 3))
+    return store, RecordingApp(store, config=sync_config(f"http://127.0.0.1:{free_port()}/"))
 
 
 async def test_R_syncs_then_refreshes_the_feeds_fetched_here(
@@ -121,10 +132,7 @@ async def test_keys_answer_during_a_sync_and_its_failure_is_told(
 
 async def test_a_dead_server_is_told_and_the_app_goes_on(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
-    store = make_store(tmp_path)
-    add_source(store, "Daily", numbered("daily", 3))
-    app = RecordingApp(store, config=sync_config(f"http://127.0.0.1:{free_port()}/"))
+    store, app = app_with_no_server_there(tmp_path, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         await pilot.press("r")  # the open story's source is fetched here: no sync
@@ -150,10 +158,7 @@ async def test_a_server_that_stays_down_is_told_once_by_the_timed_refresh(
     saying it, and the next ones stay quiet. A sync the reader asks for is told again."""
     from reader.ui.controllers.refresh import RefreshController
 
-    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
-    store = make_store(tmp_path)
-    add_source(store, "Daily", numbered("daily", 3))
-    app = RecordingApp(store, config=sync_config(f"http://127.0.0.1:{free_port()}/"))
+    store, app = app_with_no_server_there(tmp_path, monkeypatch)
 
     def errors() -> list[str]:
         return [text for severity, text in app.notes if severity == "error"]
@@ -174,10 +179,7 @@ async def test_a_server_that_stays_down_is_told_once_by_the_timed_refresh(
 
 async def test_zen_hides_the_sync_line_between_runs(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
-    store = make_store(tmp_path)
-    add_source(store, "Daily", numbered("daily", 3))
-    app = RecordingApp(store, config=sync_config(f"http://127.0.0.1:{free_port()}/"))
+    _, app = app_with_no_server_there(tmp_path, monkeypatch)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         status = app.screen.query_one(RefreshStatus)

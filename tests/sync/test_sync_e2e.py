@@ -5,25 +5,16 @@ real TT-RSS of tests/sync/conftest.py. The app syncs at start, a story is read w
 
 from __future__ import annotations
 
-import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 from reader.sync.base import PASSWORD_ENV
+from tests.helpers.command import newsreader_command
 from tests.pty_terminal import Terminal
 from tests.sync.conftest import PASSWORD, Account
 
 pytestmark = pytest.mark.e2e
-
-
-def newsreader_command() -> str:
-    beside = Path(sys.executable).parent / "newsreader"
-    found = str(beside) if beside.exists() else shutil.which("newsreader")
-    if not found:
-        pytest.fail("the newsreader command is not installed (pip install -e .)")
-    return found
 
 
 def test_sync_read_a_story_and_the_server_has_it_read(account: Account,

@@ -147,6 +147,8 @@ def pending(conn: sqlite3.Connection) -> bool:
 
 # -- catching up ----------------------------------------------------------------------------------
 GIVE_BACK_FROM = 1 << 20  # bytes of free pages worth returning after a catch-up
+
+
 class Connections(Protocol):
     """What the index needs of the database (`reader.store.db.Database`)."""
 
