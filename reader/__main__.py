@@ -1,5 +1,5 @@
 """`python -m reader` runs the same command line as `newsreader`."""
 
-from reader.cli import main
+from reader.cli import run
 
-raise SystemExit(main())
+run()

@@ -10,7 +10,6 @@ message with the setting's `expected` text and falls back to the default.
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -77,6 +76,8 @@ def _auto_or_bool(value: Any) -> str:
 def _browser(value: Any) -> str:
     text = _text(value)
     if text:
+        import shlex  # here: only a browser command set in the file needs it
+
         try:
             shlex.split(text)
         except ValueError as exc:

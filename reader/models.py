@@ -7,7 +7,6 @@ Nothing here knows about SQLite, httpx or Textual, so every layer can share thes
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -188,6 +187,10 @@ def entry_key(guid: str | None, link: str | None, *content: str) -> str:
         return "guid:" + guid.strip()
     if link and link.strip():
         return "link:" + link.strip()
+    # Imported here: hashlib sets up OpenSSL (~1.3 ms), and the app's start reads these
+    # classes but makes no key.
+    import hashlib
+
     digest = hashlib.sha256("\x1f".join(content).encode("utf-8", "surrogatepass")).hexdigest()
     return "hash:" + digest[:32]
 

@@ -16,9 +16,11 @@ Textual markup is never a concern here: the UI never parses untrusted text as ma
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-import nh3
+if TYPE_CHECKING:
+    import nh3
 
 # C0 except \t and \n, DEL, C1, bidi embeddings/overrides/isolates, lone surrogates, and the
 # BOM/ZWNBSP that editors leave at the start of files.
@@ -103,6 +105,10 @@ def sanitize_html(html: str, base_url: str | None = None) -> str:
     if not html:
         return ""
     if _CLEANER is None:
+        # Imported with the first body to clean: the app's start and a refresh of unchanged
+        # feeds clean lines, never HTML.
+        import nh3
+
         _CLEANER = nh3.Cleaner(
             tags=ALLOWED_TAGS, clean_content_tags=_DROP_WITH_CONTENT,
             attributes=ALLOWED_ATTRIBUTES, url_schemes=SAFE_SCHEMES, link_rel=None,

@@ -33,8 +33,11 @@ if TYPE_CHECKING:  # the process machinery is imported only when a pool is start
     from concurrent.futures.process import ProcessPoolExecutor
 
 MEMORY_LIMIT = 1536 * 2**20  # per worker process (address space)
-# Loaded once by the fork server, then by each worker before its first job.
-PRELOAD = ("reader.sources.feedfile", "reader.sources.directfeed", "reader.store.rows")
+# Loaded once by the fork server, then by each worker before its first job. Whatever a parse
+# imports on first use (the HTML cleaner among them) is named here, so its pages are shared
+# by the workers instead of loaded by each.
+PRELOAD = ("reader.sources.parse_worker", "reader.sources.feedfile", "reader.sources.directfeed",
+           "reader.store.rows", "nh3", "xml.sax.expatreader")
 
 
 def cpu_count() -> int:

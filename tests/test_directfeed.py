@@ -18,7 +18,9 @@ import io
 import json
 import os
 import random
+import weakref
 from collections.abc import Callable
+from dataclasses import replace
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,7 @@ from bench.feedcorpus import Corpus, VariedCorpus
 from reader import lowlevel
 from reader.models import Entry, ParseResult
 from reader.sanitize import clean_line
-from reader.sources import directfeed, feeddates, feedvalues, feedxml
+from reader.sources import directfeed, feeddates, feedentries, feedvalues, feedxml
 from reader.sources.feedfile import NotAFeed, parse_feed
 from reader.store import rows
 from reader.store.bodies import pack
@@ -60,16 +62,26 @@ def _none(*args: Any, **kwargs: Any) -> None:
     return None
 
 
-def outcome(data: bytes, url: str, content_type: str) -> ParseResult | tuple[str, str]:
+def outcome(data: bytes, url: str, content_type: str,
+            as_rows: bool = False) -> ParseResult | tuple[str, str]:
     try:
-        return parse_feed(data, url=url, content_type=content_type)
+        return parse_feed(data, url=url, content_type=content_type,
+                          row=rows.story_row if as_rows else None)
     except NotAFeed as exc:
         return ("not a feed", str(exc))
 
 
+def rows_of(result: ParseResult | tuple[str, str]) -> ParseResult | tuple[str, str]:
+    """What `parse_feed(row=story_row)` must give for a document that gives `result`."""
+    if isinstance(result, tuple):
+        return result
+    return replace(result, entries=[], rows=list(rows.story_rows(result.entries)))
+
+
 def direct(data: bytes, url: str = URL, content_type: str = "") -> bool:
-    """Assert that parse_feed gives the same result with and without the fast roads; return
-    True when the direct road read the document, False when it declined."""
+    """Assert that parse_feed gives the same result with and without the fast roads, and the
+    same rows when asked for rows (made as the entries are read); return True when the
+    direct road read the document, False when it declined."""
     taken: list[bool] = []
     real = directfeed.parse
 
@@ -81,9 +93,13 @@ def direct(data: bytes, url: str = URL, content_type: str = "") -> bool:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(directfeed, "parse", spy)
         fast = outcome(data, url, content_type)
+        fast_rows = outcome(data, url, content_type, as_rows=True)
         patch.setattr(directfeed, "parse", _none)
         slow = outcome(data, url, content_type)
+        slow_rows = outcome(data, url, content_type, as_rows=True)
     assert fast == slow
+    assert fast_rows == slow_rows == rows_of(slow)
+    assert len(set(taken)) <= 1  # the same road either way
     return any(taken)
 
 
@@ -395,20 +411,90 @@ def test_expat_reads_the_document_feedparser_decodes(content_type: str) -> None:
                  .encode("cp1252", "xmlcharrefreplace"),
                  text.replace('encoding="utf-8"', "encoding='\u00e9'").encode("utf-8")):
         try:
-            decoded, _ = feedxml._decoded(data, headers)
+            decoded, raw = feedxml._decoded(data, headers)
         except feedxml.Unsure:
             continue
+        if decoded is None:  # the bytes are the text's UTF-8: checked, not decoded
+            assert raw is not None
+            decoded = raw.decode("utf-8")
         declaration = lowlevel.xml_declaration.match(decoded)
         expected = feedxml._NEW_DECLARATION + (
             decoded[declaration.end():] if declaration else "\n" + decoded)
         prepared, _ = feedxml.prepare(data, URL, content_type)
-        if isinstance(prepared, bytes):
-            assert prepared == expected.encode("utf-8")
+        if isinstance(prepared.head, bytes):
+            assert prepared.joined() == expected.encode("utf-8")
         else:
-            assert prepared == expected
+            assert prepared.joined() == expected
     utf8, _ = feedxml.prepare(text.encode("utf-8"), URL, RSS_TYPE)
     latin, _ = feedxml.prepare(text.encode("utf-8"), URL, "text/xml; charset=iso-8859-1")
-    assert isinstance(utf8, bytes) and isinstance(latin, str)
+    assert isinstance(utf8.rest, memoryview) and isinstance(latin.rest, str)
+
+
+def big_channel(items: int, filler: str = "caf\u00e9 \u6771\u4eac \U0001f600 ") -> str:
+    """A channel whose text runs over several of `feedxml.CHUNK`, characters of 2-4 bytes
+    falling across the chunks' edges."""
+    body = escape("<p>" + filler * 400 + "</p>")
+    return CHANNEL.format(items="".join(
+        f"<item><title>Story {n}</title><link>https://a.example/{n}</link>"
+        f"<description>{body}</description></item>" for n in range(items)))
+
+
+def test_large_documents_are_read_in_pieces_with_the_same_stories() -> None:
+    text = big_channel(40)
+    data = text.encode("utf-8")
+    assert len(data) > 4 * feedxml.CHUNK
+    document, _ = feedxml.prepare(data, URL, RSS_TYPE)
+    assert isinstance(document.rest, memoryview) and document.rest.obj is data  # no copy
+    assert len(list(document.pieces())) > 4
+    assert direct(data, URL, RSS_TYPE)
+    # The text decoded from its charset (a str), handed to expat in pieces too.
+    legacy = big_channel(40, "caf\u00e9 \u201cquoted\u201d ")
+    legacy = legacy.replace('encoding="utf-8"', 'encoding="windows-1252"')
+    assert direct(legacy.encode("cp1252"), URL, "application/rss+xml")
+
+
+@pytest.mark.parametrize("where", ["prolog", "late"])
+def test_what_the_head_cannot_tell_is_read_whole(where: str) -> None:
+    """The prolog is looked for in the first CHUNK bytes only when it ends there; a long
+    comment before the root, or bytes that are not UTF-8 after the first chunk, give the
+    text feedparser decodes all the same."""
+    text = big_channel(3)
+    if where == "prolog":
+        comment = "<!-- " + "\u00e9" * feedxml.CHUNK + " -->\n"
+        data = text.replace("?>\n", "?>\n" + comment, 1).encode("utf-8")
+    else:  # windows-1252 quotes after the first chunk: not UTF-8 after all
+        data = text.encode("utf-8") + b"<!-- \x93quoted\x94 -->"
+    for content_type in (RSS_TYPE, "application/xml", ""):
+        direct(data, URL, content_type)
+
+
+def test_rows_let_each_item_go_once_made() -> None:
+    """With `row`, `collect` makes each item's row as soon as its entry is made and lets
+    the item go: a large feed never holds all its items' text beside all its entries."""
+
+    class Item:
+        def __init__(self, n: int) -> None:
+            self.n = n
+
+    items = [Item(n) for n in range(6)] + [Item(2)]  # the last repeats the third's key
+    alive: weakref.WeakSet[Item] = weakref.WeakSet(items)
+    held: list[int] = []
+
+    def make(item: Item) -> Entry | None:
+        if item.n == 4:
+            return None  # no title, link or content
+        return Entry(key=f"k{item.n}", title=f"Story {item.n}", body_html="")
+
+    def row(entry: Entry) -> rows.StoryRow:
+        held.append(len(alive))
+        return rows.story_row(entry)
+
+    result = feedentries.collect(ParseResult(title="t"), items, make, row=row)
+    assert [r.title for r in result.rows] == ["Story 0", "Story 1", "Story 2", "Story 3",
+                                              "Story 5"]
+    assert not result.entries and not items
+    assert held == [7, 6, 5, 4, 2]  # the item in hand and those after it, no more
+    assert result.problems == ["skipped 1 entry with no title, link or content"]
 
 
 # -- random feeds ------------------------------------------------------------------------------

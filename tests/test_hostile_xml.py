@@ -214,8 +214,9 @@ def test_a_parse_past_its_time_limit_fails_in_words() -> None:
 
 
 async def test_a_worker_out_of_memory_fails_one_feed_and_the_pool_recovers() -> None:
+    # 15 MB, which a worker limited to 64 MB of address space cannot parse.
     items = "".join(f"<item><title>t{i}</title><guid>g{i}</guid><description>"
-                    f"{'word ' * 200}</description></item>" for i in range(3000))
+                    f"{'word ' * 1000}</description></item>" for i in range(3000))
     big = f'<rss version="2.0"><channel><title>x</title>{items}</channel></rss>'.encode()
     good = (FIXTURES.parent / "feeds" / "rss20.xml").read_bytes()
     async with Parser(expected=HANDFUL + 1, memory_limit=64 * 2**20, timeout=20) as parser:

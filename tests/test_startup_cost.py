@@ -1,7 +1,9 @@
 """What the first frame costs: the controllers are not drawn (only the panes they hold), the
 focus lands once, each widget is styled once, the hidden lines (search, refresh status) are
-composed when first shown, a hidden source list is not rebuilt for each change, and a plain
-launch imports no feed parser, no HTML converter and no dialog.
+composed when first shown, a hidden source list is not rebuilt for each change, the
+headlines are read as the screen is made and drawn in the first frame (an online start's
+refresh begins after it), and a plain launch imports no feed parser, no HTML converter and
+no dialog.
 
 Start-up speed is measured by bench/startup_bench.py; these tests keep the choices that
 bought it from being undone by accident.
@@ -13,6 +15,7 @@ import gc
 import subprocess
 import sys
 from collections import Counter
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +25,18 @@ from textual.color import Color
 from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import Input, ProgressBar
+from textual.worker import Worker, WorkerState
 
 from reader.config import parse_config
+from reader.models import View
+from reader.store import StoreError
+from reader.ui.controllers import launch
 from reader.ui.controllers.base import Controller
-from reader.ui.widgets.headline_list import HeadlineList
+from reader.ui.first_look import FirstLook, read_first_look
+from reader.ui.messages import RefreshDone
+from reader.ui.widgets.headline_list import PAGE_SIZE, HeadlineList
 from reader.ui.widgets.refresh_status import RefreshStatus
 from reader.ui.widgets.search_bar import SearchBar
 from reader.ui.widgets.source_list import SourceList
@@ -143,8 +153,10 @@ async def test_each_widget_is_styled_once_at_start(
         assert isinstance(app.focused, HeadlineList)
         twice = {name: n for name, n in styled.items() if n > 1 and name != "headlines"}
         assert twice == {}, twice
-        assert styled["headlines"] <= 3  # mounted, then focused (Textual restyles a focused
-        # widget from two places)
+        # Mounted, then focused; not a third time: a pane with a `:focus-within` rule is
+        # restyled again by the screen at each focus change (no pane holds a focusable widget,
+        # so `:focus` says the same).
+        assert styled["headlines"] == 2
         assert styled["KeyFooter"] == styled["Header"] == 1
 
 
@@ -157,7 +169,7 @@ async def test_a_focus_change_restyles_the_two_panes_and_nothing_else(
         await pilot.press("tab")
         await settle(app, pilot)
         assert app.focused is not None and app.focused.id == "article"
-        assert {"headlines", "article"} <= set(styled)
+        assert styled["headlines"] == styled["article"] == 1, styled  # once each
         assert not set(styled) & {"panes", "Header", "KeyFooter", "teasers", "status",
                                   "reading-controller"}, styled
         # ... and the border shows which pane has the focus, as before
@@ -228,6 +240,111 @@ async def test_a_hidden_source_list_is_built_once_for_all_that_came_at_start(
         rows = [str(sources.get_option_at_index(i).prompt)
                 for i in range(sources.option_count)]
         assert any("Daily" in row and row.endswith(" 4") for row in rows), rows  # 4 unread
+
+
+def read_in_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first look (read in a thread begun as the screen is made) done before the screen
+    is mounted, as it nearly always is: the test does not depend on the race."""
+    real = launch.look_first
+
+    def done_first(*args: Any) -> Future[FirstLook]:
+        future = real(*args)
+        future.result()
+        return future
+
+    monkeypatch.setattr(launch, "look_first", done_first)
+
+
+def first_drawn_rows(monkeypatch: pytest.MonkeyPatch,
+                     app: RecordingApp) -> tuple[list[str], list[str]]:
+    """The headline list's rows as it draws them the first time (and whether a refresh was
+    on then), filled as the first frame is made; and the workers alive then."""
+    drawn: list[str] = []
+    beside: list[str] = []
+    render_line = HeadlineList.render_line
+
+    def recorded(self: HeadlineList, y: int) -> Strip:
+        strip = render_line(self, y)
+        if not drawn:
+            beside.extend(worker.group for worker in app.workers)
+        if len(drawn) < 3:
+            drawn.append(strip.text.strip() + (" [refreshing]" if main(app).refreshing else ""))
+        return strip
+
+    monkeypatch.setattr(HeadlineList, "render_line", recorded)
+    return drawn, beside
+
+
+async def test_the_first_frame_holds_the_headlines_read_while_the_screen_was_built(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read by workers after the screen was mounted, the headlines came after the first
+    frame: an empty frame, then the whole screen again. Read as the screen is made, they
+    are there when it is first drawn, and no worker reads them again."""
+    read_in_time(monkeypatch)
+    groups: list[str] = []
+
+    def hook(message: Message) -> None:
+        if isinstance(message, Worker.StateChanged) and message.state == WorkerState.RUNNING:
+            groups.append(message.worker.group)
+
+    app = app_with_stories(tmp_path)
+    drawn, beside = first_drawn_rows(monkeypatch, app)
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await settle(app, pilot)
+        assert "daily story 0" in drawn[0], drawn
+        # Nothing works beside the first frame (the sources' staleness, the smart feeds'
+        # counts, the sync line and the story come after it) ...
+        assert beside == [], beside
+        # ... and nothing reads the headlines again.
+        assert not {"headline-sync", "headline-pages", "startup"} & set(groups), groups
+        # The sources are read again once the first frame is drawn, for what follows them.
+        assert groups.count("sources") == 1 and "smart-counts" in groups, groups
+        screen = main(app)
+        assert screen.headlines.total == 5 and screen.story_id is not None
+        assert [s.title for s in screen.sources] == ["Daily"] and screen.counts
+        assert screen.article_view.story is not None
+        assert screen.article_view.story.title == "daily story 0"
+
+
+async def test_an_online_start_refreshes_after_the_first_frame(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache is ready before the first frame now; the refresh it starts (its line, its
+    thread importing the fetching code) waits until that frame is drawn."""
+    read_in_time(monkeypatch)
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 5))
+    app = RecordingApp(store, refresh_on_start=True)
+    drawn, _ = first_drawn_rows(monkeypatch, app)
+    ended: list[RefreshDone] = []
+    async with app.run_test(size=SIZE,
+                            message_hook=lambda m: isinstance(m, RefreshDone) and ended.append(m),
+                            ) as pilot:
+        await settle(app, pilot)
+        assert "daily story 0" in drawn[0] and "[refreshing]" not in drawn[0], drawn
+        assert ended  # ... and it did run, once that frame was drawn
+
+
+@pytest.mark.parametrize("outcome", ["late", "failed"])
+async def test_a_first_look_late_or_failed_leaves_the_start_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, outcome: str) -> None:
+    """Not read when the screen is mounted: the start-up worker waits for it; failed: the
+    panes read the cache themselves. Either way the first story shows, nothing lost."""
+    pending: Future[FirstLook] = Future()
+    monkeypatch.setattr(launch, "look_first", lambda *args: pending)
+    app = app_with_stories(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        assert screen.headlines.total == 0  # not yet: the start-up worker waits for it
+        if outcome == "late":
+            pending.set_result(read_first_look(app.store, View(), PAGE_SIZE))
+        else:
+            pending.set_exception(StoreError("the cache could not be read just then"))
+        await settle(app, pilot)
+        assert screen.headlines.total == 5 and [s.title for s in screen.sources] == ["Daily"]
+        assert screen.article_view.story is not None
+        assert screen.article_view.story.title == "daily story 0"
+        assert not [note for note in app.notes if note[0] != "information"], app.notes
 
 
 def test_the_launch_keeps_what_lives_all_along_out_of_the_collector(

@@ -14,10 +14,12 @@ imports only the standard library at its top, so importing them all here costs n
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from reader.cli.app import run_app
 from reader.cli.changes import cmd_add, cmd_export, cmd_import, cmd_refresh, cmd_remove, cmd_sync
@@ -27,6 +29,43 @@ from reader.cli.printing import cmd_config, cmd_list, cmd_show
 
 if TYPE_CHECKING:
     from reader.store import Store
+
+
+def run() -> NoReturn:
+    """The program (`newsreader`, `python -m reader`): `main()`, then an exit that skips the
+    interpreter's teardown when the command ran to its end.
+
+    Freeing every module and object at exit costs ~20 ms, 5-6% of a refresh in which every
+    feed answers 304 (what cron runs every few minutes). `_end_at_once` is registered
+    before anything else, and atexit runs callbacks last-registered first, so it runs after
+    Python has waited for the threads and run every other callback (the process pool's
+    shutdown, multiprocessing's, logging's); then stdout and stderr are flushed and the
+    process ends with the command's status. Nothing is skipped but the freeing: the cache
+    was closed and committed by `main`. An exception out of `main`, a failed flush, or the
+    app (Textual's exit is its own) leave Python's usual exit alone."""
+    atexit.register(_end_at_once)
+    status = main()
+    _status.append(status)
+    raise SystemExit(status)
+
+
+_status: list[int] = []  # the status `main()` returned, for `_end_at_once`
+
+
+def _end_at_once() -> None:
+    if not _status or "textual" in sys.modules:
+        return
+    if "logging" in sys.modules:  # registered before us when imported first: it runs now
+        import logging
+
+        logging.shutdown()
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):  # a closed pipe or stream: Python's own exit reports it
+        return
+    os._exit(_status[-1])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,8 +94,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         # `newsreader show … | head`: the reader went away; that is not an error.
-        import os
-
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0

@@ -27,6 +27,9 @@ def cmd_show(store: Store, args: list[str], opts: argparse.Namespace) -> int:
 
     if not args:
         raise CliError("show needs a path or a source: newsreader show PATH")
+    config, told = load_user_config(opts)  # dates as the article view writes them
+    for bad in told:
+        warn(bad)
     status = printed = 0
     out = sys.stdout
     for ref in args:
@@ -66,7 +69,8 @@ def cmd_show(store: Store, args: list[str], opts: argparse.Namespace) -> int:
             printed += 1
             if story.full_html:  # a whole article kept with `f` is what the view shows
                 story = replace(story, body_html=story.full_html)
-            out.write(render_story(story).plain.rstrip("\n") + "\n")
+            rendered = render_story(story, tz=config.tz, date_format=config.date_format)
+            out.write(rendered.plain.rstrip("\n") + "\n")
             if story.teasers and not opts.no_teasers:
                 out.write("\nTeasers:\n")
                 for teaser in story.teasers:

@@ -3,10 +3,15 @@
 A refresh reads these on the calling thread while feeds download, and adding a path reads
 one the same way; both come here, so a folder is stored by one set of rules (files subscribed
 on their own move into a folder that holds them, deleted files keep their stories).
+
+Each file is one story, held by the innermost subscription it lies in: a folder subscribed
+inside another owns its files (the outer one's read leaves it out, and hands over the stories
+it held for it, marks and all), and once it is unsubscribed the outer one reads them again.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from importlib import resources
 from pathlib import Path
@@ -14,7 +19,7 @@ from pathlib import Path
 from reader.models import Outcome, Source
 from reader.sources.local import LocalScan, LocalSourceError, read_local
 from reader.store import Store
-from reader.store.absorb import absorb_sources
+from reader.store.absorb import absorb_sources, hand_over
 
 WELCOME_LOCATION = "newsreader:welcome"
 
@@ -30,8 +35,11 @@ def refresh_local(store: Store, source: Source) -> Outcome:
         reason = f"{source.location}: no longer exists (its stories stay readable)"
         store.update_source(source.id, status="missing", last_error=reason, last_checked=now)
         return Outcome(source.id, source.label, error=reason)
+    # Folders subscribed inside this one are not read here: their files are theirs.
+    inner = nested_folders(store, source)[1] if source.kind == "folder" else []
     try:
-        scan = read_local(path, store.file_stamps(source.id))
+        scan = read_local(path, store.file_stamps(source.id),
+                          skip=[folder.location for folder in inner])
     except LocalSourceError as exc:
         store.update_source(source.id, status="error", last_error=str(exc), last_checked=now)
         return Outcome(source.id, source.label, error=str(exc))
@@ -67,13 +75,40 @@ def folder_holding(store: Store, path: Path) -> Source | None:
     return found
 
 
+def nested_folders(store: Store, source: Source,
+                   sources: list[Source] | None = None) -> tuple[list[Source], list[Source]]:
+    """The subscribed folders that hold `source`, and those that lie inside it (the deepest
+    first, so each hands over to the innermost)."""
+    outer: list[Source] = []
+    inner: list[Source] = []
+    here = Path(source.location)
+    for other in store.sources() if sources is None else sources:
+        if other.kind != "folder" or other.id == source.id:
+            continue
+        if here.is_relative_to(other.location):
+            outer.append(other)
+        elif Path(other.location).is_relative_to(here):
+            inner.append(other)
+    inner.sort(key=lambda folder: len(folder.location), reverse=True)
+    return outer, inner
+
+
 def store_scan(store: Store, source: Source, scan: LocalScan) -> Outcome:
     """Store what reading a file or folder found, and mark the source as read just now."""
     if source.kind == "folder":
-        # Files of this folder that were subscribed on their own become the folder's: their
-        # stories move in with their marks before the read is stored, so each is kept once.
+        sources = store.sources()
+        outer, inner = nested_folders(store, source, sources)
+        # The innermost subscription owns a file: the folders around this one give up the
+        # stories they held for its files, and it gives up those of folders inside it, all
+        # with their marks, before the read is stored, so each is kept once.
+        for folder in outer:
+            hand_over(store, folder.id, source.id, source.location)
+        for folder in inner:
+            hand_over(store, source.id, folder.id, folder.location)
+            _leave_out(scan, folder.location)
+        # Files of this folder that were subscribed on their own become the folder's.
         read = scan.stamps.keys() | scan.unchanged
-        alone = [s.id for s in store.sources() if s.kind == "file" and s.location in read]
+        alone = [s.id for s in sources if s.kind == "file" and s.location in read]
         if alone:
             absorb_sources(store, source.id, alone)
     result = store.upsert_entries(source.id, scan.result.entries, stamps=scan.stamps,
@@ -84,6 +119,19 @@ def store_scan(store: Store, source: Source, scan: LocalScan) -> Outcome:
                         last_error="; ".join(problems)[:2000])
     return Outcome(source.id, source.label, new=result.new, updated=result.updated,
                    not_modified=not (result.new or result.updated), problems=problems)
+
+
+def _leave_out(scan: LocalScan, folder: str) -> None:
+    """Drop from `scan` what it read under `folder` (a folder subscribed on its own): adding
+    a folder that holds one reads all of it, and the inner one keeps its files."""
+    prefix = folder.rstrip(os.sep) + os.sep
+
+    def outside(path: str) -> bool:
+        return not path.startswith(prefix)
+
+    scan.result.entries[:] = [e for e in scan.result.entries if outside(e.path)]
+    scan.stamps = {p: stamp for p, stamp in scan.stamps.items() if outside(p)}
+    scan.unchanged = {p for p in scan.unchanged if outside(p)}
 
 
 def title_for(path: Path, scan: LocalScan) -> str:

@@ -24,7 +24,6 @@ from rich.text import Text
 from reader.models import Story
 from reader.render import styles
 from reader.render.dates import format_date, format_list_date
-from reader.render.fallback import plain_lines
 from reader.render.layout import EMPTY, Line, assemble, styled
 from reader.sanitize import clean_line
 
@@ -50,6 +49,8 @@ def _body_lines(body_html: str, width: int | None) -> tuple[list[Line], list[str
     try:
         return convert(body_html or "", width)
     except Exception:  # a renderer bug must not take the reader down: show the words
+        from reader.render.fallback import plain_lines
+
         return plain_lines(body_html or ""), []
 
 
@@ -66,8 +67,9 @@ def render_body(body_html: str, *, width: int | None = None) -> Rendered:
 
 
 def render_story(story: Story, *, now: float | None = None, tz: tzinfo | None = None,
-                 width: int | None = None) -> Rendered:
+                 width: int | None = None, date_format: str = "") -> Rendered:
     """The article view: headline, "source · author · date", link, body, then "Links:".
+    The date is in `tz` (else local time) and `date_format` (else ours), as configured.
 
     When the body's first paragraph repeats the headline (a text file whose lede became
     its headline), it is shown once.
@@ -75,7 +77,8 @@ def render_story(story: Story, *, now: float | None = None, tz: tzinfo | None = 
     width = _width(width)
     title = clean_line(story.title)
     lines = [Line(styled(title or UNTITLED, styles.HEADLINE))]
-    date = format_date(story.published, now=now, tz=tz) if story.published else ""
+    date = (format_date(story.published, now=now, tz=tz, fmt=date_format)
+            if story.published else "")
     meta = " · ".join(part for part in (clean_line(story.source_title),
                                         clean_line(story.author), date) if part)
     if meta:

@@ -25,15 +25,22 @@ def _moment(ts: float, tz: tzinfo | None) -> datetime | None:
         return None
 
 
-def format_date(ts: float, *, now: float | None = None, tz: tzinfo | None = None) -> str:
+def format_date(ts: float, *, now: float | None = None, tz: tzinfo | None = None,
+                fmt: str = "") -> str:
     """The absolute date of a story, e.g. "Sat 28 Nov 2026 06:40"; local time unless `tz`.
 
     Always with the year and the time, so it never depends on the day it is read: `now` is
-    accepted for symmetry with `format_list_date` and does not change the result.
+    accepted for symmetry with `format_list_date` and does not change the result. `fmt`
+    is the user's `date_format` (strftime), one rule for the app and `newsreader show`.
     """
     moment = _moment(ts, tz)
     if moment is None:
         return ""
+    if fmt:
+        try:
+            return moment.strftime(fmt)
+        except (OverflowError, ValueError):
+            return ""
     return (f"{_DAYS[moment.weekday()]} {moment.day} {_MONTHS[moment.month - 1]} "
             f"{moment.year} {moment.hour:02d}:{moment.minute:02d}")
 

@@ -10,7 +10,6 @@ cleaned like any other. All of it is linear in the input, even for hostile marku
 from __future__ import annotations
 
 import re
-from html import unescape
 
 from reader.render.layout import EMPTY, Line
 from reader.sanitize import clean_text
@@ -39,6 +38,8 @@ def _without_dropped(html: str) -> str:
 
 def plain_lines(html: str) -> list[Line]:
     """Paragraphs of plain text from any HTML, blank-line separated."""
+    from html import unescape  # here: its table of entities waits for a body to show
+
     text = _BREAKS.sub("\n", _PARAGRAPHS.sub("\n\n", _without_dropped(html)))
     text = clean_text(unescape(_TAGS.sub("", text)))
     lines: list[Line] = []

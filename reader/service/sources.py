@@ -17,18 +17,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from reader.models import Outcome, Source, View
-from reader.refresh.local import (
-    WELCOME_LOCATION,
-    folder_holding,
-    refresh_local,
-    refresh_welcome,
-    store_scan,
-    title_for,
-)
-from reader.service.pool import shared_pool
-from reader.sources.local import LocalSourceError, quick_problem, read_local
 from reader.store import Store, StoreError
 
+# The local-file readers (and what stands behind them: the feed readers, the extractor,
+# the process pool: ~19 ms of CPU) are imported by the functions that read files. The app's
+# start asks `ensure_welcome`, which on every launch but the first reads two rows only.
 if TYPE_CHECKING:
     from reader.refresh.add import Chooser
 
@@ -59,6 +52,8 @@ def ensure_welcome(store: Store) -> None:
     """
     if store.get_meta(_WELCOME_SHOWN) or store.sources():
         return
+    from reader.refresh.local import WELCOME_LOCATION, refresh_welcome
+
     source = store.add_source("welcome", WELCOME_LOCATION, "Welcome to newsreader")
     refresh_welcome(store, source)
     store.set_meta(_WELCOME_SHOWN, "1")
@@ -79,6 +74,7 @@ def add_location(store: Store, text: str, *,
         # Imported here: the feed code loads httpx (~100 ms) that adding a path never needs.
         from reader.refresh.add import ALREADY, add_feed
         from reader.refresh.add import AddError as FeedAddError
+        from reader.service.pool import shared_pool
 
         try:
             source, outcome = add_feed(store, text, choose=choose, pool=shared_pool())
@@ -89,6 +85,8 @@ def add_location(store: Store, text: str, *,
         return source, outcome
     if len(scheme) > 1 and "://" in text:
         raise AddError(f"cannot add {text}: only http(s) URLs and local paths are sources")
+    from reader.refresh.local import folder_holding, refresh_local
+
     resolved = _resolve(text)
     existing = store.source_by_location(str(resolved))
     if existing is not None:
@@ -108,6 +106,8 @@ def path_problem(path: str | os.PathLike[str]) -> str:
     missing, a folder that cannot be opened, or a file that is empty, binary, too large or
     an OPML list. The command line asks this before the app starts; a folder's files and a
     file's story are left for the app to read (a look costs a stat and a few kilobytes)."""
+    from reader.sources.local import quick_problem
+
     try:
         resolved = _resolve(path)
     except AddError as exc:
@@ -147,6 +147,9 @@ def _resolve(path: str | os.PathLike[str]) -> Path:
 
 def add_path(store: Store, path: str | os.PathLike[str]) -> tuple[Source, Outcome]:
     """Read a file or folder and subscribe to it. Nothing is stored if it cannot be read."""
+    from reader.refresh.local import folder_holding, refresh_local, store_scan, title_for
+    from reader.sources.local import LocalSourceError, read_local
+
     resolved = _resolve(path)
     existing = store.source_by_location(str(resolved))
     if existing is not None:

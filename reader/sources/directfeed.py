@@ -92,7 +92,7 @@ from reader.sources.feedvalues import (
     repair,
 )
 from reader.sources.feedxhtml import XhtmlContent
-from reader.sources.feedxml import Unsure, prepare, strict_expat
+from reader.sources.feedxml import Document, Unsure, prepare, strict_expat
 
 _looks_like_html = lowlevel.looks_like_html
 
@@ -101,9 +101,9 @@ def parse(data: bytes, *, url: str = "", content_type: str = "") -> dict[str, An
     """{"feed", "entries", "version"} holding the keys `feedfile` reads, with the values
     feedparser would give them; None when unsure."""
     try:
-        text, base = prepare(data, url, content_type)
+        document, base = prepare(data, url, content_type)
         road = _Road(base)
-        road.run(text)
+        road.run(document)
     except Exception:  # noqa: BLE001 - Unsure, expat's errors, anything odd: others decide
         return None
     if not road.entries:
@@ -137,14 +137,15 @@ class _Road(XhtmlContent):
         self.xhtml: list[str] = []  # an XHTML content's pieces, as feedparser writes them
         self.xhtml_depth = 0
 
-    def run(self, text: str | bytes) -> None:
+    def run(self, document: Document) -> None:
         parser = strict_expat()
         self.parser = parser
         parser.StartElementHandler = self._start_root
         parser.EndElementHandler = self.end
         parser.CharacterDataHandler = self.text.append
         parser.StartNamespaceDeclHandler = self.namespace
-        parser.Parse(text, True)
+        for piece in document.pieces():  # a piece at a time: expat copies what it is given
+            parser.Parse(piece, not piece)
 
     def namespace(self, prefix: str | None, uri: str | None) -> None:
         """Refuse declarations that would make feedparser name elements differently from

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urljoin
 
 from reader.extract import first_paragraph
-from reader.models import Entry, ParseResult, entry_key
+from reader.models import Entry, ParseResult, StoryRow, entry_key
 from reader.sanitize import clean_line, clip_teaser, is_safe_url, sanitize_html
 
 MAX_ENTRIES = 10_000
@@ -80,7 +80,7 @@ def _capped(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "\u2026"
 
 
-def _capped_entries(entries: list[Any], result: ParseResult, total: int = 0) -> Iterable[Any]:
+def _capped_entries(entries: list[Any], result: ParseResult, total: int = 0) -> list[Any]:
     total = max(total, len(entries))
     if total > MAX_ENTRIES:
         result.problems.append(
@@ -89,18 +89,45 @@ def _capped_entries(entries: list[Any], result: ParseResult, total: int = 0) -> 
     return entries[:MAX_ENTRIES]
 
 
+Row = Callable[[Entry], StoryRow]
+
+
 def collect(result: ParseResult, items: list[Any], make: Callable[[Any], Entry | None],
-            total: int = 0) -> ParseResult:
+            total: int = 0, row: Row | None = None) -> ParseResult:
     """`result` with the entries `make` gives for `items` (at most MAX_ENTRIES), and a
-    problem that says how many items it skipped (None: no title, link or content)."""
+    problem that says how many items it skipped (None: no title, link or content).
+
+    With `row` (`reader.store.rows.story_row`), the result carries what the cache stores
+    (`result.rows`, the first entry of a key, as in `story_rows`) instead of entries: each
+    item is let go as soon as its row is made, so a large feed never holds all its items'
+    text and all its sanitised entries at once (a parser worker's peak was ~6x the body)."""
+    kept = _capped_entries(items, result, total)
     skipped = 0
-    for item in _capped_entries(items, result, total):
-        entry = make(item)
-        if entry is None:
-            skipped += 1
-        else:
-            result.entries.append(entry)
+    if row is None:
+        for item in kept:
+            entry = make(item)
+            if entry is None:
+                skipped += 1
+            else:
+                result.entries.append(entry)
+    else:
+        items.clear()  # `kept` holds them now, and lets each go once it is made
+        keys: set[str] = set()
+        for item in _draining(kept):
+            entry = make(item)
+            if entry is None:
+                skipped += 1
+            elif entry.key not in keys:
+                keys.add(entry.key)
+                result.rows.append(row(entry))
     if skipped:
         noun = "entry" if skipped == 1 else "entries"
         result.problems.append(f"skipped {skipped} {noun} with no title, link or content")
     return result
+
+
+def _draining(items: list[Any]) -> Iterator[Any]:
+    """`items` in order, each dropped from the list as it is handed out."""
+    items.reverse()
+    while items:
+        yield items.pop()

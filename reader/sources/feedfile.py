@@ -42,6 +42,7 @@ from reader.sources.feedentries import (
     MAX_ENTRIES,
     MAX_TITLE,
     NotAFeed,
+    Row,
     _capped,
     _link,
     _make_entry,
@@ -123,20 +124,24 @@ def needs_isolation(data: bytes) -> bool:
             or _LONG_PERSON.search(data) is not None)
 
 
-def parse_feed(data: bytes, *, url: str = "", content_type: str = "") -> ParseResult:
-    """Parse a feed document into a ParseResult; raise NotAFeed when it is not one."""
+def parse_feed(data: bytes, *, url: str = "", content_type: str = "",
+               row: Row | None = None) -> ParseResult:
+    """Parse a feed document into a ParseResult; raise NotAFeed when it is not one.
+
+    With `row` (`reader.store.rows.story_row`), the result carries `rows` instead of
+    `entries`, each item let go once its row is made (`feedentries.collect`)."""
     head = _head_text(data)
     stripped = head.lstrip()
     if not stripped:
         raise NotAFeed("not a feed: the document is empty")
     if stripped[0] in "{[" or "json" in content_type.lower() and stripped[0] != "<":
-        return parse_json(data, url)
+        return parse_json(data, url, row)
     root = _root_name(stripped) if stripped[0] == "<" else None
     if root in _FEED_ROOTS:
-        return _parse_xml(data, url, content_type, root)
+        return _parse_xml(data, url, content_type, root, row)
     if root != "html" and _FEED_TAG.search(head):
         # A feed after some junk (a PHP warning, a stray <br />): feedparser copes.
-        return _parse_xml(data, url, content_type, root)
+        return _parse_xml(data, url, content_type, root, row)
     if root in _HTML_ROOTS or re.match(r"<!DOCTYPE\s+html", stripped, re.I):
         raise NotAFeed("not a feed: got an HTML page")
     if root is None:
@@ -147,11 +152,12 @@ def parse_feed(data: bytes, *, url: str = "", content_type: str = "") -> ParseRe
         if "html" in content_type.lower():
             raise NotAFeed("not a feed: got an HTML page")
         raise NotAFeed("not a feed: got plain text, not XML or JSON")
-    return _parse_xml(data, url, content_type, root)
+    return _parse_xml(data, url, content_type, root, row)
 
 
 
-def _parse_xml(data: bytes, url: str, content_type: str, root: str | None) -> ParseResult:
+def _parse_xml(data: bytes, url: str, content_type: str, root: str | None,
+               row: Row | None = None) -> ParseResult:
     # Imported here, not at the top, for start-up speed: both load feedparser (~60 ms), and
     # the app imports this module at launch to recognise feed files.
     import feedparser
@@ -199,7 +205,7 @@ def _parse_xml(data: bytes, url: str, content_type: str, root: str | None) -> Pa
     link = clean_line(str(feed.get("link") or ""))
     base = url or link
     result = ParseResult(title=title, link=link if is_safe_url(link) else "")
-    return collect(result, entries, lambda raw: _xml_entry(raw, base), total)
+    return collect(result, entries, lambda raw: _xml_entry(raw, base), total, row)
 
 
 def _without_dtd_subset(data: bytes) -> bytes:

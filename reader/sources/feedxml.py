@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import codecs
 import re
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 from xml.parsers import expat
 
 from reader import lowlevel
@@ -28,6 +29,36 @@ _MARKERS = ((b"\x4c\x6f\xa7\x94", "cp037"), (b"\x00\x3c\x00\x3f", "utf-16be"),
             (b"\x3c\x00\x00\x00", "utf-32le"))
 _UNICODE_NAMES = {"u16", "utf-16", "utf16", "utf_16", "u32", "utf-32", "utf32", "utf_32",
                   "iso-10646-ucs-2", "iso-10646-ucs-4", "csucs4", "csunicode", "ucs-2", "ucs-4"}
+
+
+# Characters (or bytes) handed to expat at a time, and the most of a UTF-8 document decoded
+# at once: expat copies what it is given into a buffer of its own, and a document decoded
+# whole is 1-4 bytes a character as a Python string (a 4 MB feed with emoji: 16 MB).
+CHUNK = 64 * 1024
+
+
+class Document(NamedTuple):
+    """The text expat reads: `head` (the new declaration), then `rest` from `start` on.
+
+    `rest` is a view of the body's own bytes when they are the text's UTF-8, else the
+    decoded text; either way it is handed over a `CHUNK` at a time, never copied whole."""
+
+    head: str | bytes
+    rest: str | memoryview
+    start: int = 0
+
+    def pieces(self) -> Iterator[str | bytes | memoryview]:
+        """The document in pieces for expat's `Parse`, the last one empty (`isfinal`)."""
+        yield self.head
+        rest = self.rest
+        for at in range(self.start, len(rest), CHUNK):
+            yield rest[at:at + CHUNK]
+        yield self.head[:0]
+
+    def joined(self) -> str | bytes:
+        """The whole document at once (for tests)."""
+        rest = self.rest[self.start:]
+        return self.head + (rest if isinstance(rest, str) else bytes(rest))  # type: ignore[operator]
 
 
 class Unsure(Exception):
@@ -54,33 +85,63 @@ def strict_expat(*, namespace_prefixes: bool = False) -> Any:
     return parser
 
 
-def prepare(data: bytes, url: str, content_type: str) -> tuple[str | bytes, str]:
+def prepare(data: bytes, url: str, content_type: str) -> tuple[Document, str]:
     """(the document as feedparser's strict parser reads it, the base URL it resolves links
     against); raises Unsure for what the direct road does not reproduce (a DOCTYPE, an
     ENTITY, an encoding only chardet would guess, a base that moves).
 
     A document read as UTF-8 or ASCII comes back as those very bytes behind the new
     declaration: they are what expat would get by encoding the text again (~2% of the
-    direct road's CPU on the varied benchmark feeds)."""
+    direct road's CPU on the varied benchmark feeds), and its text is never made whole:
+    only its head is decoded to look at the prolog."""
     headers = {"content-type": content_type} if content_type else {}
     if url:
         headers["content-location"] = url
     text, raw = _decoded(data, headers)
+    seen = text if text is not None else _utf8_head(raw)  # type: ignore[arg-type]
+    first = _FIRST_ELEMENT.search(seen)
+    if text is None and (first is None or ">" not in seen):
+        # The head says nothing sure of the whole (no element yet, or the declaration runs
+        # on past it: its pattern stops at the first ">"): read the text whole.
+        seen = text = raw.decode("utf-8")  # type: ignore[union-attr]
+        first = _FIRST_ELEMENT.search(seen)
     # feedparser's replace_doctype: a prolog with a DOCTYPE or an ENTITY is not ours.
-    first = _FIRST_ELEMENT.search(text)
-    head = text[: first.start()] if first else text
+    head = seen[: first.start()] if first else seen
     if "<!DOCTYPE" in head or "<!ENTITY" in head:
         raise Unsure
-    match = lowlevel.xml_declaration.match(text)
+    match = lowlevel.xml_declaration.match(seen)
     base = _base_uri(url)
-    if raw is not None and (match is None or text[:match.end()].isascii()):
-        return _NEW_BYTES + (raw[match.end():] if match else b"\n" + raw), base
-    return _NEW_DECLARATION + (text[match.end():] if match else "\n" + text), base
+    if raw is not None and (match is None or seen[:match.end()].isascii()):
+        if match is None:
+            return Document(_NEW_BYTES + b"\n", memoryview(raw)), base
+        return Document(_NEW_BYTES, memoryview(raw), match.end()), base
+    if text is None:
+        text = raw.decode("utf-8")  # type: ignore[union-attr]
+    if match is None:
+        return Document(_NEW_DECLARATION + "\n", text), base
+    return Document(_NEW_DECLARATION, text, match.end()), base
 
 
-def _decoded(data: bytes, headers: dict[str, str]) -> tuple[str, bytes | None]:
-    """The document as text, decoded exactly as feedparser's `convert_to_utf8` decodes it,
-    and the bytes it was decoded from when they are its UTF-8 (None otherwise)."""
+def _utf8_head(raw: bytes) -> str:
+    """The text of the first `CHUNK` bytes of a valid UTF-8 document (a character cut in
+    two at the end left out)."""
+    return codecs.getincrementaldecoder("utf-8")().decode(raw[:CHUNK])
+
+
+def _utf8_checked(data: bytes) -> None:
+    """Raise UnicodeDecodeError, as `data.decode("utf-8")` would, without making the text:
+    it is decoded a `CHUNK` at a time and dropped."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    for at in range(0, len(data), CHUNK):
+        decoder.decode(view[at:at + CHUNK])
+    decoder.decode(b"", True)
+
+
+def _decoded(data: bytes, headers: dict[str, str]) -> tuple[str | None, bytes | None]:
+    """(text, raw): the document decoded exactly as feedparser's `convert_to_utf8` decodes
+    it. When the bytes it is decoded from are its UTF-8 they come back as `raw`, checked
+    but not decoded (text None); else the text, and raw None."""
     bom = ""
     if data[:4] == b"\x00\x00\xfe\xff":
         bom, data = "utf-32be", data[4:]
@@ -130,10 +191,16 @@ def _decoded(data: bytes, headers: dict[str, str]) -> tuple[str, bytes | None]:
             continue
         tried.append(proposed)
         try:
-            text = data.decode(proposed)
+            name = codecs.lookup(proposed).name
+            if name not in _UTF8:
+                return data.decode(proposed), None
+            if not data.isascii():  # (ASCII is UTF-8: nothing to check)
+                if name == "ascii":
+                    continue
+                _utf8_checked(data)
         except (UnicodeDecodeError, LookupError):
             continue
-        return text, data if codecs.lookup(proposed).name in _UTF8 else None
+        return None, data
     raise Unsure
 
 

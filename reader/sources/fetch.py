@@ -18,21 +18,22 @@ Why not just `client.get(url, follow_redirects=True)`:
 
 A few dozen concurrent connections is the sweet spot: httpx's pool bookkeeping grows with the
 pool (1,000 answers took 2.0 s through 32 connections, 9.6 s through 64), so a semaphore sits
-in front of the client and the pool timeout is set.
+in front of the client, and a wait for the pool falls under the total deadline (httpx's
+default pool timeout of 5 s failed feeds that merely queued).
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import importlib.util
 import json
+import os
 import re
 import ssl
 import sys
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -59,6 +60,7 @@ _PERMANENT = {301, 308}
 ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, "
           "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8")
 USER_AGENT = f"newsreader/{reader.__version__} (+terminal news reader)"
+_HASHED = re.compile(r"[0-9a-f]{8}\.[0-9]+")  # OpenSSL's lookup name of a CA certificate
 
 
 @dataclass(slots=True)
@@ -99,8 +101,10 @@ class Fetcher:
         self._client = httpx.AsyncClient(
             headers={"User-Agent": user_agent, "Accept": ACCEPT,
                      "Accept-Encoding": "gzip, deflate, br"},
-            timeout=httpx.Timeout(connect=connect_timeout, read=deadline, write=deadline,
-                                  pool=deadline),
+            # Only the connect timeout: the total deadline (`_exchange`) already bounds every
+            # read, write and wait for the pool, and httpx's own would add a timer on the loop
+            # for each read and write (5 timers an exchange of a 304 -> 3).
+            timeout=httpx.Timeout(connect=connect_timeout, read=None, write=None, pool=None),
             limits=httpx.Limits(max_connections=max_connections,
                                 max_keepalive_connections=max_connections),
             follow_redirects=False, transport=transport, verify=_tls_context(),
@@ -271,14 +275,52 @@ def _negative_import_cache() -> None:
     asyncio when it is missing; Python does not cache a failed import, so each attempt walks
     sys.path: 0.5 ms apiece, a third of a 200-feed warm refresh. When sniffio is not installed,
     record that once (a None entry makes the import fail at once, exactly as it would)."""
-    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+    if "sniffio" in sys.modules:
+        return
+    import importlib.util
+
+    if importlib.util.find_spec("sniffio") is None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 @functools.cache
 def _tls_context() -> ssl.SSLContext:
-    """Loading the CA bundle costs 50-100 ms; do it once per process, not once per client."""
-    return httpx.create_ssl_context(trust_env=True)
+    """Certificates are verified against `trust_locations()`; made once per process."""
+    cafile, capath = trust_locations()
+    if cafile is None and capath is None:
+        import certifi
+
+        cafile = certifi.where()
+    return ssl.create_default_context(cafile=cafile, capath=capath)
+
+
+def trust_locations(environ: Mapping[str, str] | None = None,
+                    system_dir: str | None = None) -> tuple[str | None, str | None]:
+    """Where the certificate authorities come from, as (CA file, CA directory); (None, None)
+    means certifi's bundle.
+
+    `SSL_CERT_FILE`, then `SSL_CERT_DIR` (as httpx honours them); otherwise the system's
+    hashed CA directory (OpenSSL's default, e.g. /etc/ssl/certs): what curl and newsboat
+    trust, and where a CA the administrator added lives. A directory costs nothing to set
+    up: OpenSSL reads only the issuers a handshake asks for, where loading a whole bundle
+    costs 20-30 ms of every refresh. Without a hashed directory (macOS, some distributions),
+    certifi's bundle, as httpx would use."""
+    env = os.environ if environ is None else environ
+    if env.get("SSL_CERT_FILE"):
+        return env["SSL_CERT_FILE"], None
+    if env.get("SSL_CERT_DIR"):
+        return None, env["SSL_CERT_DIR"]
+    folder = ssl.get_default_verify_paths().capath if system_dir is None else system_dir
+    return (None, folder) if folder and _is_hashed_dir(folder) else (None, None)
+
+
+def _is_hashed_dir(folder: str) -> bool:
+    """True when `folder` holds OpenSSL's hashed names (`5ad8a5d6.0`), which lookups need."""
+    try:
+        with os.scandir(folder) as entries:
+            return any(_HASHED.fullmatch(entry.name) for entry in entries)
+    except OSError:
+        return False
 
 
 def fetcher_kwargs(options: dict[str, Any] | None) -> dict[str, Any]:

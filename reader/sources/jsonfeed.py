@@ -19,6 +19,7 @@ from reader.sources.feedentries import (
     MAX_BODY,
     MAX_TITLE,
     NotAFeed,
+    Row,
     _capped,
     _link,
     _make_entry,
@@ -27,8 +28,9 @@ from reader.sources.feedentries import (
 )
 
 
-def parse_json(data: bytes, url: str) -> ParseResult:
-    """A JSON Feed document -> a ParseResult; NotAFeed (in words) for any other JSON."""
+def parse_json(data: bytes, url: str, row: Row | None = None) -> ParseResult:
+    """A JSON Feed document -> a ParseResult; NotAFeed (in words) for any other JSON.
+    With `row`, the result carries rows instead of entries (`feedentries.collect`)."""
     text = decode_bytes(data)
     try:
         doc = json.loads(text)
@@ -38,6 +40,7 @@ def parse_json(data: bytes, url: str) -> ParseResult:
         ) from None
     except RecursionError:
         raise NotAFeed("not a feed: the JSON is nested too deeply") from None
+    del text  # (as large as the body, or up to 4x: the items hold what is read)
     version = doc.get("version") if isinstance(doc, dict) else None
     if not isinstance(version, str) or "jsonfeed.org" not in version:
         raise NotAFeed("not a feed: got JSON that is not a JSON Feed")
@@ -50,7 +53,7 @@ def parse_json(data: bytes, url: str) -> ParseResult:
     if not isinstance(items, list):
         items = []
     return collect(result, items, lambda item: _json_entry(item, base, feed_author)
-                   if isinstance(item, dict) else None)
+                   if isinstance(item, dict) else None, row=row)
 
 
 def _str(value: Any) -> str:

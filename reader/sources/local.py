@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import re
 import stat as statmod
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,9 +63,13 @@ class _Skip(Exception):
 
 
 def read_local(
-    path: str | os.PathLike[str], known: Mapping[str, tuple[float, int]] | None = None
+    path: str | os.PathLike[str], known: Mapping[str, tuple[float, int]] | None = None,
+    *, skip: Collection[str] = (),
 ) -> LocalScan:
-    """Read a file or a folder of stories; raise LocalSourceError when it cannot be read."""
+    """Read a file or a folder of stories; raise LocalSourceError when it cannot be read.
+
+    Folders in `skip` (resolved paths) are left out of a folder's read, as if hidden: they
+    are subscribed on their own, and their files are theirs."""
     shown = os.fspath(path)
     known = known or {}
     try:
@@ -78,7 +82,7 @@ def read_local(
     except (OSError, RuntimeError, ValueError) as exc:
         raise LocalSourceError(f"{shown}: cannot be read ({_reason(exc)})") from None
     if statmod.S_ISDIR(info.st_mode):
-        return _read_folder(root, shown, known)
+        return _read_folder(root, shown, known, frozenset(skip))
     if not statmod.S_ISREG(info.st_mode):
         raise LocalSourceError(f"{shown}: not a regular file or folder")
     return _read_single(root, shown, info, known)
@@ -99,7 +103,8 @@ def _read_single(
     return LocalScan(ParseResult(title=title, entries=entries), stamps={name: stamp}, gone=gone)
 
 
-def _read_folder(root: Path, shown: str, known: Mapping[str, tuple[float, int]]) -> LocalScan:
+def _read_folder(root: Path, shown: str, known: Mapping[str, tuple[float, int]],
+                 skip: frozenset[str] = frozenset()) -> LocalScan:
     try:
         with os.scandir(root):
             pass
@@ -111,7 +116,7 @@ def _read_folder(root: Path, shown: str, known: Mapping[str, tuple[float, int]])
     problems = scan.result.problems
     seen: set[str] = set()
     blind: list[str] = []  # folders we could not list: their files are not "gone"
-    for file, info, resolved in _walk(root, problems, blind):
+    for file, info, resolved in _walk(root, problems, blind, skip):
         name = str(file)
         seen.add(name)
         stamp = (info.st_mtime, info.st_size)
@@ -134,13 +139,13 @@ def _read_folder(root: Path, shown: str, known: Mapping[str, tuple[float, int]])
 
 
 def _walk(
-    root: Path, problems: list[str], blind: list[str]
+    root: Path, problems: list[str], blind: list[str], skip: frozenset[str] = frozenset()
 ) -> Iterator[tuple[Path, os.stat_result, bool]]:
     """Files under `root` depth first in name order, as (path, stat, path_is_resolved).
 
-    Hidden files and folders are left out. Symlinked folders are followed once each, so a
-    link back up the tree is not a loop. A folder that cannot be listed is reported in
-    `problems` and added to `blind`.
+    Hidden files and folders are left out, and so are the folders in `skip`. Symlinked
+    folders are followed once each, so a link back up the tree is not a loop. A folder that
+    cannot be listed is reported in `problems` and added to `blind`.
     """
     visited: set[tuple[int, int]] = set()
 
@@ -172,6 +177,8 @@ def _walk(
         exact = resolved and not item.is_symlink()
         try:
             if item.is_dir():
+                if skip and (item.path in skip or os.path.realpath(path) in skip):
+                    continue
                 inner = listing(path)
                 if inner is not None:
                     stack.append((inner, exact))

@@ -9,9 +9,7 @@ folder is read from a thread, which nothing could stop).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from reader.models import Entry, ParseResult
+from reader.models import ParseResult
 from reader.workerpool import MEMORY_LIMIT, ProcessPool, release_heap
 
 PARSE_TIMEOUT = 20.0
@@ -29,7 +27,8 @@ def parse_body(body: bytes, url: str, content_type: str,
     """Run in a worker: (True, result) or (False, reason). Never raises, so never pickles a
     foreign exception across the process boundary.
 
-    With `rows`, the result carries `rows` (ready for the store) instead of `entries`.
+    With `rows`, the result carries `rows` (ready for the store) instead of `entries`,
+    each item let go once its row is made (`feedentries.collect`).
     After a large body the worker's freed heap goes back to the system (`release_heap`):
     otherwise each worker keeps the peak of the largest feed it ever parsed."""
     try:
@@ -43,14 +42,13 @@ def _parse(body: bytes, url: str, content_type: str,
            rows: bool) -> tuple[bool, ParseResult | str]:
     try:
         from reader.sources.feedfile import NotAFeed, parse_feed
-        from reader.store.rows import story_rows
+        from reader.store.rows import story_row
     except ImportError as exc:  # pragma: no cover - a broken install
         return False, f"the feed parser is missing ({exc})"
     try:
-        result = parse_feed(body, url=url, content_type=content_type)
-        if rows:  # the writer's per-story Python work, done here on another core
-            entries, result.entries = result.entries, []  # the rows carry everything
-            result.rows = list(story_rows(_draining(entries)))
+        # With rows, the writer's per-story Python work is done here, on another core.
+        result = parse_feed(body, url=url, content_type=content_type,
+                            row=story_row if rows else None)
         return True, result
     except NotAFeed as exc:
         return False, str(exc)
@@ -60,15 +58,6 @@ def _parse(body: bytes, url: str, content_type: str,
         return False, "the feed is nested too deeply to parse"
     except Exception as exc:  # a parser bug must fail one feed, not the refresh
         return False, f"could not read the feed ({type(exc).__name__}: {exc})"
-
-
-def _draining(items: list[Entry]) -> Iterator[Entry]:
-    """`items` in order, each dropped from the list as it is handed out: a large feed's
-    entries (their cleaned HTML) are freed one by one while its rows are made, instead of
-    all living beside all the rows."""
-    items.reverse()
-    while items:
-        yield items.pop()
 
 
 def parse_isolated(body: bytes, url: str = "", content_type: str = "", *,

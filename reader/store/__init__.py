@@ -18,7 +18,6 @@ source with undo), health figures and sync state are modules of their own over t
 from __future__ import annotations
 
 import contextlib
-import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -253,6 +252,8 @@ class Store:
                     ) -> tuple[dict[str, tuple[int, str, float]], set[str]]:
         """Which of `keys` the source already has (key -> id, content hash, published), and
         which retention removed: two queries per 500 keys, not two per story."""
+        import json  # here and in `story`: not needed to open the cache and list headlines
+
         known: dict[str, tuple[int, str, float]] = {}
         removed: set[str] = set()
         for start in range(0, len(keys), 500):
@@ -318,6 +319,8 @@ class Store:
             "JOIN sources src ON src.id = s.source_id WHERE s.id = ?", (story_id,)).fetchone()
         if row is None:
             return None
+        import json
+
         return Story(id=row[0], source_id=row[1], source_title=row[2], key=row[3], title=row[4],
                      link=row[5], author=row[6], published=row[7], body_html=unpack(row[8]),
                      lead=row[9], teasers=tuple(json.loads(row[10] or "[]")),

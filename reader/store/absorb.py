@@ -10,9 +10,12 @@ all) and the single-file sources go. A story both already hold keeps the marks o
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 from collections.abc import Sequence
 
 from reader.store import Store
+from reader.store.rows import storable
 
 
 def absorb_sources(store: Store, into: int, sources: Sequence[int]) -> int:
@@ -23,14 +26,7 @@ def absorb_sources(store: Store, into: int, sources: Sequence[int]) -> int:
         return 0
     within = "IN (SELECT value FROM json_each(?))"
     with store.db.write() as conn:
-        # Stories the folder already has: keep whichever marks and full article either has.
-        conn.execute(
-            "UPDATE stories AS kept SET read = MAX(kept.read, old.read), "
-            "starred = MAX(kept.starred, old.starred), "
-            "full_html = CASE WHEN kept.full_html = '' THEN old.full_html "
-            "ELSE kept.full_html END "
-            f"FROM stories AS old WHERE old.source_id {within} "
-            "AND kept.source_id = ? AND kept.key = old.key", (ids, into))
+        _merge_marks(conn, f"old.source_id {within}", (ids,), into)
         moved = conn.execute(f"UPDATE OR IGNORE stories SET source_id = ? WHERE source_id "
                              f"{within}", (into, ids)).rowcount
         conn.execute(f"UPDATE OR IGNORE files SET source_id = ? WHERE source_id {within}",
@@ -40,3 +36,41 @@ def absorb_sources(store: Store, into: int, sources: Sequence[int]) -> int:
         conn.execute(f"DELETE FROM sources WHERE id {within}", (ids,))
     store.sources_changed()
     return moved
+
+
+def hand_over(store: Store, source: int, into: int, folder: str) -> int:
+    """Move the stories and file stamps that `source` holds for files under `folder` (a
+    path) into the source `into`, as `absorb_sources` does for whole sources: a folder
+    subscribed inside another owns its files, so the outer one gives them up with their
+    marks. Stories `into` has already keep the marks of either; returns how many moved."""
+    if source == into:
+        return 0
+    prefix = storable(folder.rstrip(os.sep) + os.sep)
+    under = "(path = ? OR substr(path, 1, ?) = ?)"
+    place = (prefix[:-1], len(prefix), prefix)
+    with store.db.write() as conn:
+        _merge_marks(conn, "old.source_id = ? AND (old.path = ? OR substr(old.path, 1, ?) = ?)",
+                     (source, *place), into)
+        moved = conn.execute(f"UPDATE OR IGNORE stories SET source_id = ? WHERE source_id = ? "
+                             f"AND {under}", (into, source, *place)).rowcount
+        merged = conn.execute(f"DELETE FROM stories WHERE source_id = ? AND {under}",
+                              (source, *place)).rowcount
+        conn.execute(f"UPDATE OR IGNORE files SET source_id = ? WHERE source_id = ? "
+                     f"AND {under}", (into, source, *place))
+        conn.execute(f"DELETE FROM files WHERE source_id = ? AND {under}", (source, *place))
+    if moved or merged:
+        store.sources_changed()
+    return moved
+
+
+def _merge_marks(conn: sqlite3.Connection, old: str, params: tuple[object, ...],
+                 into: int) -> None:
+    """Stories that `into` already has (same key) keep whichever read and starred marks and
+    kept full article either copy has; `old` (SQL on the alias `old`) picks the other copies."""
+    conn.execute(
+        "UPDATE stories AS kept SET read = MAX(kept.read, old.read), "
+        "starred = MAX(kept.starred, old.starred), "
+        "full_html = CASE WHEN kept.full_html = '' THEN old.full_html "
+        "ELSE kept.full_html END "
+        f"FROM stories AS old WHERE {old} AND kept.source_id = ? AND kept.key = old.key",
+        (*params, into))

@@ -11,8 +11,6 @@ local files).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Iterable, Iterator
 
@@ -39,11 +37,15 @@ def storable(text: str) -> str:
 def content_hash(entry: Entry) -> str:
     parts = (entry.title, entry.link, entry.author, entry.body_html, entry.lead,
              "\x1e".join(entry.teasers), repr(entry.published))
+    import hashlib  # here, as json below: the app's start imports this module, makes no row
+
     return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"),
                            digest_size=16).hexdigest()
 
 
 def story_row(entry: Entry) -> StoryRow:
+    import json
+
     lead = clean_line(entry.lead)
     body = storable(entry.body_html)
     teasers = entry.teasers

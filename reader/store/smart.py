@@ -9,7 +9,6 @@ and fields added to `View` later simply take their defaults. Its counts are the 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import asdict, replace
 from typing import Any
@@ -41,12 +40,16 @@ _CHECKS: dict[str, Callable[[object], bool]] = {
 
 def view_to_json(view: View) -> str:
     """The view's fields that differ from their defaults (smart_id is the row's own id)."""
+    import json  # here: a cache without saved searches never needs it
+
     data = {k: v for k, v in asdict(view).items() if k in _DEFAULTS and v != _DEFAULTS[k]}
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
 def view_from_json(text: str) -> View:
     """The stored view; unknown keys and values of the wrong type are dropped, not fatal."""
+    import json
+
     try:
         data = json.loads(text)
     except ValueError:

@@ -9,11 +9,14 @@ Paging: getHeadlines gives at most 200 stories a call, and TT-RSS does real work
 row it returns (a query for attachments and a parse of the story's HTML for its picture, even
 without the text), so what costs is rows, not calls. Pages are asked for several at once
 (`WINDOW`, about the workers a server runs), the story text unsanitised (newsreader sanitises
-it itself). The engine asks for new stories with `since_id` (ids only grow) and, to find what
-changed, for the counts of every feed in one call (getCounters), the stories read on the
-server in the last day (the virtual feed "recently read": TT-RSS stamps every read with its
-time), the starred stories most recently starred first, and the ids of one feed or of all.
-Read and starred changes go in batches: updateArticle takes a list of ids.
+it itself). Paging by offset is sound though many stories share a date: the orders named
+here sort by dates alone, but TT-RSS selects `DISTINCT ON (id, <the order's columns>)`, so
+PostgreSQL sorts by the id after them and every page's query puts the rows in one total order
+(tests/sync/test_paging.py). The engine asks for new stories with `since_id` (ids only
+grow) and, to find what changed, for the counts of every feed in one call (getCounters), the
+stories read on the server in the last day (the virtual feed "recently read": TT-RSS stamps
+every read with its time), the starred stories most recently starred first, and the ids of
+one feed or of all. Read and starred changes go in batches: updateArticle takes a list of ids.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ from textual.message import Message
 
 from reader.models import Outcome, Source, Story, Teaser, View
 from reader.render import Rendered
+from reader.ui.first_look import FirstLook
 
 
 # -- from the panes ------------------------------------------------------------------------------
@@ -48,7 +49,10 @@ class ArticleEnd(Message):
 # -- from worker threads -------------------------------------------------------------------------
 @dataclass
 class CacheReady(Message):
-    """The start-up worker made sure the cache has something to show."""
+    """The cache has something to show; `first`: what the first frame shows, read already
+    (None: the panes read it themselves)."""
+
+    first: FirstLook | None = None
 
 
 @dataclass

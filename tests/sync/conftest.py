@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 from ttrss_server import ServerError, TtrssServer, missing  # noqa: E402
 
 PASSWORD = "password"
+MINUTE_APART = "TIMESTAMP '2024-03-01 00:00' + n * INTERVAL '1 minute'"  # SQL on `n`
 _users = itertools.count(1)
 
 
@@ -89,23 +90,25 @@ class Account:
             f"{_q(title)}, {_q(url)}, {cat}) RETURNING id;").split()[0])
 
     def stories(self, feed: int, count: int, *, start: int = 0, read: bool = False,
-                starred: bool = False, author: str = "A. Writer") -> list[int]:
-        """`count` stories in one statement, dated a minute apart (2024-03-01 onwards)."""
+                starred: bool = False, author: str = "A. Writer", dated: str = MINUTE_APART,
+                unread: str | None = None) -> list[int]:
+        """`count` stories in one statement, dated a minute apart (2024-03-01 onwards) unless
+        `dated` (SQL on the series number `n`) says otherwise; `unread`, SQL on `n` too,
+        overrides `read` story by story."""
+        unread = str(not read).lower() if unread is None else unread
         out = self.server.sql(f"""
             WITH made AS (
               INSERT INTO ttrss_entries (title, guid, link, updated, content, content_hash,
                   date_entered, date_updated, author)
               SELECT 'Story ' || n, '{self.login}-{feed}-' || n,
                   'https://news.example.org/{self.login}/{feed}/' || n,
-                  TIMESTAMP '2024-03-01 00:00' + n * INTERVAL '1 minute',
-                  '<p>Body of story ' || n || '.</p>', 'h' || n,
-                  TIMESTAMP '2024-03-01 00:00' + n * INTERVAL '1 minute',
-                  TIMESTAMP '2024-03-01 00:00' + n * INTERVAL '1 minute', {_q(author)}
+                  {dated}, '<p>Body of story ' || n || '.</p>', 'h' || n,
+                  {dated}, {dated}, {_q(author)}
               FROM generate_series({start + 1}, {start + count}) AS n
-              RETURNING id)
+              RETURNING id, substr(title, 7)::int AS n)
             INSERT INTO ttrss_user_entries (ref_id, feed_id, owner_uid, unread, marked, uuid,
                 tag_cache, label_cache)
-            SELECT id, {feed}, {self.uid}, {str(not read).lower()}, {str(starred).lower()}, '',
+            SELECT id, {feed}, {self.uid}, {unread}, {str(starred).lower()}, '',
                 '', '' FROM made RETURNING ref_id;""")
         return sorted(int(x) for x in out.split())
 

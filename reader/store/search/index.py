@@ -29,7 +29,6 @@ Why it is built this way:
 from __future__ import annotations
 
 import contextlib
-import html
 import re
 import sqlite3
 from collections.abc import Callable
@@ -58,6 +57,8 @@ def html_text(markup: str) -> str:
                   or "<!--" in markup)
     if hidden:
         markup = _HIDDEN.sub(" ", markup)
+    import html  # here: its table of entities is not needed to open the cache
+
     return html.unescape(_TAG.sub(" ", markup))
 
 

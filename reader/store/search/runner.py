@@ -21,14 +21,16 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from reader.models import Headline, View
 from reader.store.db import Database
 from reader.store.search.ranking import VOCAB
 from reader.store.views import Views
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 _T = TypeVar("_T")
 THREADS = 2
@@ -108,6 +110,9 @@ class SearchRunner:
     """Runs `Searches.prepare` and the first page for the newest view handed to it."""
 
     def __init__(self, searches: Searches, page_size: int) -> None:
+        # Imported with the first search: the cache opens without its thread pool module.
+        from concurrent.futures import ThreadPoolExecutor
+
         self._searches = searches
         self._page_size = page_size
         self._pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="search")

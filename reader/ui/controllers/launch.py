@@ -5,8 +5,11 @@ local sources after the cache was rebuilt, and the cache's integrity check.
 Start-up shows the cache at once, whatever its size; the slow things run here and answer
 with the reading screen's own messages, which bubble up through the other controllers:
 
-* `CacheReady` once the cache has something to show. The welcome stories are added only
-  when no path was named: the files named are what the first screen is about.
+* `CacheReady` once the cache has something to show, with what the first frame shows
+  (`first_look.FirstLook`): read in a thread begun as the screen is made, it is usually
+  there when this controller is mounted, and then the first frame holds the headlines.
+  The welcome stories are added only when no path was named: the files named are what the
+  first screen is about.
 * `paths`: each is read and subscribed to; the first one added is selected (`SourceAdded`,
   as `a` does), one that cannot be read is told in words (`AddFailed`) and kept in
   `path_problems` for the command line to repeat at exit.
@@ -29,13 +32,16 @@ from textual import on, work
 from textual.message import Message
 from textual.timer import Timer
 
-from reader.models import Outcome, Source
+from reader.models import Outcome, Source, View
 from reader.sanitize import clean_line
+from reader.store import Store
 from reader.ui.controllers.base import Controller
+from reader.ui.first_look import FirstLook, look_first
 from reader.ui.messages import AddFailed, CacheReady, RefreshDone, SourceAdded, SourcesLoaded
 from reader.words import plural
 
 CHECK_DELAY = 3.0  # seconds after start: the integrity check never competes with the first screen
+FIRST_LOOK_WAIT = 0.05  # seconds the first frame may wait for its headlines (read in ~2 ms)
 SLOW_READ = 1.0  # seconds: a path still being read by then gets a "Reading…" note ...
 READ_NOTE_EVERY = 8.0  # ... renewed this often (each note lasts as long) until it is read
 
@@ -103,9 +109,12 @@ class LaunchController(Controller):
         "startup": "Opening the cache", "paths": "Reading the files given",
         "reread": "Reading the local sources", "cache-check": "The check of the cache"}
 
-    def __init__(self, plan: LaunchPlan, *, id: str | None = None) -> None:
+    def __init__(self, plan: LaunchPlan, store: Store, *, first_view: View, page: int,
+                 id: str | None = None) -> None:
         super().__init__(id=id)
         self.plan = plan
+        # Begun now, before the screen is composed: see `reader.ui.first_look`.
+        self._first_look = look_first(store, first_view, page)
         self.results = _Results()
         self._paths_done = 0
         self._reading: tuple[str, int, float] | None = None  # path, files, when it began
@@ -113,7 +122,11 @@ class LaunchController(Controller):
 
     def on_mount(self) -> None:
         plan = self.plan
-        self._start()
+        first = self._look_in_time()
+        if first is not None:
+            self.post_message(CacheReady(first))  # in time for the first frame
+        else:
+            self._start()
         if plan.paths:
             self._read_paths(list(plan.paths))
             self.set_timer(SLOW_READ, self._still_reading)
@@ -132,20 +145,42 @@ class LaunchController(Controller):
         if callable(stop):
             stop()
 
+    def _look_in_time(self) -> FirstLook | None:
+        """The first look, if it is read by now or within `FIRST_LOOK_WAIT` (nothing is on
+        screen yet; a busy machine may not have run its thread so far, and waiting hands it
+        the processor), and is what the first screen shows. Else None: the start-up worker
+        waits for it and adds the welcome stories when they are wanted."""
+        try:
+            first = self._first_look.result(timeout=FIRST_LOOK_WAIT)
+        except Exception:  # noqa: BLE001 - not read in time, or failed: the worker's then
+            return None
+        return first if self._shows(first) else None
+
+    def _shows(self, first: FirstLook) -> bool:
+        """Whether `first` is what the first screen shows: no welcome stories to add."""
+        return bool(first.sources or self.plan.paths)
+
     @work(thread=True, exit_on_error=False, group="startup")
     def _start(self) -> None:
+        first: FirstLook | None = None
         try:
-            from reader.service.sources import ensure_welcome
-
+            try:
+                first = self._first_look.result()
+            except Exception:  # noqa: BLE001 - the list reads the cache itself then
+                first = None
             # Files named on the command line are what the first screen is about: the
             # welcome stories would race with them for it (and win or lose by chance).
-            if not self.plan.paths:
-                ensure_welcome(self.host.store)
+            if first is None or not self._shows(first):
+                first = None
+                from reader.service.sources import ensure_welcome
+
+                if not self.plan.paths:
+                    ensure_welcome(self.host.store)
         except Exception as exc:  # noqa: BLE001 - whatever it is, the cache still shows
             self.app.notify(f"Could not add the welcome source: {clean_line(str(exc))}",
                             severity="warning", markup=False)
         finally:
-            self.post_message(CacheReady())
+            self.post_message(CacheReady(first))
 
     # -- the paths of the command line ------------------------------------------------------------
     @work(thread=True, exit_on_error=False, group="paths")

@@ -297,13 +297,22 @@ class ReadingController(Controller):
 
     # -- answers from workers and panes ------------------------------------------------------------
     @on(CacheReady)
-    def _cache_ready(self) -> None:
-        self.load_sources()
-        headlines = self.host.headlines
+    def _cache_ready(self, message: CacheReady) -> None:
+        host, first = self.host, message.first
+        headlines = host.headlines
+        if first is None:
+            self.load_sources()
+        else:  # read before the first frame: the list shows it as it is drawn ...
+            host.sources, host.counts = first.sources, first.counts
+            # ... and they are read again after it, for what follows new sources (smart feed
+            # counts, the sync line): by then files named at start may have added some.
+            self.call_after_refresh(self.load_sources)
         if self.open_story is not None:
-            self.host.story_id = self.open_story
+            host.story_id = self.open_story
             headlines.reload(keep_position=False)
         else:
+            if first is not None:
+                headlines.prime(first.view, first.total, first.rows)
             headlines.reload(keep_position=False, select_row=0)
 
     @on(SourcesLoaded)

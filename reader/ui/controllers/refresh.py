@@ -198,8 +198,14 @@ class RefreshController(Controller):
         self.host.store.index.catch_up(should_stop=lambda: worker.is_cancelled)
 
     @on(CacheReady)
-    def _refresh_on_start(self) -> None:
+    def _cache_ready(self) -> None:
         self.host.status.set_class(self.syncs, "-sync")  # a line of its own between runs
+        # The rest once the first frame is drawn: the cache is most often ready before it,
+        # and a refresh starting then (its line, its thread importing the fetching code)
+        # would hold that frame up (start-up).
+        self.call_after_refresh(self._refresh_on_start)
+
+    def _refresh_on_start(self) -> None:
         self.sync_status_changed()
         if self.refresh_on_start and not self.host.offline:
             self.start_refresh(None, quiet=True)

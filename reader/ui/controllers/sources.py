@@ -81,8 +81,8 @@ class SourcesController(Controller):
         self.watch(self.host, "sources", self._sources_changed)
 
     def _sources_changed(self, sources: tuple[Source, ...]) -> None:
-        if sources:
-            self._find_stale()
+        if sources:  # after the frame under way: at start the sources come before the first
+            self.call_after_refresh(self._find_stale)
 
     def target_source(self) -> Source | None:
         host = self.host

@@ -101,7 +101,8 @@ class ReadingScreen(Screen[None]):
                                                  id="refresh-controller")
         self.links = LinksController(id="links-controller")
         self.reading = ReadingController(open_story=open_story, id="reading-controller")
-        self.launch = LaunchController(launch, id="launch-controller")
+        self.launch = LaunchController(launch, store, first_view=self.view, page=PAGE_SIZE,
+                                       id="launch-controller")
 
     def compose(self) -> ComposeResult:
         yield Header()

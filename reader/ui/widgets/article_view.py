@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -125,21 +125,8 @@ def render_article(story: Story, *, width: int | None, style: ArticleStyle,
     shown = story
     if story.full_html and not feed_text:
         shown = replace(shown, body_html=story.full_html)
-    if style.date_format and story.published:
-        # The renderer writes "source · author · date"; giving it our own date string in
-        # the author's place (and no timestamp) yields that very line in our format.
-        when = _strftime(story.published, style.tz, style.date_format)
-        author = " · ".join(part for part in (story.author, when) if part)
-        shown = replace(shown, published=0.0, author=author)
-    return render_story(shown, now=now, tz=style.tz, width=width)
-
-
-def _strftime(ts: float, tz: tzinfo | None, fmt: str) -> str:
-    try:
-        moment = datetime.fromtimestamp(ts, tz) if tz else datetime.fromtimestamp(ts).astimezone()
-        return moment.strftime(fmt)
-    except (OverflowError, OSError, ValueError):
-        return ""
+    return render_story(shown, now=now, tz=style.tz, width=width,
+                        date_format=style.date_format)
 
 
 class ArticleView(ArticleBody, can_focus=True):

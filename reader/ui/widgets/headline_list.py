@@ -120,7 +120,8 @@ class HeadlineList(HeadlineLoading, can_focus=True):
         self._choose_columns()
         self.cursor = -1
         self.scroll_to(y=0, animate=False)
-        self.reload(keep_position=False)
+        if self._generation:  # else the first load is the screen's, once the cache is ready
+            self.reload(keep_position=False)
 
     def watch_story_id(self, story_id: int | None) -> None:
         if story_id is None:

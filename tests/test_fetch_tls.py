@@ -1,0 +1,159 @@
+"""Certificates are still verified, against a real TLS server on 127.0.0.1 whose certificate
+comes from a throw-away authority (trustme): trusted only where the environment says so,
+refused otherwise, and refused for a name it was not issued for."""
+
+from __future__ import annotations
+
+import shutil
+import ssl
+import subprocess
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import trustme
+
+from reader.sources import fetch as fetch_module
+from reader.sources.fetch import Fetcher, trust_locations
+from reader.sources.fetcherrors import FetchError
+
+RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
+
+
+class _Feed(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+        self.send_response(200)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("Content-Length", str(len(RSS)))
+        self.end_headers()
+        self.wfile.write(RSS)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
+        pass
+
+
+class TlsServer:
+    """A feed over HTTPS on 127.0.0.1, its certificate issued by `ca` for `names`."""
+
+    def __init__(self, ca: trustme.CA, names: list[str]) -> None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert(*names).configure_cert(context)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Feed)
+        self.server.daemon_threads = True
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.server.server_address[1]}/feed.xml"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@pytest.fixture
+def fresh_trust(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """No SSL_CERT_* from the machine, and the process-wide context made again for this test
+    (and after it, for the next)."""
+    monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+    monkeypatch.delenv("SSL_CERT_DIR", raising=False)
+    fetch_module._tls_context.cache_clear()
+    yield monkeypatch
+    fetch_module._tls_context.cache_clear()
+
+
+@pytest.fixture
+def server(ca: trustme.CA) -> Iterator[TlsServer]:
+    served = TlsServer(ca, ["127.0.0.1"])
+    yield served
+    served.stop()
+
+
+async def get(url: str) -> int:
+    async with Fetcher(deadline=10) as fetcher:
+        return (await fetcher.fetch(url)).status
+
+
+async def test_an_unknown_authority_is_refused(fresh_trust: pytest.MonkeyPatch,
+                                               server: TlsServer) -> None:
+    with pytest.raises(FetchError, match="^TLS error: certificate verify failed"):
+        await get(server.url())
+
+
+async def test_ssl_cert_file_is_trusted(fresh_trust: pytest.MonkeyPatch, server: TlsServer,
+                                        ca: trustme.CA, tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    fresh_trust.setenv("SSL_CERT_FILE", str(bundle))
+    assert await get(server.url()) == 200
+
+
+async def test_a_certificate_for_another_name_is_refused(
+        fresh_trust: pytest.MonkeyPatch, ca: trustme.CA, tmp_path: Path) -> None:
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    fresh_trust.setenv("SSL_CERT_FILE", str(bundle))
+    other = TlsServer(ca, ["feeds.example.org"])
+    try:
+        with pytest.raises(FetchError, match="^TLS error: certificate verify failed"):
+            await get(other.url())
+    finally:
+        other.stop()
+
+
+async def test_a_hashed_directory_is_trusted(fresh_trust: pytest.MonkeyPatch,
+                                             server: TlsServer, ca: trustme.CA,
+                                             tmp_path: Path) -> None:
+    """The way the system's store is read: OpenSSL looks the issuer up by its hashed name."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("no openssl command to name the certificate by its hash")
+    pem = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(pem))
+    name = subprocess.run([openssl, "x509", "-hash", "-noout", "-in", str(pem)],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    folder = tmp_path / "certs"
+    folder.mkdir()
+    shutil.copy(pem, folder / f"{name}.0")
+    assert trust_locations({}, str(folder)) == (None, str(folder))
+    fresh_trust.setenv("SSL_CERT_DIR", str(folder))
+    assert await get(server.url()) == 200
+    (folder / f"{name}.0").unlink()  # the same directory without it: refused
+    fetch_module._tls_context.cache_clear()
+    with pytest.raises(FetchError, match="^TLS error"):
+        await get(server.url())
+
+
+def test_where_the_authorities_come_from(tmp_path: Path) -> None:
+    hashed, plain = tmp_path / "hashed", tmp_path / "plain"
+    hashed.mkdir()
+    plain.mkdir()
+    (hashed / "ca-certificates.crt").write_text("")
+    (hashed / "5ad8a5d6.0").write_text("")
+    (plain / "ca-bundle.crt").write_text("")
+    system = str(hashed)
+    assert trust_locations({"SSL_CERT_FILE": "/x.pem", "SSL_CERT_DIR": "/d"}, system) == (
+        "/x.pem", None)
+    assert trust_locations({"SSL_CERT_DIR": "/d"}, system) == (None, "/d")
+    assert trust_locations({}, system) == (None, system)
+    assert trust_locations({}, str(plain)) == (None, None)  # not hashed: certifi
+    assert trust_locations({}, str(tmp_path / "missing")) == (None, None)
+
+
+def test_the_system_directory_costs_no_bundle_load(fresh_trust: pytest.MonkeyPatch) -> None:
+    """With the system's hashed directory, no certificate is read until a handshake needs
+    one (a whole bundle costs 20-30 ms of every process), and verification stays on."""
+    system = ssl.get_default_verify_paths().capath
+    if system is None or trust_locations({}) != (None, system):
+        pytest.skip("this machine has no hashed CA directory")
+    context = fetch_module._tls_context()
+    assert context.cert_store_stats()["x509_ca"] == 0
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
