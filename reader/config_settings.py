@@ -134,6 +134,8 @@ def _modes(value: Any) -> dict[str, str]:
 
 @dataclass(frozen=True, slots=True)
 class Setting:
+    """One setting: how its value is checked, and how the template documents it."""
+
     name: str  # dotted
     check: Check
     expected: str

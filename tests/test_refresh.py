@@ -15,7 +15,7 @@ import pytest
 
 from reader.models import Outcome, Source
 from reader.refresh import AddError, add_feed, due_sources, refresh
-from reader.refresh.parsing import HANDFUL, ParseFailed, Parser
+from reader.refresh.parsing import HANDFUL, LARGE, ParseFailed, Parser
 from reader.refresh.run import Pipeline, interleave_hosts
 from reader.store import Store
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
@@ -374,6 +374,28 @@ async def test_a_hostile_body_is_parsed_in_a_worker_even_alone() -> None:
         result = await parser.parse(bomb, "http://example.org/feed")
         assert parser.in_pool == 1 and parser.in_threads == 0
     assert len(result.title) < 1000
+
+
+def large_feed(name: str) -> bytes:
+    """A feed of at least `LARGE` bytes: 60 items of ~18 KB."""
+    text = "word " * 3600
+    body = rss(name, [(f"{name}-{i}", f"{name} story {i}", text) for i in range(60)]).encode()
+    assert len(body) >= LARGE
+    return body
+
+
+async def test_large_bodies_are_parsed_one_at_a_time_and_small_ones_beside_them() -> None:
+    large = [large_feed(f"big{i}") for i in range(3)]
+    small = [rss(f"small{i}", [(f"s{i}", f"Small {i}", "text")]).encode() for i in range(4)]
+    async with Parser(expected=HANDFUL + 1) as parser:
+        results = await asyncio.gather(*(parser.parse(body, f"http://example.org/{i}")
+                                         for i, body in enumerate(large + small)))
+        assert parser.most_large_at_once == 1 and parser.large_at_once == 0
+        assert [len(r.rows) for r in results] == [60, 60, 60, 1, 1, 1, 1]
+        # While a large body is being parsed, a small one does not wait for it.
+        async with parser._large:
+            alone = await asyncio.wait_for(parser.parse(small[0], "http://example.org/s"), 60)
+        assert [row.title for row in alone.rows] == ["Small 0"]
 
 
 def test_interleave_hosts_round_robins() -> None:

@@ -2,8 +2,8 @@
 focus lands once, each widget is styled once, the hidden lines (search, refresh status) are
 composed when first shown, a hidden source list is not rebuilt for each change, the
 headlines are read as the screen is made and drawn in the first frame (an online start's
-refresh begins after it), and a plain launch imports no feed parser, no HTML converter and
-no dialog.
+refresh begins after it), a plain launch imports no feed parser, no HTML converter and no
+dialog, and its dataclasses generate no comparison no one makes and no docstring.
 
 Start-up speed is measured by bench/startup_bench.py; these tests keep the choices that
 bought it from being undone by accident.
@@ -11,6 +11,7 @@ bought it from being undone by accident.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import subprocess
 import sys
@@ -119,9 +120,58 @@ def test_a_plain_launch_imports_no_html_converter_and_no_dialog() -> None:
     later = ("lxml.etree", "reader.render.converter", "reader.ui.screens.add_source",
              "reader.ui.screens.dialogs", "reader.ui.screens.source_info",
              "reader.ui.screens.help", "reader.store.trash", "reader.store.health",
-             "reader.store.retention")
+             "reader.store.retention", "reader.browser")
     code = ("import sys, reader.cli, reader.service.subscriptions, reader.store.recovery, "
             f"reader.ui.app; print(sorted(m for m in {later!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_the_ui_messages_generate_no_comparison() -> None:
+    """Python compiles each method a dataclass generates on its own as the class is made, and
+    the UI's ~45 messages are all made before the first frame: handled, never compared, they
+    get no `__eq__` (nor do the start-up plan, the prepared stories, the key checker's
+    bindings, the article style and the sidebar's rows, which no one compares)."""
+    import reader.ui.app  # noqa: F401 - every module of a plain launch
+    from reader.ui.controllers.launch import LaunchPlan
+    from reader.ui.controllers.ready import Ready
+    from reader.ui.keys import Bound, Keymap
+    from reader.ui.widgets.article_view import ArticleStyle
+    from reader.ui.widgets.teaser_sidebar import TeaserRows
+
+    def made(cls: type) -> list[type]:
+        inner = [v for v in vars(cls).values() if isinstance(v, type)]
+        return [cls, *(c for v in inner for c in made(v))]
+
+    found = {c for name, module in list(sys.modules.items()) if name.startswith("reader.ui")
+             for v in vars(module).values()
+             if isinstance(v, type) and v.__module__ == name for c in made(v)
+             if issubclass(c, Message) and dataclasses.is_dataclass(c)}
+    assert len(found) >= 40
+    for cls in (*found, LaunchPlan, Ready, FirstLook, Bound, Keymap, ArticleStyle, TeaserRows):
+        assert "__eq__" not in vars(cls), cls.__qualname__
+    with pytest.raises(dataclasses.FrozenInstanceError):  # still immutable
+        setattr(LaunchPlan(), "offline", True)  # noqa: B010
+
+
+def test_every_dataclass_of_a_plain_launch_has_a_docstring() -> None:
+    """A dataclass without a docstring gets one made from `inspect.signature` as the class is
+    made (its first use sets up `inspect`'s machinery): each class a plain launch defines
+    says what it is instead."""
+    code = ("import dataclasses, sys, reader.cli, reader.service.subscriptions, "
+            "reader.store.recovery, reader.ui.app\n"
+            "def made(cls):\n"
+            "    yield cls\n"
+            "    for v in vars(cls).values():\n"
+            "        if isinstance(v, type) and v.__module__ == cls.__module__:\n"
+            "            yield from made(v)\n"
+            "found = {c for name, m in list(sys.modules.items()) if name.startswith('reader')\n"
+            "         for v in vars(m).values() if isinstance(v, type) and v.__module__ == name\n"
+            "         for c in made(v) if dataclasses.is_dataclass(c)}\n"
+            "assert len(found) > 60, len(found)\n"
+            "print(sorted(c.__qualname__ for c in found\n"
+            "             if (c.__doc__ or '').startswith(c.__name__ + '(')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() == "[]", out.stdout

@@ -48,7 +48,9 @@ from reader.store import Store, StoreError
 from reader.workerpool import ProcessPool
 
 Progress = Callable[[Outcome, int, int], None]
-BACKLOG_BYTES = 16 * 2**20  # downloaded bodies not yet stored (their rows grow with them)
+# Downloaded bodies not yet stored (their rows grow with them). 8 MB keeps both parser
+# processes fed on loopback: against 16 MB, the same cold wall and CPU, a lower peak.
+BACKLOG_BYTES = 8 * 2**20
 
 
 @dataclass(slots=True)

@@ -48,6 +48,8 @@ _LISTED_FIELDS = {"kind", "location", "title", "folder"}  # what the OPML copy o
 
 @dataclass(frozen=True, slots=True)
 class UpsertResult:
+    """How many stories a write added, changed and found unchanged."""
+
     new: int = 0
     updated: int = 0
     unchanged: int = 0

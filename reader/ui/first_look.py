@@ -20,7 +20,7 @@ from reader.models import Headline, Source, View
 from reader.store import Store
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # never compared: no generated __eq__, __hash__
 class FirstLook:
     """The cache as the first frame shows it."""
 

@@ -88,7 +88,7 @@ def _unicode_name(name: str) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # never compared: no generated __eq__, __hash__
 class Bound:
     """One binding as the chain would see it: where, which action, which key."""
 
@@ -100,7 +100,7 @@ class Bound:
     user: bool  # the key came from the config file
 
 
-@dataclass
+@dataclass(eq=False)  # never compared: no generated __eq__
 class Keymap:
     """What `build_keymap` decided: the keymap for `App.set_keymap`, and what went wrong."""
 

@@ -4,6 +4,10 @@ Widgets never reach into each other: they post one of these, and it bubbles up t
 reading screen's controllers, where the one that owns the concern acts on it ("data down,
 messages up"). Worker threads use them too, because
 `post_message` is thread-safe while touching widgets from a thread is not.
+
+Every message dataclass of the UI is `eq=False`: a message is handled, never compared, and
+Python compiles each generated method on its own as the class is made, before the first
+frame (`tests/test_startup_cost.py` keeps it so).
 """
 
 from __future__ import annotations
@@ -18,21 +22,21 @@ from reader.ui.first_look import FirstLook
 
 
 # -- from the panes ------------------------------------------------------------------------------
-@dataclass
+@dataclass(eq=False)
 class OpenStory(Message):
     """Show this cached story (a headline or a teaser was chosen)."""
 
     story_id: int
 
 
-@dataclass
+@dataclass(eq=False)
 class ShowStub(Message):
     """A teaser whose story is not in the cache was chosen: show the teaser itself."""
 
     teaser: Teaser
 
 
-@dataclass
+@dataclass(eq=False)
 class ChooseView(Message):
     """The source list picked a view (All/Unread/Starred, a folder or a source); `open_first`:
     go there and open its first story (the palette's "go to source"), not only list it."""
@@ -41,13 +45,13 @@ class ChooseView(Message):
     open_first: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class ArticleEnd(Message):
     """`space` was pressed at the end of the article: go on to the next unread story."""
 
 
 # -- from worker threads -------------------------------------------------------------------------
-@dataclass
+@dataclass(eq=False)
 class CacheReady(Message):
     """The cache has something to show; `first`: what the first frame shows, read already
     (None: the panes read it themselves)."""
@@ -55,7 +59,7 @@ class CacheReady(Message):
     first: FirstLook | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class SourcesLoaded(Message):
     """Fresh sources with their counts, and the All/Unread/Starred totals."""
 
@@ -63,7 +67,7 @@ class SourcesLoaded(Message):
     counts: dict[str, int]
 
 
-@dataclass
+@dataclass(eq=False)
 class StoryLoaded(Message):
     """A story, rendered for the article view, with its sidebar teasers."""
 
@@ -72,14 +76,14 @@ class StoryLoaded(Message):
     teasers: tuple[Teaser, ...]
 
 
-@dataclass
+@dataclass(eq=False)
 class StoryMissing(Message):
     """The story asked for is not (or no longer) in the cache."""
 
     story_id: int
 
 
-@dataclass
+@dataclass(eq=False)
 class StoryFlagged(Message):
     """A story's read or starred flag was written to the cache."""
 
@@ -88,7 +92,7 @@ class StoryFlagged(Message):
     starred: bool | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class UnreadFound(Message):
     """Where `n`/`p` lands: a story, possibly in another source's view; None when none left."""
 
@@ -97,7 +101,7 @@ class UnreadFound(Message):
     forward: bool = True
 
 
-@dataclass
+@dataclass(eq=False)
 class RefreshProgress(Message):
     """One source finished refreshing (`done` of `total`)."""
 
@@ -106,14 +110,14 @@ class RefreshProgress(Message):
     total: int
 
 
-@dataclass
+@dataclass(eq=False)
 class RefreshDone(Message):
     """A refresh finished; every source's outcome, in order."""
 
     outcomes: list[Outcome] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(eq=False)
 class SourceAdded(Message):
     """`a` added a source; `stories` is how many of its stories are cached."""
 
@@ -123,7 +127,7 @@ class SourceAdded(Message):
     row: int = 0  # the row to open: the newest story, or the named file's in its folder
 
 
-@dataclass
+@dataclass(eq=False)
 class AddFailed(Message):
     """`a` could not add what was typed; `reason` is plain words naming it."""
 

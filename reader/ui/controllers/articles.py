@@ -28,7 +28,7 @@ from reader.ui.messages import RefreshDone
 from reader.words import plural
 
 
-@dataclass
+@dataclass(eq=False)
 class FullArticlesKept(Message):
     """A refresh's "refresh"-mode sources had `kept` of `tried` full articles fetched."""
 
@@ -37,7 +37,7 @@ class FullArticlesKept(Message):
     story_ids: tuple[int, ...]
 
 
-@dataclass
+@dataclass(eq=False)
 class FullArticleDone(Message):
     """A full-article fetch ended; `error` is "" on success."""
 

@@ -46,7 +46,7 @@ SLOW_READ = 1.0  # seconds: a path still being read by then gets a "Reading…" 
 READ_NOTE_EVERY = 8.0  # ... renewed this often (each note lasts as long) until it is read
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # never compared: no generated __eq__, __hash__
 class LaunchPlan:
     """The start-up choices of the command line."""
 
@@ -58,7 +58,7 @@ class LaunchPlan:
     refresh_on_start: bool = True
 
 
-@dataclass
+@dataclass(eq=False)
 class PathStarted(Message):
     """The worker began reading one path of the command line (`files`: how many it holds)."""
 
@@ -66,7 +66,7 @@ class PathStarted(Message):
     files: int
 
 
-@dataclass
+@dataclass(eq=False)
 class PathRead(Message):
     """One path of the command line was read: added (`source`) or not (`error`)."""
 
@@ -80,12 +80,14 @@ class PathRead(Message):
     counts: dict[str, int] | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class LocalReread(Message):
+    """The local sources were read again; their outcomes, in order."""
+
     outcomes: list[Outcome]
 
 
-@dataclass
+@dataclass(eq=False)
 class CacheChecked(Message):
     """The background integrity check finished; `problem` is "" or words for the user."""
 

@@ -4,16 +4,20 @@ share. Only http and https links open in the browser (mail links too, from `l`).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
 from textual.binding import Binding, BindingType
 
-from reader.browser import WEB, WEB_AND_MAIL, BrowserError, Launch, launch, plan
 from reader.models import Story
 from reader.render import format_date
 from reader.sanitize import clean_line
 from reader.ui.controllers.base import Controller
+
+# The browser's module (and its frozen `Launch` dataclass, made as it is imported) comes with
+# the first link opened: nothing of it is needed before the first frame.
+if TYPE_CHECKING:
+    from reader.browser import Launch
 
 
 def share_text(story: Story, when: str) -> str:
@@ -37,9 +41,12 @@ class LinksController(Controller):
         Binding("C", "share", "Copy as text (share)", show=False, id="share"),
     ]
 
-    def open_url(self, url: str, schemes: frozenset[str] = WEB) -> None:
+    def open_url(self, url: str, schemes: frozenset[str] | None = None) -> None:
+        """Open `url` if its scheme is one of `schemes` (None: http and https)."""
+        from reader.browser import WEB, BrowserError, launch, plan
+
         try:
-            how = plan(url, self.host.config.browser, schemes=schemes)
+            how = plan(url, self.host.config.browser, schemes=WEB if schemes is None else schemes)
         except BrowserError as exc:
             self.notify(str(exc), severity="warning", markup=False)
             return
@@ -55,6 +62,8 @@ class LinksController(Controller):
 
     @work(thread=True, exit_on_error=False, group="browser")
     def _launch(self, how: Launch) -> None:
+        from reader.browser import BrowserError, launch
+
         try:
             launch(how)
         except BrowserError as exc:
@@ -78,6 +87,8 @@ class LinksController(Controller):
             return
 
         def chosen(url: str | None) -> None:
+            from reader.browser import WEB_AND_MAIL
+
             if url:
                 self.open_url(url, WEB_AND_MAIL)
 

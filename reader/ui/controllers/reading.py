@@ -58,7 +58,7 @@ COUNT_DELAY = 1.0  # seconds without opening a story before the source counts ar
 YOUNG_OBJECTS = 20_000  # the cycle collector's first threshold once start-up is frozen
 
 
-@dataclass
+@dataclass(eq=False)
 class StoryReady(StoryLoaded):
     """A loaded story with its article already laid out for the pane, in the worker;
     `partial`: only the beginning of a long story, the whole of it follows; `in_place`: a
@@ -70,7 +70,7 @@ class StoryReady(StoryLoaded):
     in_place: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class TeasersReady(Message):
     """The sidebar's teasers for a story: they follow the story, never hold it up."""
 

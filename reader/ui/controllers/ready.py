@@ -33,7 +33,7 @@ READY_STORIES = 6  # the open story, its two neighbours, and a few just left
 Layout = tuple[object, ...]  # what a page was laid out for (`layout_of`)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # never compared: no generated __eq__, __hash__
 class Ready:
     """A story read and laid out beforehand: all `j` needs to show it."""
 
@@ -45,7 +45,7 @@ class Ready:
     layout: Layout
 
 
-@dataclass
+@dataclass(eq=False)
 class Prefetched(Message):
     """A story made `Ready` in the story worker."""
 

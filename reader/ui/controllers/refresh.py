@@ -57,7 +57,7 @@ RETENTION_FIRST = 60.0  # seconds after start: never during start-up
 RETENTION_EVERY = 6 * 3600.0
 
 
-@dataclass
+@dataclass(eq=False)
 class SourceKnown(Message):
     """What `a` named is subscribed already: said once (`text`), and its stories shown."""
 
@@ -65,27 +65,31 @@ class SourceKnown(Message):
     text: str
 
 
-@dataclass
+@dataclass(eq=False)
 class RetentionDone(Message):
+    """Retention ran after a refresh; what it removed."""
+
     result: RetentionResult
 
 
-@dataclass
+@dataclass(eq=False)
 class SyncStep(Message):
     """Where the sync in the refresh worker is."""
 
     step: SyncProgress
 
 
-@dataclass
+@dataclass(eq=False)
 class SyncDone(Message):
     """The sync part of a refresh ended (the feeds fetched here may still be refreshing)."""
 
     run: SyncRun
 
 
-@dataclass
+@dataclass(eq=False)
 class SyncStateRead(Message):
+    """The sync server's state, read for the status line."""
+
     status: SyncStatus
 
 

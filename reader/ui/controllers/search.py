@@ -54,7 +54,7 @@ class Before:
     focused: str | None
 
 
-@dataclass
+@dataclass(eq=False)
 class SearchReady(Message):
     """`view` (the search of `text`) is ranked and counted: `total` stories, the best of
     which are `first_page` (None: not read)."""
@@ -65,18 +65,24 @@ class SearchReady(Message):
     first_page: list[Headline] | None = None
 
 
-@dataclass
+@dataclass(eq=False)
 class SmartFeedsLoaded(Message):
+    """The saved searches, read from the cache."""
+
     feeds: tuple[SmartFeed, ...]
 
 
-@dataclass
+@dataclass(eq=False)
 class SmartFeedSaved(Message):
+    """A search was saved as a smart feed."""
+
     feed: SmartFeed
 
 
-@dataclass
+@dataclass(eq=False)
 class MarkedAllRead(Message):
+    """Every story of `view` was marked read; `ids`: those that were unread (for undo)."""
+
     view: View
     ids: array[int]
 

@@ -34,20 +34,24 @@ if TYPE_CHECKING:
     from reader.store.trash import Removed
 
 
-@dataclass
+@dataclass(eq=False)
 class SourceEdited(Message):
     """A source was renamed or moved (`what` says how, for the notification)."""
 
     what: str
 
 
-@dataclass
+@dataclass(eq=False)
 class SourceRemoved(Message):
+    """A source was taken out; `removed` keeps its rows for `u` (None: it was gone already)."""
+
     removed: Removed | None
 
 
-@dataclass
+@dataclass(eq=False)
 class HealthReady(Message):
+    """A source's health, read in the worker for `i`."""
+
     source: Source
     health: Health | None
     mode: str

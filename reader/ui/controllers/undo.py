@@ -29,8 +29,10 @@ class Undo:
     after: Callable[[], None]
 
 
-@dataclass
+@dataclass(eq=False)
 class Undone(Message):
+    """An undo ran; `error` is \"\" or words for the user."""
+
     undo: Undo
     error: str
 

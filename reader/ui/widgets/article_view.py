@@ -109,7 +109,7 @@ def _rows(line: str, width: int | None) -> int:
     return max(1, math.ceil(cell_len(line) / width))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # never compared: no generated __eq__, __hash__
 class ArticleStyle:
     """How stories are drawn: the measure, and how dates read (time zone, strftime)."""
 
@@ -145,8 +145,10 @@ class ArticleView(ArticleBody, can_focus=True):
     rendered: reactive[Rendered | None] = reactive(None, init=False)
     """The story on show; bound to the screen."""
 
-    @dataclass
+    @dataclass(eq=False)
     class _Rerendered(Message):
+        """The story on show, rendered and laid out again in the worker."""
+
         story_id: int
         width: int | None
         rendered: Rendered

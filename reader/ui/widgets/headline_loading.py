@@ -54,21 +54,25 @@ class HeadlineLoading(LinePane):
     cursor: reactive[int] = reactive(-1, init=False, repaint=False)
     """The highlighted row, or -1 when the open story is not in this view."""
 
-    @dataclass
+    @dataclass(eq=False)
     class _PageLoaded(Message):
+        """A page of rows read in the worker, for the list's `generation`."""
+
         generation: int
         page: int
         rows: list[Headline]
 
-    @dataclass
+    @dataclass(eq=False)
     class Position(Message):
         """Where the cursor stands: row `index` (0-based, -1: none) of `total`."""
 
         index: int
         total: int
 
-    @dataclass
+    @dataclass(eq=False)
     class _Synced(Message):
+        """The view counted again in the worker, and where the story on show stands in it."""
+
         generation: int
         story_id: int | None
         total: int

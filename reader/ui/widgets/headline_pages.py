@@ -21,6 +21,8 @@ MAX_PAGES = 8
 
 @dataclass
 class Page:
+    """One page of headline rows, read for the list's `generation`."""
+
     generation: int
     rows: list[Headline]
     whole: bool = True  # False: only its first rows, those a search's first screen showed

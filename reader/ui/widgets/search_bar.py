@@ -156,20 +156,26 @@ class SearchBar(Horizontal):
         Binding("ctrl+s", "save", "Save as smart feed", id="save_search"),
     ]
 
-    @dataclass
+    @dataclass(eq=False)
     class Changed(Message):
+        """The search text was edited."""
+
         text: str
 
-    @dataclass
+    @dataclass(eq=False)
     class Accepted(Message):
+        """`enter`: go to the results."""
+
         text: str
 
-    @dataclass
+    @dataclass(eq=False)
     class Cancelled(Message):
-        pass
+        """`escape`: the search is given up."""
 
-    @dataclass
+    @dataclass(eq=False)
     class SaveRequested(Message):
+        """Save the search as a smart feed."""
+
         text: str
 
     def __init__(self, *, id: str | None = None) -> None:

@@ -38,7 +38,7 @@ ITALIC = Style(italic=True)  # a teaser whose story is not in the cache
 Row = tuple[int | None, str, bool]  # (teaser index, None for a separator; text; a stub?)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # never compared: no generated __eq__, __hash__
 class TeaserRows:
     """Teasers wrapped for the sidebar: its rows, where each teaser starts, at what width."""
 
