@@ -37,10 +37,11 @@ def loaded(code: str, names: tuple[str, ...]) -> list[str]:
 
 
 def test_the_app_start_imports_no_hash_json_html_cleaner_or_toml_parser() -> None:
-    """A story's hash, the teasers' JSON, the entity table, the HTML cleaner, the browser
-    launcher and the search threads come with their first use, not with the cache."""
+    """A story's hash, the teasers' JSON, the entity table, the HTML cleaner, the HTML's
+    compressor, the browser launcher and the search threads come with their first use, not
+    with the cache."""
     later = ("hashlib", "json", "html", "nh3", "shlex", "webbrowser",
-             "concurrent.futures.thread", "tomllib", "reader.render.fallback")
+             "concurrent.futures.thread", "tomllib", "reader.render.fallback", "zstandard")
     assert loaded(START, later) == []
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import zlib
 from pathlib import Path
 
 import pytest
 
 from reader.models import Entry
-from reader.store import Store, bodies
+from reader.store import SCHEMA_VERSION, Store, bodies
 from reader.store.absorb import absorb_sources
 from reader.store.db import PAGE_SIZE
 from reader.store.search import index
@@ -133,6 +134,65 @@ def test_plain_rows_of_an_older_cache_read_and_index_beside_compressed_ones(
     assert isinstance(kept(store, old_id), bytes)
     assert hits(store, "plainword") == set() and hits(store, "fresherword") == {old_id}
     assert_in_step(store)
+
+
+def test_a_new_body_is_a_zstandard_frame(tmp_path: Path) -> None:
+    store = make_store(tmp_path)
+    add(store, [Entry(key="k1", title="Long", body_html=long_body(1), published=NOW)])
+    packed = kept(store, only_id(store, "k1"))
+    assert isinstance(packed, bytes) and packed.startswith(bodies.ZSTD_MAGIC)
+
+
+def test_a_schema_6_cache_with_zlib_bodies_opens_and_reads_after_the_upgrade(
+        tmp_path: Path) -> None:
+    """Schema 6 wrote zlib BLOBs: they stay as they are, read and search, and a story that
+    changes is rewritten as Zstandard with its old words forgotten."""
+    path = tmp_path / "cache.sqlite3"
+    store = make_store(tmp_path)
+    source_id = add(store, [])
+    old_body, old_article = long_body(1, "zlibword"), long_body(2, "zlibarticle", size=2000)
+    with store.db.write() as conn:  # as schema 6 wrote them
+        for key, body, article in (("k1", old_body, ""),
+                                   ("k2", "<p>tok2 teaser</p>", old_article)):
+            conn.execute("INSERT INTO stories (source_id, key, published, first_seen, "
+                         "content_hash, title, body_html, full_html) "
+                         "VALUES (?, ?, ?, ?, 'h', 'Story', ?, ?)",
+                         (source_id, key, NOW, NOW, zlib.compress(body.encode(), 1),
+                          zlib.compress(article.encode(), 1) if article else ""))
+        conn.execute("PRAGMA user_version = 6")
+    store.close()
+    upgraded = Store(path, clock=lambda: NOW)
+    assert upgraded.db.conn().execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert SCHEMA_VERSION == 7
+    body_id, article_id = only_id(upgraded, "k1"), only_id(upgraded, "k2")
+    assert kept(upgraded, body_id) == zlib.compress(old_body.encode(), 1)  # not rewritten
+    story, with_article = upgraded.story(body_id), upgraded.story(article_id)
+    assert story is not None and story.body_html == old_body
+    assert with_article is not None and with_article.full_html == old_article
+    assert hits(upgraded, "zlibword") == {body_id} and hits(upgraded, "zlibarticle") == {
+        article_id}
+    upgraded.upsert_entries(source_id, [Entry(key="k1", title="Story",
+                                              body_html=long_body(1, "zstdword"),
+                                              published=NOW)])
+    upgraded.set_full_article(article_id, long_body(2, "zstdarticle", size=2000))
+    for story_id, column in ((body_id, "body_html"), (article_id, "full_html")):
+        value = kept(upgraded, story_id, column)
+        assert isinstance(value, bytes) and value.startswith(bodies.ZSTD_MAGIC)
+    assert hits(upgraded, "zlibword") == set() and hits(upgraded, "zlibarticle") == set()
+    assert hits(upgraded, "zstdword") == {body_id}
+    assert hits(upgraded, "zstdarticle") == {article_id}
+    assert_in_step(upgraded)
+    upgraded.close()
+
+
+def test_a_damaged_zstandard_frame_is_told_in_words() -> None:
+    frame = bodies.pack(long_body(1))
+    assert isinstance(frame, bytes)
+    assert bodies.unpack(frame[:-8]) == bodies.DAMAGED  # cut short
+    assert bodies.unpack(bodies.ZSTD_MAGIC) == bodies.DAMAGED
+    # A header claiming a terabyte: words, not an attempt to make room for it.
+    huge = bodies.ZSTD_MAGIC + b"\xe0" + (1 << 40).to_bytes(8, "little") + b"\x01\x00\x00"
+    assert bodies.unpack(huge) == bodies.DAMAGED
 
 
 def test_a_damaged_compressed_body_is_told_in_words(tmp_path: Path) -> None:
