@@ -136,14 +136,17 @@ class _Run:
             await self.backend.login()
             state.start_account(self.store, self.settings.account, self.clock())
             self.tell("subscriptions")
+            # Sent before any page is asked for: the server pages by offset, and a feed
+            # unsubscribed between two pages would slide the later rows under the offset.
+            await self.send_subscription_changes()
             seen, listed, reads = await self.new_stories(self.subscriptions())
             await self.states(seen, listed, reads)
         finally:
             await self.backend.aclose()
 
     # -- 2. subscriptions ----------------------------------------------------------------------
-    async def subscriptions(self) -> list[int]:
-        """Returns the remote ids of feeds new to the cache."""
+    async def send_subscription_changes(self) -> None:
+        """The feeds removed and added here since the last sync, told to the server."""
         for seq, remote_id in state.feed_queue(self.store):
             await self.backend.unsubscribe(remote_id)
             state.drop_feed_queue(self.store, [seq])
@@ -153,6 +156,10 @@ class _Run:
                 self.report.problems.append(f"not subscribed on the server to {url}: "
                                             f"{result.error}; it stays a feed fetched here")
                 self.store.update_source(source_id, origin="local")
+
+    async def subscriptions(self) -> list[int]:
+        """The server's feeds applied to the cache; returns the remote ids of feeds new to
+        it. Runs beside the new stories' first page (`new_stories`)."""
         feeds = await self.backend.feeds()
         known = state.remote_sources(self.store)
         fresh: list[int] = []

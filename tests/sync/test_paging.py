@@ -12,10 +12,12 @@ article arrives once, and every id is listed.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 from reader.sources.fetch import Fetcher
 from reader.store import Store
 from reader.sync import sync
+from reader.sync.base import RemoteStory
 from reader.sync.ttrss import TtrssBackend
 from tests.sync.conftest import PASSWORD, Account
 
@@ -69,3 +71,58 @@ def test_every_unread_id_is_listed_when_many_share_one_timestamp(account: Accoun
 
     assert asyncio.run(listed()) == unread
 
+
+
+class UnsubscribeBetweenPages(TtrssBackend):
+    """One order a server may run concurrent requests in: the new stories' first page, then an
+    unsubscribe, then the later pages. An unsubscribe that comes while the pages are being
+    read waits for the first page; the later pages wait for it."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.paging, self.first_page = asyncio.Event(), asyncio.Event()
+        self.unsubscribed = asyncio.Event()
+
+    async def stories(self, since_id: int, feed_id: int | None = None
+                      ) -> AsyncIterator[list[RemoteStory]]:
+        self.paging.set()
+        async for page in super().stories(since_id, feed_id):
+            yield page
+
+    async def _call(self, op: str, **params: object) -> object:
+        if op == "getHeadlines" and params.get("feed_id") == -4 and params.get("since_id"):
+            if params.get("skip"):
+                await self.unsubscribed.wait()
+            try:
+                return await super()._call(op, **params)
+            finally:
+                self.first_page.set()
+        return await super()._call(op, **params)
+
+    async def unsubscribe(self, feed_id: int) -> None:
+        if self.paging.is_set():
+            await self.first_page.wait()
+        await super().unsubscribe(feed_id)
+        self.unsubscribed.set()
+
+
+def test_a_feed_removed_here_does_not_hide_the_new_stories_of_others(account: Account,
+                                                                   store: Store) -> None:
+    keep = account.feed("Keep", "https://keep.example.org/feed.xml")
+    drop = account.feed("Drop", "https://drop.example.org/feed.xml")
+    account.stories(keep, 1)
+    account.stories(drop, 1)
+    assert sync(store, account.settings, password=PASSWORD).ok
+    kept = account.stories(keep, 500, start=10)  # pages of 200, the two feeds' dates interleaved
+    account.stories(drop, 500, start=10)
+    dropped = store.source_by_location("https://drop.example.org/feed.xml")
+    assert dropped is not None
+    store.remove_source(dropped.id)
+    backend = UnsubscribeBetweenPages(account.settings.url, account.settings.user, PASSWORD,
+                                      Fetcher())
+
+    report = sync(store, account.settings, backend=backend)
+
+    assert report.ok, report.error
+    have = {int(r) for (r,) in store.db.conn().execute("SELECT remote_id FROM remote_stories")}
+    assert [k for k in kept if k not in have] == []

@@ -235,14 +235,14 @@ class RefreshController(Controller):
         self.host.status.start()  # the feeds fetched here come next
         self._schedule_reload()
         if not report.ok:
-            told = clean_line(summary(report))
-            if not (self._quiet and told == self._sync_failure):
-                self.notify(told, title="Sync", severity="error", timeout=15, markup=False)
-            self._sync_failure = told
+            # The failure itself, not its summary: the count of changes kept to send grows
+            # with every story read while the server is down.
+            if not (self._quiet and report.error == self._sync_failure):
+                self.notify(clean_line(summary(report)), title="Sync", severity="error",
+                            timeout=15, markup=False)
         elif report.new_stories or report.pulled or report.sources_added or not self._quiet:
             self.notify(clean_line(summary(report)), markup=False)
-        if report.ok:
-            self._sync_failure = None
+        self._sync_failure = None if report.ok else report.error
         for problem in report.problems[:3]:
             self.notify(clean_line(problem), severity="warning", markup=False)
         self.sync_status_changed()
