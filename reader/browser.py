@@ -13,8 +13,10 @@ and the UI suspends itself while it runs. Nothing here imports Textual.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
+import webbrowser
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -56,8 +58,6 @@ def plan(url: str, command: str = "", *, environ: Mapping[str, str] | None = Non
         chosen = _first_runnable(env.get("BROWSER", ""))
     if not chosen:
         return _system(url)
-    import shlex  # here, as webbrowser: the app imports this module at start, opens no link
-
     try:
         words = shlex.split(chosen)
     except ValueError as exc:
@@ -69,8 +69,6 @@ def plan(url: str, command: str = "", *, environ: Mapping[str, str] | None = Non
 
 def _first_runnable(value: str) -> str:
     """$BROWSER may list several commands separated by ":"; the first one that exists."""
-    import shlex
-
     for candidate in (part.strip() for part in value.split(os.pathsep)):
         if not candidate:
             continue
@@ -96,8 +94,6 @@ def _is_console(program: str) -> bool:
 def _system(url: str) -> Launch:
     """Python's choice, unless that is a console browser: then run it ourselves in the
     terminal rather than let it fight the app for the screen."""
-    import webbrowser
-
     try:
         found = webbrowser.get()
     except webbrowser.Error:
@@ -114,8 +110,6 @@ def launch(how: Launch) -> None:
     """Start the browser. A graphical one is detached and not waited for; a console one runs
     in the foreground (the caller gives it the terminal). Raises BrowserError."""
     if how.argv is None:
-        import webbrowser
-
         try:
             opened = webbrowser.open(how.url)
         except webbrowser.Error:

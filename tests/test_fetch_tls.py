@@ -157,3 +157,27 @@ def test_the_system_directory_costs_no_bundle_load(fresh_trust: pytest.MonkeyPat
     context = fetch_module._tls_context()
     assert context.cert_store_stats()["x509_ca"] == 0
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+
+
+def test_an_unreadable_ssl_cert_file_is_told_in_words(dirs: Path) -> None:
+    """The real command, with `SSL_CERT_FILE` naming nothing: one line naming the variable
+    and the file, status 1, no traceback; the source is still there."""
+    import os
+    import sys
+
+    from reader.paths import db_path
+    from reader.store import Store
+
+    store = Store(db_path())
+    store.add_source("feed", "https://news.example.org/feed.xml", "News")
+    store.close()
+    missing = dirs / "no-such-bundle.pem"
+    env = dict(os.environ, SSL_CERT_FILE=str(missing))
+    done = subprocess.run([sys.executable, "-m", "reader", "refresh"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert f"SSL_CERT_FILE ({missing}) cannot be read: No such file" in done.stderr
+    store = Store(db_path())
+    assert [s.location for s in store.sources()] == ["https://news.example.org/feed.xml"]
+    store.close()

@@ -46,8 +46,8 @@ def test_the_app_start_imports_no_hash_json_html_cleaner_or_toml_parser() -> Non
 
 
 def test_the_welcome_check_of_a_later_launch_loads_no_file_reader(tmp_path: Path) -> None:
-    """The app asks `ensure_welcome` at every launch, in a worker beside its first frame:
-    with sources already there, it reads two rows and imports none of the readers of local
+    """`ensure_welcome` (the app asks it when its first look finds no source): once the
+    welcome stories were shown, it reads two rows and imports none of the readers of local
     files (nor the feed parsers and the extractor behind them)."""
     code = ("from reader.store import Store\n"
             "from reader.service.sources import ensure_welcome\n"

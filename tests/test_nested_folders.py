@@ -102,6 +102,23 @@ def test_a_folder_added_around_a_subscribed_one_leaves_its_files_to_it(
         store.close()
 
 
+def test_adding_the_outer_folder_does_not_read_the_inner_ones_files(
+        news: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Their problems are the inner folder's: the outer one neither reads nor reports them."""
+    assert main(["add", str(news / "world")]) == 0
+    (news / "world" / "junk.txt").write_bytes(b"\x00\x01binary\x00" * 50)
+    capsys.readouterr()
+    assert main(["add", str(news)]) == 0
+    assert "junk.txt" not in capsys.readouterr().err
+    store = Store(tmp_path / "data" / "newsreader.sqlite3")
+    try:
+        outer = store.source_by_location(str(news))
+        assert outer is not None and "junk.txt" not in outer.last_error
+        assert set(store.file_stamps(outer.id)) == {str(news / "a.txt")}
+    finally:
+        store.close()
+
+
 def test_removing_the_inner_folder_hands_its_files_back_at_the_next_refresh(
         news: Path, cache: Store) -> None:
     assert main(["add", str(news / "world")]) == 0

@@ -256,6 +256,24 @@ def test_a_catch_up_gives_the_free_pages_back(tmp_path: Path,
     assert conn.execute("PRAGMA page_count").fetchone()[0] > pages  # (the index was built)
 
 
+def test_a_search_catches_the_index_up_but_leaves_the_pages_for_later(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search waits for the catch-up (it must find every story); giving pages back is
+    not its business: the idle catch-up after a refresh does it."""
+    store = make_store(tmp_path)
+    given: list[object] = []
+    keep = store.db.give_back
+    monkeypatch.setattr(store.db, "give_back", lambda **kw: given.append(keep(**kw)))
+    deferred_refresh(store, 400)
+    store.index.ready()
+    assert not store.index.pending() and given == []
+    with store.batch(defer_index=True):  # one more refresh, caught up when idle
+        store.upsert_entries(store.sources()[0].id, [Entry(key="late", title="Late",
+                                                           published=NOW, body_html="<p>x</p>")])
+    store.index.catch_up()
+    assert len(given) == 1
+
+
 def test_a_small_catch_up_leaves_its_few_free_pages_for_the_next_refresh(
         tmp_path: Path) -> None:
     store = make_store(tmp_path)

@@ -98,8 +98,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         return 0
     except Exception as exc:
+        from reader.sources.fetcherrors import FetchError
         from reader.store import StoreError
 
+        if isinstance(exc, FetchError):  # one for the whole command (its TLS set-up)
+            warn(exc)
+            return 1
         if not isinstance(exc, StoreError):
             raise
         from reader.paths import data_dir

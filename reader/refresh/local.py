@@ -11,7 +11,6 @@ it held for it, marks and all), and once it is unsubscribed the outer one reads 
 
 from __future__ import annotations
 
-import os
 import time
 from importlib import resources
 from pathlib import Path
@@ -36,10 +35,9 @@ def refresh_local(store: Store, source: Source) -> Outcome:
         store.update_source(source.id, status="missing", last_error=reason, last_checked=now)
         return Outcome(source.id, source.label, error=reason)
     # Folders subscribed inside this one are not read here: their files are theirs.
-    inner = nested_folders(store, source)[1] if source.kind == "folder" else []
+    skip = folders_inside(store, path) if source.kind == "folder" else []
     try:
-        scan = read_local(path, store.file_stamps(source.id),
-                          skip=[folder.location for folder in inner])
+        scan = read_local(path, store.file_stamps(source.id), skip=skip)
     except LocalSourceError as exc:
         store.update_source(source.id, status="error", last_error=str(exc), last_checked=now)
         return Outcome(source.id, source.label, error=str(exc))
@@ -75,6 +73,13 @@ def folder_holding(store: Store, path: Path) -> Source | None:
     return found
 
 
+def folders_inside(store: Store, path: Path) -> list[str]:
+    """The subscribed folders that lie inside the folder `path`: a read of `path` leaves
+    them out (`read_local`'s `skip`), their files are theirs."""
+    return [other.location for other in store.sources() if other.kind == "folder"
+            and Path(other.location) != path and Path(other.location).is_relative_to(path)]
+
+
 def nested_folders(store: Store, source: Source,
                    sources: list[Source] | None = None) -> tuple[list[Source], list[Source]]:
     """The subscribed folders that hold `source`, and those that lie inside it (the deepest
@@ -105,7 +110,6 @@ def store_scan(store: Store, source: Source, scan: LocalScan) -> Outcome:
             hand_over(store, folder.id, source.id, source.location)
         for folder in inner:
             hand_over(store, source.id, folder.id, folder.location)
-            _leave_out(scan, folder.location)
         # Files of this folder that were subscribed on their own become the folder's.
         read = scan.stamps.keys() | scan.unchanged
         alone = [s.id for s in sources if s.kind == "file" and s.location in read]
@@ -119,19 +123,6 @@ def store_scan(store: Store, source: Source, scan: LocalScan) -> Outcome:
                         last_error="; ".join(problems)[:2000])
     return Outcome(source.id, source.label, new=result.new, updated=result.updated,
                    not_modified=not (result.new or result.updated), problems=problems)
-
-
-def _leave_out(scan: LocalScan, folder: str) -> None:
-    """Drop from `scan` what it read under `folder` (a folder subscribed on its own): adding
-    a folder that holds one reads all of it, and the inner one keeps its files."""
-    prefix = folder.rstrip(os.sep) + os.sep
-
-    def outside(path: str) -> bool:
-        return not path.startswith(prefix)
-
-    scan.result.entries[:] = [e for e in scan.result.entries if outside(e.path)]
-    scan.stamps = {p: stamp for p, stamp in scan.stamps.items() if outside(p)}
-    scan.unchanged = {p for p in scan.unchanged if outside(p)}
 
 
 def title_for(path: Path, scan: LocalScan) -> str:

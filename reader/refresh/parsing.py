@@ -18,7 +18,9 @@ pure Python, so threads would share one core. Hence:
   its size while it works; two at once on both workers made the refresh's peak memory
   (measured on 200 varied feeds: the tree's peak moved by ~15 MB with whether two of the
   six large feeds met). A large body waits for the other to finish without holding a
-  worker slot, so small feeds keep the other worker busy meanwhile.
+  worker slot, so small feeds already downloaded keep the other worker busy meanwhile (a
+  waiting body still counts in the refresh's backlog: several large ones in a row can
+  hold downloads back until they are parsed).
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ The shape, and why:
 * Backpressure (`reader.refresh.backlog`): a fetch starts only while the feeds downloaded and
   not yet stored stay under `backlog` feeds and `backlog_bytes` bytes, and a fetch sure to
   bring a body takes its room before it starts, so memory is bounded by the backlog, not by
-  the number of feeds nor by the connections in flight.
+  the number of feeds (a conditional fetch takes no room before it starts: most answer 304;
+  a body it brings is counted when it comes).
 * Feeds are interleaved by host before they start, so the per-host limit never leaves the
   global connection slots waiting behind one busy host.
 * Local sources (files, folders, the welcome story) go to `reader.refresh.local` on the

@@ -20,8 +20,9 @@ from reader.models import Outcome, Source, View
 from reader.store import Store, StoreError
 
 # The local-file readers (and what stands behind them: the feed readers, the extractor,
-# the process pool: ~19 ms of CPU) are imported by the functions that read files. The app's
-# start asks `ensure_welcome`, which on every launch but the first reads two rows only.
+# the process pool: ~19 ms of CPU) are imported by the functions that read files:
+# `ensure_welcome` (asked by the app when its first look finds no source, and by the command
+# line) reads two rows and imports none of them once the welcome stories were shown.
 if TYPE_CHECKING:
     from reader.refresh.add import Chooser
 
@@ -147,7 +148,13 @@ def _resolve(path: str | os.PathLike[str]) -> Path:
 
 def add_path(store: Store, path: str | os.PathLike[str]) -> tuple[Source, Outcome]:
     """Read a file or folder and subscribe to it. Nothing is stored if it cannot be read."""
-    from reader.refresh.local import folder_holding, refresh_local, store_scan, title_for
+    from reader.refresh.local import (
+        folder_holding,
+        folders_inside,
+        refresh_local,
+        store_scan,
+        title_for,
+    )
     from reader.sources.local import LocalSourceError, read_local
 
     resolved = _resolve(path)
@@ -160,7 +167,9 @@ def add_path(store: Store, path: str | os.PathLike[str]) -> tuple[Source, Outcom
         if str(resolved) in store.file_stamps(folder.id):
             return store.get_source(folder.id) or folder, outcome
     try:
-        scan = read_local(resolved)
+        # Folders already subscribed inside this one keep their files: not read here.
+        scan = read_local(resolved, skip=folders_inside(store, resolved)
+                          if resolved.is_dir() else ())
     except LocalSourceError as exc:
         raise AddError(str(exc)) from exc
     if not scan.result.entries and resolved.is_file():

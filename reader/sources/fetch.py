@@ -287,11 +287,17 @@ def _negative_import_cache() -> None:
 def _tls_context() -> ssl.SSLContext:
     """Certificates are verified against `trust_locations()`; made once per process."""
     cafile, capath = trust_locations()
+    named = "SSL_CERT_FILE" if cafile else "certifi's bundle"
     if cafile is None and capath is None:
         import certifi
 
         cafile = certifi.where()
-    return ssl.create_default_context(cafile=cafile, capath=capath)
+    try:  # a directory is read at each handshake; a file now
+        return ssl.create_default_context(cafile=cafile, capath=capath)
+    except (OSError, ssl.SSLError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise FetchError(f"HTTPS certificates cannot be checked: {named} ({cafile}) cannot "
+                         f"be read: {reason}") from exc
 
 
 def trust_locations(environ: Mapping[str, str] | None = None,

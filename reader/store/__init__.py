@@ -206,8 +206,8 @@ class Store:
         """
         now = self.db.clock()
         new = updated = unchanged = 0
-        with self.db.write() as conn:
-            rows = list(story_rows(entries))  # (each key once: the feed's first copy)
+        rows = list(story_rows(entries))  # (each key once: the feed's first copy), packed
+        with self.db.write() as conn:  # before the lock is taken
             known, removed = self._known_keys(conn, source_id, [row.key for row in rows])
             inserts: list[tuple[object, ...]] = []
             for row in rows:

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 DAY = 86_400.0
 CHUNK = 500  # stories removed per transaction
-VACUUM_STEP = 512  # pages (2 MB) returned per transaction
+VACUUM_STEP = 512  # pages returned per transaction (2 MB of 4 KB pages, 4 MB of 8 KB)
 # A story is protected when starred or from its source's latest arrival.
 _REMOVABLE = ("s.starred = 0 AND s.first_seen < (SELECT MAX(b.first_seen) FROM stories b "
               "WHERE b.source_id = s.source_id)")

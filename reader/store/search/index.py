@@ -171,7 +171,8 @@ class SearchIndex:
         """Whether stories wait for the search index (left by a deferred refresh)."""
         return pending(self._db.conn())
 
-    def catch_up(self, step: int = 1000, should_stop: Callable[[], bool] | None = None) -> int:
+    def catch_up(self, step: int = 1000, should_stop: Callable[[], bool] | None = None,
+                 give_back: bool = True) -> int:
         """Index what deferred refreshes left in the queue, `step` stories per transaction
         (~0.2 s of holding the write lock each), until none is left or `should_stop()`.
         Returns how many queue notes were applied. Safe to run from any thread, and from two
@@ -179,7 +180,8 @@ class SearchIndex:
 
         Then the pages the applied notes and the index's merged segments held go back to
         the file system, when they are many (`GIVE_BACK_FROM`: after a cold refresh, 2-3 MB
-        per 10,000 stories that the next, small refreshes would never fill again)."""
+        per 10,000 stories that the next, small refreshes would never fill again), unless
+        `give_back` is false: a search that waits for the catch-up leaves that for later."""
         done = 0
         stop = should_stop or (lambda: False)
         while pending(self._db.conn()):
@@ -190,7 +192,7 @@ class SearchIndex:
             done += applied
             if not applied:
                 break
-        if done:
+        if done and give_back:
             self._db.give_back(at_least=GIVE_BACK_FROM, should_stop=stop)
         return done
 
@@ -200,4 +202,4 @@ class SearchIndex:
         indexed."""
         if pending(self._db.conn()):
             with contextlib.suppress(StoreError):
-                self.catch_up()
+                self.catch_up(give_back=False)

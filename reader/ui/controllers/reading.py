@@ -97,6 +97,12 @@ def _freeze_heap() -> None:
     gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
 
 
+def _thaw_heap(threshold: tuple[int, int, int]) -> None:
+    """Undo `_freeze_heap` when the app is gone (a program may run another after it)."""
+    gc.unfreeze()
+    gc.set_threshold(*threshold)
+
+
 def _wait_drawn(drawn: threading.Event) -> None:
     """Wait (a second at most) until the page is drawn or the worker is cancelled."""
     worker = get_current_worker()
@@ -134,7 +140,7 @@ class ReadingController(Controller):
         self._opened: set[int] = set()  # stories being marked read because they were opened
         self._counts_due = False
         self._counts_timer: Timer | None = None
-        self._frozen = False
+        self._frozen: tuple[int, int, int] | None = None  # the collector's threshold before
         self._ready = ReadyStories()
         self._shown_ready: Story | None = None  # the story on show came from `_ready`
 
@@ -148,8 +154,8 @@ class ReadingController(Controller):
         self.watch(host, "show_sources", self._sources_shown, init=False)
 
     def on_unmount(self) -> None:
-        if self._frozen:
-            gc.unfreeze()  # the app's objects can be collected again once it is gone
+        if self._frozen is not None:
+            _thaw_heap(self._frozen)  # the app's objects can be collected again once it is gone
 
     # -- state flowing down ------------------------------------------------------------------------
     def _story_changed(self, story_id: int | None) -> None:
@@ -345,8 +351,8 @@ class ReadingController(Controller):
                      or (isinstance(message, StoryReady) and message.in_place))
         self._partial_of = message.story.id if partial else None
         host.current = message.story
-        if not self._frozen and not self.app.is_headless:  # (tests run many apps)
-            self._frozen = True
+        if self._frozen is None and not self.app.is_headless:  # (tests run many apps)
+            self._frozen = gc.get_threshold()
             self.call_after_refresh(_freeze_heap)
         if isinstance(message, StoryReady):
             host.article_view.offer(message.rendered, message.page, partial=partial,
