@@ -330,6 +330,37 @@ def test_downloads_wait_for_room_in_the_backlog(store: Store, feed_server: FeedS
     assert pipeline.stats["backlog_peak_feeds"] <= 2
 
 
+def test_fetches_that_bring_no_body_give_their_room_back(store: Store,
+                                                        feed_server: FeedServer) -> None:
+    """Feeds never fetched before take their room before they start; a 404 or a server
+    nobody answers on brings no body, and the room must come back, or a refresh with a
+    small backlog stops after its first few feeds."""
+    import socket
+
+    with socket.socket() as probe:  # a port that was free a moment ago: nobody listens
+        probe.bind(("127.0.0.1", 0))
+        dead = probe.getsockname()[1]
+    for i in range(6):
+        feed_server.route(f"/gone{i}", status=404)
+        subscribe(store, feed_server, f"/gone{i}")
+        store.add_source("feed", f"http://127.0.0.1:{dead}/feed{i}.xml")
+    pipeline = Pipeline(store.sources(), {}, parse_workers=1, backlog=2)
+    pipeline.start()
+    items: list[object] = []
+
+    def drain() -> None:
+        for item in pipeline.results():
+            items.append(item)
+            pipeline.release(item)
+
+    drainer = threading.Thread(target=drain, daemon=True)
+    drainer.start()
+    drainer.join(120)  # a deadline, not a wait for work: the failure would be a hang
+    pipeline.stop()
+    assert not drainer.is_alive() and len(items) == 12
+    assert all(getattr(item, "error", "") for item in items)
+
+
 def test_a_feed_larger_than_the_byte_budget_still_passes(store: Store,
                                                         feed_server: FeedServer) -> None:
     big = rss("Big", [(f"g{k}", f"Story {k}", "y" * 4000) for k in range(40)])
