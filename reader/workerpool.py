@@ -37,7 +37,8 @@ MEMORY_LIMIT = 1536 * 2**20  # per worker process (address space)
 # imports on first use (the HTML cleaner among them) is named here, so its pages are shared
 # by the workers instead of loaded by each.
 PRELOAD = ("reader.sources.parse_worker", "reader.sources.feedfile", "reader.sources.directfeed",
-           "reader.store.rows", "nh3", "xml.sax.expatreader", "zstandard")
+           "reader.sources.feedrepair", "reader.store.rows", "reader.sources.bodydecode", "nh3",
+           "xml.sax.expatreader", "zstandard")
 
 
 def cpu_count() -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import random
 import socket
 import time
 import zlib
@@ -16,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reader.sources.bodydecode import Decoder
+from reader.sources.bodydecode import Decoder, decode_body, decoded_size
 from reader.sources.fetch import MAX_REDIRECTS, Fetcher, FetchResult
 from reader.sources.fetcherrors import FetchError
 from tests.feedserver import FeedServer, compress, endless, feed_server  # noqa: F401
@@ -276,6 +277,51 @@ async def test_a_damaged_gzip_body_is_a_clear_error(feed_server: FeedServer) -> 
     feed_server.route("/f", b"\x1f\x8b\x08\x00garbage-not-deflate", encoding="gzip",
                       encoded=True)
     assert str(await failure(feed_server.url("/f"))).startswith("the compressed body is damaged")
+
+
+async def fetch_encoded(url: str, **options: Any) -> FetchResult:
+    async with Fetcher(**options) as fetcher:
+        return await fetcher.fetch(url, encoded=True)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "br", "gzip, br"])
+async def test_an_encoded_fetch_keeps_the_body_as_sent(feed_server: FeedServer,
+                                                       encoding: str) -> None:
+    """What a refresh hands its parser processes: the bytes as sent, and how to undo them."""
+    body = RSS * 500
+    feed_server.route("/f", compress(body, encoding), encoding=encoding, encoded=True)
+    result = await fetch_encoded(feed_server.url("/f"))
+    assert result.encoding == encoding and result.body == compress(body, encoding)
+    assert decode_body(result.body, result.encoding, CAP) == body
+    assert decoded_size(result.body, result.encoding) >= len(result.body)
+
+
+async def test_an_encoded_fetch_of_a_plain_body_says_there_is_nothing_to_undo(
+        feed_server: FeedServer) -> None:
+    feed_server.route("/f", compress(RSS, "gzip"), encoding="gzip, identity, x-unknown",
+                      encoded=True)
+    feed_server.route("/plain", RSS)
+    assert (await fetch_encoded(feed_server.url("/plain"))).encoding == ""
+    result = await fetch_encoded(feed_server.url("/f"))
+    assert result.encoding == "gzip" and decode_body(result.body, "gzip", CAP) == RSS
+
+
+async def test_an_encoded_fetch_caps_the_bytes_sent_and_decoding_caps_the_rest(
+        feed_server: FeedServer) -> None:
+    bomb = compress(b"\0" * (24 * CAP), "gzip")
+    feed_server.route("/bomb", bomb, encoding="gzip", encoded=True)
+    noise = random.Random(1).randbytes(4000)  # does not compress: 4,000 bytes on the wire too
+    feed_server.route("/big", compress(noise, "br"), encoding="br", encoded=True, length=False)
+    result = await fetch_encoded(feed_server.url("/bomb"), max_body=CAP)
+    assert decoded_size(result.body, "gzip") == (24 * CAP) % 2**32
+    with pytest.raises(FetchError, match="^body larger than 1 MB$"):
+        decode_body(result.body, result.encoding, CAP)
+    error = await failure(feed_server.url("/big"), max_body=1000)
+    assert str(error) == "body larger than 1000 bytes"
+    with pytest.raises(FetchError, match="^body larger than 1000 bytes$"):
+        await fetch_encoded(feed_server.url("/big"), max_body=1000)
+    with pytest.raises(FetchError, match="^the compressed body is damaged"):
+        decode_body(b"\x1f\x8b\x08\x00garbage-not-deflate", "gzip", CAP)
 
 
 # -- network failures --------------------------------------------------------------------------

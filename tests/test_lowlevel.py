@@ -176,3 +176,29 @@ async def test_textual_bindings_and_keymap_as_the_help_and_the_keymap_check_read
             "App._keymap no longer keeps what set_keymap was given"
     with pytest.raises(lowlevel.PrivateAPIMissing, match="_keymap is gone"):
         lowlevel.app_keymap(object())
+
+
+def test_textual_stylesheet_parse_cache_as_the_style_cache_reads_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.css import stylesheet as textual_stylesheet
+    from textual.css.stylesheet import Stylesheet
+
+    css, where = "Static { color: $ink; }", ("here.py", "Here.CSS")
+    sheet = Stylesheet(variables={"ink": "red"})
+    sheet.add_source(css, read_from=where, is_default_css=True, tie_breaker=-1, scope="X")
+    rules = sheet.rules
+    assert lowlevel.stylesheet_variables(sheet) == {"ink": "red"}, \
+        "Stylesheet._variables no longer holds the variables rules are parsed with"
+    parsed = lowlevel.stylesheet_parsed(sheet)
+    key = (css, where, True, -1, "X")
+    assert list(parsed.keys()) == [key] and parsed.get(key) == rules, \
+        "Stylesheet._parse_cache is no longer keyed (css, read_from, defaults, tie, scope)"
+
+    def no_parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed, though its rules were handed in")
+
+    monkeypatch.setattr(textual_stylesheet, "parse", no_parse)
+    again = Stylesheet(variables={"ink": "red"})
+    again.add_source(css, read_from=where, is_default_css=True, tie_breaker=-1, scope="X")
+    lowlevel.stylesheet_parsed(again).set(key, rules)
+    assert again.rules == rules, "Textual no longer takes parsed rules from its parse cache"

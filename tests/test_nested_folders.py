@@ -149,3 +149,61 @@ def test_a_file_cached_twice_by_nested_folders_is_made_one_by_a_refresh(
         "world": [("World one", True, True), ("World two", False, False)],
     }
     _counts_in_step(cache)
+
+
+def test_a_link_into_the_inner_folder_leaves_its_story_to_it(
+        news: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """news/link.txt points at world/w1.txt and is read before it: the outer folder holds
+    that file's one story under the link's path. Added later, the inner folder takes it,
+    marks and all, and the outer one's next reads do not make it twice again."""
+    (news / "link.txt").symlink_to(news / "world" / "w1.txt")
+    assert main(["add", str(news)]) == 0
+    store = Store(tmp_path / "data" / "newsreader.sqlite3")
+    try:
+        w1 = _story(store, "World one")  # one file, one story
+        store.set_read([w1])
+        store.set_starred(w1, True)
+
+        assert main(["add", str(news / "world")]) == 0
+        for _ in range(2):
+            assert main(["refresh"]) == 0
+            assert _stories(store) == {
+                "news": [("Alpha", False, False)],
+                "world": [("World one", True, True), ("World two", False, False)],
+            }
+            _counts_in_step(store)
+        assert _story(store, "World one") == w1  # moved, not copied
+        capsys.readouterr()
+        assert main(["list"]) == 0
+        listed = capsys.readouterr().out
+        assert "1 unread of 1" in listed and "1 unread of 2" in listed
+    finally:
+        store.close()
+
+
+def test_a_link_into_a_folder_subscribed_first_is_not_read_by_the_outer_one(
+        news: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (news / "link.txt").symlink_to(news / "world" / "w1.txt")
+    assert main(["add", str(news / "world")]) == 0
+    assert main(["add", str(news)]) == 0
+    store = Store(tmp_path / "data" / "newsreader.sqlite3")
+    try:
+        for _ in range(2):
+            assert _stories(store) == {
+                "news": [("Alpha", False, False)],
+                "world": [("World one", False, False), ("World two", False, False)],
+            }
+            _counts_in_step(store)
+            assert main(["refresh"]) == 0
+        capsys.readouterr()
+        assert main(["list"]) == 0
+        listed = capsys.readouterr().out
+        assert "1 unread of 1" in listed and "2 unread of 2" in listed
+        # Unsubscribed, the inner folder's files are the outer one's again: the link's
+        # file is still one story.
+        assert main(["remove", "world"]) == 0
+        assert main(["refresh"]) == 0
+        assert _stories(store) == {"news": [("Alpha", False, False), ("World one", False, False),
+                                            ("World two", False, False)]}
+    finally:
+        store.close()

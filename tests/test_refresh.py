@@ -18,7 +18,7 @@ from reader.refresh import AddError, add_feed, due_sources, refresh
 from reader.refresh.parsing import HANDFUL, LARGE, ParseFailed, Parser
 from reader.refresh.run import Pipeline, interleave_hosts
 from reader.store import Store
-from tests.feedserver import FeedServer, feed_server  # noqa: F401
+from tests.feedserver import FeedServer, compress, feed_server  # noqa: F401
 from tests.helpers.stories import rss
 
 RSS1 = """<?xml version="1.0"?>
@@ -308,6 +308,69 @@ def test_many_feeds_use_the_worker_pool(store: Store, feed_server: FeedServer) -
     assert pipeline.stats["parsed_in_pool"] > 0 and pipeline.stats["parsed_in_threads"] <= 2
     outcomes = refresh(store)  # the whole path, with the pool, into the cache
     assert sum(o.new for o in outcomes) == 5 * count
+
+
+def test_gzipped_feeds_are_inflated_by_the_workers_in_the_same_words(
+        store: Store, feed_server: FeedServer) -> None:
+    """The pool gets the bodies still gzipped and inflates them under the fetch's cap: the
+    stories, and the words for a bomb or a damaged body, are what a fetch that inflated
+    them itself gives."""
+    count = HANDFUL + 4
+    for i in range(count):
+        body = rss(f"Feed {i}", [(f"z{i}-{k}", f"Story {i}.{k}", "x") for k in range(5)])
+        feed_server.route(f"/f{i}", compress(body.encode(), "gzip"), encoding="gzip",
+                          encoded=True)
+        subscribe(store, feed_server, f"/f{i}")
+    feed_server.route("/z-bomb", compress(b"<rss>" + b" " * 2**20, "gzip"), encoding="gzip",
+                      encoded=True)
+    feed_server.route("/z-damaged", b"\x1f\x8b\x08\x00garbage-not-deflate", encoding="gzip",
+                      encoded=True)
+    bomb, damaged = subscribe(store, feed_server, "/z-bomb"), subscribe(store, feed_server,
+                                                                      "/z-damaged")
+    # One fetch at a time, in order: the last ones (the bomb, the damaged body) go to the pool.
+    pipeline = Pipeline(store.sources(), {"max_body": 2**16}, parse_workers=2, backlog=1)
+    pipeline.start()
+    items = {}
+    for item in pipeline.results():
+        items[item.source.id] = item
+        pipeline.release(item)
+    pipeline.stop()
+    assert pipeline.stats["parsed_in_threads"] == 2  # the other parses went to the pool
+    assert pipeline.stats["parsed_in_pool"] == count
+    assert items[bomb.id].error == "body larger than 64 KB"
+    assert items[damaged.id].error.startswith("the compressed body is damaged")
+    good = [i for i in items.values() if i.source.id not in (bomb.id, damaged.id)]
+    assert len(good) == count and all(i.result and i.result.encoding == "gzip" for i in good)
+    for item in good:
+        number = item.source.location.rsplit("/f", 1)[1]
+        assert item.parsed and [r.title for r in item.parsed.rows] == [
+            f"Story {number}.{k}" for k in range(5)]
+    outcomes = {o.source_id: o for o in refresh(store, fetcher_options={"max_body": 2**16})}
+    assert sum(o.new for o in outcomes.values()) == 5 * count
+    assert outcomes[bomb.id].error == "body larger than 64 KB"
+    assert current(store, bomb).last_error == "body larger than 64 KB"
+    assert current(store, damaged).status == "error"
+
+
+async def test_a_gzipped_hostile_body_is_still_parsed_in_a_worker_alone() -> None:
+    """A body parsed in a thread is inflated first, so what only a worker may parse is
+    still seen for what it is."""
+    bomb = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+            b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+            b'<rss version="2.0"><channel><title>&b;</title><item><title>x</title>'
+            b"<guid>x</guid></item></channel></rss>")
+    plain = rss("Plain", [("p1", "Plain story", "text")]).encode()
+    async with Parser(expected=1) as parser:
+        result = await parser.parse(compress(bomb, "gzip"), "http://example.org/feed",
+                                    encoding="gzip", cap=2**20)
+        assert parser.in_pool == 1 and parser.in_threads == 0
+        story = await parser.parse(compress(plain, "br"), "http://example.org/plain",
+                                   encoding="br", cap=2**20)
+        assert parser.in_threads == 1 and [r.title for r in story.rows] == ["Plain story"]
+        with pytest.raises(ParseFailed, match="^body larger than 100 bytes$"):
+            await parser.parse(compress(plain, "gzip"), "http://example.org/p", encoding="gzip",
+                               cap=100)
+    assert len(result.title) < 1000
 
 
 def test_downloads_wait_for_room_in_the_backlog(store: Store, feed_server: FeedServer) -> None:

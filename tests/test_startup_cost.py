@@ -2,8 +2,10 @@
 focus lands once, each widget is styled once, the hidden lines (search, refresh status) are
 composed when first shown, a hidden source list is not rebuilt for each change, the
 headlines are read as the screen is made and drawn in the first frame (an online start's
-refresh begins after it), a plain launch imports no feed parser, no HTML converter and no
-dialog, and its dataclasses generate no comparison no one makes and no docstring.
+refresh begins after it) and the sources are not read again after it, a plain launch
+imports no feed parser, no HTML converter and no dialog, its dataclasses generate no
+comparison no one makes and no docstring, and the stylesheet parsed by one launch is kept
+for the next.
 
 Start-up speed is measured by bench/startup_bench.py; these tests keep the choices that
 bought it from being undone by accident.
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import pickle
 import subprocess
 import sys
 from collections import Counter
@@ -37,6 +40,7 @@ from reader.ui.controllers import launch
 from reader.ui.controllers.base import Controller
 from reader.ui.first_look import FirstLook, read_first_look
 from reader.ui.messages import RefreshDone
+from reader.ui.style_cache import STYLE_CACHE_NAME
 from reader.ui.widgets.headline_list import PAGE_SIZE, HeadlineList
 from reader.ui.widgets.refresh_status import RefreshStatus
 from reader.ui.widgets.search_bar import SearchBar
@@ -269,7 +273,7 @@ async def test_the_refresh_line_is_composed_when_a_refresh_starts(tmp_path: Path
 async def test_a_hidden_source_list_is_built_once_for_all_that_came_at_start(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Hidden at 120 columns: the sources, their counts and the saved searches came each
-    with a rebuild of the list before the first headlines. Now once, after a frame; the
+    with a rebuild of the list before the first headlines. Now not at all while hidden; the
     rows are there when the list is shown."""
     built: list[int] = []
     set_options = SourceList.set_options
@@ -283,7 +287,7 @@ async def test_a_hidden_source_list_is_built_once_for_all_that_came_at_start(
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         sources = main(app).query_one(SourceList)
-        assert not sources.display and len(built) == 1, built
+        assert not sources.display and not built, built
         await pilot.press("S")
         await settle(app, pilot)
         assert sources.display
@@ -347,8 +351,9 @@ async def test_the_first_frame_holds_the_headlines_read_while_the_screen_was_bui
         assert beside == [], beside
         # ... and nothing reads the headlines again.
         assert not {"headline-sync", "headline-pages", "startup"} & set(groups), groups
-        # The sources are read again once the first frame is drawn, for what follows them.
-        assert groups.count("sources") == 1 and "smart-counts" in groups, groups
+        # Nor the sources: what follows them (the smart feeds' counts, the sync line) is
+        # told of the first look's, once the first frame is drawn.
+        assert "sources" not in groups and "smart-counts" in groups, groups
         screen = main(app)
         assert screen.headlines.total == 5 and screen.story_id is not None
         assert [s.title for s in screen.sources] == ["Daily"] and screen.counts
@@ -413,3 +418,90 @@ def test_the_launch_keeps_what_lives_all_along_out_of_the_collector(
     finally:
         gc.unfreeze()
     assert len(frozen) == 1 and frozen[0] > 0
+
+
+async def _parses_at_launch(store: Any, kept: Path, monkeypatch: pytest.MonkeyPatch,
+                            ) -> tuple[list[str], str, list[tuple[str, str]]]:
+    """The CSS sources a launch with the stylesheet cache `kept` parsed, its screen and the
+    notifications it showed."""
+    from textual.css import stylesheet
+
+    parsed: list[str] = []
+    real_parse = stylesheet.parse
+
+    def counting(scope: str, css: str, read_from: Any, *args: Any, **kwargs: Any) -> Any:
+        parsed.append(str(read_from))
+        return real_parse(scope, css, read_from, *args, **kwargs)
+
+    monkeypatch.setattr(stylesheet, "parse", counting)
+    app = RecordingApp(store, style_cache=kept)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        shot = app.export_screenshot()
+    monkeypatch.setattr(stylesheet, "parse", real_parse)
+    return parsed, shot, app.notes
+
+
+async def test_a_second_launch_parses_no_css_and_draws_the_same_screen(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first launch parses its stylesheets and keeps the rules beside the cache; the
+    next one is handed them before anything is parsed (~10 ms of CPU), and draws the same."""
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 5))
+    kept = tmp_path / STYLE_CACHE_NAME
+    first, first_shot, _ = await _parses_at_launch(store, kept, monkeypatch)
+    assert any("app.tcss" in source for source in first) and kept.is_file()
+    second, second_shot, _ = await _parses_at_launch(store, kept, monkeypatch)
+    assert second == []
+    assert second_shot == first_shot
+    before = kept.stat().st_mtime_ns
+    await _parses_at_launch(store, kept, monkeypatch)
+    assert kept.stat().st_mtime_ns == before  # nothing new parsed: nothing written
+
+
+@pytest.mark.parametrize("content", ["damaged", "other textual", "other theme"])
+async def test_a_style_cache_that_does_not_fit_is_passed_over_and_written_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str) -> None:
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 5))
+    kept = tmp_path / STYLE_CACHE_NAME
+    _, fresh_shot, _ = await _parses_at_launch(store, kept, monkeypatch)
+    form, stamp, variables, entries = pickle.loads(kept.read_bytes())
+    if content == "damaged":
+        kept.write_bytes(kept.read_bytes()[:200])
+    elif content == "other textual":
+        kept.write_bytes(pickle.dumps((form, (*stamp, "8.0.0"), variables, entries)))
+    else:
+        kept.write_bytes(pickle.dumps((form, stamp, {**variables, "surface": "#ff0000"},
+                                       entries)))
+    parsed, shot, notes = await _parses_at_launch(store, kept, monkeypatch)
+    assert any("app.tcss" in source for source in parsed)  # parsed as before
+    assert shot == fresh_shot and notes == []  # in silence
+    assert pickle.loads(kept.read_bytes())[:3] == (form, stamp, variables)  # written again
+    again, _, _ = await _parses_at_launch(store, kept, monkeypatch)
+    assert again == []
+
+
+async def test_a_style_cache_that_cannot_be_written_leaves_the_launch_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 5))
+    kept = tmp_path / "missing folder" / STYLE_CACHE_NAME
+    parsed, _, notes = await _parses_at_launch(store, kept, monkeypatch)
+    assert parsed and notes == [] and not kept.parent.exists()
+
+
+def test_the_launch_keeps_the_parsed_stylesheet_beside_the_cache(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reader.cli import main as cli_main
+    from reader.ui.app import NewsApp
+
+    kept: list[Path | None] = []
+    monkeypatch.setattr(NewsApp, "run", lambda self, **_: kept.append(
+        self.styles_kept.path if self.styles_kept is not None else None))
+    monkeypatch.setenv("NEWSREADER_CONFIG_DIR", str(tmp_path / "config"))
+    try:
+        assert cli_main(["--data-dir", str(tmp_path / "data"), "--offline"]) == 0
+    finally:
+        gc.unfreeze()
+    assert kept == [tmp_path / "data" / STYLE_CACHE_NAME]

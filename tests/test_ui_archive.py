@@ -126,7 +126,8 @@ async def test_esc_puts_back_the_view_story_and_scroll_position(tmp_path: Path) 
 
 async def test_a_search_kept_as_a_smart_feed_is_listed_across_runs(tmp_path: Path) -> None:
     store = archive_store(tmp_path)
-    app = RecordingApp(store)
+    shown = Config(layout__show_sources="yes")  # a hidden list builds no rows
+    app = RecordingApp(store, config=shown)
     async with app.run_test(size=(160, 40)) as pilot:
         await settle(app, pilot)
         await type_search(app, pilot, "storm is:unread")
@@ -136,8 +137,8 @@ async def test_a_search_kept_as_a_smart_feed_is_listed_across_runs(tmp_path: Pat
         sources = app.screen.query_one(SourceList)
         [feed] = sources.smart_feeds
         assert (feed.name, feed.total, feed.unread) == ("storm is:unread", 15, 15)
-        assert sources.get_option(f"smart:{feed.id}") is not None
-    again = RecordingApp(Store(store.path, clock=lambda: NOW))
+        assert sources.display and sources.get_option(f"smart:{feed.id}") is not None
+    again = RecordingApp(Store(store.path, clock=lambda: NOW), config=shown)
     async with again.run_test(size=(160, 40)) as pilot:
         await settle(again, pilot)
         sources = again.screen.query_one(SourceList)

@@ -1,4 +1,5 @@
-"""The command line makes its threads share one glibc malloc arena (`limit_arenas`).
+"""A refresh from the command line makes its threads share one glibc malloc arena
+(`limit_arenas`); the other commands and the app leave glibc's default alone.
 
 Each check runs in a fresh interpreter: an arena, once made, stays for the life of the
 process, so the test process's own threads would blur the count. The count is glibc's own
@@ -14,8 +15,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from reader.workerpool import limit_arenas
 
 glibc = pytest.mark.skipif(not hasattr(ctypes.CDLL(None), "malloc_info"),
                            reason="malloc arenas are glibc's")
@@ -73,19 +72,39 @@ def test_limit_arenas_makes_threads_share_one() -> None:
     """) == 1
 
 
+@pytest.mark.parametrize("command", ["refresh", "sync"])
 @glibc
-def test_the_command_line_limits_arenas_and_still_works(tmp_path: Path) -> None:
-    """`main` sets the limit before anything else, and a command still runs under it."""
+def test_a_refresh_limits_arenas_and_still_works(tmp_path: Path, command: str) -> None:
+    """`refresh` and `sync` set the limit before their threads start, and still run under
+    it (`sync` without a server configured stops at once, in words: status 1)."""
     data = tmp_path / "data"
     assert heaps_with(f"""
+        import os
+        os.environ["NEWSREADER_CONFIG_DIR"] = {str(tmp_path / "config")!r}
         from reader.cli import main
-        assert main(["--data-dir", {str(data)!r}, "list"]) == 0
+        assert main(["--data-dir", {str(data)!r}, {command!r}]) == {int(command == "sync")}
     """) == 1
     assert data.exists()
 
 
 @glibc
+def test_other_commands_leave_the_arenas_alone(tmp_path: Path) -> None:
+    """`list` (as the app) starts no refresh: no limit, and no `ctypes` imported for it."""
+    data = tmp_path / "data"
+    assert heaps_with(f"""
+        import sys
+        from reader.cli import main
+        assert main(["--data-dir", {str(data)!r}, "list"]) == 0
+        assert "reader.workerpool" not in sys.modules  # (this script imports ctypes itself)
+    """) > 1
+
+
+@glibc
 def test_limit_arenas_can_be_called_again() -> None:
-    """A second call (the app after a command in one process, tests) is taken as well."""
-    assert limit_arenas()
-    assert limit_arenas()
+    """A second call (a refresh after another in one process) is taken as well; in a
+    process of its own, since the limit stays for the life of the process."""
+    assert heaps_with("""
+        from reader.workerpool import limit_arenas
+        assert limit_arenas()
+        assert limit_arenas()
+    """) == 1

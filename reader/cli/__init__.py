@@ -69,9 +69,6 @@ def _end_at_once() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from reader.workerpool import limit_arenas
-
-    limit_arenas()  # before any thread starts (the refresh's loop, the app's workers)
     parser = build_parser()
     opts = parser.parse_intermixed_args(argv)  # `add --pick 2 URL`: options anywhere
     args: list[str] = list(opts.args)

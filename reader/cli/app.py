@@ -55,11 +55,13 @@ def run_app(opts: argparse.Namespace, paths: list[str]) -> int:
         if paths and not readable and not imported:
             return 1
         from reader.ui.app import NewsApp
+        from reader.ui.style_cache import STYLE_CACHE_NAME
 
         config, problems = load_user_config(opts, create=True)
         app = NewsApp(store, offline=opts.offline, config=config, config_problems=problems,
                       paths=readable, cache_check=BackgroundCheck(store),
-                      rebuilt=opened.rebuilt)
+                      rebuilt=opened.rebuilt,
+                      style_cache=store.path.with_name(STYLE_CACHE_NAME))
         for notice in opened.notices:  # queued now, shown as soon as the screen is up
             app.notify(notice, title="The cache was rebuilt", severity="warning", timeout=30,
                        markup=False)

@@ -85,6 +85,7 @@ def cmd_remove(store: Store, args: list[str], opts: argparse.Namespace) -> int:
 def cmd_refresh(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     from reader.service.refresh import refresh
 
+    _share_one_arena()
     if opts.offline:
         raise CliError("refresh does nothing with --offline")
     sources = None
@@ -132,6 +133,16 @@ def _after_refresh(store: Store, opts: argparse.Namespace, sources: list[Source]
               f"{plural(done.articles.tried, 'full article')} for offline reading")
     if done.removed:
         print(f"retention: removed {plural(done.removed, 'old story', 'old stories')}")
+
+
+def _share_one_arena() -> None:
+    """Before the refresh's threads start: they share one glibc arena
+    (`reader.workerpool.limit_arenas`; measured on a cold refresh, the main process's peak
+    74 -> 65 MB). Only the commands that refresh: the others and the app start no such
+    threads, and would pay for `ctypes` (~2 ms) for nothing."""
+    from reader.workerpool import limit_arenas
+
+    limit_arenas()
 
 
 def cmd_import(store: Store, args: list[str], opts: argparse.Namespace) -> int:
@@ -202,6 +213,7 @@ def cmd_sync(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     from reader.service.sync import configured, failure, sync_now
     from reader.sync import SyncProgress
 
+    _share_one_arena()
     if args:
         raise CliError("sync takes no arguments: newsreader sync")
     if opts.offline:

@@ -7,6 +7,8 @@ on their own move into a folder that holds them, deleted files keep their storie
 Each file is one story, held by the innermost subscription it lies in: a folder subscribed
 inside another owns its files (the outer one's read leaves it out, and hands over the stories
 it held for it, marks and all), and once it is unsubscribed the outer one reads them again.
+A file reached through a symbolic link lies where the link leads: the folder's read leaves
+out links into the folders inside it, and the hand-over matches stories by resolved path.
 """
 
 from __future__ import annotations

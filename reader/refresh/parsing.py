@@ -21,6 +21,10 @@ pure Python, so threads would share one core. Hence:
   worker slot, so small feeds already downloaded keep the other worker busy meanwhile (a
   waiting body still counts in the refresh's backlog: several large ones in a row can
   hold downloads back until they are parsed).
+* A body may come still gzipped (`encoding`, the fetch's Content-Encoding): a worker
+  inflates it, under the fetch's size cap, so the main process neither inflates it nor
+  sends the workers four times its bytes. A body parsed in a thread is decoded first, on
+  the loop, so that it can be checked for what only a worker may parse.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from reader.models import ParseResult
+from reader.sources.bodydecode import decode_body, decoded_size
+from reader.sources.fetcherrors import FetchError
 from reader.sources.parse_worker import PARSE_TIMEOUT, ParseFailed, parse_body, worker_failure
 from reader.workerpool import MEMORY_LIMIT, ProcessPool
 
@@ -87,26 +93,36 @@ class Parser:
         if self._own_pool:
             self.pool.shutdown()
 
-    async def parse(self, body: bytes, url: str, content_type: str = "") -> ParseResult:
-        if len(body) < LARGE:
-            return await self._parse(body, url, content_type)
+    async def parse(self, body: bytes, url: str, content_type: str = "", *,
+                    encoding: str = "", cap: int = 0) -> ParseResult:
+        """`encoding`: `body` is still under that Content-Encoding, to be undone within
+        `cap` bytes (the fetch's cap) by whoever parses it."""
+        if decoded_size(body, encoding) < LARGE:
+            return await self._parse(body, url, content_type, encoding, cap)
         async with self._large:
             self.large_at_once += 1
             self.most_large_at_once = max(self.most_large_at_once, self.large_at_once)
             try:
-                return await self._parse(body, url, content_type)
+                return await self._parse(body, url, content_type, encoding, cap)
             finally:
                 self.large_at_once -= 1
 
-    async def _parse(self, body: bytes, url: str, content_type: str) -> ParseResult:
+    async def _parse(self, body: bytes, url: str, content_type: str, encoding: str = "",
+                     cap: int = 0) -> ParseResult:
         self.seen += 1
-        use_pool = (self.pooled and self.seen > THREAD_FIRST) or _suspicious(body)
+        in_pool = self.pooled and self.seen > THREAD_FIRST
+        if encoding and not in_pool:  # checked below, and parsed here: decoded here
+            try:
+                body, encoding = decode_body(body, encoding, cap), ""
+            except FetchError as exc:
+                raise ParseFailed(str(exc)) from None
+        use_pool = in_pool or _suspicious(body)
         if self.pooled and self.seen == THREAD_FIRST and self._warming is None:
             self._warming = asyncio.create_task(asyncio.to_thread(self.pool.executor))
         async with self._slots:
             if use_pool:
                 self.in_pool += 1
-                ok, value = await self._in_pool(body, url, content_type)
+                ok, value = await self._in_pool(body, url, content_type, encoding, cap)
             else:
                 self.in_threads += 1
                 ok, value = await self._run(self._threads, body, url, content_type)
@@ -115,14 +131,15 @@ class Parser:
         assert isinstance(value, ParseResult)
         return value
 
-    async def _in_pool(self, body: bytes, url: str,
-                       content_type: str) -> tuple[bool, ParseResult | str]:
+    async def _in_pool(self, body: bytes, url: str, content_type: str, encoding: str = "",
+                       cap: int = 0) -> tuple[bool, ParseResult | str]:
         from concurrent.futures.process import BrokenProcessPool
 
         for attempt in (1, 2):
             pool = await self._get_pool()
             try:
-                return await self._run(pool, body, url, content_type, pool=True)
+                return await self._run(pool, body, url, content_type, pool=True,
+                                       encoding=encoding, cap=cap)
             except BrokenProcessPool:
                 # Another job (or this one) killed a worker; all in flight share the fate.
                 self.pool.discard(pool)
@@ -131,9 +148,11 @@ class Parser:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _run(self, executor: Executor, body: bytes, url: str, content_type: str,
-                   pool: bool = False) -> tuple[bool, ParseResult | str]:
+                   pool: bool = False, encoding: str = "",
+                   cap: int = 0) -> tuple[bool, ParseResult | str]:
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(executor, parse_body, body, url, content_type)
+        future = loop.run_in_executor(executor, parse_body, body, url, content_type, True,
+                                      encoding, cap)
         try:
             return await asyncio.wait_for(future, self.timeout)
         except TimeoutError:

@@ -15,6 +15,8 @@ The shape, and why:
   a body it brings is counted when it comes).
 * Feeds are interleaved by host before they start, so the per-host limit never leaves the
   global connection slots waiting behind one busy host.
+* Bodies come from the network still gzipped and are inflated by the parser process
+  (`reader.refresh.parsing`): the main process stores, the workers decode and parse.
 * Local sources (files, folders, the welcome story) go to `reader.refresh.local` on the
   calling thread while the network work proceeds.
 """
@@ -43,6 +45,7 @@ from reader.refresh.apply import (
 )
 from reader.refresh.backlog import Backlog
 from reader.refresh.parsing import ParseFailed, Parser
+from reader.sources.bodydecode import decoded_size
 from reader.sources.fetch import Fetcher, FetchResult, fetcher_kwargs
 from reader.sources.fetcherrors import FetchError
 from reader.store import Store, StoreError
@@ -323,7 +326,7 @@ class Pipeline:
             reserved = await room.enter(sure)  # backpressure: the parser or the writer is behind
             try:
                 result = await fetcher.fetch(source.location, etag=source.etag,
-                                             last_modified=source.last_modified)
+                                             last_modified=source.last_modified, encoded=True)
             except FetchError as exc:
                 room.nothing(reserved, sure=sure)
                 self._queue.put(Fetched(source, error=str(exc), retry_after=exc.retry_after))
@@ -336,11 +339,12 @@ class Pipeline:
                 room.nothing(reserved, sure=sure)
                 self._queue.put(Fetched(source, result))
                 return
-            size = len(result.body)
+            size = decoded_size(result.body, result.encoding)  # what its rows grow with
             room.arrived(reserved, size, sure=sure)
         item = Fetched(source, result, holds_room=True, size=size)
         try:
-            item.parsed = await parser.parse(result.body, result.url, result.content_type)
+            item.parsed = await parser.parse(result.body, result.url, result.content_type,
+                                             encoding=result.encoding, cap=fetcher.max_body)
         except ParseFailed as exc:
             item.error = str(exc)
         except BaseException:

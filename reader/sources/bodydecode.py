@@ -3,6 +3,12 @@
 httpx decodes gzip/deflate/brotli without any limit, and a 64 KB chunk of a chained
 (`gzip, gzip`) bomb expands to gigabytes in one call; here every stage yields pieces of at
 most 64 KB and counts what it produced against the body cap.
+
+A refresh reads a feed's body still encoded (`Fetcher.fetch(..., encoded=True)`) and hands it
+to the parser process as it came: inflating there, with `decode_body`, takes the work off
+the main process (~0.3 s of 200 gzipped feeds, 75 MB) and sends the workers a quarter of
+the bytes. `decoded_size` tells the refresh's backlog and its large-body gate what the body
+will weigh once decoded.
 """
 
 from __future__ import annotations
@@ -75,6 +81,38 @@ class _Brotli:
 
     def finish(self) -> Iterator[bytes]:
         return iter(())
+
+
+def decode_body(body: bytes, content_encoding: str, cap: int) -> bytes:
+    """`body` with its `Content-Encoding` undone, at most `cap` bytes at every stage.
+
+    Raises FetchError in the words a fetch uses (too large, damaged)."""
+    decoder = Decoder(content_encoding, cap)
+    try:
+        out = [*decoder.feed(body), *decoder.finish()]
+    except (zlib.error, brotli.error) as exc:
+        raise FetchError(f"the compressed body is damaged ({exc})") from exc
+    return out[0] if len(out) == 1 else b"".join(out)
+
+
+def decoded_size(body: bytes, content_encoding: str) -> int:
+    """About how many bytes `body` will be once decoded: gzip's trailer says (its size
+    modulo 4 GB, of the last member: bodies here are capped far below that); for deflate
+    and brotli, four times the encoded size, what feeds' text usually compresses by."""
+    if not content_encoding:
+        return len(body)
+    names = [n.strip().lower() for n in content_encoding.split(",") if n.strip()]
+    if names in (["gzip"], ["x-gzip"]) and len(body) >= 18:
+        return max(len(body), int.from_bytes(body[-4:], "little"))
+    return 4 * len(body)
+
+
+def stages(content_encoding: str) -> str:
+    """The codings of a `Content-Encoding` that `Decoder` undoes, or "" when it would pass
+    the body through as it is (identity, unknown names)."""
+    known = ("gzip", "x-gzip", "deflate", "br")
+    names = [n.strip().lower() for n in content_encoding.split(",") if n.strip()]
+    return ", ".join(n for n in names if n in known)
 
 
 class Decoder:

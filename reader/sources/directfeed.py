@@ -30,8 +30,10 @@ the document) for anything else:
 * a feed title after the first entry, `<textinput>`, `<source>`, RSS 0.9's namespace, RSS
   1.0's anywhere but on an rdf:RDF root (it sets feedparser's version);
 * whatever `feedxml.prepare` refuses (DOCTYPE, ENTITY, encodings it cannot decode exactly),
-  any XML error (so documents that are not well-formed: feedparser's lenient parser reads
-  them), a document without entries, and any exception at all.
+  any XML error (so documents that are not well-formed: when the error may be an undeclared
+  entity or a bare "&", `feedrepair` rewrites them and the repaired document comes back
+  here; else feedparser's lenient parser reads them), a document without entries, and any
+  exception at all.
 
 tests/test_directfeed.py runs parse_feed with and without this road over the fixture feeds,
 both benchmark corpora, edge cases, hypothesis-made feeds and (when FEEDPARSER_TESTS names
@@ -97,14 +99,18 @@ from reader.sources.feedxml import Document, Unsure, prepare, strict_expat
 _looks_like_html = lowlevel.looks_like_html
 
 
-def parse(data: bytes, *, url: str = "", content_type: str = "") -> dict[str, Any] | None:
+def parse(data: bytes, *, url: str = "", content_type: str = "",
+          why: list[Exception] | None = None) -> dict[str, Any] | None:
     """{"feed", "entries", "version"} holding the keys `feedfile` reads, with the values
-    feedparser would give them; None when unsure."""
+    feedparser would give them; None when unsure, with the reason appended to `why` (an
+    `ExpatError` tells `feedfile` that the document may only need `feedrepair`)."""
     try:
         document, base = prepare(data, url, content_type)
         road = _Road(base)
         road.run(document)
-    except Exception:  # noqa: BLE001 - Unsure, expat's errors, anything odd: others decide
+    except Exception as exc:  # noqa: BLE001 - Unsure, expat's errors, anything odd: others decide
+        if why is not None:
+            why.append(exc)
         return None
     if not road.entries:
         return None

@@ -55,11 +55,6 @@ class Document(NamedTuple):
             yield rest[at:at + CHUNK]
         yield self.head[:0]
 
-    def joined(self) -> str | bytes:
-        """The whole document at once (for tests)."""
-        rest = self.rest[self.start:]
-        return self.head + (rest if isinstance(rest, str) else bytes(rest))  # type: ignore[operator]
-
 
 class Unsure(Exception):
     """Something the direct road does not reproduce: feedparser reads the document instead."""

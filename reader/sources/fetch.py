@@ -43,7 +43,7 @@ import brotli
 import httpx
 
 import reader
-from reader.sources.bodydecode import Decoder
+from reader.sources.bodydecode import Decoder, stages
 from reader.sources.fetcherrors import FetchError, byte_size, describe, duration, short_url
 from reader.sources.fetchheaders import (
     MAX_DELAY,
@@ -81,6 +81,7 @@ class FetchResult:
     permanent_url: str | None = None
     not_before: float | None = None
     gone: bool = False
+    encoding: str = ""  # the Content-Encoding still on `body` (only `fetch(encoded=True)`)
 
 
 class Fetcher:
@@ -124,9 +125,14 @@ class Fetcher:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def fetch(self, url: str, *, etag: str = "", last_modified: str = "") -> FetchResult:
-        """Fetch `url` once, conditionally when a validator is given. Raises FetchError."""
-        return await self._exchange(url, etag, last_modified)
+    async def fetch(self, url: str, *, etag: str = "", last_modified: str = "",
+                    encoded: bool = False) -> FetchResult:
+        """Fetch `url` once, conditionally when a validator is given. Raises FetchError.
+
+        `encoded`: the body comes as sent, its Content-Encoding in `result.encoding`, for
+        whoever decodes it elsewhere (`bodydecode.decode_body`, under the same cap): the
+        raw bytes are still capped here."""
+        return await self._exchange(url, etag, last_modified, encoded=encoded)
 
     async def post_json(self, url: str, payload: object) -> FetchResult:
         """POST `payload` as JSON (an aggregator's API, see reader.sync) under the same
@@ -137,7 +143,7 @@ class Fetcher:
         return await self._exchange(url, "", "", post=body)
 
     async def _exchange(self, url: str, etag: str, last_modified: str,
-                        post: bytes | None = None) -> FetchResult:
+                        post: bytes | None = None, *, encoded: bool = False) -> FetchResult:
         if not is_web(url):
             raise FetchError(f"not an http(s) URL: {short_url(url)}")
         host = url_host(url)
@@ -150,7 +156,7 @@ class Fetcher:
             self._check_backoff(host)
             try:
                 async with asyncio.timeout(self.deadline):
-                    return await self._fetch(url, etag, last_modified, post)
+                    return await self._fetch(url, etag, last_modified, post, encoded)
             except TimeoutError:
                 raise FetchError(f"timed out after {self.deadline:g} s") from None
             except httpx.HTTPError as exc:
@@ -169,7 +175,7 @@ class Fetcher:
                              retry_after=wait, status=status)
 
     async def _fetch(self, url: str, etag: str, last_modified: str,
-                     post: bytes | None = None) -> FetchResult:
+                     post: bytes | None = None, encoded: bool = False) -> FetchResult:
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -201,13 +207,13 @@ class Fetcher:
                     current = target
                     continue
                 return await self._finish(response, url, current, permanent, etag,
-                                          last_modified)
+                                          last_modified, encoded)
             finally:
                 await response.aclose()
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _finish(self, response: httpx.Response, asked: str, final: str, permanent: bool,
-                      etag: str, last_modified: str) -> FetchResult:
+                      etag: str, last_modified: str, encoded: bool = False) -> FetchResult:
         status = response.status_code
         headers = response.headers
         moved = final if permanent and final != asked else None
@@ -227,11 +233,13 @@ class Fetcher:
         if not 200 <= status < 300:
             wait = retry_after_seconds(headers.get("retry-after"), self._clock())
             raise FetchError(f"HTTP {status}", status=status, retry_after=wait)
-        body = await self._read_body(response)
+        coding = stages(headers.get("content-encoding", "")) if encoded else ""
+        body = await (self._read_raw(response) if coding else self._read_body(response))
         return FetchResult(final, status, body, etag=header_text(headers, "etag"),
                            last_modified=header_text(headers, "last-modified"),
                            content_type=header_text(headers, "content-type"),
-                           permanent_url=moved, not_before=self._not_before(headers))
+                           permanent_url=moved, not_before=self._not_before(headers),
+                           encoding=coding)
 
     async def _read_body(self, response: httpx.Response) -> bytes:
         too_big = FetchError(f"body larger than {byte_size(self.max_body)}")
@@ -255,6 +263,20 @@ class Fetcher:
             if total > self.max_body:
                 raise too_big
             out.append(piece)
+        return b"".join(out)
+
+    async def _read_raw(self, response: httpx.Response) -> bytes:
+        """The body as sent (still encoded), at most `max_body` bytes."""
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            raise FetchError(f"body larger than {byte_size(self.max_body)}")
+        out: list[bytes] = []
+        raw = 0
+        async for chunk in response.aiter_raw():
+            raw += len(chunk)
+            if raw > self.max_body:
+                raise FetchError(f"body larger than {byte_size(self.max_body)}")
+            out.append(chunk)
         return b"".join(out)
 
     def _not_before(self, headers: httpx.Headers) -> float | None:

@@ -69,7 +69,8 @@ def read_local(
     """Read a file or a folder of stories; raise LocalSourceError when it cannot be read.
 
     Folders in `skip` (resolved paths) are left out of a folder's read, as if hidden: they
-    are subscribed on their own, and their files are theirs."""
+    are subscribed on their own, and their files are theirs, even when reached through a
+    symbolic link."""
     shown = os.fspath(path)
     known = known or {}
     try:
@@ -187,7 +188,13 @@ def _walk(
         except OSError as exc:
             problems.append(f"skipped {os.path.relpath(path, root)}: {_reason(exc)}")
             continue
+        if skip and not exact and _within(os.path.realpath(path), skip):
+            continue  # a link to a file of a folder in `skip`
         yield path, info, exact
+
+
+def _within(path: str, folders: Collection[str]) -> bool:
+    return any(path.startswith(folder.rstrip(os.sep) + os.sep) for folder in folders)
 
 
 def _ignored(name: str) -> bool:

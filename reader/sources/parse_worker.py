@@ -22,16 +22,28 @@ class ParseFailed(Exception):
     """The body could not be turned into stories; the message says why in words."""
 
 
-def parse_body(body: bytes, url: str, content_type: str,
-               rows: bool = True) -> tuple[bool, ParseResult | str]:
+def parse_body(body: bytes, url: str, content_type: str, rows: bool = True,
+               encoding: str = "", cap: int = 0) -> tuple[bool, ParseResult | str]:
     """Run in a worker: (True, result) or (False, reason). Never raises, so never pickles a
     foreign exception across the process boundary.
 
     With `rows`, the result carries `rows` (ready for the store) instead of `entries`,
     each item let go once its row is made (`feedentries.collect`).
     After a large body the worker's freed heap goes back to the system (`release_heap`):
-    otherwise each worker keeps the peak of the largest feed it ever parsed."""
+    otherwise each worker keeps the peak of the largest feed it ever parsed.
+    `encoding`: the body is still under this Content-Encoding, undone here first, at most
+    `cap` bytes (`reader.sources.bodydecode`: the refresh leaves inflating to the workers)."""
     try:
+        if encoding:
+            from reader.sources.bodydecode import decode_body
+            from reader.sources.fetcherrors import FetchError
+
+            try:
+                body = decode_body(body, encoding, cap)
+            except FetchError as exc:
+                return False, str(exc)
+            except MemoryError:
+                return False, "the feed is too large to parse"
         return _parse(body, url, content_type, rows)
     finally:
         if len(body) >= RELEASE_AFTER:

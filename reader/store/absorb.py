@@ -42,15 +42,17 @@ def hand_over(store: Store, source: int, into: int, folder: str) -> int:
     """Move the stories and file stamps that `source` holds for files under `folder` (a
     path) into the source `into`, as `absorb_sources` does for whole sources: a folder
     subscribed inside another owns its files, so the outer one gives them up with their
-    marks. Stories `into` has already keep the marks of either; returns how many moved."""
+    marks, those it reached through a symbolic link too. Stories `into` has already keep
+    the marks of either; returns how many moved."""
     if source == into:
         return 0
     prefix = storable(folder.rstrip(os.sep) + os.sep)
-    under = "(path = ? OR substr(path, 1, ?) = ?)"
-    place = (prefix[:-1], len(prefix), prefix)
+    under = _under("path")
     with store.db.write() as conn:
-        _merge_marks(conn, "old.source_id = ? AND (old.path = ? OR substr(old.path, 1, ?) = ?)",
-                     (source, *place), into)
+        linked = _linked_into(conn, source, os.path.realpath(folder))
+        place = (prefix[:-1], len(prefix), prefix, json.dumps(linked))
+        _merge_marks(conn, f"old.source_id = ? AND {_under('old.path')}", (source, *place),
+                     into)
         moved = conn.execute(f"UPDATE OR IGNORE stories SET source_id = ? WHERE source_id = ? "
                              f"AND {under}", (into, source, *place)).rowcount
         merged = conn.execute(f"DELETE FROM stories WHERE source_id = ? AND {under}",
@@ -61,6 +63,29 @@ def hand_over(store: Store, source: int, into: int, folder: str) -> int:
     if moved or merged:
         store.sources_changed()
     return moved
+
+
+def _under(column: str) -> str:
+    """SQL: the path in `column` is the folder, lies in it, or is one of the linked paths
+    (parameters: the folder, the length of its prefix, the prefix, the links as JSON)."""
+    return (f"({column} = ? OR substr({column}, 1, ?) = ? "
+            f"OR {column} IN (SELECT value FROM json_each(?)))")
+
+
+def _linked_into(conn: sqlite3.Connection, source: int, folder: str) -> list[str]:
+    """The paths of `source`'s stories outside `folder` (resolved) whose files are in it,
+    reached through a symbolic link. A file's story is keyed by its resolved path
+    (`reader.sources.local`): no disk is read for those. A feed file's stories have the
+    feed's keys, so its path (one for all its stories) is resolved here."""
+    inside = folder.rstrip(os.sep) + os.sep
+    linked = [path for path, real in conn.execute(
+        "SELECT path, substr(key, 6) FROM stories WHERE source_id = ? AND path != '' "
+        "AND substr(key, 1, 5) = 'file:' AND key != 'file:' || path", (source,))
+        if real.startswith(inside)]
+    feeds = [path for (path,) in conn.execute(
+        "SELECT DISTINCT path FROM stories WHERE source_id = ? AND path != '' "
+        "AND substr(key, 1, 5) != 'file:'", (source,))]
+    return linked + [path for path in feeds if os.path.realpath(path).startswith(inside)]
 
 
 def _merge_marks(conn: sqlite3.Connection, old: str, params: tuple[object, ...],

@@ -43,6 +43,7 @@ from reader.ui.controllers.sources import SourcesController
 from reader.ui.controllers.undo import UndoController
 from reader.ui.keys import build_keymap
 from reader.ui.screens.reading import ReadingScreen
+from reader.ui.style_cache import StyleCache
 from reader.ui.themes import THEMES
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.headline_list import HeadlineList
@@ -71,7 +72,8 @@ class NewsApp(App[None]):
                  config: Config | None = None, config_problems: Sequence[ConfigProblem] = (),
                  fetcher_options: dict[str, Any] | None = None, paths: Sequence[str] = (),
                  cache_check: Callable[[], str] | None = None,
-                 check_delay: float = CHECK_DELAY, rebuilt: bool = False) -> None:
+                 check_delay: float = CHECK_DELAY, rebuilt: bool = False,
+                 style_cache: Path | None = None) -> None:
         self.config = config if config is not None else Config()
         install_strip_divide()  # drawn lines freed when dropped, not in a collector pause
         super().__init__()
@@ -84,6 +86,8 @@ class NewsApp(App[None]):
                                  refresh_on_start=refresh_on_start)
         self.reader: ReadingScreen | None = None
         self.start_problems = [str(problem) for problem in config_problems]
+        # The parsed stylesheet of the last launch (start-up): see `reader.ui.style_cache`.
+        self.styles_kept = StyleCache(style_cache) if style_cache is not None else None
         for theme in THEMES:
             self.register_theme(theme)
         chosen = self._choose_theme()
@@ -96,6 +100,8 @@ class NewsApp(App[None]):
             # `__init__` already fit this theme.
             self.set_reactive(NewsApp.theme, chosen)
             self.stylesheet.set_variables(self.get_css_variables())
+            if self.styles_kept is not None:
+                self.styles_kept.prime(self.stylesheet)
         else:
             self.theme = chosen
         keys = build_keymap(self.config, key_classes())
@@ -130,6 +136,20 @@ class NewsApp(App[None]):
         for problem in self.start_problems:
             self.notify(problem, title="Configuration", severity="warning", timeout=20,
                         markup=False)
+        if self.styles_kept is not None:
+            self.call_after_refresh(self._keep_styles)
+
+    def _keep_styles(self) -> None:
+        """Once the first frame is drawn (every source it needs parsed): write the parsed
+        rules for the next launch if this one had to parse any."""
+        if self.styles_kept is not None:
+            content = self.styles_kept.wanted(self.stylesheet)
+            if content is not None:
+                self._write_styles(self.styles_kept, content)
+
+    @work(thread=True, exit_on_error=False, group="styles")
+    def _write_styles(self, kept: StyleCache, content: tuple[Any, ...]) -> None:
+        kept.keep(content)
 
     # -- what start-up found, for the command line to repeat at exit -----------------------------
     @property

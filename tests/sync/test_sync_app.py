@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from ttrss_server import free_port  # tests/sync/conftest.py puts scripts/ on the path
 
 from reader.config import Config
@@ -37,8 +38,14 @@ def status_text(app: RecordingApp) -> str:
     return app.screen.query_one(RefreshStatus).text
 
 
-def source_rows(app: RecordingApp) -> list[str]:
+async def source_rows(app: RecordingApp, pilot: Pilot[None]) -> list[str]:
+    """The source list's rows as the user sees them: the list is shown first (`S`), since a
+    hidden list builds no rows."""
     widget = app.screen.query_one(SourceList)
+    if not widget.display:
+        await pilot.press("S")
+        await settle(app, pilot)
+        assert widget.display
     return [str(widget.get_option_at_index(i).prompt) for i in range(widget.option_count)]
 
 
@@ -83,7 +90,7 @@ async def test_R_syncs_then_refreshes_the_feeds_fetched_here(
         assert "Lighthouse reopens to visitors" in titles and "Story 1" not in titles
         assert ("information", "Synced: 2 new stories, 1 source added") in app.notes
         assert not any(severity == "error" for severity, _ in app.notes)
-        rows = source_rows(app)
+        rows = await source_rows(app, pilot)
         assert any(SERVER_MARK + "The Wire" in row for row in rows)
         assert not any(SERVER_MARK + "Intranet" in row for row in rows)
         assert "Synced " in status_text(app) and "nothing to send" in status_text(app)

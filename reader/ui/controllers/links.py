@@ -107,7 +107,8 @@ class LinksController(Controller):
         if story is None:
             self.notify("No story is open.")
             return
-        when = (format_date(story.published, tz=self.host.config.tz)
+        config = self.host.config  # the date as the article shows it
+        when = (format_date(story.published, tz=config.tz, fmt=config.date_format)
                 if story.published else "")
         self.app.copy_to_clipboard(share_text(story, when))
         self.notify("Copied the headline, source and link as text.")

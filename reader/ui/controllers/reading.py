@@ -310,9 +310,8 @@ class ReadingController(Controller):
             self.load_sources()
         else:  # read before the first frame: the list shows it as it is drawn ...
             host.sources, host.counts = first.sources, first.counts
-            # ... and they are read again after it, for what follows new sources (smart feed
-            # counts, the sync line): by then files named at start may have added some.
-            self.call_after_refresh(self.load_sources)
+            # (not read again after it: the sync line and the smart feeds' counts start
+            # from `CacheReady` too, once the frame is drawn)
         if self.open_story is not None:
             host.story_id = self.open_story
             headlines.reload(keep_position=False)

@@ -36,7 +36,7 @@ from reader.store.search.query import parse_query
 from reader.store.search.runner import SearchResult, SearchRunner
 from reader.ui.controllers.base import Controller
 from reader.ui.highlight import highlight
-from reader.ui.messages import SourcesLoaded
+from reader.ui.messages import CacheReady, SourcesLoaded
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.search_bar import SearchBar
 from reader.words import plural
@@ -319,6 +319,14 @@ class SearchController(Controller):
         store = self.host.store
         store.smart.delete(smart_id)
         self.post_message(SmartFeedsLoaded(tuple(store.smart.feeds())))
+
+    @on(CacheReady)
+    def _cache_ready(self, message: CacheReady) -> None:
+        """The first look's sources are on screen (the sources are not read again for
+        this): the smart feeds are counted once the first frame is drawn. Without a first
+        look, the sources' own read (`SourcesLoaded`) starts the count."""
+        if message.first is not None:
+            self.call_after_refresh(self.count_smart_feeds)
 
     @on(SourcesLoaded)
     def _sources_loaded(self) -> None:

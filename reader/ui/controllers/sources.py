@@ -243,8 +243,9 @@ class SourcesController(Controller):
             return
         from reader.ui.screens.source_info import SourceInfoScreen
 
+        config = self.host.config
         self.app.push_screen(SourceInfoScreen(message.source, message.health, message.mode,
-                                              self.host.config.tz))
+                                              config.tz, config.date_format))
 
     # -- export ----------------------------------------------------------------------------------
     def action_export_opml(self) -> None:

@@ -60,13 +60,14 @@ class SourceInfoScreen(ModalScreen[None]):
     ]
 
     def __init__(self, source: Source, health: Health, mode: str,
-                 tz: tzinfo | None = None) -> None:
+                 tz: tzinfo | None = None, date_format: str = "") -> None:
         super().__init__()
         self.tz = tz
+        self.date_format = date_format  # the user's, as the article and `newsreader show` use
         self.rows = health_rows(source, health, mode, self._when)
 
     def _when(self, ts: float | None) -> str:
-        return format_date(ts, tz=self.tz) if ts else "never"
+        return format_date(ts, tz=self.tz, fmt=self.date_format) if ts else "never"
 
     def compose(self) -> ComposeResult:
         table = Table.grid(padding=(0, 2))

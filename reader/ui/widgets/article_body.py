@@ -33,7 +33,6 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Span, Text
 from textual import events
-from textual.cache import FIFOCache
 from textual.geometry import Region, Size
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBar
@@ -286,15 +285,15 @@ class ArticleBody(LinePane):
     }
     """
 
+    STRIPS_KEPT: ClassVar[int] = 512  # rows by (width, row): a long story scrolled back and forth
+
     def __init__(self, text: Text | None = None, *, id: str | None = None) -> None:
+        # `LinePane` owns the drawn rows (`_strips`), the base style (`_style("")`) and the
+        # frame's width and scroll offset (`_origin()`); this pane adds the selection.
         super().__init__(id=id)
         self._page = Page(text if text is not None else Text())
-        # Not an `LRUCache`: its `clear()` (at every story) leaves its ring of links as cyclic
-        # garbage, rows and all, for Python's full collections (~20 ms each, inside a key).
-        self._strips: FIFOCache[tuple[int, int], Strip] = FIFOCache(512)
-        self._base: Style | None = None  # rich_style walks the DOM: once, not per row
         self._geometry: Geometry | None = None
-        self._rows_at: tuple[int, int, Selection | None] | None = None
+        self._selection: Selection | None = None  # the screen's, noted once a frame
 
     @property
     def page(self) -> Page:
@@ -330,7 +329,7 @@ class ArticleBody(LinePane):
 
     def _remember_geometry(self) -> None:
         region = self.scrollable_content_region
-        self._geometry = (Geometry(region.width, region.height, self._base_style(),
+        self._geometry = (Geometry(region.width, region.height, self._style(""),
                                    self.app.console) if region.width > 0 else None)
 
     def on_resize(self, event: events.Resize) -> None:
@@ -341,27 +340,20 @@ class ArticleBody(LinePane):
     def resized(self) -> None:
         """Called after the pane changed size (subclasses re-render at the new width)."""
 
-    def _base_style(self) -> Style:
-        style = self._base
-        if style is None:
-            style = self._base = self.rich_style
-        return style
-
     def render_lines(self, crop: Region) -> list[Strip]:
-        # What every row asks, asked once per frame (each is a walk over styles or the DOM).
-        self._rows_at = (self.scrollable_content_region.width, int(self.scroll_y),
-                         self.text_selection)
+        # The selection is found through the screen (a walk up the DOM): once a frame.
+        self._selection = self.text_selection
         try:
             return super().render_lines(crop)
         finally:
-            self._rows_at = None
+            self._selection = None
 
     def render_line(self, y: int) -> Strip:
         # Drawn through `render_lines`, rows carry no offsets; asked directly, by the
         # compositor finding where the mouse is for a selection, they do.
-        offsets = self._rows_at is None
-        width, top, selection = self._rows_at or (self.scrollable_content_region.width,
-                                                  int(self.scroll_y), self.text_selection)
+        offsets = self._frame is None
+        width, top = self._origin()
+        selection = self.text_selection if offsets else self._selection
         if width <= 0:
             return Strip.blank(0)
         row = top + y
@@ -374,8 +366,7 @@ class ArticleBody(LinePane):
         key = (width, row)
         strip = self._strips.get(key)
         if strip is None:
-            style = self._base_style()
-            if page.strip_style == style:
+            if page.strip_style == self._style(""):
                 strip = page.strips.get(key)
             if strip is None:
                 strip = row_strip(page, row, self._current_geometry(width))
@@ -384,16 +375,14 @@ class ArticleBody(LinePane):
 
     def _current_geometry(self, width: int) -> Geometry:
         geometry = self._geometry
-        if geometry is None or geometry.width != width or geometry.style != self._base_style():
+        if geometry is None or geometry.width != width or geometry.style != self._style(""):
             self._remember_geometry()
             geometry = self._geometry
         assert geometry is not None
         return geometry
 
     def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._base = None
-        self._strips.clear()
+        super().notify_style_update()  # drops the base style and the drawn rows
         if self.is_mounted:
             self._remember_geometry()
 

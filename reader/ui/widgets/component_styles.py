@@ -1,4 +1,4 @@
-"""`LinePane`: what the line-API panes (headline list, teaser sidebar) share to draw quickly.
+"""`LinePane`: what the line-API panes (headline list, teasers, article) share to draw quickly.
 
 * The rich styles of the pane's component classes, computed once: `Widget.rich_style` walks
   the DOM, which is too slow to do for every line a pane draws. The table (and the pane's
@@ -48,6 +48,7 @@ class LinePane(ScrollView):
 
     STYLE_PREFIX: ClassVar[str] = ""  # the component classes' prefix ("headline-list--")
     FRAME_ROWS: ClassVar[bool] = False  # frame content rows here (see the module docstring)
+    STRIPS_KEPT: ClassVar[int] = 256  # drawn rows kept in `_strips`
 
     # The lines drawn at the last frame, and what they were drawn for; rows refreshed since
     # (rows of the content area, on screen) are drawn again. Class defaults: `refresh` may
@@ -62,8 +63,8 @@ class LinePane(ScrollView):
         # A FIFO, not an `LRUCache`: the teasers clear it at every story, and an LRU's
         # `clear()` leaves its ring of links (and the strips) as garbage for the slow full
         # collections of Python's cycle collector.
-        self._strips: FIFOCache[Any, Strip] = FIFOCache(256)
-        self._frame: tuple[int, int] | None = None
+        self._strips: FIFOCache[Any, Strip] = FIFOCache(self.STRIPS_KEPT)
+        self._frame: tuple[int, int] | None = None  # `_origin()` during a frame, else None
         # id(row strip) -> (row strip, its framed line): the row is held, so its id stays its
         self._framed: LRUCache[int, tuple[Strip, Strip]] = LRUCache(256)
         self._framing: tuple[object, ...] | None = None  # what the framed lines were made with

@@ -59,7 +59,7 @@ class SourceList(OptionList):
     """Saved searches, listed after the views with their unread counts; set by the screen."""
 
     # Class defaults: Textual may apply styles (`notify_style_update`) early.
-    _stale = False  # rows to be made, put off while the list is hidden
+    _stale = False  # rows to be made, put off until the list is shown
     _wanted: str | None = None  # the view's row, chosen while the list was hidden
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -75,8 +75,9 @@ class SourceList(OptionList):
         self._rebuild()
 
     def on_resize(self) -> None:
-        # Counts are right-aligned to the pane's width: a new width needs new rows.
-        if self.scrollable_content_region.width != self._width:
+        # Counts are right-aligned to the pane's width: a new width needs new rows. A list
+        # shown for the first time learns its width here, and is built here.
+        if self._stale or self.scrollable_content_region.width != self._width:
             self._rebuild()
 
     def watch_sources(self) -> None:
@@ -93,26 +94,22 @@ class SourceList(OptionList):
 
     def notify_style_update(self) -> None:
         """Styles are applied before a frame is laid out: a list displayed again gets the
-        rows it was waiting for here, in time for that frame."""
+        rows it was waiting for here, in time for that frame, at the width it had. A list
+        never laid out has no width yet: its first `Resize` builds it."""
         super().notify_style_update()
-        if self._stale and self.display:
+        if self._stale and self.display and self.scrollable_content_region.width > 0:
             self._make_rows()
 
     def _rebuild(self) -> None:
         """The rows again, from the sources, counts and saved searches: at once when the
-        list is on screen; when it is hidden (below `layout.wide_from` columns, in zen), once
-        after the next frame for all the changes until then. At start the sources, their
-        counts and the saved searches each came with a rebuild of a list nobody saw (six,
-        ~4 ms of CPU each at 250 sources), before the first headlines were drawn (start-up)."""
+        list is on screen; when it is hidden (below `layout.wide_from` columns, in zen), not
+        until it is shown, once for all the changes meanwhile. Each build costs ~4 ms of CPU
+        at 250 sources, and the sources, their counts and the saved searches come apart at
+        start and with every refresh."""
         if self.display:
             self._make_rows()
-        elif not self._stale:
+        else:
             self._stale = True
-            self.call_after_refresh(self._catch_up)
-
-    def _catch_up(self) -> None:
-        if self._stale:
-            self._make_rows()
 
     def _make_rows(self) -> None:
         self._stale = False
