@@ -30,7 +30,8 @@ from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.strip import Strip
-from textual.widgets import Input, ProgressBar
+from textual.style import Style
+from textual.widgets import Header, Input, ProgressBar
 from textual.worker import Worker, WorkerState
 
 from reader.config import parse_config
@@ -40,9 +41,12 @@ from reader.ui.controllers import launch
 from reader.ui.controllers.base import Controller
 from reader.ui.first_look import FirstLook, read_first_look
 from reader.ui.messages import RefreshDone
+from reader.ui.screens.reading import ReadingScreen
 from reader.ui.style_cache import STYLE_CACHE_NAME
 from reader.ui.widgets.headline_list import PAGE_SIZE, HeadlineList
+from reader.ui.widgets.key_footer import KeyFooter
 from reader.ui.widgets.refresh_status import RefreshStatus
+from reader.ui.widgets.scroll_bars import QuickBarRender
 from reader.ui.widgets.search_bar import SearchBar
 from reader.ui.widgets.source_list import SourceList
 from tests.helpers.pilot import SIZE, RecordingApp, main, settle, type_search
@@ -63,14 +67,71 @@ async def test_the_controllers_take_no_place_in_a_frame_and_the_panes_do(
         screen = main(app)
         controllers = list(screen.query(Controller))
         assert len(controllers) >= 9
-        # A widget Textual draws has a region on the screen; a hidden one has none.
-        assert [c for c in controllers if c.region] == []
-        for pane in ("#search", "#panes", "#headlines", "#article", "#teasers"):
+        # A widget Textual draws has a region on the screen; a hidden one has none. `#panes`
+        # is a layer under its panes too, drawn for nothing.
+        layers = [*controllers, screen.query_one("#panes")]
+        assert [c for c in layers if c.region] == []
+        drawn = set(screen._compositor.visible_widgets)
+        assert drawn.isdisjoint(layers)
+        for pane in ("#search", "#headlines", "#article", "#teasers"):
             assert screen.query_one(pane).visible, pane
+        assert {screen.query_one(pane) for pane in ("#headlines", "#article", "#teasers")} <= drawn
         assert all(screen.query_one(pane).region for pane in ("#headlines", "#article"))
         await pilot.press("slash")
         await settle(app, pilot)
         assert screen.search_bar.region  # the search bar shows when opened
+
+
+async def test_every_line_pane_draws_its_scroll_bar_ready_made(tmp_path: Path) -> None:
+    """The headline list, the article and the teasers: Textual's own bar is drawn through a
+    console, line by line (~1.5 ms a bar in the first frame)."""
+    app = app_with_stories(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = main(app)
+        for pane in ("#headlines", "#article", "#teasers"):
+            bar = screen.query_one(pane).vertical_scrollbar
+            assert bar.renderer is QuickBarRender, pane
+        for pane in ("#article", "#teasers"):  # always shown (the list's: with a long list)
+            assert screen.query_one(pane).vertical_scrollbar.region, pane
+
+
+async def test_the_header_title_parses_no_style(tmp_path: Path) -> None:
+    """A style named in a string is parsed, and the first parse of a launch tokenizes every
+    theme variable: the title's styles are given as objects, and the header says the same."""
+    app = app_with_stories(tmp_path)
+    title = app.format_title("newsreader", "unread · daily")
+    assert title.plain == "newsreader   Unread · daily"
+    assert [span.style for span in title.spans] == [Style(bold=True), Style(dim=True)]
+    assert [span.style for span in app.format_title("newsreader", "").spans] == [
+        Style(bold=True)]
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert main(app).query_one(Header).region.y == 0
+        top = app.screen._compositor.render_strips()[0]
+        assert "newsreader   All · all sources" in "".join(segment.text for segment in top)
+
+
+async def test_the_footer_reads_the_active_bindings_once_a_layout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Screen.active_bindings` walks the key chain and checks every action at each read."""
+    app = app_with_stories(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = main(app)
+        footer = screen.query_one(KeyFooter)
+        reads = Counter[str]()
+        bindings = type(screen).active_bindings
+
+        def counted(self: ReadingScreen) -> Any:
+            reads["active_bindings"] += 1
+            return bindings.__get__(self)
+
+        monkeypatch.setattr(type(screen), "active_bindings", property(counted))
+        keys = footer._layout(SIZE[0])
+        assert reads["active_bindings"] == 1
+        assert keys == footer.keys  # the same keys as drawn
+        assert any(key.palette for key in keys)
 
 
 async def test_the_headlines_get_the_focus_at_start_and_nothing_else_has_it_first(
@@ -459,7 +520,19 @@ async def test_a_second_launch_parses_no_css_and_draws_the_same_screen(
     assert kept.stat().st_mtime_ns == before  # nothing new parsed: nothing written
 
 
-@pytest.mark.parametrize("content", ["damaged", "other textual", "other theme"])
+class _Planted:
+    """A pickle that would run code when loaded: it makes a file (`touch`)."""
+
+    def __init__(self, proof: Path) -> None:
+        self.proof = proof
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        import os
+
+        return (os.system, (f"touch '{self.proof}'",))
+
+
+@pytest.mark.parametrize("content", ["damaged", "other textual", "other theme", "planted"])
 async def test_a_style_cache_that_does_not_fit_is_passed_over_and_written_again(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str) -> None:
     store = make_store(tmp_path)
@@ -467,8 +540,11 @@ async def test_a_style_cache_that_does_not_fit_is_passed_over_and_written_again(
     kept = tmp_path / STYLE_CACHE_NAME
     _, fresh_shot, _ = await _parses_at_launch(store, kept, monkeypatch)
     form, stamp, variables, entries = pickle.loads(kept.read_bytes())
+    proof = tmp_path / "code ran"
     if content == "damaged":
         kept.write_bytes(kept.read_bytes()[:200])
+    elif content == "planted":  # a file put in a shared data folder must not run code
+        kept.write_bytes(pickle.dumps((form, stamp, variables, _Planted(proof))))
     elif content == "other textual":
         kept.write_bytes(pickle.dumps((form, (*stamp, "8.0.0"), variables, entries)))
     else:
@@ -477,6 +553,7 @@ async def test_a_style_cache_that_does_not_fit_is_passed_over_and_written_again(
     parsed, shot, notes = await _parses_at_launch(store, kept, monkeypatch)
     assert any("app.tcss" in source for source in parsed)  # parsed as before
     assert shot == fresh_shot and notes == []  # in silence
+    assert not proof.exists()
     assert pickle.loads(kept.read_bytes())[:3] == (form, stamp, variables)  # written again
     again, _, _ = await _parses_at_launch(store, kept, monkeypatch)
     assert again == []

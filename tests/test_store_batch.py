@@ -9,6 +9,7 @@ refresh reports a feed only once another connection can read its stories.
 # ruff: noqa: F811 - pytest fixtures imported from tests.feedserver are redefined as arguments
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from pathlib import Path
 
@@ -137,3 +138,41 @@ def test_a_feed_that_repeats_a_key_and_a_removed_story_store_as_before(tmp_path:
     assert kept.title == "First" and "one" in kept.body_html
     again_result = store.upsert_entries(source.id, [first, story(2), story(3)])
     assert (again_result.new, again_result.updated, again_result.unchanged) == (0, 0, 3)
+
+
+def test_many_new_stories_are_stored_in_feed_order_counted_and_indexed(store: Store) -> None:
+    """New stories go in several rows per INSERT (`Store._insert`): every one of them is
+    stored once, in the feed's order, counted and indexed, whatever the chunks' sizes."""
+    source = store.add_source("feed", "http://example.org/a")
+    entries = [story(n, f"word{n}") for n in range(1, 204)]  # 203: 64 + 64 + 64 + 8 + 2 + 1
+    with store.batch(defer_index=True):
+        result = store.upsert_entries(source.id, [*entries, story(5, "again")])
+    assert (result.new, result.unchanged) == (203, 0)
+    keys = [r[0] for r in store.db.conn().execute("SELECT key FROM stories ORDER BY id")]
+    assert keys == [f"k{n}" for n in range(1, 204)]
+    assert store.views.counts() == {"all": 203, "unread": 203, "starred": 0}
+    store.index.catch_up()
+    assert hits(store, "word203") == {store.story_id_by_key(source.id, "k203")}
+    assert hits(store, "again") == set()  # the feed's second copy of a key is dropped
+    assert_in_step(store)
+
+
+def test_a_story_that_cannot_be_stored_takes_its_whole_feed_back(store: Store) -> None:
+    """A row that fails in a later INSERT undoes the chunks stored before it: the feed is
+    still all-or-nothing, its counters and the index queue as they were."""
+    first = store.add_source("feed", "http://example.org/a")
+    source = store.add_source("feed", "http://example.org/b")
+    rows = [story_row(story(n)) for n in range(1, 151)]
+    broken = dataclasses.replace(rows[139], digest=None)  # NOT NULL: refused by SQLite
+    with store.batch(defer_index=True):
+        store.upsert_entries(first.id, [story(500)])
+        with pytest.raises(sqlite3.IntegrityError):
+            store.upsert_entries(source.id, [*rows[:139], broken, *rows[140:]])
+    conn = store.db.conn()
+    assert [r[0] for r in conn.execute("SELECT key FROM stories")] == ["k500"]
+    assert [r[0] for r in conn.execute("SELECT story_id FROM fts_queue")] == [
+        store.story_id_by_key(first.id, "k500")]
+    assert store.views.counts() == {"all": 1, "unread": 1, "starred": 0}
+    assert store.upsert_entries(source.id, rows).new == 150
+    store.index.catch_up()
+    assert_in_step(store)

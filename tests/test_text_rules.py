@@ -161,3 +161,25 @@ def test_sanitising_cleans_what_references_bring_in() -> None:
     assert clean(body) == body
     named = {name for name, chars in html5.items() if sanitize._CONTROL.search(chars)}
     assert named == {"lrm;", "rlm;"}, "sanitize_html's second pass looks for these only"
+
+
+def test_every_reference_to_a_character_the_cleaners_act_on_is_cleaned_away() -> None:
+    """The second pass runs only for the numeric references `_CONTROL_REF` finds; every
+    reference the HTML parser turns into a character `clean_text` acts on must be one of
+    them, in any form it reads (decimal or hex, either case, leading zeros, without ";"),
+    in text and in attributes, and numbers past U+10FFFF (which wrap nowhere) stay U+FFFD."""
+    forms = ("&#{c};", "&#x{c:x};", "&#X00{c:X}", "&#000{c}")
+    for code in range(0x10000):
+        for form in forms[:2] if 0x200 <= code < 0x600 or code >= 0x3000 else forms:
+            out = sanitize.sanitize_html(f'<p>a{form.format(c=code)}b</p>')
+            assert sanitize.is_clean(out), (code, form)
+    for code in (0, 27, 0x85, 0x9B, 0x202E, 0xFEFF, 0xD800):
+        for form in forms:
+            ref = form.format(c=code)
+            out = sanitize.sanitize_html(f'<a title="{ref}" href="https://a.example/">{ref}</a>')
+            assert sanitize.is_clean(out) and out == plain_sanitize_html(
+                f'<a title="{ref}" href="https://a.example/">{ref}</a>'), (code, form)
+    for big in (2**32 + 27, 2**64 + 27, 0x110000 + 27):
+        for ref in (f"&#{big};", f"&#x{big:x};"):
+            assert sanitize.sanitize_html(f"<p>{ref}</p>") == "<p>\ufffd</p>"
+

@@ -1,11 +1,16 @@
 """Every date the app writes out follows the user's `date_format` and `timezone`, as the
-article view and `newsreader show` do: the story copied as text, the source's health."""
+article view and `newsreader show` do: the story copied as text, the source's health, and
+`newsreader list`."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from reader.config import parse_config
+from reader.paths import DB_NAME
+from reader.store import Store
 from reader.ui.screens.source_info import SourceInfoScreen
 from reader.ui.widgets.source_list import SourceList
 from tests.helpers.pilot import RecordingApp, main, screen_text, settle
@@ -39,3 +44,21 @@ async def test_copy_as_text_and_source_health_write_the_configured_dates(
         assert isinstance(app.screen, SourceInfoScreen)
         rows = dict(app.screen.rows)
         assert rows["Last update"] == rows["Last checked"] == rows["Newest story"] == WRITTEN
+
+
+def test_newsreader_list_writes_the_configured_dates(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from reader.cli import main as cli_main
+
+    data, config = tmp_path / "data", tmp_path / "config"
+    config.mkdir()
+    (config / "config.toml").write_text(TOKYO, encoding="utf-8")
+    monkeypatch.setenv("NEWSREADER_CONFIG_DIR", str(config))
+    data.mkdir()
+    store = Store(data / DB_NAME, clock=lambda: NOW)
+    daily = add_source(store, "Daily", numbered("daily", 1))
+    store.update_source(daily, last_success=NOW, last_checked=NOW)
+    store.close()
+    assert cli_main(["--data-dir", str(data), "list"]) == 0
+    assert f"updated {WRITTEN}" in capsys.readouterr().out

@@ -1,5 +1,6 @@
-"""A refresh from the command line makes its threads share one glibc malloc arena
-(`limit_arenas`); the other commands and the app leave glibc's default alone.
+"""A refresh, from the command line or the app, makes its threads share one glibc malloc
+arena (`limit_arenas`); the other commands, and the app until it refreshes, leave glibc's
+default alone.
 
 Each check runs in a fresh interpreter: an arena, once made, stays for the life of the
 process, so the test process's own threads would blur the count. The count is glibc's own
@@ -89,7 +90,7 @@ def test_a_refresh_limits_arenas_and_still_works(tmp_path: Path, command: str) -
 
 @glibc
 def test_other_commands_leave_the_arenas_alone(tmp_path: Path) -> None:
-    """`list` (as the app) starts no refresh: no limit, and no `ctypes` imported for it."""
+    """`list` starts no refresh: no limit, and no `ctypes` imported for it."""
     data = tmp_path / "data"
     assert heaps_with(f"""
         import sys
@@ -97,6 +98,23 @@ def test_other_commands_leave_the_arenas_alone(tmp_path: Path) -> None:
         assert main(["--data-dir", {str(data)!r}, "list"]) == 0
         assert "reader.workerpool" not in sys.modules  # (this script imports ctypes itself)
     """) > 1
+
+
+@glibc
+def test_the_apps_refresh_limits_arenas_too(tmp_path: Path) -> None:
+    """The app refreshes through the service layer, in a worker thread: the limit comes
+    with its first refresh (here of no source), not with its start. The arenas made before
+    it stay (the main one, the worker's own); the 4 threads after it make none."""
+    assert heaps_with(f"""
+        import threading
+        from reader.service.refresh import refresh
+        from reader.store import Store
+        store = Store({str(tmp_path / "cache.sqlite3")!r})
+        worker = threading.Thread(target=refresh, args=(store, []))
+        worker.start()
+        worker.join()
+        store.close()
+    """) <= 2
 
 
 @glibc

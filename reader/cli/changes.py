@@ -85,7 +85,6 @@ def cmd_remove(store: Store, args: list[str], opts: argparse.Namespace) -> int:
 def cmd_refresh(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     from reader.service.refresh import refresh
 
-    _share_one_arena()
     if opts.offline:
         raise CliError("refresh does nothing with --offline")
     sources = None
@@ -133,16 +132,6 @@ def _after_refresh(store: Store, opts: argparse.Namespace, sources: list[Source]
               f"{plural(done.articles.tried, 'full article')} for offline reading")
     if done.removed:
         print(f"retention: removed {plural(done.removed, 'old story', 'old stories')}")
-
-
-def _share_one_arena() -> None:
-    """Before the refresh's threads start: they share one glibc arena
-    (`reader.workerpool.limit_arenas`; measured on a cold refresh, the main process's peak
-    74 -> 65 MB). Only the commands that refresh: the others and the app start no such
-    threads, and would pay for `ctypes` (~2 ms) for nothing."""
-    from reader.workerpool import limit_arenas
-
-    limit_arenas()
 
 
 def cmd_import(store: Store, args: list[str], opts: argparse.Namespace) -> int:
@@ -210,10 +199,11 @@ def cmd_sync(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     """Two-way sync with the server `[sync]` names (for cron too), then whole articles and
     retention as after a refresh: exit status 1 when the sync failed, with the reason on
     stderr; what was not sent stays queued for the next one."""
+    from reader.service.refresh import share_one_arena
     from reader.service.sync import configured, failure, sync_now
     from reader.sync import SyncProgress
 
-    _share_one_arena()
+    share_one_arena()  # before the sync's threads, which run before its refresh
     if args:
         raise CliError("sync takes no arguments: newsreader sync")
     if opts.offline:

@@ -93,8 +93,12 @@ def cmd_list(store: Store, args: list[str], opts: argparse.Namespace,
     if not sources:
         print("no sources yet: newsreader add URL|PATH", file=out)
         return 0
+    config, told = load_user_config(opts)  # dates as the app writes them
+    for bad in told:
+        warn(bad)
     for s in sources:
-        when = format_date(s.last_success) if s.last_success else "never"
+        when = (format_date(s.last_success, tz=config.tz, fmt=config.date_format)
+                if s.last_success else "never")
         folder = f"{s.folder}/" if s.folder else ""
         print(f"{s.id:>4}  {one_line(folder)}{one_line(s.label)}", file=out)
         print(f"      {one_line(s.location)}", file=out)

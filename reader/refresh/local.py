@@ -7,8 +7,10 @@ on their own move into a folder that holds them, deleted files keep their storie
 Each file is one story, held by the innermost subscription it lies in: a folder subscribed
 inside another owns its files (the outer one's read leaves it out, and hands over the stories
 it held for it, marks and all), and once it is unsubscribed the outer one reads them again.
-A file reached through a symbolic link lies where the link leads: the folder's read leaves
-out links into the folders inside it, and the hand-over matches stories by resolved path.
+A link in an outer folder to a file of a folder subscribed inside it is left to the inner
+one: the outer read leaves such links out, and the hand-over matches stories by resolved
+path. The other way round is not followed: a link inside the inner folder to a file of the
+outer one is read by both.
 """
 
 from __future__ import annotations

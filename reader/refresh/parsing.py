@@ -35,7 +35,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from reader.models import ParseResult
-from reader.sources.bodydecode import decode_body, decoded_size
+from reader.sources.bodydecode import BODY_CAP, decode_body, decoded_size
 from reader.sources.fetcherrors import FetchError
 from reader.sources.parse_worker import PARSE_TIMEOUT, ParseFailed, parse_body, worker_failure
 from reader.workerpool import MEMORY_LIMIT, ProcessPool
@@ -94,10 +94,10 @@ class Parser:
             self.pool.shutdown()
 
     async def parse(self, body: bytes, url: str, content_type: str = "", *,
-                    encoding: str = "", cap: int = 0) -> ParseResult:
+                    encoding: str = "", cap: int = BODY_CAP) -> ParseResult:
         """`encoding`: `body` is still under that Content-Encoding, to be undone within
         `cap` bytes (the fetch's cap) by whoever parses it."""
-        if decoded_size(body, encoding) < LARGE:
+        if decoded_size(body, encoding, cap) < LARGE:
             return await self._parse(body, url, content_type, encoding, cap)
         async with self._large:
             self.large_at_once += 1
@@ -108,7 +108,7 @@ class Parser:
                 self.large_at_once -= 1
 
     async def _parse(self, body: bytes, url: str, content_type: str, encoding: str = "",
-                     cap: int = 0) -> ParseResult:
+                     cap: int = BODY_CAP) -> ParseResult:
         self.seen += 1
         in_pool = self.pooled and self.seen > THREAD_FIRST
         if encoding and not in_pool:  # checked below, and parsed here: decoded here
@@ -132,7 +132,7 @@ class Parser:
         return value
 
     async def _in_pool(self, body: bytes, url: str, content_type: str, encoding: str = "",
-                       cap: int = 0) -> tuple[bool, ParseResult | str]:
+                       cap: int = BODY_CAP) -> tuple[bool, ParseResult | str]:
         from concurrent.futures.process import BrokenProcessPool
 
         for attempt in (1, 2):
@@ -149,7 +149,7 @@ class Parser:
 
     async def _run(self, executor: Executor, body: bytes, url: str, content_type: str,
                    pool: bool = False, encoding: str = "",
-                   cap: int = 0) -> tuple[bool, ParseResult | str]:
+                   cap: int = BODY_CAP) -> tuple[bool, ParseResult | str]:
         loop = asyncio.get_running_loop()
         future = loop.run_in_executor(executor, parse_body, body, url, content_type, True,
                                       encoding, cap)

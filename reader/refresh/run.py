@@ -339,7 +339,8 @@ class Pipeline:
                 room.nothing(reserved, sure=sure)
                 self._queue.put(Fetched(source, result))
                 return
-            size = decoded_size(result.body, result.encoding)  # what its rows grow with
+            # What its rows grow with.
+            size = decoded_size(result.body, result.encoding, fetcher.max_body)
             room.arrived(reserved, size, sure=sure)
         item = Fetched(source, result, holds_room=True, size=size)
         try:

@@ -22,6 +22,7 @@ import brotli
 from reader.sources.fetcherrors import FetchError, byte_size
 
 _CHUNK = 64 * 1024
+BODY_CAP = 10 * 2**20  # a fetch's cap on a body, decoded or not, unless told otherwise
 
 
 class _Stage(Protocol):
@@ -95,24 +96,32 @@ def decode_body(body: bytes, content_encoding: str, cap: int) -> bytes:
     return out[0] if len(out) == 1 else b"".join(out)
 
 
-def decoded_size(body: bytes, content_encoding: str) -> int:
-    """About how many bytes `body` will be once decoded: gzip's trailer says (its size
-    modulo 4 GB, of the last member: bodies here are capped far below that); for deflate
-    and brotli, four times the encoded size, what feeds' text usually compresses by."""
+def decoded_size(body: bytes, content_encoding: str, cap: int) -> int:
+    """About how many bytes `body` will be once decoded, never more than `cap` (decoding
+    stops there): gzip's trailer says (its size modulo 4 GB, of the last member); for
+    deflate and brotli, four times the encoded size, what feeds' text usually compresses
+    by. The trailer is the sender's word: a body that is not gzip at all, or has junk after
+    it, may claim gigabytes, hence the cap."""
     if not content_encoding:
         return len(body)
-    names = [n.strip().lower() for n in content_encoding.split(",") if n.strip()]
+    names = _names(content_encoding)
     if names in (["gzip"], ["x-gzip"]) and len(body) >= 18:
-        return max(len(body), int.from_bytes(body[-4:], "little"))
-    return 4 * len(body)
+        size = max(len(body), int.from_bytes(body[-4:], "little"))
+    else:
+        size = 4 * len(body)
+    return min(size, max(cap, len(body)))
 
 
 def stages(content_encoding: str) -> str:
     """The codings of a `Content-Encoding` that `Decoder` undoes, or "" when it would pass
     the body through as it is (identity, unknown names)."""
     known = ("gzip", "x-gzip", "deflate", "br")
-    names = [n.strip().lower() for n in content_encoding.split(",") if n.strip()]
-    return ", ".join(n for n in names if n in known)
+    return ", ".join(n for n in _names(content_encoding) if n in known)
+
+
+def _names(content_encoding: str) -> list[str]:
+    """The codings a `Content-Encoding` header lists, in the order they were applied."""
+    return [n.strip().lower() for n in content_encoding.split(",") if n.strip()]
 
 
 class Decoder:
@@ -121,8 +130,8 @@ class Decoder:
     def __init__(self, content_encoding: str, cap: int) -> None:
         self._stages: list[_Stage] = []
         self._cap = cap
-        names = [n.strip().lower() for n in content_encoding.split(",") if n.strip()]
-        for name in reversed(names):  # the last encoding applied is undone first
+        # The last coding applied is undone first.
+        for name in reversed(_names(content_encoding)):
             if name in ("gzip", "x-gzip"):
                 self._stages.append(_Zlib(gzip=True))
             elif name == "deflate":

@@ -92,6 +92,7 @@ from reader.sources.feedvalues import (
     construct_type,
     feed_urljoin,
     repair,
+    repaired,
 )
 from reader.sources.feedxhtml import XhtmlContent
 from reader.sources.feedxml import Document, Unsure, prepare, strict_expat
@@ -105,9 +106,7 @@ def parse(data: bytes, *, url: str = "", content_type: str = "",
     feedparser would give them; None when unsure, with the reason appended to `why` (an
     `ExpatError` tells `feedfile` that the document may only need `feedrepair`)."""
     try:
-        document, base = prepare(data, url, content_type)
-        road = _Road(base)
-        road.run(document)
+        road = _walk(data, url, content_type)
     except Exception as exc:  # noqa: BLE001 - Unsure, expat's errors, anything odd: others decide
         if why is not None:
             why.append(exc)
@@ -116,6 +115,24 @@ def parse(data: bytes, *, url: str = "", content_type: str = "",
         return None
     return {"feed": road.feed, "entries": road.entries, "version": road.version,
             "bozo": False}
+
+
+def _walk(data: bytes, url: str, content_type: str) -> _Road:
+    """The document walked. Bytes read as UTF-8 are not checked before (`prepare`'s
+    `trust_utf8`): expat checks them as it goes, and a walk that stops checks them then;
+    when they are not UTF-8 the document is prepared again as feedparser decodes it."""
+    document, base = prepare(data, url, content_type, trust_utf8=True)
+    try:
+        road = _Road(base)
+        road.run(document)
+        return road
+    except Exception:
+        if document.holds_utf8():
+            raise
+    document, base = prepare(data, url, content_type)
+    road = _Road(base)
+    road.run(document)
+    return road
 
 
 class _Road(XhtmlContent):
@@ -364,28 +381,41 @@ class _Road(XhtmlContent):
 
     def _text_value(self, attrs: dict[str, str], text: str, default: str) -> tuple[str, str]:
         """(value, content type) of a text construct, as feedparser's `pop` leaves them."""
+        return repair(text), self._text_type(attrs, text, default)
+
+    def _text_type(self, attrs: dict[str, str], text: str, default: str) -> str:
         ctype = construct_type(attrs, default) if attrs else default
         if ctype == "text/plain" and not self.atom and ("<" in text or "&" in text) and (
                 _looks_like_html(text)):
             ctype = "text/html"
-        return repair(text), ctype
+        return ctype
 
     def _body_text(self, kind: int, attrs: dict[str, str], text: str,
                    xhtml: bool = False) -> None:
+        """A body (or summary), with `"clean": True` beside its type when it is clean
+        (`is_clean`, found by the repair): `feedfile` tells `sanitize_html` so."""
         entry = self.entry
-        if kind in (DESCRIPTION, SUMMARY) and ("summary" not in entry or self.has_content):
-            default = "text/html" if kind == DESCRIPTION else "text/plain"
-            value, ctype = ((repair(text), XHTML) if xhtml
-                            else self._text_value(attrs, text, default))
+        summary = kind in (DESCRIPTION, SUMMARY) and ("summary" not in entry
+                                                      or self.has_content)
+        if xhtml:
+            ctype = XHTML
+        elif summary:
+            ctype = self._text_type(attrs, text,
+                                    "text/html" if kind == DESCRIPTION else "text/plain")
+        else:
+            ctype = self._text_type(attrs, text,
+                                    "text/html" if kind == ENCODED else "text/plain")
+        value, clean = repaired(text)
+        detail = {"type": ctype, "clean": True} if clean else {"type": ctype}
+        if summary:
             entry["summary"] = value
-            entry["summary_detail"] = {"type": ctype}
+            entry["summary_detail"] = detail
             return
         # content:encoded, <content>, or a description / summary that feedparser reads as
         # content because a summary came first
         self.has_content = True
-        value, ctype = ((repair(text), XHTML) if xhtml else self._text_value(
-            attrs, text, "text/html" if kind == ENCODED else "text/plain"))
-        entry.setdefault("content", []).append({"type": ctype, "value": value})
+        detail["value"] = value
+        entry.setdefault("content", []).append(detail)
         entry.setdefault("summary", value)
 
     def _feed_text(self, kind: int, attrs: dict[str, str], text: str) -> None:

@@ -32,9 +32,11 @@ def _text_paragraphs(text: str) -> str:
 
 def _make_entry(
     *, guid: str, raw_link: str, link: str, title: str, body: str, author: str,
-    published: float | None, updated: float | None, base: str,
+    published: float | None, updated: float | None, base: str, clean: bool = False,
 ) -> Entry | None:
-    body_html = sanitize_html(body[:MAX_BODY], base_url=base or None)
+    """An `Entry`, or None when it has nothing to show. `clean`: `body` is known clean
+    (`reader.sanitize.is_clean`), which `sanitize_html` then need not search for."""
+    body_html = sanitize_html(body[:MAX_BODY], base_url=base or None, clean=clean)
     lead = first_paragraph(body_html)
     if not title and not lead and not link:
         return None

@@ -314,6 +314,9 @@ def _xml_entry(raw: dict[str, Any], base: str) -> Entry | None:
     title = _capped(_detail_text(raw, "title"), MAX_TITLE)
     link = _link(raw.get("link"), base)
     body = ""
+    # The direct road marks a body it found clean (`reader.sanitize.is_clean`), which
+    # `_as_html` keeps clean: `sanitize_html` need not search it again.
+    clean = False
     contents = raw.get("content")
     if isinstance(contents, list):
         # Prefer an HTML flavour when a feed offers several, else the first one.
@@ -322,10 +325,12 @@ def _xml_entry(raw: dict[str, Any], base: str) -> Entry | None:
             ranked.sort(key=lambda c: "html" not in str(c.get("type", "")))
         if ranked:
             body = _as_html(str(ranked[0]["value"]), str(ranked[0].get("type", "")))
+            clean = ranked[0].get("clean") is True
     if not body.strip():
         detail = raw.get("summary_detail") or {}
         kind = str(detail.get("type", "text/html")) if _is_mapping(detail) else ""
         body = _as_html(str(raw.get("summary") or ""), kind)
+        clean = kind != "" and detail.get("clean") is True
     author = ""
     detail = raw.get("author_detail")
     if _is_mapping(detail) and detail.get("name"):
@@ -348,6 +353,7 @@ def _xml_entry(raw: dict[str, Any], base: str) -> Entry | None:
         published=published or updated,
         updated=updated,
         base=link or base,
+        clean=clean,
     )
 
 

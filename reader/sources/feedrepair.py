@@ -44,7 +44,7 @@ import html.entities
 import re
 import sys
 from collections.abc import Callable
-from functools import cache
+from functools import lru_cache
 from typing import Any
 from xml.parsers import expat
 from xml.sax import SAXException
@@ -125,11 +125,23 @@ def repair(data: bytes, content_type: str = "") -> bytes | None:
                 return _AMP + whole[1:]
             return "".join(f"&#{ord(c)};" for c in text).encode("ascii")
         if number is not None:
-            return b"&#" + (b"x" + number[1:] if number[:1] in b"xX" else number) + b";"
+            return _char_ref(number)
         return _AMP + whole[1:]
 
     fixed = _SCAN.sub(fix, data)
     return fixed if changed else None
+
+
+def _char_ref(number: bytes) -> bytes:
+    """A complete reference for the digits of one cut short (`&#233`, `&#X26;`). NUL,
+    surrogates and numbers past U+10FFFF become U+FFFD, as `feedfile` makes them before
+    this runs: completed as they are, they would make feedparser's parsers raise."""
+    hexa = number[:1] in b"xX"
+    digits = number[1:] if hexa else number
+    value = int(digits, 16 if hexa else 10) if len(digits) <= 8 else -1
+    if value <= 0 or 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+        return b"&#xFFFD;"
+    return b"&#" + (b"x" + digits if hexa else digits) + b";"
 
 
 def _rewritable(data: bytes, content_type: str) -> bool:
@@ -151,7 +163,7 @@ def _rewritable(data: bytes, content_type: str) -> bool:
     return all(_single_byte(name.strip().lower()) for name in names)
 
 
-@cache
+@lru_cache(maxsize=64)  # names a feed or a server sent: bounded
 def _single_byte(name: str) -> bool:
     try:
         info = codecs.lookup(name)

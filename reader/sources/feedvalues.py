@@ -28,21 +28,29 @@ _URI_FIXER = re.compile("^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")
 
 
 def repair(text: str) -> str:
-    """feedparser's repair of UTF-8 read as ISO-8859-1, then cp1252 for C1 codes.
+    """feedparser's repair of UTF-8 read as ISO-8859-1, then cp1252 for C1 codes."""
+    return text if text.isascii() else repaired(text)[0]
+
+
+def repaired(text: str) -> tuple[str, bool]:
+    """(`repair(text)`, whether that is clean: `reader.sanitize.is_clean`).
 
     The search for a C1 code makes it ten times cheaper: `str.translate` with a dict visits
     every character of the text, and C1 codes are rare in honest feeds. `is_clean` asks
     first: clean text has no C1 code, a one-line value is answered at once, and its search
-    of a body is quicker than that of the narrower C1 class."""
+    of a body is quicker than that of the narrower C1 class. Its answer goes with the body
+    to `sanitize_html`, which then need not search the body again."""
     if text.isascii():
-        return text
+        return text, is_clean(text)
     try:
         fixed = text.encode("iso-8859-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         fixed = text
-    if is_clean(fixed) or _C1.search(fixed) is None:
-        return fixed
-    return fixed.translate(_CP1252)
+    if is_clean(fixed):
+        return fixed, True
+    if _C1.search(fixed) is None:
+        return fixed, False
+    return fixed.translate(_CP1252), False
 
 
 def feed_urljoin(base: str, uri: str) -> str:

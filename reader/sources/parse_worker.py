@@ -23,7 +23,7 @@ class ParseFailed(Exception):
 
 
 def parse_body(body: bytes, url: str, content_type: str, rows: bool = True,
-               encoding: str = "", cap: int = 0) -> tuple[bool, ParseResult | str]:
+               encoding: str = "", cap: int | None = None) -> tuple[bool, ParseResult | str]:
     """Run in a worker: (True, result) or (False, reason). Never raises, so never pickles a
     foreign exception across the process boundary.
 
@@ -32,14 +32,15 @@ def parse_body(body: bytes, url: str, content_type: str, rows: bool = True,
     After a large body the worker's freed heap goes back to the system (`release_heap`):
     otherwise each worker keeps the peak of the largest feed it ever parsed.
     `encoding`: the body is still under this Content-Encoding, undone here first, at most
-    `cap` bytes (`reader.sources.bodydecode`: the refresh leaves inflating to the workers)."""
+    `cap` bytes (the fetch's default when None; `reader.sources.bodydecode`: the refresh
+    leaves inflating to the workers)."""
     try:
         if encoding:
-            from reader.sources.bodydecode import decode_body
+            from reader.sources.bodydecode import BODY_CAP, decode_body
             from reader.sources.fetcherrors import FetchError
 
             try:
-                body = decode_body(body, encoding, cap)
+                body = decode_body(body, encoding, BODY_CAP if cap is None else cap)
             except FetchError as exc:
                 return False, str(exc)
             except MemoryError:

@@ -18,6 +18,8 @@ source with undo), health figures and sync state are modules of their own over t
 from __future__ import annotations
 
 import contextlib
+import functools
+import itertools
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -38,6 +40,11 @@ from reader.store.views import Views
 __all__ = ["Store", "UpsertResult", "SchemaTooNew", "SCHEMA_VERSION", "StoreError"]
 
 LEAD_KEY = 16  # characters of each lead the lead index holds (schema migration 4)
+# New stories per INSERT statement (`Store._insert`): 13 values each, 832 at most, under the
+# 999 variables a statement may hold in older SQLite builds.
+INSERT_ROWS = 64
+_STORY_COLUMNS = ("published, updated, content_hash, title, link, author, path, lead, teasers, "
+                  "body_html, source_id, key, first_seen")
 _SOURCE_FIELDS = {
     "kind", "location", "title", "folder", "status", "last_error", "last_checked",
     "last_success", "etag", "last_modified", "not_before", "link", "full_article", "origin",
@@ -53,6 +60,13 @@ class UpsertResult:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+
+
+@functools.cache
+def _insert_sql(rows: int) -> str:
+    """The INSERT of `rows` new stories (`Store._insert`)."""
+    return (f"INSERT INTO stories ({_STORY_COLUMNS}) VALUES "
+            + ", ".join(["(?,?,?,?,?,?,?,?,?,?,?,?,?)"] * rows))
 
 
 class Store:
@@ -270,12 +284,19 @@ class Store:
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:
-        """Insert new stories: one statement, run for each row."""
-        if rows:
-            conn.executemany(
-                "INSERT INTO stories (published, updated, content_hash, title, link, author, "
-                "path, lead, teasers, body_html, source_id, key, first_seen) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+        """Insert new stories, up to `INSERT_ROWS` rows per statement.
+
+        Why not one statement per row: an INSERT that fires triggers (the search queue's and
+        the counters') keeps a statement journal, a copy of every page it changes, so that it
+        can be undone alone. Per row, that copied the table's page and a page of each index
+        for every story: 60% of storing a cold refresh's 14,584 stories (0.43 of 0.7 s CPU).
+        Chunks are powers of two, so a handful of statements are prepared and then reused."""
+        done, count = 0, len(rows)
+        while done < count:
+            size = min(INSERT_ROWS, 1 << ((count - done).bit_length() - 1))
+            conn.execute(_insert_sql(size),
+                         list(itertools.chain.from_iterable(rows[done:done + size])))
+            done += size
 
     def file_stamps(self, source_id: int) -> dict[str, tuple[float, int]]:
         return {p: (m, s) for p, m, s in self.db.conn().execute(

@@ -48,8 +48,10 @@ def hand_over(store: Store, source: int, into: int, folder: str) -> int:
         return 0
     prefix = storable(folder.rstrip(os.sep) + os.sep)
     under = _under("path")
+    # Read (and resolved on disk) before the write lock is taken: a slow disk must not
+    # hold up every other writer.
+    linked = _linked_into(store.db.conn(), source, os.path.realpath(folder), prefix)
     with store.db.write() as conn:
-        linked = _linked_into(conn, source, os.path.realpath(folder))
         place = (prefix[:-1], len(prefix), prefix, json.dumps(linked))
         _merge_marks(conn, f"old.source_id = ? AND {_under('old.path')}", (source, *place),
                      into)
@@ -72,20 +74,24 @@ def _under(column: str) -> str:
             f"OR {column} IN (SELECT value FROM json_each(?)))")
 
 
-def _linked_into(conn: sqlite3.Connection, source: int, folder: str) -> list[str]:
-    """The paths of `source`'s stories outside `folder` (resolved) whose files are in it,
-    reached through a symbolic link. A file's story is keyed by its resolved path
-    (`reader.sources.local`): no disk is read for those. A feed file's stories have the
-    feed's keys, so its path (one for all its stories) is resolved here."""
-    inside = folder.rstrip(os.sep) + os.sep
+def _linked_into(conn: sqlite3.Connection, source: int, folder: str,
+                 prefix: str) -> list[str]:
+    """The paths of `source`'s stories outside `folder` (resolved; `prefix` is its stored
+    form as given) whose files are in it, reached through a symbolic link. A file's story
+    is keyed by its resolved path (`reader.sources.local`): no disk is read for those. A
+    feed file's stories have the feed's keys, so its path (one for all its stories) is
+    resolved here, for the paths not already under `prefix`."""
+    inside = storable(folder.rstrip(os.sep) + os.sep)
     linked = [path for path, real in conn.execute(
         "SELECT path, substr(key, 6) FROM stories WHERE source_id = ? AND path != '' "
         "AND substr(key, 1, 5) = 'file:' AND key != 'file:' || path", (source,))
         if real.startswith(inside)]
     feeds = [path for (path,) in conn.execute(
         "SELECT DISTINCT path FROM stories WHERE source_id = ? AND path != '' "
-        "AND substr(key, 1, 5) != 'file:'", (source,))]
-    return linked + [path for path in feeds if os.path.realpath(path).startswith(inside)]
+        "AND substr(key, 1, 5) != 'file:' AND substr(path, 1, ?) != ?",
+        (source, len(prefix), prefix))]
+    return linked + [path for path in feeds
+                     if storable(os.path.realpath(path)).startswith(inside)]
 
 
 def _merge_marks(conn: sqlite3.Connection, old: str, params: tuple[object, ...],

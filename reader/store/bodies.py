@@ -59,12 +59,14 @@ def _decompressor() -> zstandard.ZstdDecompressor:
         return _local.decompressor
 
 
-def pack(html: str) -> str | bytes:
+def pack(html: str, data: bytes | None = None) -> str | bytes:
     """`html` as the cache keeps it: compressed when that saves bytes, else unchanged.
-    `html` must be storable (see `reader.store.rows.storable`)."""
+    `html` must be storable (see `reader.store.rows.storable`); `data`, when the caller has
+    it, is its UTF-8 (`story_row` encodes a body once for its digest and for this)."""
     if len(html) < MIN_PACKED:  # (characters <= UTF-8 bytes: a longer text is long there too)
         return html
-    data = html.encode("utf-8")
+    if data is None:
+        data = html.encode("utf-8")
     packed = _compressor().compress(data)
     return packed if len(packed) < len(data) else html
 

@@ -34,24 +34,39 @@ def storable(text: str) -> str:
     return text
 
 
-def content_hash(entry: Entry) -> str:
-    parts = (entry.title, entry.link, entry.author, entry.body_html, entry.lead,
-             "\x1e".join(entry.teasers), repr(entry.published))
+def content_hash(entry: Entry, body: bytes | None = None) -> str:
+    """The digest that tells a changed story. `body`, when given, is the body's UTF-8
+    (`story_row` has it already for `pack`): the same bytes the joined text would encode
+    to there, so the digest is the same and the body is encoded once, not twice."""
     import hashlib  # here, as json below: the app's start imports this module, makes no row
 
-    return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"),
-                           digest_size=16).hexdigest()
+    if body is None:
+        parts = (entry.title, entry.link, entry.author, entry.body_html, entry.lead,
+                 "\x1e".join(entry.teasers), repr(entry.published))
+        return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"),
+                               digest_size=16).hexdigest()
+    before = "\x1f".join((entry.title, entry.link, entry.author, ""))
+    after = "\x1f".join(("", entry.lead, "\x1e".join(entry.teasers), repr(entry.published)))
+    digest = hashlib.blake2b(before.encode("utf-8", "surrogatepass"), digest_size=16)
+    digest.update(body)
+    digest.update(after.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
 
 
 def story_row(entry: Entry) -> StoryRow:
     import json
 
     lead = clean_line(entry.lead)
-    body = storable(entry.body_html)
+    body = entry.body_html
+    try:  # encoded once, for the digest and for `pack`; a body that cannot be (lone
+        # surrogates) is made storable first, and the digest reads it as it was
+        data: bytes | None = body.encode("utf-8")
+    except UnicodeEncodeError:
+        body, data = storable(body), None
     teasers = entry.teasers
     return StoryRow(
         key=storable(entry.key),
-        digest=content_hash(entry),
+        digest=content_hash(entry, data),
         published=entry.published if entry.published is not None else entry.updated,
         updated=entry.updated,
         title=clean_line(entry.title) or "(untitled)",
@@ -61,7 +76,7 @@ def story_row(entry: Entry) -> StoryRow:
         lead=lead,
         teasers=json.dumps([clean_line(t) for t in teasers], ensure_ascii=False)
         if teasers else "[]",
-        body_html=pack(body),
+        body_html=pack(body, data),
     )
 
 

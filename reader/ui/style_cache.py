@@ -9,17 +9,25 @@ no rules under its key and is parsed as before. A file from another Textual, wri
 other variables, unreadable or damaged is passed over in silence (the stylesheet parses as
 it always did) and written again once the first frame is drawn.
 
-The file is a pickle, like Python's own bytecode cache: it lives in the user's own data
-directory and is read by no one else. What Textual keeps private (its parse cache, its
+The file is a pickle read by an unpickler that knows only the parts of parsed rules
+(Textual's rule, selector, style, scalar, colour and layout classes, the selector checks, an
+enum member by name, a style's lookups in its own rules): the data directory may be a synced
+or shared folder, and a planted file must not run code there; anything else in it is refused
+like damage. A Textual whose rules hold another kind of object is refused the same way (parsed
+as before) until the list names it. Light themes are not kept: Textual parses again when a
+theme other than its default kind is set. What Textual keeps private (its parse cache, its
 variables) is read through `reader.lowlevel`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import enum
+import functools
 import os
 import pickle
 import sys
+import tempfile
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
@@ -28,6 +36,56 @@ from reader.lowlevel import stylesheet_parsed, stylesheet_variables
 
 STYLE_CACHE_NAME = "stylesheet.cache"  # beside the cache (newsreader.sqlite3)
 FORMAT = 1  # the layout of the file; another one is passed over
+
+
+# What parsed rules are made of (Textual 8): every name a kept file may ask for.
+_PARTS = frozenset({
+    ("textual.color", "Color"),
+    ("textual.css.model", "CombinatorType"),
+    ("textual.css.model", "RuleSet"),
+    ("textual.css.model", "Selector"),
+    ("textual.css.model", "SelectorSet"),
+    ("textual.css.model", "SelectorType"),
+    ("textual.css.model", "_check_class"),
+    ("textual.css.model", "_check_id"),
+    ("textual.css.model", "_check_type"),
+    ("textual.css.model", "_check_universal"),
+    ("textual.css.scalar", "Scalar"),
+    ("textual.css.scalar", "ScalarOffset"),
+    ("textual.css.scalar", "Unit"),
+    ("textual.css.styles", "Styles"),
+    ("textual.geometry", "Spacing"),
+    ("textual.layouts.horizontal", "HorizontalLayout"),
+    ("textual.layouts.vertical", "VerticalLayout"),
+})
+
+
+# Bound methods a style keeps of its own rules dict (pickled as `getattr(rules, name)`).
+_DICT_METHODS = frozenset({"get", "__contains__"})
+
+
+def _member(owner: object, name: str) -> object:
+    """`getattr` as pickles use it in parsed rules, and for nothing else: a member of one of
+    the enums above, or a lookup method of a plain dict."""
+    if type(owner) is dict and name in _DICT_METHODS:
+        return getattr(owner, name)
+    if not (isinstance(owner, type) and issubclass(owner, enum.Enum)
+            and (owner.__module__, owner.__qualname__) in _PARTS):
+        raise pickle.UnpicklingError("not a part of parsed rules")
+    return owner[name]
+
+
+class _RulesUnpickler(pickle.Unpickler):
+    """Finds the parts of parsed rules and nothing else (see the module's docstring)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("builtins", "getattr"):
+            return _member
+        if (module, name) == ("functools", "partial"):
+            return functools.partial  # its function can only be one of the parts above
+        if (module, name) in _PARTS:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of parsed rules")
 
 
 def textual_stamp() -> tuple[Hashable, ...]:
@@ -65,7 +123,7 @@ class StyleCache:
             return 0
         try:
             with self.path.open("rb") as handle:
-                kept = pickle.load(handle)  # noqa: S301 - our own file in the user's data dir
+                kept = _RulesUnpickler(handle).load()
             form, stamp, variables, entries = kept
             if (form, stamp, variables) != (FORMAT, self._stamp,
                                             stylesheet_variables(stylesheet)):
@@ -79,8 +137,10 @@ class StyleCache:
         return len(entries)
 
     def wanted(self, stylesheet: Any) -> tuple[Any, ...] | None:
-        """What `keep` would write (taken on the UI's thread, while nothing reparses), or
-        None when the file already holds every source parsed so far."""
+        """What `keep` would write (the parse cache's entries, read on the UI's thread; the
+        rules themselves are pickled by the writer thread, which is safe because Textual
+        never changes a parsed rule), or None when the file already holds every source parsed
+        so far."""
         if not self._stamp:
             return None
         parsed = stylesheet_parsed(stylesheet)
@@ -94,12 +154,17 @@ class StyleCache:
     def keep(self, content: tuple[Any, ...]) -> None:
         """Write `content` (from `wanted`) whole or not at all; a failure only means
         parsing again next time."""
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}")
+        temporary: Path | None = None
         try:
-            temporary.write_bytes(pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL))
+            handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.",
+                                            dir=self.path.parent)
+            temporary = Path(name)
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(content, out, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, self.path)
         except Exception:  # noqa: BLE001 - a cache that cannot be written is only slower
-            with contextlib.suppress(OSError):
-                temporary.unlink(missing_ok=True)
+            if temporary is not None:
+                with contextlib.suppress(OSError):
+                    temporary.unlink(missing_ok=True)
             return
         self._primed = set(content[3])

@@ -16,6 +16,7 @@
   filters or styles changed. The output is the same, cell for cell (tests compare it); a
   pane with an effect this does not reproduce (tint, opacity, text opacity, outline, hatch)
   is framed by Textual as before.
+* The scroll bar drawn by `QuickBarRender` (its strips ready-made and kept, no console).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.style import Style as VisualStyle
 from textual.widget import Widget
+
+from reader.ui.widgets.scroll_bars import QuickBarRender
 
 
 def component_styles(widget: Widget, prefix: str) -> dict[str, Style]:
@@ -69,6 +72,10 @@ class LinePane(ScrollView):
         self._framed: LRUCache[int, tuple[Strip, Strip]] = LRUCache(256)
         self._framing: tuple[object, ...] | None = None  # what the framed lines were made with
         self._edges: tuple[list[Segment], list[Segment], Style] = ([], [], Style())
+
+    def on_mount(self) -> None:
+        # Textual's documented way to draw a bar differently (`ScrollBar.renderer`).
+        self.vertical_scrollbar.renderer = QuickBarRender  # type: ignore[misc]
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

@@ -6,8 +6,8 @@ count comes from the database up front and rows come in pages (`headline_loading
 widget subclasses, and `headline_pages`); this module holds the keys, the styles and the drawing.
 
 A search's results repaint every row at once; the list frames its rows itself
-(`LinePane.FRAME_ROWS`) and draws its scroll bar with `QuickBarRender`, and a count that leaves
-the bar looking the same does not repaint it (`fit_virtual_size`).
+(`LinePane.FRAME_ROWS`) and draws its scroll bar with `QuickBarRender` (as every `LinePane`),
+and a count that leaves the bar looking the same does not repaint it (`fit_virtual_size`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from reader.ui.widgets.article_body import fit_virtual_size
 from reader.ui.widgets.headline_loading import HeadlineLoading
 from reader.ui.widgets.headline_pages import MAX_PAGES, PAGE_SIZE
 from reader.ui.widgets.headline_row import draw_headline, source_column_wanted
-from reader.ui.widgets.scroll_bars import QuickBarRender
 
 __all__ = ["MAX_PAGES", "PAGE_SIZE", "HeadlineList"]
 
@@ -161,10 +160,6 @@ class HeadlineList(HeadlineLoading, can_focus=True):
     def on_blur(self) -> None:
         self._styles = None
         self.refresh_line(self.cursor)
-
-    def on_mount(self) -> None:
-        # Textual's documented way to draw one bar differently (`ScrollBar.renderer`).
-        self.vertical_scrollbar.renderer = QuickBarRender  # type: ignore[misc]
 
     def on_resize(self) -> None:
         fit_virtual_size(self, Size(self.scrollable_content_region.width, self._total))

@@ -191,16 +191,17 @@ class KeyFooter(Widget, can_focus=False):
         """The keys to draw in `width` cells (and the palette's key at the right end, when
         it fits beside `?`), in the order the row shows them, labels chosen for the width."""
         screen, app = self.screen, self.app
+        active = screen.active_bindings  # computed anew at each read: read once
         keys: list[_Key] = []
         seen: set[str] = set()
-        for node, binding, enabled, tooltip in screen.active_bindings.values():
+        for node, binding, enabled, tooltip in active.values():
             if binding.show and binding.action not in seen:  # one key per action
                 seen.add(binding.action)
                 keys.append(_Key(node, binding, app.get_key_display(binding), enabled,
                                  tooltip))
         palette: _Key | None = None
         if self.show_command_palette and app.ENABLE_COMMAND_PALETTE:
-            found = screen.active_bindings.get(app.COMMAND_PALETTE_BINDING)
+            found = active.get(app.COMMAND_PALETTE_BINDING)
             if found is not None:
                 node, binding, enabled, tooltip = found
                 palette = _Key(node, binding, app.get_key_display(binding), enabled,

@@ -94,10 +94,11 @@ class SourceList(OptionList):
 
     def notify_style_update(self) -> None:
         """Styles are applied before a frame is laid out: a list displayed again gets the
-        rows it was waiting for here, in time for that frame, at the width it had. A list
-        never laid out has no width yet: its first `Resize` builds it."""
+        rows it was waiting for here, in time for that frame. A hidden widget has no region,
+        so they are made at the width it last had (none, the first time); the `Resize`
+        that follows makes them again if the width differs, to right-align the counts."""
         super().notify_style_update()
-        if self._stale and self.display and self.scrollable_content_region.width > 0:
+        if self._stale and self.display:
             self._make_rows()
 
     def _rebuild(self) -> None:
@@ -117,7 +118,8 @@ class SourceList(OptionList):
         keep, self._wanted = self._wanted or keep, None
         options: list[Option | None] = []
         self._views = {}
-        width = self._width = self.scrollable_content_region.width
+        width = self.scrollable_content_region.width or self._width
+        self._width = width
         for mode, label in MODES:
             self._add(options, View(mode=mode), _line(
                 [(label, "bold")], self.counts.get(mode, 0), "$text-muted", width))
