@@ -176,3 +176,23 @@ def test_a_story_that_cannot_be_stored_takes_its_whole_feed_back(store: Store) -
     assert store.upsert_entries(source.id, rows).new == 150
     store.index.catch_up()
     assert_in_step(store)
+
+
+def test_ids_that_differ_only_by_lone_surrogates_are_one_story(store: Store) -> None:
+    """A JSON Feed's ids "a\\ud800" and "a\\udfff" are both stored as "a\\ufffd": the
+    second is a repeat, not a second story that makes the whole feed fail on the key."""
+    from reader.sources.feedfile import parse_feed
+
+    feed = (b'{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": ['
+            b'{"id": "a\\ud800", "title": "first", "content_text": "one"},'
+            b'{"id": "a\\udfff", "title": "second", "content_text": "two"},'
+            b'{"id": "b", "title": "third", "content_text": "three"}]}')
+    source = store.add_source("feed", "http://example.org/j")
+    parsed = parse_feed(feed, url="http://example.org/j")
+    assert len({entry.key for entry in parsed.entries}) == 3  # apart until stored
+    assert [row.title for row in story_rows(parsed.entries)] == ["first", "third"]
+    store.upsert_entries(source.id, parsed.entries)
+    as_rows = parse_feed(feed, url="http://example.org/j", row=story_row)
+    assert [row.title for row in as_rows.rows] == ["first", "third"]
+    store.upsert_entries(source.id, as_rows.rows)
+    assert sorted(s.title for s in store.stories_of(source.id)) == ["first", "third"]

@@ -199,11 +199,9 @@ def cmd_sync(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     """Two-way sync with the server `[sync]` names (for cron too), then whole articles and
     retention as after a refresh: exit status 1 when the sync failed, with the reason on
     stderr; what was not sent stays queued for the next one."""
-    from reader.service.refresh import share_one_arena
     from reader.service.sync import configured, failure, sync_now
     from reader.sync import SyncProgress
 
-    share_one_arena()  # before the sync's threads, which run before its refresh
     if args:
         raise CliError("sync takes no arguments: newsreader sync")
     if opts.offline:

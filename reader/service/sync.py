@@ -70,10 +70,11 @@ def sync_now(store: Store, config: Config, *,
     """Sync with the server `config` names; never raises for a failure a user can act on
     (the report's `error` says it in words, the cache and the queue are kept). With `after`,
     the server sources' whole articles are kept and retention runs, as after a refresh."""
-    from reader.service.refresh import after_refresh
+    from reader.service.refresh import after_refresh, share_one_arena
     from reader.store import sync_state
     from reader.sync import sync
 
+    share_one_arena()  # before the sync's threads, which run before its refresh
     local = config.sync__local
     if local:
         sync_state.keep_local(store, local)

@@ -119,9 +119,11 @@ def collect(result: ParseResult, items: list[Any], make: Callable[[Any], Entry |
             entry = make(item)
             if entry is None:
                 skipped += 1
-            elif entry.key not in keys:
-                keys.add(entry.key)
-                result.rows.append(row(entry))
+            else:
+                made = row(entry)  # its key as stored: lone surrogates replaced
+                if made.key not in keys:
+                    keys.add(made.key)
+                    result.rows.append(made)
     if skipped:
         noun = "entry" if skipped == 1 else "entries"
         result.problems.append(f"skipped {skipped} {noun} with no title, link or content")

@@ -265,14 +265,10 @@ _SUSPECT_REF = re.compile(
 def _safe_char_ref(match: re.Match[bytes]) -> bytes:
     """A numeric character reference feedparser can decode: NUL, surrogates and numbers past
     U+10FFFF (which make it raise) become U+FFFD."""
+    from reader.sources.feedvalues import decodable_ref  # with the direct road's rules
+
     hexa, decimal = match.group(1), match.group(2)
-    digits = hexa or decimal
-    if len(digits) > 8:
-        return b"&#xFFFD;"
-    value = int(digits, 16) if hexa else int(digits)
-    if value == 0 or 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
-        return b"&#xFFFD;"
-    return match.group(0)
+    return match.group(0) if decodable_ref(hexa or decimal, bool(hexa)) else b"&#xFFFD;"
 
 
 def _cut_person(match: re.Match[bytes]) -> bytes:

@@ -51,6 +51,7 @@ from xml.sax import SAXException
 
 from reader import lowlevel
 from reader.sources import directfeed
+from reader.sources.feedvalues import decodable_ref
 
 _ASCII = "".join(map(chr, range(128)))
 # A CDATA section, comment or processing instruction (kept whole; one that never ends runs
@@ -138,8 +139,7 @@ def _char_ref(number: bytes) -> bytes:
     this runs: completed as they are, they would make feedparser's parsers raise."""
     hexa = number[:1] in b"xX"
     digits = number[1:] if hexa else number
-    value = int(digits, 16 if hexa else 10) if len(digits) <= 8 else -1
-    if value <= 0 or 0xD800 <= value <= 0xDFFF or value > 0x10FFFF:
+    if not decodable_ref(digits, hexa):
         return b"&#xFFFD;"
     return b"&#" + (b"x" + digits if hexa else digits) + b";"
 

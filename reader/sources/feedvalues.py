@@ -27,6 +27,16 @@ _C1 = re.compile("[\x80-\x9f]")
 _URI_FIXER = re.compile("^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")
 
 
+def decodable_ref(digits: bytes, hexa: bool) -> bool:
+    """Whether feedparser's parsers can decode the numeric character reference with these
+    digits: NUL, surrogates and numbers past U+10FFFF make them raise (U+FFFD is written
+    instead, as a browser shows it)."""
+    if len(digits) > 8:
+        return False
+    value = int(digits, 16) if hexa else int(digits)
+    return not (value == 0 or 0xD800 <= value <= 0xDFFF or value > 0x10FFFF)
+
+
 def repair(text: str) -> str:
     """feedparser's repair of UTF-8 read as ISO-8859-1, then cp1252 for C1 codes."""
     return text if text.isascii() else repaired(text)[0]

@@ -48,10 +48,12 @@ def hand_over(store: Store, source: int, into: int, folder: str) -> int:
         return 0
     prefix = storable(folder.rstrip(os.sep) + os.sep)
     under = _under("path")
-    # Read (and resolved on disk) before the write lock is taken: a slow disk must not
-    # hold up every other writer.
-    linked = _linked_into(store.db.conn(), source, os.path.realpath(folder), prefix)
+    inside = storable(os.path.realpath(folder).rstrip(os.sep) + os.sep)
+    # Feed files' paths are resolved on disk before the write lock is taken (a slow disk
+    # must not hold up every other writer); file stories are matched under the lock.
+    feeds = _feeds_linked_into(store.db.conn(), source, inside, prefix)
     with store.db.write() as conn:
+        linked = _files_linked_into(conn, source, inside) + feeds
         place = (prefix[:-1], len(prefix), prefix, json.dumps(linked))
         _merge_marks(conn, f"old.source_id = ? AND {_under('old.path')}", (source, *place),
                      into)
@@ -74,24 +76,26 @@ def _under(column: str) -> str:
             f"OR {column} IN (SELECT value FROM json_each(?)))")
 
 
-def _linked_into(conn: sqlite3.Connection, source: int, folder: str,
-                 prefix: str) -> list[str]:
-    """The paths of `source`'s stories outside `folder` (resolved; `prefix` is its stored
-    form as given) whose files are in it, reached through a symbolic link. A file's story
-    is keyed by its resolved path (`reader.sources.local`): no disk is read for those. A
-    feed file's stories have the feed's keys, so its path (one for all its stories) is
-    resolved here, for the paths not already under `prefix`."""
-    inside = storable(folder.rstrip(os.sep) + os.sep)
-    linked = [path for path, real in conn.execute(
+def _files_linked_into(conn: sqlite3.Connection, source: int, inside: str) -> list[str]:
+    """The paths of `source`'s file stories reached through a symbolic link whose files lie
+    under `inside` (a resolved folder, with its separator): a file's story is keyed by its
+    resolved path (`reader.sources.local`), so no disk is read."""
+    return [path for path, real in conn.execute(
         "SELECT path, substr(key, 6) FROM stories WHERE source_id = ? AND path != '' "
         "AND substr(key, 1, 5) = 'file:' AND key != 'file:' || path", (source,))
         if real.startswith(inside)]
+
+
+def _feeds_linked_into(conn: sqlite3.Connection, source: int, inside: str,
+                       prefix: str) -> list[str]:
+    """The paths of `source`'s feed files that resolve under `inside`, of those not already
+    under `prefix` (the folder as given, stored form). A feed file's stories have the
+    feed's keys, so its path (one for all its stories) is resolved on disk."""
     feeds = [path for (path,) in conn.execute(
         "SELECT DISTINCT path FROM stories WHERE source_id = ? AND path != '' "
         "AND substr(key, 1, 5) != 'file:' AND substr(path, 1, ?) != ?",
         (source, len(prefix), prefix))]
-    return linked + [path for path in feeds
-                     if storable(os.path.realpath(path)).startswith(inside)]
+    return [path for path in feeds if storable(os.path.realpath(path)).startswith(inside)]
 
 
 def _merge_marks(conn: sqlite3.Connection, old: str, params: tuple[object, ...],

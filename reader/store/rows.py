@@ -81,10 +81,12 @@ def story_row(entry: Entry) -> StoryRow:
 
 
 def story_rows(entries: Iterable[Entry | StoryRow]) -> Iterator[StoryRow]:
-    """Rows for `entries`, the first of each key only (feeds do repeat GUIDs)."""
+    """Rows for `entries`, the first of each key only (feeds do repeat GUIDs), keys taken as
+    they are stored: two that differ only by lone surrogates are one."""
     seen: set[str] = set()
     for item in entries:
-        if item.key in seen:
+        key = item.key if isinstance(item, StoryRow) else storable(item.key)
+        if key in seen:
             continue
-        seen.add(item.key)
+        seen.add(key)
         yield item if isinstance(item, StoryRow) else story_row(item)

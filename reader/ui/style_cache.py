@@ -13,8 +13,11 @@ The file is a pickle read by an unpickler that knows only the parts of parsed ru
 (Textual's rule, selector, style, scalar, colour and layout classes, the selector checks, an
 enum member by name, a style's lookups in its own rules): the data directory may be a synced
 or shared folder, and a planted file must not run code there; anything else in it is refused
-like damage. A Textual whose rules hold another kind of object is refused the same way (parsed
-as before) until the list names it. Light themes are not kept: Textual parses again when a
+like damage, as is one that sets attributes on the classes it names (undone at once) or
+whose entries are not rule sets. A file made to look right can still hold rules that draw
+wrong; deleting it (it is only a cache) brings the parsed styles back. A Textual whose rules
+hold another kind of object is refused the same way (parsed as before) until the list names
+it. Light themes are not kept: Textual parses again when a
 theme other than its default kind is set. What Textual keeps private (its parse cache, its
 variables) is read through `reader.lowlevel`.
 """
@@ -106,6 +109,60 @@ def textual_stamp() -> tuple[Hashable, ...]:
     return (sys.version_info[:2], str(package), tuple(installed), tuple(files))
 
 
+# What a pickle could set on a class or function it names, beside its `__dict__`.
+_SLOTS = ("__bases__", "__code__", "__defaults__", "__kwdefaults__", "__name__",
+          "__qualname__", "__module__", "__doc__")
+
+
+def _load(handle: Any) -> Any:
+    """The file's content, read by `_RulesUnpickler`. A pickle may set attributes on what it
+    names (its BUILD step), and a class changed that way stays changed after the file is
+    refused: every change is undone, and the file refused."""
+    import importlib
+
+    named: list[object] = [_member]
+    for module, name in _PARTS:
+        named.append(getattr(importlib.import_module(module), name))
+    before = [(part, dict(vars(part)), {slot: getattr(part, slot) for slot in _SLOTS
+                                        if hasattr(part, slot)}) for part in named]
+    try:
+        return _RulesUnpickler(handle).load()
+    finally:
+        if _undo(before):
+            raise pickle.UnpicklingError("the file changes the classes it names")
+
+
+def _undo(before: list[tuple[object, dict[str, Any], dict[str, Any]]]) -> bool:
+    """Put back what a load changed on the parts it named; whether anything had changed."""
+    changed = False
+    for part, attributes, slots in before:
+        now = vars(part)
+        for key in [key for key in now if key not in attributes]:
+            changed = True
+            delattr(part, key)
+        for key, value in attributes.items():
+            if now.get(key) is not value:
+                changed = True
+                setattr(part, key, value)
+        for key, value in slots.items():
+            if getattr(part, key, None) is not value:
+                changed = True
+                setattr(part, key, value)
+    return changed
+
+
+def _rules_by_source(entries: object) -> dict[Any, list[Any]]:
+    """`entries` if it has the shape of a parse cache's (a source key -> its rule sets)."""
+    from textual.css.model import RuleSet
+
+    if not isinstance(entries, dict) or not all(
+            isinstance(key, tuple) and isinstance(rules, list)
+            and all(isinstance(rule, RuleSet) for rule in rules)
+            for key, rules in entries.items()):
+        raise pickle.UnpicklingError("not parsed rules")
+    return entries
+
+
 class StyleCache:
     """The file of parsed rules for one app: `prime` before the first parse, `keep` after
     the first frame (it writes only when something was parsed that the file lacked)."""
@@ -123,11 +180,12 @@ class StyleCache:
             return 0
         try:
             with self.path.open("rb") as handle:
-                kept = _RulesUnpickler(handle).load()
+                kept = _load(handle)
             form, stamp, variables, entries = kept
             if (form, stamp, variables) != (FORMAT, self._stamp,
                                             stylesheet_variables(stylesheet)):
                 return 0
+            entries = _rules_by_source(entries)
             parsed = stylesheet_parsed(stylesheet)
             for key, rules in entries.items():
                 parsed.set(key, rules)

@@ -7,8 +7,9 @@ count differs enough). This renderer is also a Textual `Visual`, so Textual take
 they are: the same segments, styled the same way (the widget's style under the bar's), made
 without a console, and kept for the next time the bar looks the same.
 
-Set it on one bar (`widget.vertical_scrollbar.renderer = QuickBarRender`), as Textual's
-`ScrollBar.renderer` documentation describes.
+Set it on a bar (`widget.vertical_scrollbar.renderer = QuickBarRender`), as Textual's
+`ScrollBar.renderer` documentation describes; every line pane's bar has it, and they share
+one cache of drawn bars, sized for the three panes.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ _BAR = Color.parse("bright_magenta")
 class QuickBarRender(ScrollBarRender, Visual):
     """A `ScrollBarRender` that Textual renders as a `Visual`."""
 
-    _drawn: ClassVar[LRUCache[tuple[object, ...], list[Strip]]] = LRUCache(64)
+    _drawn: ClassVar[LRUCache[tuple[object, ...], list[Strip]]] = LRUCache(192)
 
     def render_strips(self, width: int, height: int | None, style: Style,
                       options: RenderOptions) -> list[Strip]:
