@@ -40,10 +40,10 @@ def refresh(store: Store, sources: Sequence[Source] | None = None, *,
 def share_one_arena() -> None:
     """Before a refresh's or a sync's threads start: they share one glibc arena
     (`reader.workerpool.limit_arenas`; measured on a cold refresh, the main process's peak
-    74 -> 65 MB). Called by `refresh` and `sync_now`, for the commands and the app alike,
-    not at start-up: the
-    app would pay for `ctypes` (~2 ms) before its first frame for nothing. In the app the
-    threads that ran before keep their arenas; new ones share what exists."""
+    74 -> 65 MB). Called by `refresh` and `sync_now`, for the commands and the app alike, and
+    not at start-up, where the app would pay for `ctypes` (~2 ms) before its first frame for
+    nothing. In the app the threads that ran before keep their arenas; new ones share what
+    exists."""
     from reader.workerpool import limit_arenas
 
     limit_arenas()

@@ -12,14 +12,14 @@ it always did) and written again once the first frame is drawn.
 The file is a pickle read by an unpickler that knows only the parts of parsed rules
 (Textual's rule, selector, style, scalar, colour and layout classes, the selector checks, an
 enum member by name, a style's lookups in its own rules): the data directory may be a synced
-or shared folder, and a planted file must not run code there; anything else in it is refused
-like damage, as is one that sets attributes on the classes it names (undone at once) or
-whose entries are not rule sets. A file made to look right can still hold rules that draw
-wrong; deleting it (it is only a cache) brings the parsed styles back. A Textual whose rules
-hold another kind of object is refused the same way (parsed as before) until the list names
-it. Light themes are not kept: Textual parses again when a
-theme other than its default kind is set. What Textual keeps private (its parse cache, its
-variables) is read through `reader.lowlevel`.
+or shared folder, and a planted file must not run code there. Anything else in the file is
+refused like damage, as is a file that sets attributes on the classes it names (undone at
+once) or whose entries are not rule sets. A file made to look right can still hold rules that
+draw wrong; deleting it (it is only a cache) brings the parsed styles back. A Textual whose
+rules hold another kind of object is refused the same way (parsed as before) until the list
+names it. Light themes are not kept: Textual parses again when a theme other than its
+default kind is set. What Textual keeps private (its parse cache, its variables) is read
+through `reader.lowlevel`.
 """
 
 from __future__ import annotations
