@@ -27,6 +27,8 @@ What it does, and why it is built this way:
   (the launcher in bench/common.py reaps every descendant); the main process's exact peak
   RSS; and the peak of the tree's summed RSS and PSS (sampled every 50 ms from the tree's
   own /proc entries). PSS counts the pages forked workers share once.
+* `--against DIR` runs the `reader` copied in DIR beside this one, both the same way
+  (`python -S -P -m reader` with the tree first on the path), not the installed script.
 """
 
 from __future__ import annotations
@@ -180,7 +182,12 @@ def run_set(name: str, feeds: list[Feed], opts: argparse.Namespace, workdir: Pat
             rundir = setdir / f"run-{step}"
             rundir.mkdir()
             if system == NEWSREADER:
-                result = run_newsreader(rundir, setdir / "feeds.opml")
+                # Beside a copy, this tree runs as the copy does (`python -S -P -m reader`):
+                # with the installed script each parser process imports the command line
+                # (the script is its `__main__`: ~1 MB each), and `site` adds ~0.6-0.9 MB
+                # to the fork server and the resource tracker, which start with our flags.
+                result = run_newsreader(rundir, setdir / "feeds.opml",
+                                        str(ROOT) if against else None)
             elif system == against:
                 result = run_newsreader(rundir, setdir / "feeds.opml", opts.against)
             else:

@@ -27,7 +27,6 @@ from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
-from reader.config_lines import key_lines
 from reader.config_settings import (
     FULL_ARTICLE_MODES,
     SETTINGS,
@@ -178,7 +177,11 @@ def parse_config(text: str, path: str = "config.toml") -> tuple[Config, list[Con
             return replace(_DEFAULTS, path=path), [ConfigProblem(
                 path, int(match.group(1)) if match else None,
                 f"not valid TOML ({reason}); using every default")]
-    lines = key_lines(text)
+    lines: dict[str, int] = {}
+    if data:  # only a setting's problem names a line (the file as first written has none)
+        from reader.config_lines import key_lines
+
+        lines = key_lines(text)
     problems: list[ConfigProblem] = []
     values: dict[str, Any] = {}
     rejected: dict[str, str] = {}

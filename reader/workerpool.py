@@ -39,6 +39,11 @@ MEMORY_LIMIT = 1536 * 2**20  # per worker process (address space)
 PRELOAD = ("reader.sources.parse_worker", "reader.sources.feedfile", "reader.sources.directfeed",
            "reader.sources.feedrepair", "reader.store.rows", "reader.sources.bodydecode", "nh3",
            "xml.sax.expatreader", "zstandard")
+# What a new worker imports before its first job, to read the process object it is sent (the
+# executor's worker loop and queues) and to cap its memory: ~2-3 MB of each worker's own
+# without them.
+PROCESS = ("concurrent.futures.process", "multiprocessing.synchronize",
+           "multiprocessing.popen_forkserver", "resource")
 
 
 def cpu_count() -> int:
@@ -141,7 +146,7 @@ class ProcessPool:
             from concurrent.futures.process import BrokenProcessPool, ProcessPoolExecutor
 
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(list(self.preload))
+            context.set_forkserver_preload([*PROCESS, *self.preload])
             executor = ProcessPoolExecutor(self.workers, mp_context=context,
                                            initializer=init_worker,
                                            initargs=(self.memory_limit, self.preload))

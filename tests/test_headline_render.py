@@ -23,6 +23,7 @@ from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.scroll_bars import QuickBarRender
 from reader.ui.widgets.search_bar import SearchBar
+from reader.ui.widgets.teaser_sidebar import TeaserSidebar
 from tests.helpers.pilot import SIZE, RecordingApp, settle
 from tests.helpers.stories import NOW, add_source, entry, make_store, numbered
 
@@ -225,6 +226,45 @@ async def test_the_article_draws_what_textual_draws(tmp_path: Path) -> None:
         app.theme = "solarized-light"
         await same("theme")
         await pilot.resize_terminal(90, 30)
+        await same("narrower")
+
+
+async def test_the_teasers_draw_what_textual_draws(tmp_path: Path) -> None:
+    """The teaser sidebar frames its rows itself (all of them are new at each story, and in
+    the first frame): the same cells as Textual's framing, with teasers and separators,
+    highlighted with and without the focus, scrolled, in another theme and at another size."""
+    teasers = tuple(f"Teaser {n}: a lead of another story, long enough to wrap over several "
+                    "rows of the sidebar" for n in range(12))
+    store = make_store(tmp_path)
+    add_source(store, "Page", [entry(f"s{n}", f"Story {n}", f"Story {n} begins here.",
+                                     published=NOW - n * 60, teasers=teasers)
+                               for n in range(3)])
+    app = RecordingApp(store)
+
+    async def same(what: str) -> None:
+        await settle(app, pilot)
+        drawn, textual = drawn_and_textual(sidebar)
+        assert len(drawn) == sidebar.region.height > 2, what
+        for y, (ours, theirs) in enumerate(zip(drawn, textual, strict=True)):
+            assert ours == theirs, f"{what}: row {y} differs"
+        assert "".join(char for char, _style in drawn[1]).strip("│ "), what  # not blanks
+        assert sidebar._framed, what  # framed here, not left to Textual
+
+    async with app.run_test(size=SIZE) as pilot:
+        sidebar = app.screen.query_one(TeaserSidebar)
+        await same("first story")
+        await pilot.press("j")
+        await same("next story")
+        await pilot.press("tab", "tab", "down", "down")
+        assert app.focused is sidebar and sidebar.highlighted == 2
+        await same("highlighted, focused")
+        await pilot.press("shift+tab")
+        await same("highlighted, blurred")
+        sidebar.scroll_to(y=6, animate=False, immediate=True)
+        await same("scrolled")
+        app.theme = "solarized-light"
+        await same("theme")
+        await pilot.resize_terminal(100, 30)
         await same("narrower")
 
 

@@ -8,6 +8,10 @@ being undone by accident, each in a fresh interpreter.
 # ruff: noqa: F811 - the feed_server fixture is imported and then used as an argument
 from __future__ import annotations
 
+import dataclasses
+import importlib.util
+import inspect
+import marshal
 import os
 import subprocess
 import sys
@@ -17,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from reader import config as config_module
+from reader import dataclass_code
 from reader.cli import main
 from reader.config import Config, only_comments, parse_config
 from reader.config_text import template
@@ -74,17 +79,17 @@ def test_a_first_launch_still_gets_the_welcome_stories(tmp_path: Path) -> None:
         store.close()
 
 
-def test_the_configuration_as_first_written_is_read_without_the_toml_parser(
+def test_the_configuration_as_first_written_is_read_without_the_toml_parser_or_line_finder(
         tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text(template(ACTIONS), encoding="utf-8")
     code = ("from reader.config import load_config\n"
             f"config, problems = load_config({str(path)!r})\n"
             "assert problems == [] and config.layout__measure == 80, problems")
-    assert loaded(code, ("tomllib",)) == []
+    assert loaded(code, ("tomllib", "reader.config_lines")) == []
     path.write_text(template(ACTIONS) + "\n[layout]\nmeasure = 72\n", encoding="utf-8")
     code = code.replace("== 80", "== 72")
-    assert loaded(code, ("tomllib",)) == ["tomllib"]
+    assert loaded(code, ("tomllib", "reader.config_lines")) == ["reader.config_lines", "tomllib"]
 
 
 COMMENT_CASES = [
@@ -135,3 +140,153 @@ def test_a_refresh_of_unchanged_feeds_loads_no_html_cleaner(
             "assert main(['refresh']) == 0")
     assert loaded(code, ("nh3", "html", "shlex", "webbrowser", "tomllib")) == []
     assert feed_server.requests_for("/feed")[-1].headers["if-none-match"] == '"v1"'
+
+
+def _point() -> type:
+    """A dataclass with what the generated methods must get right: a frozen, slotted class
+    with defaults, a default factory and a keyword-only field."""
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Point:
+        """A point."""
+
+        x: int
+        tags: tuple[str, ...] = dataclasses.field(default_factory=tuple)
+        name: str = "origin"
+        _: dataclasses.KW_ONLY
+        weight: float = 1.0
+
+    return Point
+
+
+@pytest.fixture
+def bytecode_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python writes bytecode in these tests, whatever `PYTHONDONTWRITEBYTECODE` says."""
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+
+
+def _same_class(kept: type, plain: type) -> None:
+    assert inspect.signature(kept) == inspect.signature(plain)
+    for method in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__"):
+        assert getattr(kept, method).__annotations__ == getattr(plain, method).__annotations__
+    assert kept.__init__.__defaults__ == plain.__init__.__defaults__
+    one, other = kept(1, ("a",), weight=2.0), plain(1, ("a",), weight=2.0)
+    assert repr(one) == repr(other) and hash(one) == hash(other)
+    assert one == kept(1, ("a",), weight=2.0) and one != kept(2) and kept(3).tags == ()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        one.x = 2
+    assert dataclasses.replace(one, name="b").name == "b" and not hasattr(one, "__dict__")
+
+
+def test_a_dataclass_gets_its_methods_compiled_once_and_the_same(
+        tmp_path: Path, bytecode_written: None) -> None:
+    """The methods `dataclasses` generates are compiled at the first run and read from the
+    file at the next: the same methods, annotations included (compiled without this
+    module's `from __future__ import annotations`)."""
+    path = tmp_path / "methods.marshal"
+    plain = _point()
+    with dataclass_code.kept(path) as first:
+        made = _point()
+    assert first.compiled >= 5 and path.read_bytes().startswith(importlib.util.MAGIC_NUMBER)
+    with (dataclass_code.kept(path) as second,
+          dataclass_code.kept(tmp_path / "other") as inner):  # nested: the outer one
+        again = _point()
+    assert inner is second and second.compiled == 0 and not (tmp_path / "other").exists()
+    assert "exec" not in vars(dataclasses)  # Python's own again
+    for cls in (made, again):
+        _same_class(cls, plain)
+
+
+@pytest.mark.parametrize("damage", [b"", b"not ours", importlib.util.MAGIC_NUMBER + b"\x00",
+                                    importlib.util.MAGIC_NUMBER + marshal.dumps([1, 2]),
+                                    b"\x00\x00\r\n" + marshal.dumps({})])
+def test_a_file_of_methods_that_cannot_be_read_is_passed_over_and_written_again(
+        tmp_path: Path, damage: bytes, bytecode_written: None) -> None:
+    path = tmp_path / "methods.marshal"
+    path.write_bytes(damage)
+    with dataclass_code.kept(path) as kept:
+        made = _point()
+    assert kept.compiled >= 5 and path.read_bytes().startswith(importlib.util.MAGIC_NUMBER)
+    _same_class(made, _point())
+
+
+def test_a_damaged_method_is_compiled_again(tmp_path: Path, bytecode_written: None) -> None:
+    path = tmp_path / "methods.marshal"
+    with dataclass_code.kept(path):
+        _point()
+    codes = marshal.loads(path.read_bytes()[len(importlib.util.MAGIC_NUMBER):])
+    text = next(iter(codes))
+    codes[text] = b"\xff" + codes[text][1:]  # not a code any more
+    path.write_bytes(importlib.util.MAGIC_NUMBER + marshal.dumps(codes))
+    with dataclass_code.kept(path) as kept:
+        made = _point()
+    assert kept.compiled == 1
+    _same_class(made, _point())
+
+
+def test_no_file_of_methods_where_python_writes_no_bytecode(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    with dataclass_code.kept(tmp_path / "methods.marshal") as kept:
+        _same_class(_point(), _point())
+    assert kept.compiled >= 5 and list(tmp_path.iterdir()) == []
+
+
+_COUNT_COMPILES = ("import sys\n"
+    "texts = []\n"
+    "def hook(event, args):\n"
+    "    if event == 'compile' and isinstance(args[0], str | bytes):\n"
+    "        texts.append(args[0] if isinstance(args[0], str) else args[0].decode())\n"
+    "sys.addaudithook(hook)\n"
+    "from reader.cli import main\n"
+    "assert main(['list']) == 0\n"
+    "print(sum(t.startswith('def __create_fn__') for t in texts))")
+
+
+def test_a_command_compiles_no_dataclass_method_its_last_run_compiled(dirs: Path) -> None:
+    """Each run of `newsreader` (here `list`, which opens the cache) finds the methods of its
+    dataclasses beside the package's bytecode once a run has compiled them. Counted by
+    Python's own audit event of each compilation."""
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(dirs / "bytecode")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+
+    def compiled() -> int:
+        return _compiles_of_list(env)
+
+    assert compiled() > 20
+    assert list((dirs / "bytecode").rglob("dataclass_code.*.marshal"))
+    assert compiled() == 0
+
+
+def test_a_file_of_methods_past_its_limit_keeps_what_the_run_used(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bytecode_written: None) -> None:
+    path = tmp_path / "methods.marshal"
+    old = {f"def __create_fn__(): # class {n} long changed": b"" for n in range(10)}
+    path.write_bytes(importlib.util.MAGIC_NUMBER + marshal.dumps(old))
+    monkeypatch.setattr(dataclass_code, "LIMIT", 12)
+    with dataclass_code.kept(path) as kept:
+        _point()
+    codes = marshal.loads(path.read_bytes()[len(importlib.util.MAGIC_NUMBER):])
+    assert kept.compiled >= 5 and set(codes) == kept.used and not set(codes) & set(old)
+
+
+def _compiles_of_list(env: dict[str, str]) -> int:
+    """Dataclass methods compiled by a run of `newsreader list` in that environment."""
+    done = subprocess.run([sys.executable, "-c", _COUNT_COMPILES], capture_output=True,
+                          text=True, check=True, cwd=ROOT, env=env, timeout=120)
+    return int(done.stdout.strip().splitlines()[-1])
+
+
+def test_the_install_step_keeps_the_methods_where_python_writes_no_bytecode(
+        dirs: Path) -> None:
+    """`python -m reader.dataclass_code` (the README's install runs it, as it runs
+    `compileall`) writes the file although PYTHONDONTWRITEBYTECODE is set, so that even the
+    first run there compiles no method; without it every run would."""
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(dirs / "bytecode"),
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    assert _compiles_of_list(env) > 20  # nothing kept, and nothing written by the run
+    assert not list((dirs / "bytecode").rglob("dataclass_code.*.marshal"))
+    subprocess.run([sys.executable, "-m", "reader.dataclass_code"], check=True, cwd=ROOT,
+                   env=env, timeout=120)
+    assert list((dirs / "bytecode").rglob("dataclass_code.*.marshal"))
+    assert _compiles_of_list(env) == 0

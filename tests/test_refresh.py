@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import resource
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -310,6 +312,53 @@ def test_many_feeds_use_the_worker_pool(store: Store, feed_server: FeedServer) -
     assert sum(o.new for o in outcomes) == 5 * count
 
 
+def test_a_first_refresh_of_many_feeds_never_imports_the_parser_in_the_main_process(
+        store: Store, feed_server: FeedServer) -> None:
+    """More than a handful of feeds with no validator are sure to bring bodies: the pool is
+    needed anyway, so it parses them all, and the parser's modules (~5 MB of the main
+    process's peak) are never loaded there."""
+    count = HANDFUL + 2
+    for i in range(count):
+        feed_server.route(f"/n{i}", rss(f"Feed {i}", [(f"n{i}-{k}", f"Story {i}.{k}", "x")
+                                                      for k in range(3)]))
+        subscribe(store, feed_server, f"/n{i}")
+    script = (
+        "import sys\n"
+        "from reader.refresh import refresh\n"
+        "from reader.store import Store\n"
+        "store = Store(sys.argv[1])\n"
+        "outcomes = refresh(store)\n"
+        "store.close()\n"
+        "parser = ('feedparser', 'nh3', 'reader.sources.directfeed', 'reader.sources.feedfile')\n"
+        "print(sum(o.new for o in outcomes), [m for m in parser if m in sys.modules])\n")
+    done = subprocess.run([sys.executable, "-c", script, str(store.path)],
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split("\n")[-2] == f"{3 * count} []"
+
+
+def test_a_refresh_of_feeds_with_validators_parses_its_first_bodies_in_a_thread(
+        store: Store, feed_server: FeedServer) -> None:
+    """Feeds that can answer "not modified" may bring nothing (the usual cron run): the
+    first bodies are parsed in a thread, and the pool starts only when more come."""
+    count = HANDFUL + 2
+    for i in range(count):
+        feed_server.route(f"/v{i}", rss(f"Feed {i}", [(f"v{i}-0", "Old", "x")]), etag=f'"{i}-1"')
+        subscribe(store, feed_server, f"/v{i}")
+    assert sum(o.new for o in refresh(store)) == count
+    for i in range(count):  # every feed changed since
+        feed_server.route(f"/v{i}", rss(f"Feed {i}", [(f"v{i}-1", "New", "x")]), etag=f'"{i}-2"')
+    pipeline = Pipeline(store.sources(), {}, parse_workers=2, backlog=1)
+    pipeline.start()
+    items = []
+    for item in pipeline.results():
+        items.append(item)
+        pipeline.release(item)
+    pipeline.stop()
+    assert all(i.parsed and [r.title for r in i.parsed.rows] == ["New"] for i in items)
+    assert pipeline.stats["parsed_in_threads"] == 2
+    assert pipeline.stats["parsed_in_pool"] == count - 2
+
+
 def test_gzipped_feeds_are_inflated_by_the_workers_in_the_same_words(
         store: Store, feed_server: FeedServer) -> None:
     """The pool gets the bodies still gzipped and inflates them under the fetch's cap: the
@@ -327,7 +376,8 @@ def test_gzipped_feeds_are_inflated_by_the_workers_in_the_same_words(
                       encoded=True)
     bomb, damaged = subscribe(store, feed_server, "/z-bomb"), subscribe(store, feed_server,
                                                                       "/z-damaged")
-    # One fetch at a time, in order: the last ones (the bomb, the damaged body) go to the pool.
+    # New feeds, each sure to bring a body: every body goes to the pool, the bomb and the
+    # damaged one too.
     pipeline = Pipeline(store.sources(), {"max_body": 2**16}, parse_workers=2, backlog=1)
     pipeline.start()
     items = {}
@@ -335,8 +385,8 @@ def test_gzipped_feeds_are_inflated_by_the_workers_in_the_same_words(
         items[item.source.id] = item
         pipeline.release(item)
     pipeline.stop()
-    assert pipeline.stats["parsed_in_threads"] == 2  # the other parses went to the pool
-    assert pipeline.stats["parsed_in_pool"] == count
+    assert pipeline.stats["parsed_in_threads"] == 0
+    assert pipeline.stats["parsed_in_pool"] == count + 2
     assert items[bomb.id].error == "body larger than 64 KB"
     assert items[damaged.id].error.startswith("the compressed body is damaged")
     good = [i for i in items.values() if i.source.id not in (bomb.id, damaged.id)]

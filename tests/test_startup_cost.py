@@ -582,3 +582,19 @@ def test_the_launch_keeps_the_parsed_stylesheet_beside_the_cache(
     finally:
         gc.unfreeze()
     assert kept == [tmp_path / "data" / STYLE_CACHE_NAME]
+
+
+async def test_the_first_frame_frames_every_line_panes_rows_itself(tmp_path: Path) -> None:
+    """Every row of the headlines, the article and the teasers is drawn in the first frame:
+    each pane frames its content rows itself (`LinePane.FRAME_ROWS`) instead of Textual's
+    framing each one, the teasers too."""
+    from reader.ui.widgets.component_styles import LinePane
+
+    app = app_with_stories(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        screen = main(app)
+        panes = {pane.id: pane for pane in screen.query(LinePane) if pane.region}
+        assert set(panes) >= {"headlines", "article", "teasers"}, set(panes)
+        for name, pane in panes.items():
+            assert pane.FRAME_ROWS and pane._framed, name

@@ -9,8 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rich.style import Style
 from textual.color import Color
 from textual.command import CommandPalette
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Input
 
 from reader.ui.screens.help import HelpScreen, bindings_in_force
@@ -116,3 +120,46 @@ async def test_the_footer_takes_its_colours_from_the_theme(tmp_path: Path) -> No
             assert key_style.color.triplet.hex == wanted.hex.lower()
             colours.add(wanted.hex)
         assert len(colours) == 2  # the two themes differ: the colour is not a fixed one
+
+
+async def test_the_footer_draws_the_cells_textual_draws_of_its_text(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`render_line` hands Textual the line's pieces as segments (no `Text` to convert in the
+    first frame): the same cells as Textual drawing `render`'s `Text`, at full width (the
+    palette's key at the right end), with a key hovered, narrow (short labels) and too
+    narrow for the palette's key (a gap at the end). Textual's own drawing marks each cell
+    with its offset for the mouse; the footer maps a click by its column, so that mark is
+    left out."""
+    app = app_with_stories(tmp_path)
+
+    def cells(lines: list[Strip]) -> list[tuple[str, Style | None]]:
+        return [(char, segment.style and segment.style.clear_meta_and_links())
+                for segment in lines[0] for char in segment.text]
+
+    async def same(what: str) -> None:
+        await settle(app, pilot)
+        footer = app.screen.query_one(KeyFooter)
+        region = Region(0, 0, *footer.region.size)
+        footer.refresh()
+        ours = footer.render_lines(region)
+        with monkeypatch.context() as patched:
+            patched.setattr(KeyFooter, "render_line", Widget.render_line)
+            footer.refresh()
+            theirs = footer.render_lines(region)
+        assert any(segment.style and segment.style.meta for segment in theirs[0]), what
+        assert not any(segment.style and segment.style.meta for segment in ours[0]), what
+        assert cells(ours) == cells(theirs), what
+        assert len(cells(ours)) == region.width
+        footer.refresh()
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await same("full width")
+        footer = app.screen.query_one(KeyFooter)
+        assert footer.keys[-1].palette and footer.keys[-1].end == 120
+        await pilot.hover(KeyFooter, offset=(drawn(footer, "/ Search").start, 0))
+        await same("hovered")
+        await pilot.resize_terminal(70, 24)
+        await same("narrow")
+        await pilot.resize_terminal(19, 12)
+        await same("too narrow for the palette's key")
+        assert not footer.keys[-1].palette and footer.keys[-1].end < 19  # a gap at the end

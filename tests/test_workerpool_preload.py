@@ -39,6 +39,34 @@ def test_a_workers_first_parses_import_nothing_the_fork_server_could_share() -> 
     assert [name for name in loaded if not name.startswith("encodings.")] == []
 
 
+def test_the_preload_leaves_out_the_http_client() -> None:
+    """A parser process is handed bytes and never fetches: httpx (with httpcore, h11 and
+    anyio) would cost the fork server ~1 MB and its start-up time for nothing."""
+    script = ("import importlib, sys\n"
+              "from reader.workerpool import PRELOAD\n"
+              "for name in PRELOAD:\n"
+              "    importlib.import_module(name)\n"
+              "print(sorted(m for m in ('httpx', 'httpcore', 'h11', 'anyio') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_new_worker_imports_nothing_to_start() -> None:
+    """Reading the process object a worker is sent needs the executor's worker loop and
+    queues: loaded by each worker, that was ~2-3 MB of its own memory (measured); loaded
+    by the fork server, it is shared."""
+    script = ("import json\n"
+              "from reader.workerpool import PRELOAD, ProcessPool\n"
+              "from tests.helpers import forkmark\n"
+              "pool = ProcessPool(1, preload=('tests.helpers.forkmark', *PRELOAD))\n"
+              "print(json.dumps(pool.executor().submit(forkmark.imported_since_fork).result()))\n"
+              "pool.shutdown()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, cwd=Path(__file__).parent.parent, timeout=60)
+    assert json.loads(done.stdout) == []
+
+
 def test_the_fixtures_cover_each_road_a_parse_takes() -> None:
     names = {path.suffix for path in FEEDS.iterdir()}
     assert {".xml", ".rdf", ".json"} <= names

@@ -7,9 +7,12 @@ pure Python, so threads would share one core. Hence:
   used only when a refresh has more than a handful of bodies to parse: starting it costs
   ~0.2 s (measured: forkserver with feedparser preloaded 0.17 s to ready, spawn 0.21 s), more
   than parsing two or three feeds in a thread. The first bodies are parsed in a thread while
-  the pool warms up in the background. The program's one pool is passed in (the service owns
-  it, and whole-article extraction shares it); without one, a parser starts its own and
-  stops it when done.
+  the pool warms up in the background, unless more than a handful of feeds are sure to
+  bring one (no validator to answer "not modified": a first refresh): the pool is needed
+  anyway, so it warms up from the first body and parses them all, and the main process
+  never imports the parser (~5 MB of its peak). The program's one pool is passed in (the
+  service owns it, and whole-article extraction shares it); without one, a parser starts
+  its own and stops it when done.
 * Each parse has a time limit; a feed that runs past it (quadratic entity blowup, feedparser's
   slow author handling) kills the pool, which is rebuilt, and only that feed fails. Bodies that
   look hostile (an internal DTD subset, or very large) go to a worker even in thread mode,
@@ -35,6 +38,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from reader.models import ParseResult
+from reader.refresh.plan import HANDFUL
 from reader.sources.bodydecode import BODY_CAP, decode_body, decoded_size
 from reader.sources.fetcherrors import FetchError
 from reader.sources.parse_worker import PARSE_TIMEOUT, ParseFailed, parse_body, worker_failure
@@ -43,7 +47,6 @@ from reader.workerpool import MEMORY_LIMIT, ProcessPool
 if TYPE_CHECKING:  # the process machinery is imported only when a pool is needed (~25 ms)
     from concurrent.futures.process import ProcessPoolExecutor
 
-HANDFUL = 4  # a refresh with at most this many feeds never starts the pool
 THREAD_FIRST = 2  # bodies parsed in a thread while the pool warms up
 LARGE = 1 << 20  # bytes: bodies this size or more are parsed one at a time
 
@@ -62,7 +65,7 @@ class Parser:
     `pool` is the program's process pool (left running when the parser closes); without
     one the parser starts its own, of `workers` processes under `memory_limit`, on demand."""
 
-    def __init__(self, *, expected: int = 0, workers: int | None = None,
+    def __init__(self, *, expected: int = 0, certain: int = 0, workers: int | None = None,
                  timeout: float = PARSE_TIMEOUT, memory_limit: int = MEMORY_LIMIT,
                  pool: ProcessPool | None = None) -> None:
         self._own_pool = pool is None
@@ -71,6 +74,7 @@ class Parser:
         self.workers = self.pool.workers
         self.timeout = timeout
         self.pooled = expected > HANDFUL
+        self.all_in_pool = self.pooled and certain > HANDFUL  # `certain` bodies sure to come
         self.seen = 0
         self.in_threads = 0
         self.in_pool = 0
@@ -110,14 +114,15 @@ class Parser:
     async def _parse(self, body: bytes, url: str, content_type: str, encoding: str = "",
                      cap: int = BODY_CAP) -> ParseResult:
         self.seen += 1
-        in_pool = self.pooled and self.seen > THREAD_FIRST
+        in_pool = self.all_in_pool or (self.pooled and self.seen > THREAD_FIRST)
         if encoding and not in_pool:  # checked below, and parsed here: decoded here
             try:
                 body, encoding = decode_body(body, encoding, cap), ""
             except FetchError as exc:
                 raise ParseFailed(str(exc)) from None
         use_pool = in_pool or _suspicious(body)
-        if self.pooled and self.seen == THREAD_FIRST and self._warming is None:
+        if self._warming is None and (self.all_in_pool or
+                                      (self.pooled and self.seen == THREAD_FIRST)):
             self._warming = asyncio.create_task(asyncio.to_thread(self.pool.executor))
         async with self._slots:
             if use_pool:

@@ -45,6 +45,7 @@ from reader.refresh.apply import (
 )
 from reader.refresh.backlog import Backlog
 from reader.refresh.parsing import ParseFailed, Parser
+from reader.refresh.plan import sure_bodies
 from reader.sources.bodydecode import decoded_size
 from reader.sources.fetch import Fetcher, FetchResult, fetcher_kwargs
 from reader.sources.fetcherrors import FetchError
@@ -305,8 +306,9 @@ class Pipeline:
         self._loop = asyncio.get_running_loop()
         self._task = asyncio.current_task()
         self._ready.set()
+        sure = sure_bodies(self.feeds)
         async with Fetcher(**self.options) as fetcher, \
-                Parser(expected=len(self.feeds), workers=self.parse_workers,
+                Parser(expected=len(self.feeds), certain=sure, workers=self.parse_workers,
                        pool=self.pool) as parser:
             self._room = Backlog(self.backlog or 2 * parser.workers + 4, self.backlog_bytes)
             tickets = asyncio.Semaphore(fetcher.max_connections)

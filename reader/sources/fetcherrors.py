@@ -7,10 +7,12 @@ wording lives in one place, apart from the client that raises them.
 from __future__ import annotations
 
 import ssl
-
-import httpx
+from typing import TYPE_CHECKING
 
 from reader.sources.fetchheaders import HEADER_JUNK, url_host
+
+if TYPE_CHECKING:  # loaded by whoever fetches; not by the parser processes, which never do
+    import httpx
 
 
 class FetchError(Exception):
@@ -29,6 +31,8 @@ class FetchError(Exception):
 def describe(exc: httpx.HTTPError, url: str, *, connect_timeout: float,
              deadline: float) -> str:
     """Say in plain words why an exchange failed, from the whole exception chain."""
+    import httpx
+
     chain = _chain(exc)
     text = " ".join(str(e) for e in chain).lower()
     if isinstance(exc, httpx.ConnectTimeout):

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import email.utils
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
+if TYPE_CHECKING:  # only named here: the parser processes share these rules, not the client
+    import httpx
 
 MAX_DELAY = 24 * 3600.0  # a server may not park a feed for more than a day
 HEADER_JUNK = re.compile(r"[\x00-\x1f\x7f]")

@@ -4,7 +4,8 @@ One widget drawing one line. Textual's `Footer` makes a widget per key and compo
 anew at every change of bindings or focus: before the first headline that was 14 rebuilds
 and ~200 ms of CPU, the most expensive part of start-up. Here a change only marks the line
 stale; it is laid out again when next drawn (once a frame at most), from the screen's
-`active_bindings`, and a click is mapped from its column to the key drawn there.
+`active_bindings`, and a click is mapped from its column to the key drawn there. The line
+goes to Textual as segments (`render_line`), not as a `Text` to convert first.
 
 What it shows: the full labels when they all fit, else the short ones below; then the keys
 by importance (the focused pane's own first) until the row is full. `? Help` always stays,
@@ -18,12 +19,14 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.strip import Strip
 from textual.widget import Widget
 
 HELP = "help"  # the binding id of `?`: always shown
@@ -161,6 +164,20 @@ class KeyFooter(Widget, can_focus=False):
 
     # -- drawing ---------------------------------------------------------------------------------
     def render(self) -> Text:
+        """The line as Textual would draw it; `render_line` draws the same pieces."""
+        return Text.assemble(*self._pieces(), no_wrap=True, overflow="crop", end="")
+
+    def render_line(self, y: int) -> Strip:
+        """The line's pieces as segments: the same cells as `render`'s `Text`, without
+        Textual's conversion of a `Text` to its own content and lines (~1 ms of the first
+        frame). Textual pads it to the width, as it pads what `render` gives."""
+        pieces = self._pieces()
+        return Strip([Segment(text, style) for text, style in pieces],
+                     sum(cell_len(text) for text, _style in pieces))
+
+    def _pieces(self) -> list[tuple[str, Style]]:
+        """The line left to right, as (text, style): the keys laid out for the width (again
+        only when the bindings or the width changed), the gaps between them."""
         width = self.size.width
         if self._laid_out_for != width:
             self._keys = self._layout(width) if width > 0 else ()
@@ -172,20 +189,22 @@ class KeyFooter(Widget, can_focus=False):
         separator = base + self.get_component_rich_style("key-footer--separator")
         hover = self.get_component_rich_style("key-footer--hover", partial=True)
         dim = self.get_component_rich_style("key-footer--disabled", partial=True)
-        line = Text(no_wrap=True, overflow="crop", end="")
+        pieces: list[tuple[str, Style]] = []
+        x = 0  # the cells drawn so far
         for key in self._keys:
-            if key.start > line.cell_len:
-                line.append(" " * (key.start - line.cell_len))
+            if key.start > x:
+                pieces.append((" " * (key.start - x), base))
+                x = key.start
             extra = Style.chain(hover if key == self._hover else Style(),
                                 Style() if key.enabled else dim)
-            if key.palette:
-                line.append(SEPARATOR, separator)
-            line.append(key.display, key_style + extra)
+            drawn = [(key.display, key_style + extra)]
             if key.label:
-                line.append(" " + key.label, label_style + extra)
+                drawn.append((" " + key.label, label_style + extra))
             if key.palette:
-                line.append(" ", label_style + extra)
-        return line
+                drawn = [(SEPARATOR, separator), *drawn, (" ", label_style + extra)]
+            pieces += drawn
+            x += sum(cell_len(text) for text, _style in drawn)
+        return pieces
 
     def _layout(self, width: int) -> tuple[FooterKey, ...]:
         """The keys to draw in `width` cells (and the palette's key at the right end, when

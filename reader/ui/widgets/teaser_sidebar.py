@@ -99,6 +99,9 @@ class TeaserSidebar(_Cursor, can_focus=True):
 
     HELP_GROUP: ClassVar[str] = "Teasers"
     STYLE_PREFIX: ClassVar[str] = "teaser-sidebar--"
+    # Every row is new at each story opened, and every row is drawn in the first frame:
+    # framed by Textual they cost ~1.6 ms of it, here ~0.8 (`LinePane`, tested cell for cell).
+    FRAME_ROWS: ClassVar[bool] = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "select", "Open teaser", id="open_teaser"),
