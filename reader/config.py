@@ -178,7 +178,7 @@ def parse_config(text: str, path: str = "config.toml") -> tuple[Config, list[Con
                 path, int(match.group(1)) if match else None,
                 f"not valid TOML ({reason}); using every default")]
     lines: dict[str, int] = {}
-    if data:  # only a setting's problem names a line (the file as first written has none)
+    if data:  # the line of each setting (problems, `Config.where`): a file of comments has none
         from reader.config_lines import key_lines
 
         lines = key_lines(text)

@@ -9,10 +9,11 @@ package's bytecode cache (`__pycache__`, or under `PYTHONPYCACHEPREFIX`), read o
 a text seen before gets its code from there, a new one is compiled as always. The classes
 are the dataclasses they were; only the compiler is skipped.
 
-The file is trusted as far as the package's `.pyc` files beside it, which Python runs
-anyway: it lives where they live, is read only when it starts with this Python's bytecode
-magic number, and one that cannot be read is passed over and written again. It is written
-as Python writes bytecode: atomically, and never under `PYTHONDONTWRITEBYTECODE`, except
+The file is trusted as the package's `.pyc` files beside it are, which Python runs anyway:
+it lives where they live and only their writer can change it. It is read only when it
+starts with this Python's bytecode magic number, and one whose layout is damaged is passed
+over and written again (like a `.pyc`, code that loads but was tampered with is run). It is
+written whole or not at all, and never under `PYTHONDONTWRITEBYTECODE`, except
 by `python -m reader.dataclass_code`, the install step that writes it on purpose as
 `compileall` writes bytecode (the README's install runs both). This
 relies on `dataclasses` calling `exec` by its module-global name (3.8 to 3.13 do);
@@ -25,14 +26,17 @@ import contextlib
 import dataclasses
 import importlib.util
 import marshal
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import CodeType
 from typing import Any
 
-LIMIT = 4000  # texts a file keeps: past it, a run that compiled writes only what it used
+from reader.paths import write_whole
+
+# Texts a file keeps (the whole program makes ~520, ~600 KB, read in ~1 ms): past it, a run
+# that compiled writes only what it used, so that the file never costs what it saves.
+LIMIT = 1200
 _MAGIC = importlib.util.MAGIC_NUMBER
 
 
@@ -46,6 +50,7 @@ class Kept:
         self.used: set[str] = set()
         self.compiled = 0  # texts compiled in this run (not found in the file)
         self.always_write = False  # an install step: written whatever PYTHONDONTWRITEBYTECODE says
+        self.written = False
 
     def exec(self, source: Any, globals_: Any = None, locals_: Any = None) -> None:
         """`exec` as `dataclasses` calls it, with the text's code compiled once."""
@@ -62,21 +67,20 @@ class Kept:
         self.used.add(source)
         exec(code, globals_, locals_)  # noqa: S102 - the code of dataclasses' own text
 
-    def save(self) -> None:
-        """Write the file again when this run compiled something new."""
+    def save(self) -> bool:
+        """Write the file again when this run compiled something new; False when it could
+        not be written (a read-only install: compiled at each run, as before)."""
         if not self.compiled or self.path is None or (
                 sys.dont_write_bytecode and not self.always_write):
-            return
-        codes = self.codes
+            return False
+        # Copies first: a thread may still be making a class while the command ends.
+        codes, used = dict(self.codes), set(self.used)
         if len(codes) > LIMIT:  # texts of classes long changed: keep this run's
-            codes = {text: code for text, code in codes.items() if text in self.used}
-        temporary = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
-        try:
+            codes = {text: code for text, code in codes.items() if text in used}
+        with contextlib.suppress(OSError):  # `__pycache__`, or its place under a prefix
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary.write_bytes(_MAGIC + marshal.dumps(codes))
-            os.replace(temporary, self.path)
-        except OSError:  # a read-only install: compiled at each run, as before
-            temporary.unlink(missing_ok=True)
+        self.written = write_whole(self.path, _MAGIC + marshal.dumps(codes))
+        return self.written
 
 
 _active: Kept | None = None
@@ -112,11 +116,11 @@ def cache_path() -> Path | None:
     return Path(compiled).with_name(f"dataclass_code.{sys.implementation.cache_tag}.marshal")
 
 
-def keep_all() -> int:
-    """Make every class of the program (its modules imported) and write the file, whatever
-    `PYTHONDONTWRITEBYTECODE` says: the install step, so that the first launch, and every
-    launch where Python may not write bytecode, finds the methods compiled. Returns the
-    number of texts compiled."""
+def keep_all() -> Kept:
+    """Make every class of the program (its modules imported, and the Markdown parser's
+    classes made on first use) and write the file, whatever `PYTHONDONTWRITEBYTECODE` says:
+    the install step, so that the first launch, and every launch where Python may not write
+    bytecode, finds the methods compiled."""
     import pkgutil
 
     with kept() as active:
@@ -125,7 +129,24 @@ def keep_all() -> int:
         for module in pkgutil.walk_packages([package], "reader."):
             if not module.name.endswith("__main__"):  # that one runs the command line
                 importlib.import_module(module.name)
-        return active.compiled
+        from markdown_it import MarkdownIt
+
+        MarkdownIt("commonmark").render("*a* [b](c)\n")
+    return active
+
+
+def _install() -> int:
+    """`python -m reader.dataclass_code`: says what it kept, and fails where it could not."""
+    active = keep_all()
+    if active.written:
+        print(f"kept {active.compiled} compiled dataclass methods in {active.path}")
+    elif active.compiled == 0:
+        print(f"the dataclass methods were already kept in {active.path}")
+    else:
+        print(f"could not write {active.path}: each start will compile the dataclass "
+              "methods (~20 ms)", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _code(blob: bytes | None) -> CodeType | None:
@@ -151,6 +172,6 @@ def _read(path: Path) -> dict[str, bytes]:
 
 
 if __name__ == "__main__":
-    from reader.dataclass_code import keep_all as _keep_all  # the module, not this __main__
+    from reader.dataclass_code import _install as _install_once  # the module, not __main__
 
-    _keep_all()
+    sys.exit(_install_once())

@@ -6,6 +6,7 @@ elsewhere with `--data-dir` or the `NEWSREADER_DATA_DIR` environment variable.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -41,3 +42,24 @@ def config_dir(override: str | os.PathLike[str] | None = None) -> Path:
     import platformdirs
 
     return Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def write_whole(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` whole or not at all: a fresh temporary file beside it (created
+    exclusively, so a planted name is never followed), then renamed over it. False when it
+    cannot be written (a read-only folder, a full disk): for the caches that use this, that
+    only means slower next time. The folder must exist (it is not made here)."""
+    import tempfile  # when something is written, after the first frame (~2 ms to import)
+
+    temporary: str | None = None
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temporary, path)
+        return True
+    except OSError:
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+        return False

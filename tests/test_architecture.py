@@ -51,8 +51,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("sources",),  # files and fetching; feed and page text is cleaned by `extract`
     ("store", "render", "extract", "browser", "config_text", "labels"),
     ("config", "workerpool"),
-    ("config_settings", "config_lines"),
-    ("models", "sanitize", "decode", "lowlevel", "paths", "words", "dataclass_code", "reader"),
+    ("config_settings", "config_lines", "dataclass_code"),
+    ("models", "sanitize", "decode", "lowlevel", "paths", "words", "reader"),
 )
 #: The one module allowed to use other packages' private names.
 LOWLEVEL = PACKAGE / "lowlevel.py"

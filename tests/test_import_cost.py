@@ -290,3 +290,30 @@ def test_the_install_step_keeps_the_methods_where_python_writes_no_bytecode(
                    env=env, timeout=120)
     assert list((dirs / "bytecode").rglob("dataclass_code.*.marshal"))
     assert _compiles_of_list(env) == 0
+
+
+def test_a_file_of_methods_that_cannot_be_written_leaves_the_command_alone(
+        tmp_path: Path, bytecode_written: None) -> None:
+    """A read-only install (here a folder that is a file: the write fails as on a read-only
+    filesystem): the classes are made, nothing is raised, and nothing is left behind."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    with dataclass_code.kept(blocker / "methods.marshal") as kept:
+        _same_class(_point(), _point())
+    assert kept.compiled >= 5 and not kept.written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-folder"]
+
+
+def test_a_read_only_folder_of_methods_leaves_the_command_alone(
+        tmp_path: Path, bytecode_written: None) -> None:
+    folder = tmp_path / "bytecode"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with dataclass_code.kept(folder / "methods.marshal") as kept:
+            _point()
+        assert kept.compiled >= 5
+        assert kept.written == os.access(folder, os.W_OK)  # root may write anyway
+        assert [p.name for p in folder.iterdir()] in ([], ["methods.marshal"])
+    finally:
+        folder.chmod(0o700)

@@ -18,7 +18,7 @@ import pytest
 from reader.models import Outcome, Source
 from reader.refresh import AddError, add_feed, due_sources, refresh
 from reader.refresh.parsing import HANDFUL, LARGE, ParseFailed, Parser
-from reader.refresh.run import Pipeline, interleave_hosts
+from reader.refresh.run import Pipeline, interleave_hosts, sure_bodies
 from reader.store import Store
 from tests.feedserver import FeedServer, compress, feed_server  # noqa: F401
 from tests.helpers.stories import rss
@@ -334,6 +334,46 @@ def test_a_first_refresh_of_many_feeds_never_imports_the_parser_in_the_main_proc
     done = subprocess.run([sys.executable, "-c", script, str(store.path)],
                           capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.split("\n")[-2] == f"{3 * count} []"
+
+
+def test_where_no_parser_process_can_start_a_first_refresh_goes_on_in_a_thread(
+        store: Store, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sandbox that forbids processes, or a system without /dev/shm: every feed is still
+    read (in the thread, as a small refresh is), and only a body that a killable process
+    must parse fails, in words."""
+    from reader.workerpool import ProcessPool
+
+    def cannot_start(self: ProcessPool) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(ProcessPool, "executor", cannot_start)
+    count = HANDFUL + 2
+    feeds = []
+    for i in range(count):
+        feed_server.route(f"/n{i}", rss(f"Feed {i}", [(f"n{i}-{k}", f"Story {i}.{k}", "x")
+                                                      for k in range(3)]))
+        feeds.append(subscribe(store, feed_server, f"/n{i}").id)
+    hostile = rss("Hostile", [("h", "Entity", "&a;")]).replace(
+        "<rss", '<!DOCTYPE rss [<!ENTITY a "x">]>\n<rss', 1)
+    feed_server.route("/hostile", hostile)
+    hostile_id = subscribe(store, feed_server, "/hostile").id
+    outcomes = {o.source_id: o for o in refresh(store)}
+    assert [outcomes[i].new for i in feeds] == [3] * count
+    error = outcomes[hostile_id].error
+    assert error is not None and "the parser processes could not start" in error
+    assert "Operation not permitted" in error
+
+
+def test_a_failing_feed_is_not_counted_sure_to_bring_a_body(store: Store) -> None:
+    """A feed with no validator brings a body, unless it keeps failing (an old OPML's dead
+    feeds): those alone do not send a refresh's bodies all to the pool."""
+    new, dead, known = (store.add_source("feed", f"https://x.test/{n}") for n in range(3))
+    store.update_source(dead.id, status="error")
+    store.update_source(known.id, etag='"1"')
+    assert sure_bodies(store.sources()) == 1
+    parser = Parser(expected=HANDFUL + 2, certain=HANDFUL, workers=1)
+    assert parser.pooled and not parser.all_in_pool
+    parser.close()
 
 
 def test_a_refresh_of_feeds_with_validators_parses_its_first_bodies_in_a_thread(

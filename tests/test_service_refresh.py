@@ -6,8 +6,7 @@ Against a real server on 127.0.0.1, a real cache in tmp_path and real worker pro
 # ruff: noqa: F811 - the feed_server fixture is imported and then used as an argument
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures.process import ProcessPoolExecutor
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from reader.cli import main
 from reader.config import Config, parse_config
 from reader.models import Entry, Source
 from reader.paths import db_path
-from reader.refresh.plan import HANDFUL
 from reader.service import pool as service_pool
 from reader.service.fulltext import full_mode, pending_full_articles
 from reader.service.refresh import after_refresh, refresh, retain
@@ -89,76 +87,6 @@ def test_a_refresh_and_its_whole_articles_run_in_the_one_pool(
     assert counting_pool.asked > parsing  # the pages were read in the same pool …
     assert counting_pool.starts == 1 and counting_pool.running  # … started once, still up
     store.close()
-
-
-class WatchedPool(ProcessPool):
-    """A real pool that says when it was first asked to start its processes."""
-
-    def __init__(self) -> None:
-        super().__init__(2)
-        self.asked = threading.Event()
-
-    def executor(self) -> ProcessPoolExecutor:
-        self.asked.set()
-        return super().executor()
-
-
-@pytest.fixture
-def watched_pool(monkeypatch: pytest.MonkeyPatch) -> Iterator[WatchedPool]:
-    service_pool.shutdown_pool()
-    pool = WatchedPool()
-    monkeypatch.setattr(service_pool, "_pool", pool)
-    yield pool
-    for thread in threading.enumerate():  # a warm-up still starting it ends before the check
-        if thread.name == "pool-warm-up":
-            thread.join()
-    service_pool.shutdown_pool()
-
-
-def test_a_first_refresh_of_many_feeds_starts_the_pool_before_any_feed_answers(
-        tmp_path: Path, feed_server: FeedServer, watched_pool: WatchedPool) -> None:
-    """Feeds with no validator are each sure to bring a body: the pool's processes start
-    beside the first fetches instead of after the first body (a cold refresh's cores sat
-    idle ~0.2 s). Each answer here waits until the pool was asked to start."""
-    answered_after: list[bool] = []
-
-    def held(body: bytes) -> Callable[[], Iterator[bytes]]:
-        def chunks() -> Iterator[bytes]:
-            answered_after.append(watched_pool.asked.wait(10))
-            yield body
-        return chunks
-
-    store = Store(tmp_path / "cache.sqlite3")
-    count = HANDFUL + 2
-    for i in range(count):
-        feed_server.route(f"/n{i}", chunks=held(rss(f"Feed {i}", [(f"n{i}", "https://x.test/")])
-                                                   .encode()))
-        store.add_source("feed", feed_server.url(f"/n{i}"), f"Feed {i}")
-    outcomes = refresh(store)
-    store.close()
-    assert [o.new for o in outcomes] == [1] * count
-    assert answered_after == [True] * count
-    assert watched_pool.starts == 1
-
-
-def test_a_refresh_of_feeds_that_can_answer_not_modified_starts_no_pool(
-        tmp_path: Path, feed_server: FeedServer, watched_pool: WatchedPool) -> None:
-    """The usual cron run: every feed sends its validator and most answer 304, so nothing
-    is started before a body actually comes (here none does)."""
-    store = Store(tmp_path / "cache.sqlite3")
-    count = HANDFUL + 2
-    for i in range(count):
-        feed_server.route(f"/v{i}", rss(f"Feed {i}", [(f"v{i}", "https://x.test/")]),
-                          etag=f'"v{i}"')
-        source = store.add_source("feed", feed_server.url(f"/v{i}"), f"Feed {i}")
-        store.update_source(source.id, etag=f'"v{i}"')
-    outcomes = refresh(store)
-    store.close()
-    assert all(o.ok and o.not_modified for o in outcomes) and len(outcomes) == count
-    for thread in threading.enumerate():
-        if thread.name == "pool-warm-up":
-            thread.join()
-    assert not watched_pool.asked.is_set() and not watched_pool.running
 
 
 def test_shutting_the_pool_down_stops_its_workers_and_a_later_call_makes_another() -> None:

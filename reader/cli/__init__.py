@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from reader import dataclass_code
 from reader.cli.app import run_app
 from reader.cli.changes import cmd_add, cmd_export, cmd_import, cmd_refresh, cmd_remove, cmd_sync
 from reader.cli.common import CliError, warn
@@ -77,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command:
         args = args[1:]
     _safe_streams()
+    from reader import dataclass_code  # (here: `--help` and usage errors skip `dataclasses`)
+
     with dataclass_code.kept():  # the classes' generated methods: compiled once, kept
         return _dispatch(command, args, opts)
 

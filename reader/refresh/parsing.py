@@ -38,7 +38,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from reader.models import ParseResult
-from reader.refresh.plan import HANDFUL
 from reader.sources.bodydecode import BODY_CAP, decode_body, decoded_size
 from reader.sources.fetcherrors import FetchError
 from reader.sources.parse_worker import PARSE_TIMEOUT, ParseFailed, parse_body, worker_failure
@@ -47,6 +46,7 @@ from reader.workerpool import MEMORY_LIMIT, ProcessPool
 if TYPE_CHECKING:  # the process machinery is imported only when a pool is needed (~25 ms)
     from concurrent.futures.process import ProcessPoolExecutor
 
+HANDFUL = 4  # a refresh with at most this many feeds never starts the pool
 THREAD_FIRST = 2  # bodies parsed in a thread while the pool warms up
 LARGE = 1 << 20  # bytes: bodies this size or more are parsed one at a time
 
@@ -121,9 +121,12 @@ class Parser:
             except FetchError as exc:
                 raise ParseFailed(str(exc)) from None
         use_pool = in_pool or _suspicious(body)
-        if self._warming is None and (self.all_in_pool or
-                                      (self.pooled and self.seen == THREAD_FIRST)):
+        # (Bodies all for the pool: the first one's `_get_pool` starts it, nothing to warm.)
+        if self.pooled and not self.all_in_pool and self.seen == THREAD_FIRST and \
+                self._warming is None:
             self._warming = asyncio.create_task(asyncio.to_thread(self.pool.executor))
+            # A start that fails is met again, and told, where a body asks for the pool.
+            self._warming.add_done_callback(lambda task: task.cancelled() or task.exception())
         async with self._slots:
             if use_pool:
                 self.in_pool += 1
@@ -141,7 +144,10 @@ class Parser:
         from concurrent.futures.process import BrokenProcessPool
 
         for attempt in (1, 2):
-            pool = await self._get_pool()
+            try:
+                pool = await self._get_pool()
+            except (OSError, ImportError) as exc:  # no processes here (a sandbox, no /dev/shm)
+                return await self._without_pool(body, url, content_type, encoding, cap, exc)
             try:
                 return await self._run(pool, body, url, content_type, pool=True,
                                        encoding=encoding, cap=cap)
@@ -151,6 +157,24 @@ class Parser:
                 if attempt == 2:
                     return False, "the feed parser crashed on this feed"
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _without_pool(self, body: bytes, url: str, content_type: str, encoding: str,
+                            cap: int, why: Exception) -> tuple[bool, ParseResult | str]:
+        """Where the pool's processes cannot start, the refresh goes on in the thread, as a
+        small refresh does (no later body tries the pool again); a body that looks hostile,
+        which only a process may parse, fails in words."""
+        self.pooled = self.all_in_pool = False
+        if encoding:
+            try:
+                body = decode_body(body, encoding, cap)
+            except FetchError as exc:
+                return False, str(exc)
+        if _suspicious(body):
+            return False, (f"the parser processes could not start ({why}), and this feed "
+                           "may only be parsed in one")
+        self.in_pool -= 1
+        self.in_threads += 1
+        return await self._run(self._threads, body, url, content_type)
 
     async def _run(self, executor: Executor, body: bytes, url: str, content_type: str,
                    pool: bool = False, encoding: str = "",

@@ -45,7 +45,6 @@ from reader.refresh.apply import (
 )
 from reader.refresh.backlog import Backlog
 from reader.refresh.parsing import ParseFailed, Parser
-from reader.refresh.plan import sure_bodies
 from reader.sources.bodydecode import decoded_size
 from reader.sources.fetch import Fetcher, FetchResult, fetcher_kwargs
 from reader.sources.fetcherrors import FetchError
@@ -77,6 +76,12 @@ class _Crashed:
 
 
 _DONE = object()
+
+
+def sure_bodies(feeds: Sequence[Source]) -> int:
+    """How many of `feeds` are sure to bring a body: no validator to be answered "not
+    modified" with (a first refresh), and not failing (an old OPML's dead feeds)."""
+    return sum(1 for s in feeds if not (s.etag or s.last_modified) and s.status != "error")
 
 
 def refresh(store: Store, sources: Sequence[Source] | None = None, *,

@@ -10,7 +10,6 @@ command or the app ends, and by `atexit` for any other caller.
 from __future__ import annotations
 
 import atexit
-import contextlib
 import threading
 
 from reader.workerpool import ProcessPool
@@ -31,21 +30,6 @@ def shared_pool() -> ProcessPool:
                 atexit.register(shutdown_pool)
                 _registered = True
         return _pool
-
-
-def warm_up() -> None:
-    """Start the pool's processes now, in a thread of their own, for work sure to come (a
-    first refresh of many feeds): the fork server loads the parser on the other core while
-    this process goes on. A start that fails here fails again, in words, where a job asks
-    for the pool."""
-    pool = shared_pool()
-    if not pool.running:
-        threading.Thread(target=_start, args=(pool,), name="pool-warm-up", daemon=True).start()
-
-
-def _start(pool: ProcessPool) -> None:
-    with contextlib.suppress(Exception):
-        pool.executor()
 
 
 def shutdown_pool() -> None:

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reader.models import Outcome, Source
-from reader.refresh.plan import needs_pool
 from reader.service.fulltext import Kept, Progress, keep_full_articles
-from reader.service.pool import shared_pool, warm_up
+from reader.service.pool import shared_pool
 
 if TYPE_CHECKING:
     from reader.config import Config
@@ -31,12 +30,9 @@ def refresh(store: Store, sources: Sequence[Source] | None = None, *,
     """Fetch what is new in `sources` (None: every source that is due), parsing in the
     program's pool; one Outcome per source, in order. `progress(outcome, done, total)` is
     called on this thread as each source finishes."""
-    share_one_arena()
-    if needs_pool(s for s in (store.sources() if sources is None else sources)
-                  if not s.from_server and s.status != "gone"):
-        warm_up()  # its processes start while the pipeline below is imported and connects
     from reader.refresh import run  # httpx and the pipeline: only when something is fetched
 
+    share_one_arena()
     return run.refresh(store, sources, progress=progress, fetcher_options=fetcher_options,
                        pool=shared_pool())
 

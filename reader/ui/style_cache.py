@@ -24,18 +24,17 @@ through `reader.lowlevel`.
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import functools
 import os
 import pickle
 import sys
-import tempfile
 from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
 from reader.lowlevel import stylesheet_parsed, stylesheet_variables
+from reader.paths import write_whole
 
 STYLE_CACHE_NAME = "stylesheet.cache"  # beside the cache (newsreader.sqlite3)
 FORMAT = 1  # the layout of the file; another one is passed over
@@ -212,17 +211,10 @@ class StyleCache:
     def keep(self, content: tuple[Any, ...]) -> None:
         """Write `content` (from `wanted`) whole or not at all; a failure only means
         parsing again next time."""
-        temporary: Path | None = None
         try:
-            handle, name = tempfile.mkstemp(prefix=f".{self.path.name}.",
-                                            dir=self.path.parent)
-            temporary = Path(name)
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump(content, out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.path)
+            data = pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception:  # noqa: BLE001 - a cache that cannot be written is only slower
-            if temporary is not None:
-                with contextlib.suppress(OSError):
-                    temporary.unlink(missing_ok=True)
+            return
+        if not write_whole(self.path, data):
             return
         self._primed = set(content[3])

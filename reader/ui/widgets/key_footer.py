@@ -164,13 +164,16 @@ class KeyFooter(Widget, can_focus=False):
 
     # -- drawing ---------------------------------------------------------------------------------
     def render(self) -> Text:
-        """The line as Textual would draw it; `render_line` draws the same pieces."""
+        """The line as a Rich `Text`. The app draws it through `render_line` (Textual calls
+        `render` only from its own `render_line`); this is the reference the tests hold
+        that drawing to, cell for cell."""
         return Text.assemble(*self._pieces(), no_wrap=True, overflow="crop", end="")
 
     def render_line(self, y: int) -> Strip:
         """The line's pieces as segments: the same cells as `render`'s `Text`, without
         Textual's conversion of a `Text` to its own content and lines (~1 ms of the first
-        frame). Textual pads it to the width, as it pads what `render` gives."""
+        frame). Textual pads it to the width, as it pads what `render` gives. One line
+        (`height: 1` in app.tcss), so `y` is always 0."""
         pieces = self._pieces()
         return Strip([Segment(text, style) for text, style in pieces],
                      sum(cell_len(text) for text, _style in pieces))
