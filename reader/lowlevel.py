@@ -202,6 +202,22 @@ def stylesheet_variables(stylesheet: object) -> dict[str, str]:
     return variables
 
 
+def own_vertical_scrollbar(widget: Any, make: Callable[[], Any]) -> Any:
+    """The widget's vertical scroll bar, made by `make` when first asked for, as Textual's
+    `Widget.vertical_scrollbar` makes its plain `ScrollBar`: kept in `Widget._vertical_scrollbar`
+    (which Textual reads directly), hidden, and started by `App._start_widget`. The line
+    panes' bars draw their lines themselves (~1.2 ms a bar in the first frame), and Textual
+    has no public way to choose the class of a widget's bar."""
+    bar = _attribute(widget, "_vertical_scrollbar", "to give a widget a bar of our own")
+    if bar is None:
+        start = _attribute(widget.app, "_start_widget", "to start a widget's bar of our own")
+        bar = make()
+        bar.display = False
+        widget._vertical_scrollbar = bar
+        start(widget, bar)
+    return bar
+
+
 def app_keymap(app: object) -> dict[str, str]:
     """The keymap the app applied (`App._keymap`): the help screen shows the keys in force,
     and Textual keeps no public copy of what `set_keymap` was given."""

@@ -21,7 +21,7 @@ from reader.models import View
 from reader.store import Store
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.headline_list import HeadlineList
-from reader.ui.widgets.scroll_bars import QuickBarRender
+from reader.ui.widgets.scroll_bars import QuickBarRender, QuickScrollBar
 from reader.ui.widgets.search_bar import SearchBar
 from reader.ui.widgets.teaser_sidebar import TeaserSidebar
 from tests.helpers.pilot import SIZE, RecordingApp, settle
@@ -127,11 +127,14 @@ async def test_unchanged_rows_keep_their_lines_through_a_repaint(tmp_path: Path)
 
 
 class CountingBar(QuickBarRender):
+    """Counts the bars drawn: the lines asked of the renderer (a line pane's bar keeps the
+    lines it drew until it is refreshed, as Textual's bar does)."""
+
     made = 0
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def bar_strips(self, *args: Any, **kwargs: Any) -> list[Strip]:
         CountingBar.made += 1
-        super().__init__(*args, **kwargs)
+        return super().bar_strips(*args, **kwargs)
 
 
 def bar_cells(bar: ScrollBar) -> list[Cells]:
@@ -189,6 +192,35 @@ async def test_the_quick_bar_draws_what_textual_draws(tmp_path: Path) -> None:
             bar.refresh()
         thumb = {style for line in quick for _char, style in line if style and style.reverse}
         assert thumb  # the comparison covered a thumb, not only the track
+
+
+async def test_a_line_panes_bar_scrolls_with_the_mouse_as_textuals(tmp_path: Path) -> None:
+    """The panes' bars draw their own lines (`QuickScrollBar`); the mouse still works as on
+    Textual's bar, through the actions its segments carry: a click on the track pages, the
+    thumb drags."""
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 500))
+    app = RecordingApp(store)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        headlines = app.screen.query_one(HeadlineList)
+        bar = headlines.vertical_scrollbar
+        assert isinstance(bar, QuickScrollBar) and bar.region.height > 10
+        assert headlines.scroll_y == 0
+        await pilot.click(bar, offset=(0, bar.region.height - 2))  # the track, below the thumb
+        await settle(app, pilot)
+        paged = headlines.scroll_y
+        assert paged > 0
+        thumb = next(y for y, line in enumerate(bar_cells(bar))
+                     if any(style and style.reverse for _char, style in line))
+        await pilot.mouse_down(bar, offset=(0, thumb))
+        await pilot.hover(bar, offset=(0, thumb + 4))
+        await pilot.mouse_up(bar, offset=(0, thumb + 4))
+        await settle(app, pilot)
+        moved = headlines.scroll_y - paged
+        rows_a_cell = bar.window_virtual_size / bar.window_size
+        assert abs(moved - 4 * rows_a_cell) <= rows_a_cell, (moved, rows_a_cell)
+        assert not bar.grabbed
 
 
 async def test_the_article_draws_what_textual_draws(tmp_path: Path) -> None:

@@ -202,3 +202,51 @@ def test_textual_stylesheet_parse_cache_as_the_style_cache_reads_it(
     again.add_source(css, read_from=where, is_default_css=True, tie_breaker=-1, scope="X")
     lowlevel.stylesheet_parsed(again).set(key, rules)
     assert again.rules == rules, "Textual no longer takes parsed rules from its parse cache"
+
+
+async def test_textual_vertical_scrollbar_as_a_bar_of_our_own_replaces_it() -> None:
+    """`own_vertical_scrollbar` sets a bar up as `Widget.vertical_scrollbar` does (kept in
+    `_vertical_scrollbar`, started by `App._start_widget`): side by side with Textual's own,
+    ours is laid out, shown, styled and drawn the same."""
+    from textual.app import App, ComposeResult
+    from textual.containers import Horizontal
+    from textual.geometry import Region, Size
+    from textual.scroll_view import ScrollView
+    from textual.scrollbar import ScrollBar
+
+    class OurBar(ScrollBar):
+        pass
+
+    class Tall(ScrollView):
+        DEFAULT_CSS = "Tall { width: 1fr; overflow-y: scroll; }"
+
+        def on_mount(self) -> None:
+            self.virtual_size = Size(10, 100)
+
+    class Ours(Tall):
+        @property
+        def vertical_scrollbar(self) -> ScrollBar:
+            return lowlevel.own_vertical_scrollbar(self, lambda: OurBar(
+                vertical=True, name="vertical", thickness=self.scrollbar_size_vertical))
+
+    class Host(App[None]):
+        def compose(self) -> ComposeResult:
+            with Horizontal():
+                yield Tall()
+                yield Ours()
+
+    app = Host()
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        theirs = app.query_one(Tall).vertical_scrollbar
+        ours = app.query_one(Ours).vertical_scrollbar
+        assert type(theirs) is ScrollBar and type(ours) is OurBar
+        assert app.query_one(Ours).vertical_scrollbar is ours  # made once
+        assert ours.parent is app.query_one(Ours) and ours.is_running, \
+            "App._start_widget no longer starts a widget's bar as Textual's own"
+        assert ours.display and ours.region.size == theirs.region.size and ours.region, \
+            "Widget._vertical_scrollbar is no longer the bar Textual lays out"
+        assert ours.region.x - theirs.region.x == 20
+        size = Region(0, 0, *ours.region.size)
+        assert ([line.text for line in ours.render_lines(size)]
+                == [line.text for line in theirs.render_lines(size)])

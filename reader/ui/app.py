@@ -64,6 +64,7 @@ class NewsApp(App[None]):
     TITLE = "newsreader"
     HELP_GROUP: ClassVar[str] = "Application"
     COMMANDS = PROVIDERS
+    _theme_chosen = False  # until `__init__` has chosen the theme (`get_css_variables`)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", show=False, id="quit"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True,
@@ -95,6 +96,7 @@ class NewsApp(App[None]):
             self.register_theme(theme)
         chosen = self._choose_theme()
         found = self.get_theme(chosen)
+        self._theme_chosen = True
         if found is not None and found.dark == self.current_theme.dark:
             # Set without the watcher, which rebuilds the whole stylesheet once the app runs
             # (every source parsed again and every widget restyled, before the first
@@ -107,6 +109,7 @@ class NewsApp(App[None]):
                 self.styles_kept.prime(self.stylesheet)
         else:
             self.theme = chosen
+            self.stylesheet.set_variables(self.get_css_variables())
         keys = build_keymap(self.config, key_classes())
         self.start_problems += keys.problems
         self.set_keymap(keys.keymap)
@@ -127,6 +130,12 @@ class NewsApp(App[None]):
                                     open_story=self.open_story, launch=self.launch,
                                     fetcher_options=self.fetcher_options)
         return self.reader
+
+    def get_css_variables(self) -> dict[str, str]:
+        """The theme's variables, once the theme is chosen: Textual's `__init__` asks for its
+        default theme's before ours are registered, only for `__init__` here to replace
+        them (~0.8 ms of start-up)."""
+        return super().get_css_variables() if self._theme_chosen else {}
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         layout = self.config

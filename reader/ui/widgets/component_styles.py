@@ -16,7 +16,8 @@
   filters or styles changed. The output is the same, cell for cell (tests compare it); a
   pane with an effect this does not reproduce (tint, opacity, text opacity, outline, hatch)
   is framed by Textual as before.
-* The scroll bar drawn by `QuickBarRender` (its strips ready-made and kept, no console).
+* The scroll bar a `QuickScrollBar`: its strips ready-made and kept, no console, and not
+  framed again line by line.
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ from rich.style import Style
 from textual.cache import FIFOCache, LRUCache
 from textual.geometry import Region
 from textual.scroll_view import ScrollView
+from textual.scrollbar import ScrollBar
 from textual.strip import Strip
 from textual.style import Style as VisualStyle
 from textual.widget import Widget
 
-from reader.ui.widgets.scroll_bars import QuickBarRender
+from reader.lowlevel import own_vertical_scrollbar
+from reader.ui.widgets.scroll_bars import QuickScrollBar, plain_frame
 
 
 def component_styles(widget: Widget, prefix: str) -> dict[str, Style]:
@@ -73,9 +76,12 @@ class LinePane(ScrollView):
         self._framing: tuple[object, ...] | None = None  # what the framed lines were made with
         self._edges: tuple[list[Segment], list[Segment], Style] = ([], [], Style())
 
-    def on_mount(self) -> None:
-        # Textual's documented way to draw a bar differently (`ScrollBar.renderer`).
-        self.vertical_scrollbar.renderer = QuickBarRender  # type: ignore[misc]
+    @property
+    def vertical_scrollbar(self) -> ScrollBar:
+        """A `QuickScrollBar`, set up as Textual sets up its own bar (which is made in this
+        property, with no public way to choose its class)."""
+        return own_vertical_scrollbar(self, lambda: QuickScrollBar(
+            vertical=True, name="vertical", thickness=self.scrollbar_size_vertical))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -118,10 +124,7 @@ class LinePane(ScrollView):
         width, height = self.region.size
         gutter = styles.gutter
         content_width, content_height = width - gutter.width, height - gutter.height
-        if (content_width <= 0 or content_height <= 0 or self.opacity != 1
-                or styles.text_opacity != 1 or styles.tint.a
-                or any(edge for edge, _color in styles.outline)
-                or (styles.has_rule("hatch") and styles.hatch != "none")):
+        if content_width <= 0 or content_height <= 0 or not plain_frame(self):
             return None
         first, end = gutter.top, height - gutter.bottom  # the content rows: [first, end)
         base_background, background = self.background_colors
