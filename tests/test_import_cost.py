@@ -9,6 +9,7 @@ being undone by accident, each in a fresh interpreter.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import importlib.util
 import inspect
 import marshal
@@ -321,20 +322,53 @@ def test_a_read_only_folder_of_methods_leaves_the_command_alone(
 
 def test_the_collector_makes_no_pass_while_the_app_starts(tmp_path: Path) -> None:
     """Loading the app's modules made ~90 collector passes (~10 ms) that found next to
-    nothing: the collector is off from the command line to the freeze before `App.run`,
-    and on again after it. Counted by the collector's own callbacks, in a fresh process."""
+    nothing: the collector is off from `run_app` to the freeze before `App.run`. Counted
+    by the collector's own callbacks, in a fresh process."""
     script = ("import gc, sys\n"
               "passes = []\n"
               "gc.callbacks.append(lambda phase, info: phase == 'start' and passes.append(1))\n"
               "def stop():\n"
-              "    print(len(passes) - before)\n"
+              "    print(len(passes) - before[0], gc.isenabled())\n"
               "    raise SystemExit(0)\n"
               "gc.freeze = stop  # reached just before the app would run\n"
-              "from reader.cli import main\n"
-              "before = len(passes)\n"
-              "main(['--data-dir', sys.argv[1], '--offline'])\n"
-              "print(gc.isenabled())\n")
+              "import reader.cli\n"
+              "before = []\n"
+              "run_app = reader.cli.run_app\n"
+              "def counted(*args):\n"
+              "    before.append(len(passes))\n"
+              "    return run_app(*args)\n"
+              "reader.cli.run_app = counted\n"
+              "reader.cli.main(['--data-dir', sys.argv[1], '--offline'])\n")
     env = {**os.environ, "NEWSREADER_CONFIG_DIR": str(tmp_path / "config")}
     done = subprocess.run([sys.executable, "-c", script, str(tmp_path / "data")],
                           capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
-    assert done.stdout.split() == ["0"], done.stderr
+    assert done.stdout.split() == ["0", "False"], done.stderr
+
+
+def test_the_collector_is_on_again_however_the_app_ends(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether the app ran, or nothing named could be read (exit status 1), or the launch
+    failed, the collector is on afterwards (in-process callers, the tests among them)."""
+    from reader.cli import main
+    from reader.ui.app import NewsApp
+
+    monkeypatch.setenv("NEWSREADER_CONFIG_DIR", str(tmp_path / "config"))
+    data = ["--data-dir", str(tmp_path / "data")]
+    ran: list[bool] = []
+    monkeypatch.setattr(NewsApp, "run", lambda self, **_: ran.append(gc.isenabled()))
+    try:
+        assert main([*data, "--offline"]) == 0
+        assert ran == [True] and gc.isenabled()
+        assert main([*data, str(tmp_path / "missing.txt")]) == 1
+        assert gc.isenabled()
+
+        def broken(self: NewsApp, **_: object) -> None:
+            raise RuntimeError("the terminal went away")
+
+        monkeypatch.setattr(NewsApp, "run", broken)
+        with pytest.raises(RuntimeError):
+            main([*data, "--offline"])
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        gc.enable()

@@ -600,11 +600,12 @@ async def test_the_first_frame_frames_every_line_panes_rows_itself(tmp_path: Pat
             assert pane.FRAME_ROWS and pane._framed, name
 
 
-def test_the_app_works_out_the_themes_variables_once(
+def test_the_app_works_out_the_themes_variables_once_as_it_is_made(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Textual's `App.__init__` asks for its default theme's variables before ours is
     chosen; they were computed (~0.8 ms) only to be replaced. A light theme, set through
-    Textual's watcher, is parsed with its own variables from the start."""
+    Textual's watcher, is parsed with its own variables from the start (the watcher works
+    them out once more when the app runs: light themes are not the start-up path)."""
     from textual.theme import Theme
 
     from reader.lowlevel import stylesheet_variables

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -70,18 +69,12 @@ def _end_at_once() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    gc.disable()  # for the app's start: on again in `run_app` (reader/cli/app.py says why)
-    try:
-        parser = build_parser()
-        opts = parser.parse_intermixed_args(argv)  # `add --pick 2 URL`: options anywhere
-    except BaseException:  # --help, a usage error
-        gc.enable()
-        raise
+    parser = build_parser()
+    opts = parser.parse_intermixed_args(argv)  # `add --pick 2 URL`: options anywhere
     args: list[str] = list(opts.args)
     command = args[0] if args and args[0] in COMMANDS and not Path(args[0]).exists() else None
     if command:
         args = args[1:]
-        gc.enable()  # a command's work is not start-up
     _safe_streams()
     from reader import dataclass_code  # (here: `--help` and usage errors skip `dataclasses`)
 

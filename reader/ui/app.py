@@ -97,19 +97,19 @@ class NewsApp(App[None]):
         chosen = self._choose_theme()
         found = self.get_theme(chosen)
         self._theme_chosen = True
-        if found is not None and found.dark == self.current_theme.dark:
+        same_kind = found is not None and found.dark == self.current_theme.dark
+        if same_kind:
             # Set without the watcher, which rebuilds the whole stylesheet once the app runs
             # (every source parsed again and every widget restyled, before the first
             # frame): nothing is parsed or styled yet, so the theme's variables are all
             # the stylesheet needs (start-up). The light/dark classes Textual set in
             # `__init__` already fit this theme.
             self.set_reactive(NewsApp.theme, chosen)
-            self.stylesheet.set_variables(self.get_css_variables())
-            if self.styles_kept is not None:
-                self.styles_kept.prime(self.stylesheet)
         else:
-            self.theme = chosen
-            self.stylesheet.set_variables(self.get_css_variables())
+            self.theme = chosen  # (a light theme: Textual's watcher works it out again at run)
+        self.stylesheet.set_variables(self.get_css_variables())
+        if same_kind and self.styles_kept is not None:  # (light themes are not kept)
+            self.styles_kept.prime(self.stylesheet)
         keys = build_keymap(self.config, key_classes())
         self.start_problems += keys.problems
         self.set_keymap(keys.keymap)

@@ -76,12 +76,19 @@ class LinePane(ScrollView):
         self._framing: tuple[object, ...] | None = None  # what the framed lines were made with
         self._edges: tuple[list[Segment], list[Segment], Style] = ([], [], Style())
 
+    _quick_bar: ScrollBar | None = None  # the bar `vertical_scrollbar` made, once made
+
     @property
     def vertical_scrollbar(self) -> ScrollBar:
         """A `QuickScrollBar`, set up as Textual sets up its own bar (which is made in this
-        property, with no public way to choose its class)."""
-        return own_vertical_scrollbar(self, lambda: QuickScrollBar(
+        property, with no public way to choose its class). Read at every scroll and layout:
+        a bar already made is returned at once."""
+        bar = self._quick_bar
+        if bar is not None:
+            return bar
+        bar = self._quick_bar = own_vertical_scrollbar(self, lambda: QuickScrollBar(
             vertical=True, name="vertical", thickness=self.scrollbar_size_vertical))
+        return bar
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

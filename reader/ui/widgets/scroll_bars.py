@@ -7,11 +7,9 @@ count differs enough). This renderer is also a Textual `Visual`, so Textual take
 they are: the same segments, styled the same way (the widget's style under the bar's), made
 without a console, and kept for the next time the bar looks the same.
 
-Set it on a bar (`widget.vertical_scrollbar.renderer = QuickBarRender`), as Textual's
-`ScrollBar.renderer` documentation describes; they share one cache of drawn bars, sized for
-the three line panes.
-
-A line pane's bar is a `QuickScrollBar`, which has it and also hands the compositor those
+Bars drawn with it share one cache of drawn bars, sized for the three line panes. A line
+pane's bar is a `QuickScrollBar` (`LinePane.vertical_scrollbar`), whose class sets this
+renderer and which also hands the compositor those
 strips as its lines: Textual's bar frames each of its lines anew (a new strip a row, each run
 through the line filters), ~1.2 ms for a 36-row bar in the first frame. The kept strips
 are filtered once and then reused, the cells the same.
