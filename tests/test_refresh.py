@@ -364,6 +364,23 @@ def test_where_no_parser_process_can_start_a_first_refresh_goes_on_in_a_thread(
     assert "Operation not permitted" in error
 
 
+async def test_a_refresh_sure_of_its_bodies_starts_the_pool_before_the_first_one() -> None:
+    """A first refresh of many feeds needs the pool anyway: its processes start as the
+    parser does, beside the first fetches, not when the first body has arrived."""
+    from reader.workerpool import ProcessPool
+
+    pool = ProcessPool(1)
+    try:
+        async with Parser(expected=HANDFUL + 2, certain=HANDFUL + 1, pool=pool) as parser:
+            assert parser._warming is not None  # no body parsed, nor asked for
+            await parser._warming
+            assert pool.running and parser.seen == 0
+        async with Parser(expected=HANDFUL + 2, certain=HANDFUL, pool=ProcessPool(1)) as other:
+            assert other._warming is None and not other.pool.running
+    finally:
+        pool.shutdown()
+
+
 def test_a_failing_feed_is_not_counted_sure_to_bring_a_body(store: Store) -> None:
     """A feed with no validator brings a body, unless it keeps failing (an old OPML's dead
     feeds): those alone do not send a refresh's bodies all to the pool."""
