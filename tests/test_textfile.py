@@ -1,4 +1,4 @@
-"""Plain-text stories exactly as FORMATS.md describes them, starting with the sample."""
+"""Plain-text stories exactly as the README describes them, starting with the sample."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_fixture_is_the_shared_sample() -> None:
 
 @pytest.mark.parametrize("path", [SAMPLE, SEED_FORMAT], ids=["sample", "seed-format"])
 def test_the_seed_format(path: Path) -> None:
-    """What FORMATS.md promises for any file shaped like the seed, checked line by line."""
+    """What the README promises for any file shaped like the seed, checked line by line."""
     data = path.read_bytes()
     raw_lines = data.decode("utf-8").split("\n")
     assert not data.endswith(b"\n") and len(raw_lines) == 17  # the shape itself

@@ -1,4 +1,4 @@
-"""Local sources: one file, or a folder whose files are stories (see FORMATS.md).
+"""Local sources: one file, or a folder whose files are stories (the README lists the kinds).
 
 A folder is read recursively in name order, hidden files and folders left out, so the same
 folder always gives the same stories in the same order. Each file is dispatched by its

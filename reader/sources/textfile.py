@@ -1,4 +1,4 @@
-"""A saved news page as plain text -> one story (the `.txt` format of FORMATS.md).
+"""A saved news page as plain text -> one story (the README's plain-text story format).
 
 The format is what copying a news page's text gives: the lede, one paragraph per line, and
 then the leads of other stories the page showed beside it, each cut off with an ellipsis.

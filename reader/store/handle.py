@@ -363,7 +363,7 @@ class Store:
 
     def teasers_for(self, story: Story, limit: int = 12) -> list[Teaser]:
         """The sidebar for `story`: its own trailing teasers first, then the newest other
-        stories of the same source, then of other sources (see FORMATS.md)."""
+        stories of the same source, then of other sources (the README's story formats)."""
         out: list[Teaser] = [Teaser(clip_teaser(t), self.find_by_lead(t)) for t in story.teasers]
         seen = {t.story_id for t in out if t.story_id is not None} | {story.id}
         for same_source in (True, False):

@@ -9,10 +9,10 @@ without a console, and kept for the next time the bar looks the same.
 
 Bars drawn with it share one cache of drawn bars, sized for the three line panes. A line
 pane's bar is a `QuickScrollBar` (`LinePane.vertical_scrollbar`), whose class sets this
-renderer and which also hands the compositor those
-strips as its lines: Textual's bar frames each of its lines anew (a new strip a row, each run
-through the line filters), ~1.2 ms for a 36-row bar in the first frame. The kept strips
-are filtered once and then reused, the cells the same.
+renderer and which also hands the compositor those strips as its lines: Textual's bar
+frames each of its lines anew (a new strip a row, each run through the line filters),
+~1.2 ms for a 36-row bar in the first frame. The kept strips are filtered once and then
+reused, the cells the same.
 """
 
 from __future__ import annotations
