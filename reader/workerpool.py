@@ -24,7 +24,7 @@ import functools
 import os
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from reader.lowlevel import kill_pool_workers
@@ -58,6 +58,8 @@ def init_worker(memory_limit: int, modules: Sequence[str]) -> None:
     """In each worker: ignore Ctrl-C (the parent stops workers), cap the address space, and
     import the code its jobs need before the first one arrives."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):  # held back while it started (`_interrupts_held`)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     if memory_limit:
         with contextlib.suppress(ImportError, ValueError, OSError):
             import resource
@@ -114,6 +116,29 @@ def _ready() -> int:
     return os.getpid()
 
 
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Hold back Ctrl-C (SIGINT) in this thread while it starts processes.
+
+    A Ctrl-C reaches every process of the terminal's foreground group. The fork server
+    ignores it only once its preload is imported, and a worker only once `init_worker`
+    runs: one pressed before then printed a KeyboardInterrupt traceback from a process
+    the user never started. A process inherits this thread's signal mask, so the fork
+    server starts with SIGINT held and keeps it held for life (it ignores it anyway), and
+    forks every worker with it held; a worker discards one pending when it starts
+    ignoring it, then lets it through again. The stdlib starts its resource tracker the
+    same way. This process still gets its Ctrl-C: through another thread at once, or,
+    if this is its only thread, when the block ends, milliseconds later."""
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX: nothing to hold back with
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 class ProcessPool:
     """`await pool.get()` (or `pool.executor()` from a thread) -> a started ProcessPoolExecutor.
 
@@ -150,8 +175,10 @@ class ProcessPool:
             executor = ProcessPoolExecutor(self.workers, mp_context=context,
                                            initializer=init_worker,
                                            initargs=(self.memory_limit, self.preload))
+            with _interrupts_held():  # the submits start the fork server and the workers
+                started = [executor.submit(_ready) for _ in range(self.workers)]
             with contextlib.suppress(BrokenProcessPool):
-                for future in [executor.submit(_ready) for _ in range(self.workers)]:
+                for future in started:
                     future.result()
             self._executor = executor
             self.starts += 1
