@@ -96,6 +96,12 @@ class Config:
         return f"{self.path}:{line}" if line else self.path or "the configuration"
 
     @property
+    def names_sync_server(self) -> bool:
+        """Whether `[sync]` names a server (then `r` / `R` sync). Here, not in the sync
+        service, so that the app asks it at start without importing that service."""
+        return bool(self.sync__backend and self.sync__url)
+
+    @property
     def tz(self) -> tzinfo | None:
         """The time zone dates are shown in; None means the system's local time."""
         return resolve_timezone(self.timezone)

@@ -4,8 +4,9 @@ composed when first shown, a hidden source list is not rebuilt for each change, 
 headlines are read as the screen is made and drawn in the first frame (an online start's
 refresh begins after it) and the sources are not read again after it, a plain launch
 imports no feed parser, no HTML converter and no dialog, its dataclasses generate no
-comparison no one makes and no docstring, and the stylesheet parsed by one launch is kept
-for the next.
+comparison no one makes and no docstring, the stylesheet parsed by one launch is kept
+for the next, the first frame runs without a collector pass, opening the cache makes no
+`Source`, and a start without a sync server imports no sync service.
 
 Start-up speed is measured by bench/startup_bench.py; these tests keep the choices that
 bought it from being undone by accident.
@@ -479,6 +480,85 @@ def test_the_launch_keeps_what_lives_all_along_out_of_the_collector(
     finally:
         gc.unfreeze()
     assert len(frozen) == 1 and frozen[0] > 0
+
+
+def test_the_first_frame_runs_with_the_apps_young_generation(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """At Python's 700 young objects the first frame (~17,000 objects, nearly all kept) ran
+    ~25 collector passes; the app runs with the young generation it keeps once its first
+    story is up, and the threshold is as it was once the app is gone, however it ended."""
+    from reader.cli import main as cli_main
+    from reader.ui.app import NewsApp
+    from reader.ui.controllers.reading import YOUNG_OBJECTS
+
+    before = gc.get_threshold()
+    seen: list[tuple[int, bool]] = []
+
+    def run(self: NewsApp, **_: object) -> None:
+        seen.append((gc.get_threshold()[0], gc.isenabled()))
+
+    monkeypatch.setattr(NewsApp, "run", run)
+    monkeypatch.setenv("NEWSREADER_CONFIG_DIR", str(tmp_path / "config"))
+    data = ["--data-dir", str(tmp_path / "data"), "--offline"]
+    try:
+        assert cli_main(data) == 0
+        assert seen == [(YOUNG_OBJECTS, True)]
+        assert gc.get_threshold() == before
+
+        def broken(self: NewsApp, **_: object) -> None:
+            raise RuntimeError("the terminal went away")
+
+        monkeypatch.setattr(NewsApp, "run", broken)
+        with pytest.raises(RuntimeError):
+            cli_main(data)
+        assert gc.get_threshold() == before
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+
+async def test_a_start_without_a_sync_server_imports_no_sync_service(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether `r` syncs is asked of the configuration: the first frame imported the sync
+    service (~0.6 ms) only to read two settings."""
+    import reader.service
+
+    monkeypatch.delitem(sys.modules, "reader.service.sync", raising=False)
+    monkeypatch.delattr(reader.service, "sync", raising=False)
+    app = app_with_stories(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(app, pilot)
+        assert app.reader is not None and app.reader.refresh_control.syncs is False
+    assert "reader.service.sync" not in sys.modules
+
+
+def test_opening_the_cache_reads_the_sources_without_making_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening the cache reads the sources' rows (damage there is found before the app
+    starts), and the first screen reads them again: the open makes no `Source` of them."""
+    from reader.store import handle
+    from reader.store.recovery import open_cache
+
+    store = make_store(tmp_path)
+    for name in ("Daily", "Weekly", "Monthly"):
+        add_source(store, name, numbered(name.lower(), 2))
+    store.close()
+    made: list[object] = []
+    real = handle.Source
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        made.append(kwargs.get("id"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(handle, "Source", counted)
+    monkeypatch.setattr("reader.store.recovery.DB_NAME", "cache.sqlite3")
+    opened = open_cache(tmp_path, check=False)
+    try:
+        assert made == []
+        assert opened.store.read_sources() == 3
+        assert len(opened.store.sources()) == 3 and len(made) == 3  # the count can fail
+    finally:
+        opened.store.close()
 
 
 async def _parses_at_launch(store: Any, kept: Path, monkeypatch: pytest.MonkeyPatch,

@@ -199,7 +199,7 @@ def cmd_sync(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     """Two-way sync with the server `[sync]` names (for cron too), then whole articles and
     retention as after a refresh: exit status 1 when the sync failed, with the reason on
     stderr; what was not sent stays queued for the next one."""
-    from reader.service.sync import configured, failure, sync_now
+    from reader.service.sync import failure, sync_now
     from reader.sync import SyncProgress
 
     if args:
@@ -209,7 +209,7 @@ def cmd_sync(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     config, told = load_user_config(opts)
     for problem in told:
         warn(problem)
-    if not configured(config):
+    if not config.names_sync_server:
         raise CliError(f"no sync server is configured: set backend, url and user in [sync] "
                        f"of {config.path}")
 

@@ -54,11 +54,6 @@ def settings(config: Config) -> SyncSettings:
     return SyncSettings.from_config(config)
 
 
-def configured(config: Config) -> bool:
-    """Whether `[sync]` names a server (then `r` / `R` sync); cheap, imports nothing."""
-    return bool(config.sync__backend and config.sync__url)
-
-
 def server_sources(sources: list[Source]) -> list[Source]:
     return [s for s in sources if s.from_server]
 

@@ -162,7 +162,23 @@ class Store:
         """Every source with its unread and total counts, in folder then title order."""
         return self._sources("", ())
 
+    def read_sources(self) -> int:
+        """Read every source's row as `sources()` does (the same query, the same pages),
+        without making a `Source` of each: how many there are. Opening the cache checks so
+        that what the first screen shows can be read, and the first screen reads them again
+        anyway (start-up: ~0.7 ms less at 250 sources)."""
+        return len(self._source_rows("", ()).fetchall())
+
     def _sources(self, where: str, params: Sequence[object]) -> list[Source]:
+        return [
+            Source(id=r[0], kind=r[1], location=r[2], title=r[3], folder=r[4], status=r[5],
+                   last_error=r[6], last_checked=r[7], last_success=r[8], etag=r[9],
+                   last_modified=r[10], unread=r[11], total=r[12], full_article=r[13],
+                   not_before=r[14], link=r[15], origin=r[16])
+            for r in self._source_rows(where, params)
+        ]
+
+    def _source_rows(self, where: str, params: Sequence[object]) -> sqlite3.Cursor:
         sql = (
             "SELECT src.id, src.kind, src.location, src.title, src.folder, src.status, "
             "src.last_error, src.last_checked, src.last_success, src.etag, src.last_modified, "
@@ -172,13 +188,7 @@ class Store:
             "ORDER BY src.folder, src.kind = 'welcome', "
             "lower(COALESCE(NULLIF(src.title, ''), src.location))"
         )
-        return [
-            Source(id=r[0], kind=r[1], location=r[2], title=r[3], folder=r[4], status=r[5],
-                   last_error=r[6], last_checked=r[7], last_success=r[8], etag=r[9],
-                   last_modified=r[10], unread=r[11], total=r[12], full_article=r[13],
-                   not_before=r[14], link=r[15], origin=r[16])
-            for r in self.db.conn().execute(sql, params)
-        ]
+        return self.db.conn().execute(sql, params)
 
     def listed_sources(self) -> list[tuple[str, str, str, str, str]]:
         """(kind, location, title, folder, link) of every subscription but the welcome story:

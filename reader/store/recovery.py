@@ -145,7 +145,7 @@ def _check(store: Store, db: Path, now: float, *, full: bool, due: bool = True
     """Why the opened cache is damaged, or None. Reading the source list is always done (it is
     what the app shows first); the full check when `full`, and (with `due`) when due."""
     try:
-        store.sources()
+        store.read_sources()
     except sqlite3.DatabaseError as exc:
         damage = _damage(exc)
         if damage is None:

@@ -91,7 +91,9 @@ def _freeze_heap() -> None:
     (each strip has seven caches) and frees the last frame's, so at Python's 700 it ran ~15
     young and ~1.5 middle collections (1.2 ms each) a key press, which promoted the strips
     and brought a full collection every ~8 presses. Few objects outlive a frame, so few
-    collections are needed (see also reader/ui/widgets/strip_cycles.py)."""
+    collections are needed (see also reader/ui/widgets/strip_cycles.py). The command line
+    already runs the first frame at that threshold (`reader.cli.app`, which puts Python's
+    back when the app ends); it is set here for an app started any other way."""
     gc.collect()  # nothing that is already garbage is frozen
     gc.freeze()
     gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])

@@ -132,9 +132,8 @@ class RefreshController(Controller):
     @property
     def syncs(self) -> bool:
         """Whether `r` / `R` sync: a server is configured (and the app is not offline)."""
-        from reader.service.sync import configured
-
-        return configured(self.host.config) and not self.host.offline
+        # Asked of the config: the sync service is imported only where a server is named.
+        return self.host.config.names_sync_server and not self.host.offline
 
     # -- refresh ---------------------------------------------------------------------------------
     def start_refresh(self, sources: list[Source] | None, *, quiet: bool = False) -> None:
