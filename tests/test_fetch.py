@@ -236,19 +236,20 @@ async def test_a_hosts_feeds_reuse_its_connection(feed_server: FeedServer) -> No
 
 
 async def test_idle_connections_are_kept_for_the_hosts_fetched_last() -> None:
-    """Twice the per-host limit: the connection to a host fetched long ago is closed, so the
-    pool that httpcore checks at every request stays small."""
-    servers = [FeedServer().start() for _ in range(4)]
+    """Four times the per-host limit: the connection to a host fetched long ago is closed, so
+    the pool that httpcore checks at every request stays small."""
+    servers = [FeedServer().start() for _ in range(6)]
     try:
         counts = [accepted(server) for server in servers]
         for server in servers:
             server.route("/f", RSS)
-        async with Fetcher(per_host=1) as fetcher:  # 2 idle connections kept
+        async with Fetcher(per_host=1) as fetcher:  # 4 idle connections kept
             for server in servers:
                 await fetcher.fetch(server.url("/f"))
-            for server in (servers[3], servers[2], servers[0]):
+            for server in (servers[5], servers[2], servers[0]):
                 await fetcher.fetch(server.url("/f"))
-        assert counts == [[2], [1], [1], [1]]  # the two newest reused, the oldest reopened
+        # the newest four reused (the third of six among them), the oldest reopened
+        assert counts == [[2], [1], [1], [1], [1], [1]]
     finally:
         for server in servers:
             server.stop()

@@ -83,13 +83,17 @@ def first_paragraph(body_html: str) -> str:
     body that holds no script, style or comment is read only up to its first paragraph."""
     if not body_html:
         return ""
-    if body_html.isascii() or _FOLDS_TO_ASCII.search(body_html) is None:
-        # Only a match of those patterns that starts before the end of the first block with
-        # text (its closing boundary included) could change that block; none does: it is the
-        # lead.
-        found, end = _first_block_end(body_html)
-        if _NEEDLES.search(body_html, 0, end) is None:
-            return found
+    plain = body_html.isascii()
+    found, end = _first_block_end(body_html)
+    # Only a match of those patterns that starts before the end of the first block with text
+    # (its closing boundary included) could change that block, and such a match begins with
+    # a needle that lies wholly before that end (no needle holds a ">"). So only that part
+    # is searched for the characters that would fool the needles: most bodies are not
+    # ASCII, and their first block is a fraction of them.
+    if (plain or _FOLDS_TO_ASCII.search(body_html, 0, end) is None) and _NEEDLES.search(
+            body_html, 0, end) is None:
+        return found  # none does: it is the lead
+    if plain or _FOLDS_TO_ASCII.search(body_html) is None:
         hidden = _DROP_NEEDLES.search(body_html) is not None
     else:  # "ſcript" is "script" to re.I: ask the patterns themselves
         hidden = "<!--" in body_html or _DROP.search(body_html) is not None

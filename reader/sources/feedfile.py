@@ -74,6 +74,8 @@ _HTML_ROOTS = {"html", "head", "body", "meta", "title", "div", "p", "script", "l
 _FEED_TAG = re.compile(r"<(?:[\w.-]+:)?(?:rss|feed|RDF)[\s>]")
 _JSONFEED = re.compile(r'"version"\s*:\s*"https?://jsonfeed\.org/', re.I)
 _SUBSET_END = re.compile(rb"\]\s*>")
+# What `bytes.upper().find(b"<!DOCTYPE")` finds, without an upper-cased copy of the prolog.
+_DOCTYPE = re.compile(rb"<!doctype", re.I)
 _ENTRY_END = re.compile(rb"</(?:[\w.-]+:)?(?:item|entry)\s*>")
 _PERSON = re.compile(
     rb"(<(?:[\w.-]+:)?(?:author|creator|managingEditor|webMaster|publisher)\b[^<>]{0,300}>)"
@@ -218,11 +220,13 @@ def _parse_xml(data: bytes, url: str, content_type: str, root: str | None,
 def _without_dtd_subset(data: bytes) -> bytes:
     """The document with the internal subset of its DOCTYPE (entity definitions) cut out.
 
-    Only the prolog is searched, with plain `find`, so no input makes this slow.
+    Only the prolog is searched, for a literal (a case-blind `<!DOCTYPE`, then `find` for
+    its brackets), so no input makes this slow.
     """
-    start = data[:_SNIFF].upper().find(b"<!DOCTYPE")
-    if start < 0:
+    found = _DOCTYPE.search(data, 0, _SNIFF)
+    if found is None:
         return data
+    start = found.start()
     bracket, close = data.find(b"[", start, start + _SNIFF), data.find(b">", start)
     if bracket < 0 or 0 <= close < bracket:
         return data  # an external DTD only, like RSS 0.91's: harmless

@@ -20,19 +20,20 @@ A few dozen concurrent connections is the sweet spot: httpx's pool bookkeeping g
 pool (1,000 answers took 2.0 s through 32 connections, 9.6 s through 64), so a semaphore sits
 in front of the client, and a wait for the pool falls under the total deadline (httpx's
 default pool timeout of 5 s failed feeds that merely queued). For the same reason few idle
-connections are kept (twice the per-host limit): httpcore checks every pooled connection
-(two system calls each) whenever a request starts or ends, and feeds spread over many hosts
-seldom reuse one (a cold refresh of 200 feeds on 50 hosts reused none of 32, and checking
-them cost its event loop 0.15 of 0.63 s of CPU). httpcore 1.0 compares that limit with
-all the connections in its pool, not only the idle ones: while more than eight are open,
+connections are kept (four times the per-host limit): httpcore checks every pooled
+connection (two system calls each) whenever a request starts or ends (32 idle ones cost a
+cold refresh's event loop 0.15 of 0.63 s of CPU). httpcore 1.0 compares that limit with
+all the connections in its pool, not only the idle ones: while more than sixteen are open,
 an idle one is closed at the pool's next event; when fewer are, the hosts fetched last keep
-theirs. A host with many feeds still reused its connections in a mixed refresh (100 feeds
-on one host among 59 others: 12 connections with either limit).
+theirs. A refresh fetches a few hosts at a time (`reader.refresh.run.interleave_hosts`), so
+a host's next feed comes while its connection is still kept: 200 feeds on 50 hosts open 52
+connections, not 200 (with half this limit, 72: the feeds in flight alone fill it).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import os
@@ -92,10 +93,20 @@ class FetchResult:
     encoding: str = ""  # the Content-Encoding still on `body` (only `fetch(encoded=True)`)
 
 
+MAX_CONNECTIONS = 32  # at once, every host together
+PER_HOST = 4  # at once, to one host
+
+
+def hosts_at_once(options: dict[str, Any]) -> int:
+    """How many hosts fill the connection slots at the per-host limit (`fetcher_options`)."""
+    total = options.get("max_connections", MAX_CONNECTIONS)
+    return max(1, total // max(1, options.get("per_host", PER_HOST)))
+
+
 class Fetcher:
     """An async context manager around one `httpx.AsyncClient`, shared by every fetch."""
 
-    def __init__(self, *, max_connections: int = 32, per_host: int = 4,
+    def __init__(self, *, max_connections: int = MAX_CONNECTIONS, per_host: int = PER_HOST,
                  connect_timeout: float = 10, deadline: float = 30,
                  max_body: int = BODY_CAP, user_agent: str = USER_AGENT,
                  transport: httpx.AsyncBaseTransport | None = None,
@@ -115,7 +126,7 @@ class Fetcher:
             # for each read and write (5 timers an exchange of a 304 -> 3).
             timeout=httpx.Timeout(connect=connect_timeout, read=None, write=None, pool=None),
             limits=httpx.Limits(max_connections=max_connections,
-                                max_keepalive_connections=min(max_connections, 2 * per_host)),
+                                max_keepalive_connections=min(max_connections, 4 * per_host)),
             follow_redirects=False, transport=transport, verify=_tls_context(),
         )
         self._slots: asyncio.Semaphore | None = None
@@ -134,13 +145,21 @@ class Fetcher:
         await self._client.aclose()
 
     async def fetch(self, url: str, *, etag: str = "", last_modified: str = "",
-                    encoded: bool = False) -> FetchResult:
+                    encoded: bool = False, turn_taken: bool = False) -> FetchResult:
         """Fetch `url` once, conditionally when a validator is given. Raises FetchError.
 
         `encoded`: the body comes as sent, its Content-Encoding in `result.encoding`, for
         whoever decodes it elsewhere (`bodydecode.decode_body`, under the same cap): the
-        raw bytes are still capped here."""
-        return await self._exchange(url, etag, last_modified, encoded=encoded)
+        raw bytes are still capped here. `turn_taken`: the caller holds `turn(url)`."""
+        return await self._exchange(url, etag, last_modified, encoded=encoded,
+                                    turn_taken=turn_taken)
+
+    def turn(self, url: str) -> asyncio.Semaphore:
+        """One of the `per_host` slots of `url`'s host, for a caller that must hold it before
+        it takes anything else for the fetch (the refresh's room for the body), so that a
+        task waiting for a busy host holds nothing the other hosts need. Then it fetches
+        with `turn_taken=True`."""
+        return self._hosts.setdefault(url_host(url), asyncio.Semaphore(self.per_host))
 
     async def post_json(self, url: str, payload: object) -> FetchResult:
         """POST `payload` as JSON (an aggregator's API, see reader.sync) under the same
@@ -151,16 +170,17 @@ class Fetcher:
         return await self._exchange(url, "", "", post=body)
 
     async def _exchange(self, url: str, etag: str, last_modified: str,
-                        post: bytes | None = None, *, encoded: bool = False) -> FetchResult:
+                        post: bytes | None = None, *, encoded: bool = False,
+                        turn_taken: bool = False) -> FetchResult:
         if not is_web(url):
             raise FetchError(f"not an http(s) URL: {short_url(url)}")
         host = url_host(url)
         self._check_backoff(host)
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_connections)
-        host_slots = self._hosts.setdefault(host, asyncio.Semaphore(self.per_host))
+        host_slot = contextlib.nullcontext() if turn_taken else self.turn(url)
         # The host slot first: a task waiting for a busy host must not hold a global slot.
-        async with host_slots, self._slots:
+        async with host_slot, self._slots:
             self._check_backoff(host)
             try:
                 async with asyncio.timeout(self.deadline):
