@@ -655,7 +655,7 @@ def test_a_slow_host_leaves_the_other_hosts_their_fetches(store: Store,
 
         outcomes: list[Outcome] = []
         thread = threading.Thread(target=lambda: outcomes.extend(
-            refresh(store, [*slow, *fast], progress=progress, parse_workers=1)))
+            refresh(store, [*slow, *fast], progress=progress, parse_workers=1)), daemon=True)
         thread.start()
         try:
             all_fast = fast_done.wait(30)  # seconds, only if the fix is gone

@@ -61,26 +61,23 @@ def test_a_ctrl_c_during_the_fork_servers_preload_neither_kills_nor_prints(
     os.mkfifo(gate)
     env = {**os.environ, "NEWSREADER_TEST_STARTED": str(started),
            "NEWSREADER_TEST_GATE": str(gate)}
-    server = 0
     with subprocess.Popen([sys.executable, "-c", START_IN_A_THREAD], cwd=ROOT, env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True) as child:  # its processes: one group
         try:
             server = _told_pid(started, child)
             assert server != child.pid
             os.kill(server, signal.SIGINT)
-            try:  # lets the preload finish (no reader left: the fork server died of it)
+            try:  # lets the preload finish (no reader left: the fork server is gone)
                 opened = os.open(gate, os.O_WRONLY | os.O_NONBLOCK)
             except OSError:
-                pytest.fail("the fork server died of the Ctrl-C in its preload")
+                pytest.fail("the fork server was gone after the Ctrl-C in its preload")
             os.write(opened, b".")
             os.close(opened)
             out, err = child.communicate(timeout=60)
         finally:
-            if child.poll() is None:  # failed on the way: leave no process behind
-                child.kill()
-                if server:
-                    with contextlib.suppress(ProcessLookupError):
-                        os.kill(server, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # leave no process behind, the
+                os.killpg(child.pid, signal.SIGKILL)  # fork server stuck in its preload too
     assert "KeyboardInterrupt" not in err
     assert child.returncode == 0, err
     assert out.strip() == "[5]"

@@ -45,6 +45,7 @@ from reader.refresh.apply import (
 )
 from reader.refresh.backlog import Backlog
 from reader.refresh.parsing import ParseFailed, Parser
+from reader.refresh.tickets import Tickets
 from reader.sources.bodydecode import decoded_size
 from reader.sources.fetch import Fetcher, FetchResult, fetcher_kwargs, hosts_at_once
 from reader.sources.fetcherrors import FetchError
@@ -321,22 +322,23 @@ class Pipeline:
                 Parser(expected=len(self.feeds), certain=sure, workers=self.parse_workers,
                        pool=self.pool) as parser:
             self._room = Backlog(self.backlog or 2 * parser.workers + 4, self.backlog_bytes)
-            tickets = asyncio.Semaphore(fetcher.max_connections)
-            await asyncio.gather(*(self._one(fetcher, parser, tickets, source)
-                                   for source in self.feeds))
+            tickets = Tickets(fetcher.max_connections)
+            await asyncio.gather(*(self._one(fetcher, parser, tickets.take(position), source)
+                                   for position, source in enumerate(self.feeds)))
             self.stats = {"parsed_in_threads": parser.in_threads,
                           "parsed_in_pool": parser.in_pool,
                           "backlog_peak_feeds": self._room.peak_feeds,
                           "backlog_peak_bytes": self._room.peak_bytes}
 
-    async def _one(self, fetcher: Fetcher, parser: Parser, tickets: asyncio.Semaphore,
-                   source: Source) -> None:
+    async def _one(self, fetcher: Fetcher, parser: Parser,
+                   ticket: contextlib.AbstractAsyncContextManager[None], source: Source) -> None:
         room = self._room
         assert room is not None
         sure = not (source.etag or source.last_modified)  # no "not modified" can come back
         # The host's turn first: a feed waiting for a busy (or slow) host holds no ticket and
-        # no room in the backlog, which the other hosts' feeds would wait for.
-        async with fetcher.turn(source.location), tickets:
+        # no room in the backlog, which the other hosts' feeds would wait for. (The ticket
+        # then goes by the feed's place in the refresh: see reader.refresh.tickets.)
+        async with fetcher.turn(source.location), ticket:
             reserved = await room.enter(sure)  # backpressure: the parser or the writer is behind
             try:
                 result = await fetcher.fetch(source.location, etag=source.etag,
