@@ -489,7 +489,7 @@ def test_the_first_frame_runs_with_the_apps_young_generation(
     story is up, and the threshold is as it was once the app is gone, however it ended."""
     from reader.cli import main as cli_main
     from reader.ui.app import NewsApp
-    from reader.ui.controllers.reading import YOUNG_OBJECTS
+    from reader.ui.heap import YOUNG_OBJECTS
 
     before = gc.get_threshold()
     seen: list[tuple[int, bool]] = []

@@ -89,7 +89,7 @@ def _run_app(opts: argparse.Namespace, paths: list[str]) -> int:
         if paths and not readable and not imported:
             return 1
         from reader.ui.app import NewsApp
-        from reader.ui.controllers.reading import YOUNG_OBJECTS
+        from reader.ui.heap import young_generation
         from reader.ui.style_cache import STYLE_CACHE_NAME
 
         config, problems = load_user_config(opts, create=True)
@@ -104,17 +104,9 @@ def _run_app(opts: argparse.Namespace, paths: list[str]) -> int:
         # out of the collector's sight, the first full collection, which fell in the first
         # frame, walks only what the frame makes (~25 ms of CPU less at start-up).
         gc.freeze()
-        # The young generation as the app keeps it once its first story is up: at Python's
-        # 700 objects the first frame (~17,000 of them, nearly all kept) ran ~25 young
-        # passes, ~2.5 ms of CPU before the first headline, whose objects the full
-        # collection at the first story walks anyway.
-        threshold = gc.get_threshold()
-        gc.set_threshold(YOUNG_OBJECTS, *threshold[1:])
         gc.enable()
-        try:
+        with young_generation():  # the first frame too (reader.ui.heap)
             app.run()
-        finally:
-            gc.set_threshold(*threshold)
         for problem in app.path_problems:  # the app showed them; the terminal keeps them
             warn(problem)
         if app.cache_problem:

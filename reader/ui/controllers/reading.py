@@ -14,7 +14,6 @@ story's beginning first), and a burst of presses loads only the story the cursor
 
 from __future__ import annotations
 
-import gc
 import threading
 from dataclasses import dataclass, replace
 from typing import ClassVar
@@ -35,6 +34,7 @@ from reader.ui.controllers.ready import (
     layout_of,
     prepare_ready,
 )
+from reader.ui.heap import HeapFreeze
 from reader.ui.messages import (
     ArticleEnd,
     CacheReady,
@@ -55,7 +55,6 @@ from reader.ui.widgets.source_list import SourceList
 from reader.ui.widgets.teaser_sidebar import TeaserRows
 
 COUNT_DELAY = 1.0  # seconds without opening a story before the source counts are redone
-YOUNG_OBJECTS = 20_000  # the cycle collector's first threshold once start-up is frozen
 
 
 @dataclass(eq=False)
@@ -79,30 +78,6 @@ class TeasersReady(Message):
     rows: TeaserRows | None = None
 
 
-def _freeze_heap() -> None:
-    """Once the first story is up, keep what start-up built out of garbage collection.
-
-    Textual's strips hold caches that refer back to them, so every frame leaves cyclic
-    garbage and Python runs a full collection every second or so; a full collection walks
-    every object of the app (~85 ms at 100,000 stories, in the middle of whatever key was
-    pressed). Frozen, the start-up objects are no longer walked (~30 ms).
-
-    Then the young generation is let grow to `YOUNG_OBJECTS`: a frame makes ~5,000 objects
-    (each strip has seven caches) and frees the last frame's, so at Python's 700 it ran ~15
-    young and ~1.5 middle collections (1.2 ms each) a key press, which promoted the strips
-    and brought a full collection every ~8 presses. Few objects outlive a frame, so few
-    collections are needed (see also reader/ui/widgets/strip_cycles.py). The command line
-    already runs the first frame at that threshold (`reader.cli.app`, which puts Python's
-    back when the app ends); it is set here for an app started any other way."""
-    gc.collect()  # nothing that is already garbage is frozen
-    gc.freeze()
-    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
-
-
-def _thaw_heap(threshold: tuple[int, int, int]) -> None:
-    """Undo `_freeze_heap` when the app is gone (a program may run another after it)."""
-    gc.unfreeze()
-    gc.set_threshold(*threshold)
 
 
 def _wait_drawn(drawn: threading.Event) -> None:
@@ -142,7 +117,7 @@ class ReadingController(Controller):
         self._opened: set[int] = set()  # stories being marked read because they were opened
         self._counts_due = False
         self._counts_timer: Timer | None = None
-        self._frozen: tuple[int, int, int] | None = None  # the collector's threshold before
+        self._heap = HeapFreeze()  # start-up frozen after the first story (reader.ui.heap)
         self._ready = ReadyStories()
         self._shown_ready: Story | None = None  # the story on show came from `_ready`
 
@@ -156,8 +131,7 @@ class ReadingController(Controller):
         self.watch(host, "show_sources", self._sources_shown, init=False)
 
     def on_unmount(self) -> None:
-        if self._frozen is not None:
-            _thaw_heap(self._frozen)  # the app's objects can be collected again once it is gone
+        self._heap.thaw()  # the app's objects can be collected again once it is gone
 
     # -- state flowing down ------------------------------------------------------------------------
     def _story_changed(self, story_id: int | None) -> None:
@@ -352,9 +326,9 @@ class ReadingController(Controller):
                      or (isinstance(message, StoryReady) and message.in_place))
         self._partial_of = message.story.id if partial else None
         host.current = message.story
-        if self._frozen is None and not self.app.is_headless:  # (tests run many apps)
-            self._frozen = gc.get_threshold()
-            self.call_after_refresh(_freeze_heap)
+        if not self._heap.due and not self.app.is_headless:  # (tests run many apps)
+            self._heap.due = True
+            self.call_after_refresh(self._heap.freeze)
         if isinstance(message, StoryReady):
             host.article_view.offer(message.rendered, message.page, partial=partial,
                                     continues=continues)
