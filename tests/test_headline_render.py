@@ -137,6 +137,13 @@ class CountingBar(QuickBarRender):
         return super().bar_strips(*args, **kwargs)
 
 
+def daily_app(tmp_path: Path) -> RecordingApp:
+    """The bars' app: one source of 500 stories, far more than a pane shows."""
+    store = make_store(tmp_path)
+    add_source(store, "Daily", numbered("daily", 500))
+    return RecordingApp(store)
+
+
 def bar_cells(bar: ScrollBar) -> list[Cells]:
     return [cells(line) for line in bar.render_lines(Region(0, 0, *bar.region.size))]
 
@@ -173,9 +180,7 @@ async def test_a_bar_that_would_look_the_same_is_not_redrawn(tmp_path: Path) -> 
 
 
 async def test_the_quick_bar_draws_what_textual_draws(tmp_path: Path) -> None:
-    store = make_store(tmp_path)
-    add_source(store, "Daily", numbered("daily", 500))
-    app = RecordingApp(store)
+    app = daily_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         headlines = app.screen.query_one(HeadlineList)
@@ -198,9 +203,7 @@ async def test_a_line_panes_bar_scrolls_with_the_mouse_as_textuals(tmp_path: Pat
     """The panes' bars draw their own lines (`QuickScrollBar`); the mouse still works as on
     Textual's bar, through the actions its segments carry: a click on the track pages, the
     thumb drags."""
-    store = make_store(tmp_path)
-    add_source(store, "Daily", numbered("daily", 500))
-    app = RecordingApp(store)
+    app = daily_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         headlines = app.screen.query_one(HeadlineList)
