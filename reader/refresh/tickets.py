@@ -4,7 +4,7 @@ A feed takes its host's turn (one of the host's few slots) before a ticket, so t
 waiting for a busy host holds nothing the other hosts need. With first-come tickets that
 cost a host with many feeds its place: each of its next feeds got the host's turn only as
 the last one ended, then queued behind every other host's feeds, and that host's share of
-the refresh came last (simulated: a host of 100 feeds among 59 of 8, 1.30 -> 1.97 s). Here
+the refresh came last (simulated: a host of 100 feeds among 59 of 8, 1.29 -> 1.96 s). Here
 a free ticket goes to the waiting feed that comes first in the refresh's order
 (`interleave_hosts`), which keeps each host's feeds spread over the refresh as it was meant.
 """
