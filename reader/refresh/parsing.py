@@ -18,6 +18,11 @@ pure Python, so threads would share one core. Hence:
   slow author handling) kills the pool, which is rebuilt, and only that feed fails. Bodies that
   look hostile (an internal DTD subset, or very large) go to a worker even in thread mode,
   where nothing could stop them.
+* One body more than there are workers is handed to the pool, so that a worker done with a
+  feed finds the next one waiting in the pool's queue instead of idling while the main
+  process (busy storing) gets round to sending it: 3% off a cold refresh's wall (200 varied
+  feeds, 12 runs A B B A: 3.06 -> 2.96 s). The body waiting there is not yet being parsed,
+  so its time limit is longer by one limit for each full round of work ahead of it.
 * Large bodies are parsed one at a time. A worker parsing a feed of several MB holds ~3-4x
   its size while it works; two at once on both workers made the refresh's peak memory
   (measured on 200 varied feeds: the tree's peak moved by ~15 MB with whether two of the
@@ -50,6 +55,7 @@ if TYPE_CHECKING:  # the process machinery is imported only when a pool is neede
 HANDFUL = 4  # a refresh with at most this many feeds never starts the pool
 THREAD_FIRST = 2  # bodies parsed in a thread while the pool warms up
 LARGE = 1 << 20  # bytes: bodies this size or more are parsed one at a time
+QUEUED = 1  # bodies handed to the pool beyond one per worker, waiting ready in its queue
 
 
 def _suspicious(body: bytes) -> bool:
@@ -81,7 +87,9 @@ class Parser:
         self.in_pool = 0
         self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
         self._warming: asyncio.Task[ProcessPoolExecutor] | None = None
-        self._slots = asyncio.Semaphore(self.workers)
+        self._slots = asyncio.Semaphore(self.workers + QUEUED)
+        self._in_flight = {True: 0, False: 0}  # jobs handed to the pool (True), the thread
+        self.most_in_pool_at_once = 0
         self._large = asyncio.Lock()  # taken before a slot, never while holding one
         self.large_at_once = 0  # large bodies being parsed now, and the most there were
         self.most_large_at_once = 0
@@ -186,10 +194,16 @@ class Parser:
                    pool: bool = False, encoding: str = "",
                    cap: int = BODY_CAP) -> tuple[bool, ParseResult | str]:
         loop = asyncio.get_running_loop()
+        # A job behind a busy executor starts when one ahead of it ends, each within its own
+        # limit: the wait is added to this job's limit, one limit per full round ahead.
+        rounds_ahead = self._in_flight[pool] // (self.workers if pool else 1)
         future = loop.run_in_executor(executor, parse_body, body, url, content_type, True,
                                       encoding, cap)
+        self._in_flight[pool] += 1
+        if pool:
+            self.most_in_pool_at_once = max(self.most_in_pool_at_once, self._in_flight[pool])
         try:
-            return await asyncio.wait_for(future, self.timeout)
+            return await asyncio.wait_for(future, self.timeout * (1 + rounds_ahead))
         except TimeoutError:
             if pool:
                 self.pool.discard(executor, kill=True)  # type: ignore[arg-type]
@@ -205,6 +219,8 @@ class Parser:
             # Raised around parse_body, not in it: a worker out of memory while sending its
             # result back arrives here as MemoryError. One feed fails, not the refresh.
             return False, worker_failure(exc)
+        finally:
+            self._in_flight[pool] -= 1
 
     async def _get_pool(self) -> ProcessPoolExecutor:
         return await self.pool.get()
