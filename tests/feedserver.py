@@ -56,6 +56,7 @@ class Route:
                   served as validators; a request carrying a matching If-None-Match or an
                   equal If-Modified-Since gets 304 with no body
     delay         seconds to wait before the status line
+    gate          an Event to wait for before the status line (a host that holds its answers)
     drip          seconds between body bytes, sent one byte at a time
     length        False: no Content-Length; the body ends when the connection closes
     chunks        an iterator factory of body pieces (endless bodies); implies length=False
@@ -73,6 +74,7 @@ class Route:
     last_modified: str = ""
     location: str = ""
     delay: float = 0.0
+    gate: threading.Event | None = None
     drip: float = 0.0
     length: bool = True
     chunks: Callable[[], Iterable[bytes]] | None = None
@@ -108,6 +110,10 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
         pass
 
+    def setup(self) -> None:  # one handler per connection
+        super().setup()
+        self.server.owner._connected()
+
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
         owner = self.server.owner
         path = urlsplit(self.path).path
@@ -122,6 +128,11 @@ class _Handler(BaseHTTPRequestHandler):
             if delay and owner._stop.wait(delay):
                 self.close_connection = True
                 return
+            if route.gate is not None:
+                while not route.gate.wait(0.05):  # and let the server stop meanwhile
+                    if owner._stop.is_set():
+                        self.close_connection = True
+                        return
             self._answer(route, headers)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
@@ -209,6 +220,7 @@ class FeedServer:
         self.latency = latency
         self.active = 0
         self.peak = 0  # the most requests answered at once (to check concurrency limits)
+        self.connections = 0  # accepted so far (to check that connections are reused)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._server = _Server((host, 0), _Handler)
@@ -256,6 +268,10 @@ class FeedServer:
         with self._lock:
             self.active += 1
             self.peak = max(self.peak, self.active)
+
+    def _connected(self) -> None:
+        with self._lock:
+            self.connections += 1
 
     def _leave(self) -> None:
         with self._lock:

@@ -9,6 +9,7 @@ import random
 import socket
 import time
 import zlib
+from collections.abc import Iterator
 from email.utils import formatdate
 from typing import Any
 
@@ -271,6 +272,76 @@ async def test_a_server_that_never_answers_is_cut_at_the_deadline(
     started = time.monotonic()
     assert str(await failure(feed_server.url("/slow"), deadline=1)) == "timed out after 1 s"
     assert time.monotonic() - started < 3
+
+
+# -- waiting before the body (the refresh's room for it) ---------------------------------------
+
+async def test_before_body_is_awaited_only_when_a_body_will_be_read(
+        feed_server: FeedServer) -> None:
+    feed_server.route("/ok", RSS, etag='"v1"')
+    feed_server.redirect("/moved", feed_server.url("/ok"))
+    feed_server.route("/missing", status=404)
+    feed_server.route("/gone", status=410)
+    feed_server.route("/big", b"x" * (CAP + 1))
+    calls: list[str] = []
+    async with Fetcher(max_body=CAP) as fetcher:
+        async def attempt(path: str, etag: str = "") -> object:
+            async def before() -> None:
+                calls.append(path)
+
+            try:
+                return await fetcher.fetch(feed_server.url(path), etag=etag, before_body=before)
+            except FetchError as exc:
+                return str(exc)
+
+        assert (await attempt("/ok")).body == RSS  # type: ignore[attr-defined]
+        assert (await attempt("/moved")).body == RSS  # type: ignore[attr-defined]
+        assert (await attempt("/ok", etag='"v1"')).status == 304  # type: ignore[attr-defined]
+        assert await attempt("/missing") == "HTTP 404"
+        assert (await attempt("/gone")).gone  # type: ignore[attr-defined]
+        assert await attempt("/big") == "body larger than 1 MB"  # refused by its length
+    assert calls == ["/ok", "/moved"]
+
+
+async def test_the_body_is_read_only_after_before_body(feed_server: FeedServer) -> None:
+    """The server sends the end of the body only once `before_body` has run: a fetcher that
+    read the body first would wait for it until the deadline."""
+    import threading
+
+    called = threading.Event()
+
+    def body() -> Iterator[bytes]:
+        yield RSS[:20]
+        called.wait(10)
+        yield RSS[20:]
+
+    feed_server.route("/f", chunks=body)
+
+    async def before() -> None:
+        called.set()
+
+    async with Fetcher(deadline=5) as fetcher:
+        result = await fetcher.fetch(feed_server.url("/f"), before_body=before)
+    assert result.body == RSS
+
+
+async def test_waiting_before_the_body_does_not_count_against_the_deadline(
+        feed_server: FeedServer) -> None:
+    """A refresh whose parser is behind keeps a fetch waiting there: that must not fail a
+    fast feed as "timed out". The deadline still covers what comes after the wait."""
+    feed_server.route("/f", RSS)
+    feed_server.route("/drip", RSS, drip=0.2)  # ~16 s for the whole body
+
+    async def behind() -> None:  # the backlog stays full for three deadlines
+        await asyncio.sleep(1.5)
+
+    async with Fetcher(deadline=0.5) as fetcher:
+        result = await fetcher.fetch(feed_server.url("/f"), before_body=behind)
+    assert result.body == RSS
+    async with Fetcher(deadline=1) as fetcher:
+        with pytest.raises(FetchError) as info:
+            await fetcher.fetch(feed_server.url("/drip"), before_body=behind)
+    assert str(info.value) == "timed out after 1 s"
 
 
 # -- limits: size and compression --------------------------------------------------------------

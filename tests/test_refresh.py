@@ -480,41 +480,54 @@ async def test_a_gzipped_hostile_body_is_still_parsed_in_a_worker_alone() -> Non
     assert len(result.title) < 1000
 
 
-def test_downloads_wait_for_room_in_the_backlog(store: Store, feed_server: FeedServer) -> None:
-    """Feeds never fetched before are sure to bring a body: each takes its room in the
-    backlog before its request goes out, so the bodies held (downloaded, not yet released
-    by the writer) never outgrow the bound, however many connections are free."""
+@pytest.mark.parametrize("validators", [False, True])
+def test_downloads_wait_for_room_in_the_backlog(store: Store, feed_server: FeedServer,
+                                                validators: bool) -> None:
+    """Each body takes its room in the backlog before it is read, so the bodies held
+    (downloaded, not yet released by the writer) never outgrow the bound, however many
+    connections are free: feeds never fetched before, and feeds whose validators are stale
+    (a conditional fetch that brings a body waits for room like any other)."""
     for i in range(12):
-        feed_server.route(f"/b{i}", rss(f"Feed {i}", [(f"b{i}", f"Story {i}", "x" * 2000)]))
-        subscribe(store, feed_server, f"/b{i}")
+        feed_server.route(f"/b{i}", rss(f"Feed {i}", [(f"b{i}", f"Story {i}", "x" * 2000)]),
+                          etag='"new"')
+        source = subscribe(store, feed_server, f"/b{i}")
+        if validators:
+            store.update_source(source.id, etag='"old"')
     pipeline = Pipeline(store.sources(), {"per_host": 8}, parse_workers=1, backlog=2)
     pipeline.start()
-    ahead = []
+    held = []
     try:
-        for released, item in enumerate(pipeline.results()):
-            ahead.append(len(feed_server.requests) - released)  # asked for, not yet stored
+        for item in pipeline.results():
+            held.append(item)
             pipeline.release(item)
     finally:
         pipeline.stop()
-    assert len(ahead) == 12 and max(ahead) <= 2
-    assert pipeline.stats["backlog_peak_feeds"] <= 2
+    assert len(held) == 12 and all(i.parsed and len(i.parsed.rows) == 1 for i in held)
+    assert all(r.headers.get("if-none-match", "") == ('"old"' if validators else "")
+               for r in feed_server.requests)
+    assert 1 <= pipeline.stats["backlog_peak_feeds"] <= 2
 
 
 def test_fetches_that_bring_no_body_give_their_room_back(store: Store,
                                                         feed_server: FeedServer) -> None:
-    """Feeds never fetched before take their room before they start; a 404 or a server
-    nobody answers on brings no body, and the room must come back, or a refresh with a
-    small backlog stops after its first few feeds."""
+    """A body whose read fails (cut short, over the size cap) gives back the room it took,
+    and a 404 or a server nobody answers on takes none, or a refresh with a small backlog
+    stops after its first few feeds."""
     import socket
 
     with socket.socket() as probe:  # a port that was free a moment ago: nobody listens
         probe.bind(("127.0.0.1", 0))
         dead = probe.getsockname()[1]
-    for i in range(6):
+    small = rss("Cut", [("c", "Story", "z" * 500)])
+    huge = rss("Huge", [(f"h{k}", f"Story {k}", "z" * 500) for k in range(10)])
+    for i in range(3):
         feed_server.route(f"/gone{i}", status=404)
-        subscribe(store, feed_server, f"/gone{i}")
+        feed_server.route(f"/cut{i}", small, cut_after=100)
+        feed_server.route(f"/huge{i}", huge, length=False)  # only the cap stops its read
+        for path in (f"/gone{i}", f"/cut{i}", f"/huge{i}"):
+            subscribe(store, feed_server, path)
         store.add_source("feed", f"http://127.0.0.1:{dead}/feed{i}.xml")
-    pipeline = Pipeline(store.sources(), {}, parse_workers=1, backlog=2)
+    pipeline = Pipeline(store.sources(), {"max_body": 2000}, parse_workers=1, backlog=2)
     pipeline.start()
     items: list[object] = []
 
@@ -528,7 +541,12 @@ def test_fetches_that_bring_no_body_give_their_room_back(store: Store,
     drainer.join(120)  # a deadline, not a wait for work: the failure would be a hang
     pipeline.stop()
     assert not drainer.is_alive() and len(items) == 12
-    assert all(getattr(item, "error", "") for item in items)
+    errors = sorted(getattr(item, "error", "") for item in items)
+    assert sum(e == "body larger than 2000 bytes" for e in errors) == 3, errors
+    assert sum(e == "HTTP 404" for e in errors) == 3, errors
+    assert sum(e.startswith("the connection closed") for e in errors) == 3, errors
+    assert all(errors)
+    assert pipeline.stats["backlog_peak_feeds"] <= 2
 
 
 def test_a_feed_larger_than_the_byte_budget_still_passes(store: Store,
@@ -550,20 +568,67 @@ def test_a_feed_larger_than_the_byte_budget_still_passes(store: Store,
     assert pipeline.stats["backlog_peak_feeds"] == 1  # one at a time, none refused
 
 
-async def test_a_conditional_fetch_reserves_no_room() -> None:
-    from reader.refresh.backlog import Backlog
+async def test_the_backlog_reserves_a_typical_body_and_counts_the_true_size() -> None:
+    from reader.refresh.backlog import FIRST_GUESS, Backlog, Claim
 
-    room = Backlog(count=1, budget=10**6)
-    reserved = await room.enter(sure=True)  # a feed without validators: room taken first
-    assert reserved > 0 and room.full()
-    room.arrived(reserved, 5000, sure=True)
+    room = Backlog(count=2, budget=10**6, patience=600)
+    first = Claim()
+    await room.claim(first)  # no body seen yet: the first guess, taken before connecting
+    assert first.reserved == FIRST_GUESS and room.feeds == 1 and not room.full()
+    await room.before_body(first)  # its answer came: the claim is kept, nothing more taken
+    room.arrived(first, 5000)
     assert room.feeds == 1 and room.bytes == 5000
-    room.leave(5000)
-    # A feed with an ETag will most likely hear "not modified": it does not wait for room
-    # it would not use, but what it brings is counted when it comes.
-    assert await room.enter(sure=False) == 0 and room.feeds == 0
-    room.arrived(0, 7000, sure=False)
-    assert room.feeds == 1 and room.bytes == 7000 and room.full()
+    failed = Claim()
+    await room.before_body(failed)  # a conditional fetch's body: the typical size so far
+    assert failed.reserved == 5000 and room.full()
+    waiting = asyncio.ensure_future(room.claim(Claim()))
+    await asyncio.sleep(0)
+    assert not waiting.done()  # full: the next fetch waits before it connects
+    room.give_back(failed)  # its read failed
+    await asyncio.wait_for(waiting, 10)
+    assert room.feeds == 2 and room.bytes == 5000 + 5000
+    room.give_back(Claim())  # a 304 gives back nothing
+    assert room.feeds == 2 and room.peak_feeds == 2 and room.lapsed == 0
+
+
+async def test_a_claim_lapses_when_the_answer_is_slow() -> None:
+    """A fetch that claimed its place before connecting and hears nothing for `patience`
+    seconds gives the place up; its body, when it comes, waits for room like any other."""
+    from reader.refresh.backlog import Backlog, Claim
+
+    room = Backlog(count=1, budget=10**6, patience=0.05)
+    slow, other = Claim(), Claim()
+    await room.claim(slow)
+    assert room.full()
+    await asyncio.wait_for(room.claim(other), 10)  # the slow host's claim lapsed meanwhile
+    assert not slow.holds and other.holds and room.feeds == 1 and room.lapsed == 1
+    late = asyncio.ensure_future(room.before_body(slow))  # the slow host answers at last
+    await asyncio.sleep(0)
+    assert not late.done()
+    room.give_back(other)
+    await asyncio.wait_for(late, 10)
+    assert slow.holds and room.feeds == 1
+    room.arrived(slow, 100)
+    assert room.feeds == 1 and room.bytes == 100 and room.lapsed == 1
+
+
+def test_a_cold_refresh_reuses_each_hosts_connection(store: Store) -> None:
+    """Feeds never fetched before claim their place before they connect, so no more of them
+    run than the backlog takes: with every connection slot running, a host's four fetches
+    wanted four connections at once, more than the pool keeps, and each feed opened its own."""
+    servers = [FeedServer(f"127.0.0.{n + 1}").start() for n in range(8)]
+    try:
+        for n, server in enumerate(servers):
+            for i in range(6):
+                server.route(f"/c{i}", rss(f"Feed {n}.{i}", [(f"c{n}.{i}", "Story", "x" * 3000)]))
+                store.add_source("feed", server.url(f"/c{i}"))
+        outcomes = refresh(store, parse_workers=1)
+        assert len(outcomes) == 48 and all(o.ok for o in outcomes)
+        opened = sum(server.connections for server in servers)
+        assert opened <= 24, f"{opened} connections for 48 feeds on 8 hosts"
+    finally:
+        for server in servers:
+            server.stop()
 
 
 async def test_a_hostile_body_is_parsed_in_a_worker_even_alone() -> None:
@@ -667,6 +732,54 @@ def test_a_slow_host_leaves_the_other_hosts_their_fetches(store: Store,
         assert len(outcomes) == 24 and all(o.ok for o in outcomes)
     finally:
         slow_server.stop()
+
+
+def test_hosts_slow_to_answer_hold_no_room_in_the_backlog(store: Store,
+                                                          feed_server: FeedServer) -> None:
+    """Two hosts that hold their answers (no status line yet) keep their own feeds waiting,
+    not the refresh: a fetch's claim on the backlog, made before it connects, lapses when
+    no answer comes. With room held until the answer, their 4 + 4 fetches (feeds never
+    fetched before: sure to bring a body) filled the backlog's 6 places and no other feed
+    ran until the hosts answered or timed out."""
+    gate = threading.Event()
+    slow_servers = [FeedServer("127.0.0.2").start(), FeedServer("127.0.0.3").start()]
+    try:
+        slow, fast = [], []
+        for n, server in enumerate(slow_servers):
+            for i in range(6):
+                server.route(f"/s{i}", rss(f"Slow {n}.{i}", [(f"s{n}.{i}", "Late", "late")]),
+                             gate=gate)
+                slow.append(store.add_source("feed", server.url(f"/s{i}"), f"Slow {n}.{i}"))
+        for i in range(14):
+            feed_server.route(f"/f{i}", rss(f"Fast {i}", [(f"f{i}", f"Story {i}", "now")]))
+            fast.append(store.add_source("feed", feed_server.url(f"/f{i}"), f"Fast {i}"))
+        fast_ids = {s.id for s in fast}
+        fast_done = threading.Event()
+        stored: set[int] = set()
+
+        def progress(outcome: Outcome, done: int, total: int) -> None:
+            if outcome.source_id in fast_ids and outcome.ok:
+                stored.add(outcome.source_id)
+                if stored == fast_ids:
+                    fast_done.set()
+
+        outcomes: list[Outcome] = []
+        thread = threading.Thread(target=lambda: outcomes.extend(
+            refresh(store, [*slow, *fast], progress=progress, parse_workers=1,
+                    fetcher_options={"deadline": 120})), daemon=True)
+        thread.start()
+        try:
+            all_fast = fast_done.wait(30)  # seconds, only if the fix is gone
+            in_time = len(stored)
+        finally:
+            gate.set()
+            thread.join(60)
+        assert all_fast, f"{in_time} of 14 fast feeds stored while two hosts held"
+        assert len(outcomes) == 26 and all(o.ok for o in outcomes)
+        assert sum(server.hits(f"/s{i}") for server in slow_servers for i in range(6)) == 12
+    finally:
+        for server in slow_servers:
+            server.stop()
 
 
 # -- adding ------------------------------------------------------------------------------------

@@ -3,36 +3,61 @@
 A body is held from its download until the writer has stored its stories (the body, then
 the rows parsed from it), so what a refresh holds is the backlog, not the number of feeds.
 Two things make a bound that only counts finished downloads leak: on a fast network every
-fetch admitted while the backlog had room lands at once (measured: 37 bodies, 22 MB, held
+fetch started while the backlog had room lands at once (measured: 37 bodies, 22 MB, held
 under a bound of 8), and one large feed weighs as much as a hundred small ones. Hence:
 
 * Room is counted in bytes (the body's size: the rows parsed from it grow with it) as well
-  as in feeds, and a fetch takes its room *before* it starts when it is sure to bring a
-  body: a feed with no ETag or Last-Modified cannot be answered "not modified". It reserves
-  the size of a typical body seen so far; the true size replaces the guess on arrival.
-* A conditional fetch reserves nothing (most answer 304 and hold nothing; a warm refresh
-  keeps all its connections busy) and its body, when one comes, is counted on arrival.
-* With nothing held, one fetch is always let through, however large its feed.
+  as in feeds, and no body is read before its room is taken (`Fetcher.fetch(before_body=)`,
+  once the answer's headers say a body comes). A place reserves the size of a typical body
+  seen so far; the true size replaces the guess on arrival.
+* A fetch sure to bring a body (no ETag or Last-Modified: a first refresh) claims its place
+  before it connects, so that only as many fetches run as the backlog can take: with
+  every connection slot running, a host's four fetches wanted four connections at once,
+  more than the pool keeps, and a cold refresh opened a connection per feed (200 for 200
+  feeds on 50 hosts, against 50). A claim lapses when no answer has come after `PATIENCE`
+  seconds: a host slow to answer (or hanging until the deadline) then holds its
+  connections, not the backlog; two such hosts, four fetches each, filled it and stopped
+  every other host's feeds. Its body, when it comes, waits for room like any other.
+* A conditional fetch claims nothing before it connects (most answer 304 and hold nothing;
+  a warm refresh keeps all its connections busy); a body it brings waits for room.
+* With nothing held, one body is always let through, however large its feed.
 """
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 
 FIRST_GUESS = 64 * 1024  # a body's size before any has arrived
+# Seconds a claim made before connecting waits for the answer's headers. Longer than a
+# usual answer (tens to hundreds of ms), short beside the 30 s deadline a dead host uses up.
+PATIENCE = 2.0
+
+
+@dataclass(slots=True)
+class Claim:
+    """One fetch's place in the backlog: `reserved` bytes counted while `holds`."""
+
+    holds: bool = False
+    reserved: int = 0
+    lapse: asyncio.TimerHandle | None = None
 
 
 class Backlog:
-    """`await room.enter(sure)` before a fetch, then `arrived`/`nothing`, and `leave` once
-    the feed is stored. Used on one event loop only."""
+    """Per fetch: `claim = Claim()`, `await room.claim(claim)` before connecting when it is
+    sure to bring a body, `await room.before_body(claim)` before its body is read, then
+    `arrived` (or `give_back` when no body came), and `leave` once the feed is stored. Used
+    on one event loop only."""
 
-    def __init__(self, count: int, budget: int) -> None:
+    def __init__(self, count: int, budget: int, patience: float = PATIENCE) -> None:
         self.count = max(1, count)
         self.budget = max(1, budget)
-        self.feeds = 0  # bodies held (or reserved for)
+        self.patience = patience
+        self.feeds = 0  # bodies held (or places claimed)
         self.bytes = 0
         self.peak_feeds = 0
         self.peak_bytes = 0
+        self.lapsed = 0  # claims given up on a host slow to answer
         self._seen = 0
         self._seen_bytes = 0
         self._room = asyncio.Event()
@@ -47,34 +72,57 @@ class Backlog:
             return False
         return self.feeds >= self.count or self.bytes + extra > self.budget
 
-    async def enter(self, sure: bool) -> int:
-        """Wait for room; `sure`: the fetch will bring a body, so room for one is reserved.
-        Returns the bytes reserved (hand them to `arrived` or `nothing`)."""
-        guess = self.typical if sure else 0
-        while self.full(guess):
-            self._room.clear()
-            await self._room.wait()
-            guess = self.typical if sure else 0
-        if sure:
-            self._take(1, guess)
-        return guess
+    async def claim(self, claim: Claim) -> None:
+        """Wait for room and take a place for the body to come, for `patience` seconds."""
+        await self._take_place(claim)
+        claim.lapse = asyncio.get_running_loop().call_later(self.patience, self._lapse, claim)
 
-    def arrived(self, reserved: int, size: int, *, sure: bool) -> None:
-        """A body of `size` bytes came (reserved for when `sure`)."""
+    async def before_body(self, claim: Claim) -> None:
+        """The answer's headers say a body comes: keep the claim, or wait for room."""
+        self._keep(claim)
+        if not claim.holds:
+            await self._take_place(claim)
+
+    def arrived(self, claim: Claim, size: int) -> None:
+        """The body came: `size` bytes replace the guess (they stay until `leave(size)`)."""
         self._seen += 1
         self._seen_bytes += size
-        self._take(0 if sure else 1, size - reserved)
+        self._take(0 if claim.holds else 1, size - claim.reserved)
+        claim.holds, claim.reserved = False, 0  # the body's, now
 
-    def nothing(self, reserved: int, *, sure: bool) -> None:
-        """The fetch brought no body (304, an error): give back what it reserved."""
-        if sure:
-            self.leave(reserved)
+    def give_back(self, claim: Claim) -> None:
+        """No body came (304, an error, the refresh stopped): free the place, if any."""
+        self._keep(claim)
+        if claim.holds:
+            claim.holds = False
+            self.leave(claim.reserved)
 
     def leave(self, size: int) -> None:
         """A held body (of `size` bytes as counted by `arrived`) is no longer held."""
         self.feeds -= 1
         self.bytes -= size
         self._room.set()
+
+    async def _take_place(self, claim: Claim) -> None:
+        guess = self.typical
+        while self.full(guess):
+            self._room.clear()
+            await self._room.wait()
+            guess = self.typical
+        self._take(1, guess)
+        claim.holds, claim.reserved = True, guess
+
+    def _keep(self, claim: Claim) -> None:
+        if claim.lapse is not None:
+            claim.lapse.cancel()
+            claim.lapse = None
+
+    def _lapse(self, claim: Claim) -> None:
+        claim.lapse = None
+        if claim.holds:
+            self.lapsed += 1
+            claim.holds = False
+            self.leave(claim.reserved)
 
     def _take(self, feeds: int, size: int) -> None:
         self.feeds += feeds

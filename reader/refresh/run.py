@@ -8,11 +8,13 @@ The shape, and why:
   only ever written from the caller's thread and the event loop never blocks on SQLite.
 * Parsing goes to `Parser` (threads for a handful, a process pool on every core beyond): the
   program's pool when the caller passes one (`pool`), else one of its own for this refresh.
-* Backpressure (`reader.refresh.backlog`): a fetch starts only while the feeds downloaded and
-  not yet stored stay under `backlog` feeds and `backlog_bytes` bytes, and a fetch sure to
-  bring a body takes its room before it starts, so memory is bounded by the backlog, not by
-  the number of feeds (a conditional fetch takes no room before it starts: most answer 304;
-  a body it brings is counted when it comes).
+* Backpressure (`reader.refresh.backlog`): a body is read only while the feeds downloaded
+  and not yet stored stay under `backlog` feeds and `backlog_bytes` bytes, its room taken
+  before a byte of it is read, so memory is bounded by the backlog, not by the number of
+  feeds. A fetch sure to bring a body claims its place before it connects (only as many
+  fetches run as the backlog takes, and their connections are reused), but a claim lapses
+  when the host is slow to answer: such a host holds its own connections, not the backlog
+  the other hosts need. A conditional fetch claims nothing first: most answer 304.
 * Feeds are interleaved by host before they start, so the per-host limit never leaves the
   global connection slots waiting behind one busy host.
 * Bodies come from the network still gzipped and are inflated by the parser process
@@ -43,7 +45,7 @@ from reader.refresh.apply import (
     record_unchanged,
     skipped,
 )
-from reader.refresh.backlog import Backlog
+from reader.refresh.backlog import Backlog, Claim
 from reader.refresh.parsing import ParseFailed, Parser
 from reader.refresh.tickets import Tickets
 from reader.sources.bodydecode import decoded_size
@@ -328,37 +330,46 @@ class Pipeline:
             self.stats = {"parsed_in_threads": parser.in_threads,
                           "parsed_in_pool": parser.in_pool,
                           "backlog_peak_feeds": self._room.peak_feeds,
-                          "backlog_peak_bytes": self._room.peak_bytes}
+                          "backlog_peak_bytes": self._room.peak_bytes,
+                          "backlog_lapsed": self._room.lapsed}
 
     async def _one(self, fetcher: Fetcher, parser: Parser,
                    ticket: contextlib.AbstractAsyncContextManager[None], source: Source) -> None:
         room = self._room
         assert room is not None
-        sure = not (source.etag or source.last_modified)  # no "not modified" can come back
+        claim = Claim()
+
+        async def before_body() -> None:  # backpressure: the parser or the writer is behind
+            await room.before_body(claim)
+
         # The host's turn first: a feed waiting for a busy (or slow) host holds no ticket and
         # no room in the backlog, which the other hosts' feeds would wait for. (The ticket
         # then goes by the feed's place in the refresh: see reader.refresh.tickets.)
         async with fetcher.turn(source.location), ticket:
-            reserved = await room.enter(sure)  # backpressure: the parser or the writer is behind
             try:
+                if not (source.etag or source.last_modified):  # no "not modified" can come
+                    await room.claim(claim)  # (given up if the host is slow to answer)
                 result = await fetcher.fetch(source.location, etag=source.etag,
                                              last_modified=source.last_modified, encoded=True,
-                                             turn_taken=True)
+                                             turn_taken=True, before_body=before_body)
             except FetchError as exc:
-                room.nothing(reserved, sure=sure)
+                room.give_back(claim)
                 self._queue.put(Fetched(source, error=str(exc), retry_after=exc.retry_after))
                 return
             except Exception as exc:  # a bug must fail one feed, not the whole refresh
-                room.nothing(reserved, sure=sure)
+                room.give_back(claim)
                 self._queue.put(Fetched(source, error=f"unexpected error: {exc!r}"))
                 return
-            if result.body is None:
-                room.nothing(reserved, sure=sure)
+            except BaseException:  # cancelled (the refresh stopped): nothing stays taken
+                room.give_back(claim)
+                raise
+            if result.body is None:  # 304, 410
+                room.give_back(claim)
                 self._queue.put(Fetched(source, result))
                 return
             # What its rows grow with.
             size = decoded_size(result.body, result.encoding, fetcher.max_body)
-            room.arrived(reserved, size, sure=sure)
+            room.arrived(claim, size)
         item = Fetched(source, result, holds_room=True, size=size)
         try:
             item.parsed = await parser.parse(result.body, result.url, result.content_type,

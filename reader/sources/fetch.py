@@ -4,7 +4,8 @@ Why not just `client.get(url, follow_redirects=True)`:
 
 * httpx's timeouts are per socket operation, so a server that drips a byte a second never
   trips them. Each fetch runs under one total deadline (`asyncio.timeout`) that covers
-  connecting, every redirect and the whole body.
+  connecting, every redirect and the whole body (not a caller's wait for room to hold the
+  body, `fetch(before_body=...)`: the server is not slow then, we are).
 * httpx decodes gzip/deflate/brotli without any limit, and a 64 KB chunk of a chained
   (`gzip, gzip`) bomb expands to gigabytes in one call. We read the raw bytes and decode them
   with bounded decompressors (`bodydecode`), counting the decoded bytes against the cap at
@@ -42,7 +43,7 @@ import ssl
 import sys
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -69,6 +70,7 @@ _PERMANENT = {301, 308}
 ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, "
           "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8")
 USER_AGENT = f"newsreader/{reader.__version__} (+terminal news reader)"
+BeforeBody = Callable[[], Awaitable[None]]
 _HASHED = re.compile(r"[0-9a-f]{8}\.[0-9]+")  # OpenSSL's lookup name of a CA certificate
 
 
@@ -145,14 +147,19 @@ class Fetcher:
         await self._client.aclose()
 
     async def fetch(self, url: str, *, etag: str = "", last_modified: str = "",
-                    encoded: bool = False, turn_taken: bool = False) -> FetchResult:
+                    encoded: bool = False, turn_taken: bool = False,
+                    before_body: BeforeBody | None = None) -> FetchResult:
         """Fetch `url` once, conditionally when a validator is given. Raises FetchError.
 
         `encoded`: the body comes as sent, its Content-Encoding in `result.encoding`, for
         whoever decodes it elsewhere (`bodydecode.decode_body`, under the same cap): the
-        raw bytes are still capped here. `turn_taken`: the caller holds `turn(url)`."""
+        raw bytes are still capped here. `turn_taken`: the caller holds `turn(url)`.
+        `before_body()` is awaited once a body is about to be read (a 2xx answer within the
+        size cap), and never otherwise: the refresh makes sure there that it has room to
+        hold the body, waiting for it if need be. The unread body waits in the socket
+        meanwhile, and the wait does not count against the deadline."""
         return await self._exchange(url, etag, last_modified, encoded=encoded,
-                                    turn_taken=turn_taken)
+                                    turn_taken=turn_taken, before_body=before_body)
 
     def turn(self, url: str) -> asyncio.Semaphore:
         """One of the `per_host` slots of `url`'s host, for a caller that must hold it before
@@ -171,7 +178,8 @@ class Fetcher:
 
     async def _exchange(self, url: str, etag: str, last_modified: str,
                         post: bytes | None = None, *, encoded: bool = False,
-                        turn_taken: bool = False) -> FetchResult:
+                        turn_taken: bool = False,
+                        before_body: BeforeBody | None = None) -> FetchResult:
         if not is_web(url):
             raise FetchError(f"not an http(s) URL: {short_url(url)}")
         host = url_host(url)
@@ -183,8 +191,9 @@ class Fetcher:
         async with host_slot, self._slots:
             self._check_backoff(host)
             try:
-                async with asyncio.timeout(self.deadline):
-                    return await self._fetch(url, etag, last_modified, post, encoded)
+                async with asyncio.timeout(self.deadline) as limit:
+                    paused = None if before_body is None else _paused(limit, before_body)
+                    return await self._fetch(url, etag, last_modified, post, encoded, paused)
             except TimeoutError:
                 raise FetchError(f"timed out after {self.deadline:g} s") from None
             except httpx.HTTPError as exc:
@@ -203,7 +212,8 @@ class Fetcher:
                              retry_after=wait, status=status)
 
     async def _fetch(self, url: str, etag: str, last_modified: str,
-                     post: bytes | None = None, encoded: bool = False) -> FetchResult:
+                     post: bytes | None = None, encoded: bool = False,
+                     before_body: BeforeBody | None = None) -> FetchResult:
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -235,13 +245,14 @@ class Fetcher:
                     current = target
                     continue
                 return await self._finish(response, url, current, permanent, etag,
-                                          last_modified, encoded)
+                                          last_modified, encoded, before_body)
             finally:
                 await response.aclose()
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _finish(self, response: httpx.Response, asked: str, final: str, permanent: bool,
-                      etag: str, last_modified: str, encoded: bool = False) -> FetchResult:
+                      etag: str, last_modified: str, encoded: bool = False,
+                      before_body: BeforeBody | None = None) -> FetchResult:
         status = response.status_code
         headers = response.headers
         moved = final if permanent and final != asked else None
@@ -262,20 +273,24 @@ class Fetcher:
             wait = retry_after_seconds(headers.get("retry-after"), self._clock())
             raise FetchError(f"HTTP {status}", status=status, retry_after=wait)
         coding = stages(headers.get("content-encoding", "")) if encoded else ""
-        body = await self._read_body(response, decode=not coding)
+        body = await self._read_body(response, decode=not coding, before=before_body)
         return FetchResult(final, status, body, etag=header_text(headers, "etag"),
                            last_modified=header_text(headers, "last-modified"),
                            content_type=header_text(headers, "content-type"),
                            permanent_url=moved, not_before=self._not_before(headers),
                            encoding=coding)
 
-    async def _read_body(self, response: httpx.Response, *, decode: bool = True) -> bytes:
+    async def _read_body(self, response: httpx.Response, *, decode: bool = True,
+                         before: BeforeBody | None = None) -> bytes:
         """The body with its Content-Encoding undone, or as sent (`decode` False), at most
-        `max_body` bytes on the wire and at every stage of decoding."""
+        `max_body` bytes on the wire and at every stage of decoding. `before()` is awaited
+        first, unless the declared length already refuses the body."""
         too_big = FetchError(f"body larger than {byte_size(self.max_body)}")
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body:
             raise too_big
+        if before is not None:
+            await before()
         coding = response.headers.get("content-encoding", "") if decode else ""
         decoder = Decoder(coding, self.max_body)
         out: list[bytes] = []
@@ -307,6 +322,23 @@ class Fetcher:
 
 
 # -- small helpers -----------------------------------------------------------------------------
+
+def _paused(limit: asyncio.Timeout, wait: BeforeBody) -> BeforeBody:
+    """`wait` with the deadline `limit` stopped while it runs: time spent waiting for room
+    (the refresh's parser or writer behind) must not fail a fast feed as "timed out"."""
+
+    async def paused() -> None:
+        when = limit.when()
+        if when is None:
+            await wait()
+            return
+        left = when - asyncio.get_running_loop().time()
+        limit.reschedule(None)  # not after: the deadline would cancel the wait itself
+        await wait()
+        limit.reschedule(asyncio.get_running_loop().time() + left)
+
+    return paused
+
 
 @functools.cache
 def _negative_import_cache() -> None:
