@@ -187,6 +187,10 @@ class ProcessPool:
             self.starts += 1
             return executor
 
+    def is_current(self, executor: ProcessPoolExecutor) -> bool:
+        """Whether `executor` is still the one `get()` hands out (not discarded)."""
+        return self._executor is executor
+
     async def get(self) -> ProcessPoolExecutor:
         """The running executor, started in a thread when there is none (the loop never
         waits on process start-up)."""

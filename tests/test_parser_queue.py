@@ -11,6 +11,7 @@ import pytest
 
 from reader.refresh.parsing import HANDFUL, Parser
 from reader.sources.parse_worker import ParseFailed
+from reader.workerpool import ProcessPool
 
 GOOD = (Path(__file__).parent / "fixtures" / "feeds" / "rss20.xml").read_bytes()
 
@@ -48,3 +49,27 @@ async def test_the_queue_never_holds_more_than_one_body_beyond_the_workers(worke
     async with Parser(expected=HANDFUL + 1, certain=HANDFUL + 1, workers=workers) as parser:
         await asyncio.gather(*(parser.parse(GOOD, f"http://example.org/{i}") for i in range(12)))
     assert parser.most_in_pool_at_once == workers + 1
+
+
+async def test_the_parse_thread_takes_one_body_at_a_time() -> None:
+    """A parse in the thread cannot be stopped: past its limit the thread is left behind,
+    and a body queued in that thread behind it would fail unparsed. So a body waits for
+    the thread's turn, and is parsed in the thread that replaces it."""
+    async with Parser(expected=HANDFUL, workers=2) as parser:
+        results = await asyncio.gather(*(parser.parse(GOOD, f"http://example.org/{i}")
+                                         for i in range(HANDFUL)))
+    assert all(len(r.rows) == 3 for r in results)
+    assert parser.in_pool == 0 and parser.in_threads == HANDFUL
+    assert parser.most_in_thread_at_once == 1
+
+
+def test_a_discarded_executor_is_no_longer_the_pools() -> None:
+    pool = ProcessPool(1)
+    try:
+        executor = pool.executor()
+        assert pool.is_current(executor)
+        pool.discard(executor)
+        assert not pool.is_current(executor)
+        assert pool.is_current(pool.executor()) and pool.starts == 2
+    finally:
+        pool.shutdown()

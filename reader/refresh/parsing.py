@@ -22,7 +22,10 @@ pure Python, so threads would share one core. Hence:
   feed finds the next one waiting in the pool's queue instead of idling while the main
   process (busy storing) gets round to sending it: 3% off a cold refresh's wall (200 varied
   feeds, 12 runs A B B A: 3.06 -> 2.96 s). The body waiting there is not yet being parsed,
-  so its time limit is longer by one limit for each full round of work ahead of it.
+  so its time limit is longer by one limit for each full round of work ahead of it; its
+  pickled bytes wait in the pool's feeder, outside the backlog's count (one body at most).
+  The single parse thread gets one body at a time: queued behind a runaway parse there,
+  which cannot be stopped, a body would fail unparsed.
 * Large bodies are parsed one at a time. A worker parsing a feed of several MB holds ~3-4x
   its size while it works; two at once on both workers made the refresh's peak memory
   (measured on 200 varied feeds: the tree's peak moved by ~15 MB with whether two of the
@@ -87,9 +90,11 @@ class Parser:
         self.in_pool = 0
         self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
         self._warming: asyncio.Task[ProcessPoolExecutor] | None = None
-        self._slots = asyncio.Semaphore(self.workers + QUEUED)
+        self._slots = asyncio.Semaphore(self.workers + QUEUED)  # for the pool
+        self._thread_slot = asyncio.Semaphore(1)
         self._in_flight = {True: 0, False: 0}  # jobs handed to the pool (True), the thread
         self.most_in_pool_at_once = 0
+        self.most_in_thread_at_once = 0
         self._large = asyncio.Lock()  # taken before a slot, never while holding one
         self.large_at_once = 0  # large bodies being parsed now, and the most there were
         self.most_large_at_once = 0
@@ -141,7 +146,7 @@ class Parser:
         use_pool = in_pool or _suspicious(body)
         if self.pooled and self.seen == THREAD_FIRST:
             self._warm()
-        async with self._slots:
+        async with self._slots if use_pool else self._thread_slot:
             if use_pool:
                 self.in_pool += 1
                 ok, value = await self._in_pool(body, url, content_type, encoding, cap)
@@ -202,9 +207,17 @@ class Parser:
         self._in_flight[pool] += 1
         if pool:
             self.most_in_pool_at_once = max(self.most_in_pool_at_once, self._in_flight[pool])
+        else:
+            self.most_in_thread_at_once = max(self.most_in_thread_at_once, self._in_flight[pool])
         try:
             return await asyncio.wait_for(future, self.timeout * (1 + rounds_ahead))
         except TimeoutError:
+            if pool and not self.pool.is_current(executor):  # type: ignore[arg-type]
+                # Killed meanwhile for another job's runaway parse: this one waited behind
+                # it, and is tried again (the BrokenProcessPool had not arrived yet).
+                from concurrent.futures.process import BrokenProcessPool
+
+                raise BrokenProcessPool("the pool was stopped for another job") from None
             if pool:
                 self.pool.discard(executor, kill=True)  # type: ignore[arg-type]
             elif executor is self._threads:  # the thread cannot be stopped: leave it behind

@@ -45,7 +45,7 @@ from reader.refresh.apply import (
     record_unchanged,
     skipped,
 )
-from reader.refresh.backlog import Backlog, Claim
+from reader.refresh.backlog import PATIENCE, Backlog, Claim
 from reader.refresh.parsing import ParseFailed, Parser
 from reader.refresh.tickets import Tickets
 from reader.sources.bodydecode import decoded_size
@@ -236,13 +236,15 @@ class Pipeline:
 
     def __init__(self, feeds: Sequence[Source], fetcher_options: dict[str, Any],
                  parse_workers: int | None = None, backlog: int | None = None, *,
-                 backlog_bytes: int = BACKLOG_BYTES, pool: ProcessPool | None = None) -> None:
+                 backlog_bytes: int = BACKLOG_BYTES, pool: ProcessPool | None = None,
+                 patience: float = PATIENCE) -> None:
         self.feeds = interleave_hosts(feeds, hosts_at_once(fetcher_options))
         self.options = fetcher_options
         self.parse_workers = parse_workers
         self.pool = pool
         self.backlog = backlog
         self.backlog_bytes = backlog_bytes
+        self.patience = patience  # how long a cold fetch's claim on the backlog waits
         self.stats: dict[str, int] = {}
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="refresh-loop", daemon=True)
@@ -323,7 +325,8 @@ class Pipeline:
         async with Fetcher(**self.options) as fetcher, \
                 Parser(expected=len(self.feeds), certain=sure, workers=self.parse_workers,
                        pool=self.pool) as parser:
-            self._room = Backlog(self.backlog or 2 * parser.workers + 4, self.backlog_bytes)
+            self._room = Backlog(self.backlog or 2 * parser.workers + 4, self.backlog_bytes,
+                                 self.patience)
             tickets = Tickets(fetcher.max_connections)
             await asyncio.gather(*(self._one(fetcher, parser, tickets.take(position), source)
                                    for position, source in enumerate(self.feeds)))

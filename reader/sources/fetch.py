@@ -154,10 +154,11 @@ class Fetcher:
         `encoded`: the body comes as sent, its Content-Encoding in `result.encoding`, for
         whoever decodes it elsewhere (`bodydecode.decode_body`, under the same cap): the
         raw bytes are still capped here. `turn_taken`: the caller holds `turn(url)`.
-        `before_body()` is awaited once a body is about to be read (a 2xx answer within the
-        size cap), and never otherwise: the refresh makes sure there that it has room to
-        hold the body, waiting for it if need be. The unread body waits in the socket
-        meanwhile, and the wait does not count against the deadline."""
+        `before_body()` is awaited once a body is about to be read (a 2xx answer that its
+        declared length does not already put over the size cap), and never otherwise: the
+        refresh makes sure there that it has room to hold the body, waiting for it if need
+        be. The unread body waits in the socket meanwhile, and the wait does not count
+        against the deadline."""
         return await self._exchange(url, etag, last_modified, encoded=encoded,
                                     turn_taken=turn_taken, before_body=before_body)
 
@@ -332,10 +333,15 @@ def _paused(limit: asyncio.Timeout, wait: BeforeBody) -> BeforeBody:
         if when is None:
             await wait()
             return
-        left = when - asyncio.get_running_loop().time()
+        loop = asyncio.get_running_loop()
+        left = when - loop.time()
+        if left <= 0:  # past the deadline already: no room is taken for a body never read
+            raise TimeoutError
         limit.reschedule(None)  # not after: the deadline would cancel the wait itself
-        await wait()
-        limit.reschedule(asyncio.get_running_loop().time() + left)
+        try:
+            await wait()
+        finally:  # and while the response is closed after a failed (or cancelled) wait
+            limit.reschedule(loop.time() + left)
 
     return paused
 
