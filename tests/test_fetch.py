@@ -492,3 +492,51 @@ def test_the_decoder_never_yields_a_huge_piece() -> None:
     decoder = Decoder("br", 2**40)
     pieces = decoder.feed(bomb)
     assert max(len(next(pieces)) for _ in range(20)) <= 256 * 1024
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port whose listener never accepts and whose queue is full: a connect to it times
+    out, as to a host behind a firewall that drops packets."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    filling = []
+    for _ in range(3):
+        sock = socket.socket()
+        sock.setblocking(False)
+        sock.connect_ex(("127.0.0.1", port))
+        filling.append(sock)
+    try:
+        yield port
+    finally:
+        for sock in [*filling, listener]:
+            sock.close()
+
+
+async def test_a_host_whose_connect_timed_out_is_not_asked_again_at_once(
+        silent_port: int) -> None:
+    """Its other feeds fail at once, in words, instead of each waiting out the connect
+    timeout in turn behind the per-host limit."""
+    async with Fetcher(connect_timeout=0.3, per_host=2) as fetcher:
+        results = await asyncio.gather(
+            *(fetcher.fetch(f"http://127.0.0.1:{silent_port}/{i}.xml") for i in range(6)),
+            return_exceptions=True)
+    messages = [str(r) for r in results]
+    assert all(isinstance(r, FetchError) for r in results), messages
+    assert messages.count("could not connect within 0.3 s") == 2, messages  # the first turn
+    assert messages.count("not tried: 127.0.0.1 did not answer a moment ago "
+                          "(could not connect within 0.3 s)") == 4, messages
+
+
+async def test_a_host_is_tried_again_once_the_minute_is_over(silent_port: int) -> None:
+    now = [1_000_000.0]
+    async with Fetcher(connect_timeout=0.3, clock=lambda: now[0]) as fetcher:
+        with pytest.raises(FetchError, match="could not connect"):
+            await fetcher.fetch(f"http://127.0.0.1:{silent_port}/a.xml")
+        with pytest.raises(FetchError, match="not tried"):
+            await fetcher.fetch(f"http://127.0.0.1:{silent_port}/b.xml")
+        now[0] += 61
+        with pytest.raises(FetchError, match="could not connect"):
+            await fetcher.fetch(f"http://127.0.0.1:{silent_port}/b.xml")

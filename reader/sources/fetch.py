@@ -16,6 +16,10 @@ Why not just `client.get(url, follow_redirects=True)`:
 * Politeness lives here too: conditional GET (ETag / Last-Modified), `Retry-After` on
   429/503 (the host is left alone for the rest of the run), `Cache-Control: max-age` as a
   minimum interval, a global and a per-host limit, and a User-Agent that names us.
+* A host that lets a connect time out is not asked again for a minute (`UNREACHABLE_FOR`):
+  its other feeds fail at once, in words, instead of each waiting out the connect timeout
+  in turn behind the per-host limit (a dead host with 20 feeds kept a refresh going for
+  five rounds of 10 s). Refused connections and unknown names fail fast anyway.
 
 A few dozen concurrent connections is the sweet spot: httpx's pool bookkeeping grows with the
 pool (1,000 answers took 2.0 s through 32 connections, 9.6 s through 64), so a semaphore sits
@@ -65,6 +69,7 @@ from reader.sources.fetchheaders import (
 
 MAX_REDIRECTS = 5
 DEFAULT_BACKOFF = 600.0  # 429/503 without Retry-After
+UNREACHABLE_FOR = 60.0  # seconds a host whose connect timed out is not tried again
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT = {301, 308}
 ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, "
@@ -134,6 +139,7 @@ class Fetcher:
         self._slots: asyncio.Semaphore | None = None
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._backoff: dict[str, tuple[float, int]] = {}  # host -> (until, status)
+        self._unreachable: dict[str, tuple[float, str]] = {}  # host -> (until, why)
 
     async def __aenter__(self) -> Fetcher:
         await self._client.__aenter__()
@@ -198,8 +204,12 @@ class Fetcher:
             except TimeoutError:
                 raise FetchError(f"timed out after {self.deadline:g} s") from None
             except httpx.HTTPError as exc:
-                raise FetchError(describe(exc, url, connect_timeout=self.connect_timeout,
-                                          deadline=self.deadline)) from exc
+                why = describe(exc, url, connect_timeout=self.connect_timeout,
+                               deadline=self.deadline)
+                if isinstance(exc, httpx.ConnectTimeout):
+                    self._unreachable[_failed_host(exc, host)] = (
+                        self._clock() + UNREACHABLE_FOR, why)
+                raise FetchError(why) from exc
             except httpx.InvalidURL as exc:
                 raise FetchError(f"not a valid URL: {short_url(url)}") from exc
             except (zlib.error, brotli.error) as exc:
@@ -211,6 +221,9 @@ class Fetcher:
         if wait > 0:
             raise FetchError(f"HTTP {status} from {host} earlier; waiting {duration(wait)}",
                              retry_after=wait, status=status)
+        until, why = self._unreachable.get(host, (0.0, ""))
+        if until > self._clock():
+            raise FetchError(f"not tried: {host} did not answer a moment ago ({why})")
 
     async def _fetch(self, url: str, etag: str, last_modified: str,
                      post: bytes | None = None, encoded: bool = False,
@@ -323,6 +336,14 @@ class Fetcher:
 
 
 # -- small helpers -----------------------------------------------------------------------------
+
+def _failed_host(exc: httpx.HTTPError, asked: str) -> str:
+    """The host of the exchange that failed (a redirect's target, maybe), else `asked`."""
+    try:
+        return url_host(str(exc.request.url))
+    except RuntimeError:  # an error raised before its request was set
+        return asked
+
 
 def _paused(limit: asyncio.Timeout, wait: BeforeBody) -> BeforeBody:
     """`wait` with the deadline `limit` stopped while it runs: time spent waiting for room
