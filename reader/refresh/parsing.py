@@ -92,7 +92,7 @@ class Parser:
         self._warming: asyncio.Task[ProcessPoolExecutor] | None = None
         self._slots = asyncio.Semaphore(self.workers + QUEUED)  # for the pool
         self._thread_slot = asyncio.Semaphore(1)
-        self._in_flight = {True: 0, False: 0}  # jobs handed to the pool (True), the thread
+        self._in_flight = {True: 0, False: 0}  # jobs handed to the pool (True), the thread (False)
         self.most_in_pool_at_once = 0
         self.most_in_thread_at_once = 0
         self._large = asyncio.Lock()  # taken before a slot, never while holding one
