@@ -526,8 +526,19 @@ async def test_a_host_whose_connect_timed_out_is_not_asked_again_at_once(
     messages = [str(r) for r in results]
     assert all(isinstance(r, FetchError) for r in results), messages
     assert messages.count("could not connect within 0.3 s") == 2, messages  # the first turn
-    assert messages.count("not tried: 127.0.0.1 did not answer a moment ago "
+    assert messages.count(f"not tried: 127.0.0.1:{silent_port} did not answer a moment ago "
                           "(could not connect within 0.3 s)") == 4, messages
+
+
+async def test_another_port_of_that_host_is_still_asked(silent_port: int,
+                                                        feed_server: FeedServer) -> None:
+    feed_server.route("/feed.xml", "<rss/>")
+    async with Fetcher(connect_timeout=0.3) as fetcher:
+        with pytest.raises(FetchError, match="could not connect"):
+            await fetcher.fetch(f"http://127.0.0.1:{silent_port}/a.xml")
+        assert feed_server.url("/feed.xml").startswith("http://127.0.0.1:")
+        result = await fetcher.fetch(feed_server.url("/feed.xml"))
+    assert result.status == 200 and result.body == b"<rss/>"
 
 
 async def test_a_host_is_tried_again_once_the_minute_is_over(silent_port: int) -> None:

@@ -16,10 +16,12 @@ Why not just `client.get(url, follow_redirects=True)`:
 * Politeness lives here too: conditional GET (ETag / Last-Modified), `Retry-After` on
   429/503 (the host is left alone for the rest of the run), `Cache-Control: max-age` as a
   minimum interval, a global and a per-host limit, and a User-Agent that names us.
-* A host that lets a connect time out is not asked again for a minute (`UNREACHABLE_FOR`):
-  its other feeds fail at once, in words, instead of each waiting out the connect timeout
-  in turn behind the per-host limit (a dead host with 20 feeds kept a refresh going for
-  five rounds of 10 s). Refused connections and unknown names fail fast anyway.
+* A host and port that let a connect time out are not asked again for a minute
+  (`UNREACHABLE_FOR`): their other feeds fail at once, in words, instead of each waiting
+  out the connect timeout in turn behind the per-host limit (a dead host with 20 feeds kept
+  a refresh going for five rounds of 10 s). Another port of the host is still asked (a
+  firewall drops one port, not the machine). Refused connections and unknown names fail
+  fast anyway.
 
 A few dozen concurrent connections is the sweet spot: httpx's pool bookkeeping grows with the
 pool (1,000 answers took 2.0 s through 32 connections, 9.6 s through 64), so a semaphore sits
@@ -51,7 +53,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import brotli
 import httpx
@@ -69,7 +71,7 @@ from reader.sources.fetchheaders import (
 
 MAX_REDIRECTS = 5
 DEFAULT_BACKOFF = 600.0  # 429/503 without Retry-After
-UNREACHABLE_FOR = 60.0  # seconds a host whose connect timed out is not tried again
+UNREACHABLE_FOR = 60.0  # seconds a host:port whose connect timed out is not tried again
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT = {301, 308}
 ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, "
@@ -139,7 +141,7 @@ class Fetcher:
         self._slots: asyncio.Semaphore | None = None
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._backoff: dict[str, tuple[float, int]] = {}  # host -> (until, status)
-        self._unreachable: dict[str, tuple[float, str]] = {}  # host -> (until, why)
+        self._unreachable: dict[str, tuple[float, str]] = {}  # "host:port" -> (until, why)
 
     async def __aenter__(self) -> Fetcher:
         await self._client.__aenter__()
@@ -190,13 +192,13 @@ class Fetcher:
         if not is_web(url):
             raise FetchError(f"not an http(s) URL: {short_url(url)}")
         host = url_host(url)
-        self._check_backoff(host)
+        self._check_backoff(host, url)
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_connections)
         host_slot = contextlib.nullcontext() if turn_taken else self.turn(url)
         # The host slot first: a task waiting for a busy host must not hold a global slot.
         async with host_slot, self._slots:
-            self._check_backoff(host)
+            self._check_backoff(host, url)
             try:
                 async with asyncio.timeout(self.deadline) as limit:
                     paused = None if before_body is None else _paused(limit, before_body)
@@ -207,7 +209,7 @@ class Fetcher:
                 why = describe(exc, url, connect_timeout=self.connect_timeout,
                                deadline=self.deadline)
                 if isinstance(exc, httpx.ConnectTimeout):
-                    self._unreachable[_failed_host(exc, host)] = (
+                    self._unreachable[_endpoint(_failed_url(exc, url))] = (
                         self._clock() + UNREACHABLE_FOR, why)
                 raise FetchError(why) from exc
             except httpx.InvalidURL as exc:
@@ -215,15 +217,18 @@ class Fetcher:
             except (zlib.error, brotli.error) as exc:
                 raise FetchError(f"the compressed body is damaged ({exc})") from exc
 
-    def _check_backoff(self, host: str) -> None:
+    def _check_backoff(self, host: str, url: str) -> None:
         until, status = self._backoff.get(host, (0.0, 0))
         wait = until - self._clock()
         if wait > 0:
             raise FetchError(f"HTTP {status} from {host} earlier; waiting {duration(wait)}",
                              retry_after=wait, status=status)
-        until, why = self._unreachable.get(host, (0.0, ""))
-        if until > self._clock():
-            raise FetchError(f"not tried: {host} did not answer a moment ago ({why})")
+        if self._unreachable:
+            endpoint = _endpoint(url)
+            until, why = self._unreachable.get(endpoint, (0.0, ""))
+            if until > self._clock():
+                raise FetchError(f"not tried: {endpoint.removesuffix(':80').removesuffix(':443')}"
+                                 f" did not answer a moment ago ({why})")
 
     async def _fetch(self, url: str, etag: str, last_modified: str,
                      post: bytes | None = None, encoded: bool = False,
@@ -337,12 +342,22 @@ class Fetcher:
 
 # -- small helpers -----------------------------------------------------------------------------
 
-def _failed_host(exc: httpx.HTTPError, asked: str) -> str:
-    """The host of the exchange that failed (a redirect's target, maybe), else `asked`."""
+def _failed_url(exc: httpx.HTTPError, asked: str) -> str:
+    """The URL of the exchange that failed (a redirect's target, maybe), else `asked`."""
     try:
-        return url_host(str(exc.request.url))
+        return str(exc.request.url)
     except RuntimeError:  # an error raised before its request was set
         return asked
+
+
+def _endpoint(url: str) -> str:
+    """"host:port" of `url`: what a connect reaches (another port of a host may answer)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    except ValueError:
+        return ""
+    return f"{(parts.hostname or '').lower()}:{port}"
 
 
 def _paused(limit: asyncio.Timeout, wait: BeforeBody) -> BeforeBody:
