@@ -331,17 +331,20 @@ async def test_waiting_before_the_body_does_not_count_against_the_deadline(
     fast feed as "timed out". The deadline still covers what comes after the wait."""
     feed_server.route("/f", RSS)
     feed_server.route("/drip", RSS, drip=0.2)  # ~16 s for the whole body
+    feed_server.route("/held", RSS, delay=1.5)  # the feed ahead, which the backlog waits for
 
-    async def behind() -> None:  # the backlog stays full for three deadlines
-        await asyncio.sleep(1.5)
+    async with Fetcher(deadline=60) as ahead:
+        async def behind() -> None:  # room comes when the feed ahead is done: 3 deadlines
+            await ahead.fetch(feed_server.url("/held"))
 
-    async with Fetcher(deadline=0.5) as fetcher:
-        result = await fetcher.fetch(feed_server.url("/f"), before_body=behind)
-    assert result.body == RSS
-    async with Fetcher(deadline=1) as fetcher:
-        with pytest.raises(FetchError) as info:
-            await fetcher.fetch(feed_server.url("/drip"), before_body=behind)
+        async with Fetcher(deadline=0.5) as fetcher:
+            result = await fetcher.fetch(feed_server.url("/f"), before_body=behind)
+        assert result.body == RSS
+        async with Fetcher(deadline=1) as fetcher:
+            with pytest.raises(FetchError) as info:
+                await fetcher.fetch(feed_server.url("/drip"), before_body=behind)
     assert str(info.value) == "timed out after 1 s"
+    assert feed_server.hits("/held") == 2
 
 
 # -- limits: size and compression --------------------------------------------------------------
