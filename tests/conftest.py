@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from reader.store import Store
+
 
 @pytest.fixture(autouse=True)
 def _private_config_dir(tmp_path_factory: pytest.TempPathFactory,
@@ -28,3 +30,11 @@ def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NEWSREADER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NEWSREADER_CONFIG_DIR", str(tmp_path / "config"))
     return tmp_path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A cache in a real SQLite file of the test's own (a module may define its own)."""
+    db = Store(tmp_path / "cache.sqlite3")
+    yield db
+    db.close()

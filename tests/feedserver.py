@@ -17,6 +17,7 @@ Use it as a fixture: `from tests.feedserver import feed_server` (or
 from __future__ import annotations
 
 import gzip
+import socket
 import sys
 import threading
 import time
@@ -303,3 +304,24 @@ def endless(piece: bytes = b"<item>" + b"x" * 4090) -> Callable[[], Iterator[byt
 def feed_server() -> Iterator[FeedServer]:
     with FeedServer() as server:
         yield server
+
+
+@pytest.fixture
+def silent_port() -> Iterator[int]:
+    """A port whose listener never accepts and whose queue is full: a connect to it times
+    out, as to a host behind a firewall that drops packets."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = listener.getsockname()[1]
+    filling = []
+    for _ in range(3):
+        sock = socket.socket()
+        sock.setblocking(False)
+        sock.connect_ex(("127.0.0.1", port))
+        filling.append(sock)
+    try:
+        yield port
+    finally:
+        for sock in [*filling, listener]:
+            sock.close()

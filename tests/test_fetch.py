@@ -21,7 +21,13 @@ from hypothesis import strategies as st
 from reader.sources.bodydecode import Decoder, decode_body, decoded_size
 from reader.sources.fetch import MAX_REDIRECTS, Fetcher, FetchResult
 from reader.sources.fetcherrors import FetchError
-from tests.feedserver import FeedServer, compress, endless, feed_server  # noqa: F401
+from tests.feedserver import (  # noqa: F401
+    FeedServer,
+    compress,
+    endless,
+    feed_server,
+    silent_port,
+)
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
 CAP = 2**20  # a small cap keeps the bombs cheap to build
@@ -495,27 +501,6 @@ def test_the_decoder_never_yields_a_huge_piece() -> None:
     decoder = Decoder("br", 2**40)
     pieces = decoder.feed(bomb)
     assert max(len(next(pieces)) for _ in range(20)) <= 256 * 1024
-
-
-@pytest.fixture
-def silent_port() -> Iterator[int]:
-    """A port whose listener never accepts and whose queue is full: a connect to it times
-    out, as to a host behind a firewall that drops packets."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    filling = []
-    for _ in range(3):
-        sock = socket.socket()
-        sock.setblocking(False)
-        sock.connect_ex(("127.0.0.1", port))
-        filling.append(sock)
-    try:
-        yield port
-    finally:
-        for sock in [*filling, listener]:
-            sock.close()
 
 
 async def test_a_host_whose_connect_timed_out_is_not_asked_again_at_once(

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from reader.models import Entry, View
+from reader.models import Entry, Source, View
 from reader.store import Store
+
+if TYPE_CHECKING:
+    from tests.feedserver import FeedServer
 
 NOW = 1_732_700_000.0  # a fixed clock: 2024-11-27, so list dates never depend on today
 
@@ -110,3 +114,19 @@ winter storms had breached in three places.</p>
 than two hundred passengers across the bay.</p>
 <p>The council said the repairs cost less than feared and came in a week ahead of plan.</p>
 </article><footer>Copyright Example Gazette</footer></body></html>"""
+
+
+def subscribe(store: Store, server: FeedServer, path: str) -> Source:
+    """A feed subscription to `path` on a loopback `server`."""
+    return store.add_source("feed", server.url(path))
+
+
+def titles(store: Store, source: Source) -> list[str]:
+    return sorted(s.title for s in store.stories_of(source.id))
+
+
+def current(store: Store, source: Source) -> Source:
+    """`source` as the cache holds it now."""
+    found = store.get_source(source.id)
+    assert found is not None
+    return found
