@@ -14,9 +14,9 @@ import pytest
 
 from reader.models import Outcome, Source
 from reader.refresh import refresh
-from reader.refresh.run import Pipeline, interleave_hosts
+from reader.refresh.run import Fetched, Pipeline, interleave_hosts
 from reader.store import Store
-from tests.feedserver import FeedServer, feed_server  # noqa: F401
+from tests.feedserver import FeedServer, feed_server, silent_port  # noqa: F401
 from tests.helpers.refreshing import drained
 from tests.helpers.stories import rss, subscribe
 
@@ -137,6 +137,31 @@ async def test_a_claim_lapses_when_the_answer_is_slow() -> None:
     assert slow.holds and room.feeds == 1
     room.arrived(slow, 100)
     assert room.feeds == 1 and room.bytes == 100 and room.lapsed == 1
+
+
+async def test_room_goes_first_to_a_body_waiting_in_its_socket() -> None:
+    """A fetch whose headers came holds a connection until it reads its body; a new claim
+    has not connected yet and would hold the room through a connect and an answer. So the
+    room that frees goes to the waiting body, even when the claim asked first."""
+    from reader.refresh.backlog import Backlog, Claim
+
+    room = Backlog(count=1, budget=10**6, patience=600)
+    held, claimant, waiting = Claim(), Claim(), Claim()
+    await room.claim(held)
+    room.arrived(held, 100)
+    asked_first = asyncio.ensure_future(room.claim(claimant))
+    body = asyncio.ensure_future(room.before_body(waiting))
+    await asyncio.sleep(0)
+    assert not asked_first.done() and not body.done()
+    room.leave(100)  # the writer stored the held feed
+    await asyncio.wait_for(body, 10)
+    assert waiting.holds and not claimant.holds and not asked_first.done()
+    room.arrived(waiting, 200)
+    room.leave(200)
+    await asyncio.wait_for(asked_first, 10)
+    assert claimant.holds and room.feeds == 1
+    room.give_back(claimant)
+    assert room.feeds == 0
 
 
 def test_a_cold_refresh_reuses_each_hosts_connection(store: Store) -> None:
@@ -267,3 +292,50 @@ def test_hosts_slow_to_answer_hold_no_room_in_the_backlog(store: Store,
     finally:
         for server in slow_servers:
             server.stop()
+
+
+def test_a_feed_on_a_host_that_did_not_answer_claims_no_room(store: Store,
+                                                             silent_port: int) -> None:
+    """A feed never fetched before claims its place in the backlog before it connects. One on
+    a host and port whose connect timed out a moment ago fails at once instead, in words,
+    without first waiting for a place that another host's feed holds."""
+    gate = threading.Event()
+    held_server = FeedServer("127.0.0.2").start()
+    try:
+        held_server.route("/held", rss("Held", [("h", "Held story", "late")]), gate=gate)
+        store.add_source("feed", held_server.url("/held"), "Held")  # holds the only place
+        first = store.add_source("feed", f"http://127.0.0.1:{silent_port}/0.xml", "Silent 0")
+        store.update_source(first.id, etag='"seen"')  # conditional: connects, claims nothing
+        cold = {store.add_source("feed", f"http://127.0.0.1:{silent_port}/{i}.xml",
+                                 f"Silent {i}").id for i in (1, 2, 3)}
+        pipeline = Pipeline(store.sources(), {"connect_timeout": 0.3, "per_host": 1},
+                            parse_workers=1, backlog=1, patience=600)
+        items: list[Fetched] = []
+        cold_failed = threading.Event()
+
+        def consume() -> None:
+            for item in pipeline.results():
+                items.append(item)
+                pipeline.release(item)
+                if cold <= {i.source.id for i in items}:
+                    cold_failed.set()
+
+        pipeline.start()
+        consumer = threading.Thread(target=consume, daemon=True)
+        consumer.start()
+        try:
+            cold_failed.wait(30)  # seconds, only if the fix is gone
+            in_time = [i for i in items if i.source.id in cold]
+        finally:
+            gate.set()
+            consumer.join(60)
+            pipeline.stop()
+    finally:
+        held_server.stop()
+    assert len(in_time) == 3, "the feeds on the silent host waited for the held place"
+    assert {i.error for i in in_time} == {
+        f"not tried: 127.0.0.1:{silent_port} did not answer a moment ago "
+        "(could not connect within 0.3 s)"}
+    assert [i.error for i in items if i.source.id == first.id] == [
+        "could not connect within 0.3 s"]
+    assert [i.source.title for i in items if not i.error] == ["Held"]

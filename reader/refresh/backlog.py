@@ -20,6 +20,9 @@ under a bound of 8), and one large feed weighs as much as a hundred small ones. 
   every other host's feeds. Its body, when it comes, waits for room like any other.
 * A conditional fetch claims nothing before it connects (most answer 304 and hold nothing;
   a warm refresh keeps all its connections busy); a body it brings waits for room.
+* Room that frees goes first to a fetch whose body waits for it: that fetch holds a
+  connection (and its host's turn) until it reads the body, while a new claim would hold
+  the room through a connect and a server's answer before using it.
 * With nothing held, one body is always let through, however large its feed.
 """
 
@@ -60,6 +63,7 @@ class Backlog:
         self.lapsed = 0  # claims given up on a host slow to answer
         self._seen = 0
         self._seen_bytes = 0
+        self._bodies_waiting = 0  # fetches whose body waits in the socket for room
         self._room = asyncio.Event()
         self._room.set()
 
@@ -78,10 +82,17 @@ class Backlog:
         claim.lapse = asyncio.get_running_loop().call_later(self.patience, self._lapse, claim)
 
     async def before_body(self, claim: Claim) -> None:
-        """The answer's headers say a body comes: keep the claim, or wait for room."""
+        """The answer's headers say a body comes: keep the claim, or wait for room, ahead
+        of the fetches that have not connected yet."""
         self._keep(claim)
         if not claim.holds:
-            await self._take_place(claim)
+            self._bodies_waiting += 1
+            try:
+                await self._take_place(claim, ahead=True)
+            finally:
+                self._bodies_waiting -= 1
+                if not self._bodies_waiting:
+                    self._room.set()  # the claims held back for them may look again
 
     def arrived(self, claim: Claim, size: int) -> None:
         """The body came: `size` bytes replace the guess (they stay until `leave(size)`)."""
@@ -103,9 +114,9 @@ class Backlog:
         self.bytes -= size
         self._room.set()
 
-    async def _take_place(self, claim: Claim) -> None:
+    async def _take_place(self, claim: Claim, *, ahead: bool = False) -> None:
         guess = self.typical
-        while self.full(guess):
+        while self.full(guess) or (self._bodies_waiting and not ahead):
             self._room.clear()
             await self._room.wait()
             guess = self.typical

@@ -351,6 +351,7 @@ class Pipeline:
         async with fetcher.turn(source.location), ticket:
             try:
                 if not (source.etag or source.last_modified):  # no "not modified" can come
+                    fetcher.check_waits(source.location)  # a feed sure to fail claims nothing
                     await room.claim(claim)  # (given up if the host is slow to answer)
                 result = await fetcher.fetch(source.location, etag=source.etag,
                                              last_modified=source.last_modified, encoded=True,

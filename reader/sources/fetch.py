@@ -191,13 +191,13 @@ class Fetcher:
                         before_body: BeforeBody | None = None) -> FetchResult:
         if not is_web(url):
             raise FetchError(f"not an http(s) URL: {short_url(url)}")
-        self._check_waits(url)
+        self.check_waits(url)
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.max_connections)
         host_slot = contextlib.nullcontext() if turn_taken else self.turn(url)
         # The host slot first: a task waiting for a busy host must not hold a global slot.
         async with host_slot, self._slots:
-            self._check_waits(url)
+            self.check_waits(url)
             try:
                 async with asyncio.timeout(self.deadline) as limit:
                     paused = None if before_body is None else _paused(limit, before_body)
@@ -216,9 +216,11 @@ class Fetcher:
             except (zlib.error, brotli.error) as exc:
                 raise FetchError(f"the compressed body is damaged ({exc})") from exc
 
-    def _check_waits(self, url: str) -> None:
-        """Fail at once, in words, a fetch from a host that asked us to wait (429/503) or
-        from a host and port that did not answer a connect a moment ago."""
+    def check_waits(self, url: str) -> None:
+        """Fail at once, in words (FetchError), a fetch from a host that asked us to wait
+        (429/503) or from a host and port that did not answer a connect a moment ago. The
+        fetch itself checks; a caller about to take something for a fetch (the refresh's
+        backlog) checks first, so that a feed sure to fail holds nothing."""
         host = url_host(url)
         until, status = self._backoff.get(host, (0.0, 0))
         wait = until - self._clock()
