@@ -23,6 +23,7 @@ import contextlib
 import functools
 import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
@@ -140,6 +141,31 @@ def _interrupts_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
+@contextlib.contextmanager
+def _script_not_rerun() -> Iterator[None]:
+    """Start processes without running this program's script again in each of them.
+
+    multiprocessing prepares a new process like the one that started it: when `__main__` is
+    a script file (the installed `newsreader` command is one), each worker imports it as
+    `__mp_main__`, and with it the command line (argparse, gettext, `reader.cli`): ~1 MB of
+    each worker's own memory and a few ms of its start, for nothing, since a job is a plain
+    function of the package. A `__main__` whose spec is named `__main__` is left alone (as
+    `python -m reader`'s `reader.__main__` is), so the spec says so while processes start.
+    The processes of a pool all start here (`ProcessPool.executor`); one started later
+    would import the script, as before, and work the same."""
+    main = sys.modules.get("__main__")
+    if main is None or main.__spec__ is not None or not getattr(main, "__file__", None):
+        yield
+        return
+    from importlib.machinery import ModuleSpec
+
+    main.__spec__ = ModuleSpec("__main__", None)
+    try:
+        yield
+    finally:
+        main.__spec__ = None
+
+
 class ProcessPool:
     """`await pool.get()` (or `pool.executor()` from a thread) -> a started ProcessPoolExecutor.
 
@@ -178,7 +204,7 @@ class ProcessPool:
                                            initargs=(self.memory_limit, self.preload))
             # The submits start the fork server and the workers. (The resource tracker was
             # started by the executor's locks, above: its start unblocks SIGINT again.)
-            with _interrupts_held():
+            with _interrupts_held(), _script_not_rerun():
                 started = [executor.submit(_ready) for _ in range(self.workers)]
             with contextlib.suppress(BrokenProcessPool):
                 for future in started:

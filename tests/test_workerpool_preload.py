@@ -8,6 +8,7 @@ in a fresh interpreter, where nothing but the preload has been imported.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -67,6 +68,30 @@ def test_a_new_worker_imports_nothing_to_start() -> None:
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True, cwd=Path(__file__).parent.parent, timeout=60)
     assert json.loads(done.stdout) == []
+
+
+def test_a_worker_started_from_a_script_does_not_run_the_script_again(tmp_path: Path) -> None:
+    """The installed `newsreader` is a script: multiprocessing would import it again in each
+    worker, and with it the command line (argparse, `reader.cli` ...), ~1 MB of each
+    worker's own memory."""
+    root = Path(__file__).parent.parent
+    script = tmp_path / "newsreader"
+    script.write_text(
+        "import json\n"
+        "from reader.cli import main  # as the installed command does\n"
+        "from reader.workerpool import PRELOAD, ProcessPool\n"
+        "from tests.helpers import forkmark\n"
+        "if __name__ == '__main__':\n"
+        "    pool = ProcessPool(1, preload=('tests.helpers.forkmark', *PRELOAD))\n"
+        "    print(json.dumps(pool.executor().submit(forkmark.imported_since_fork).result()))\n"
+        "    pool.shutdown()\n"
+        "    print(main.__module__, __spec__)\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          check=True, cwd=root, env={**os.environ, "PYTHONPATH": str(root)},
+                          timeout=60)
+    imported, after = done.stdout.splitlines()
+    assert json.loads(imported) == []
+    assert after == "reader.cli None"  # the script's own module is as it was
 
 
 def test_the_fixtures_cover_each_road_a_parse_takes() -> None:
