@@ -109,7 +109,11 @@ def test_kill_9_during_a_refresh_loses_nothing(tmp_path: Path, feed_server: Feed
     sources = []
     for i in range(feeds):
         feed_server.route(f"/f{i}", feed(i, 1))
-        sources.append(store.add_source("feed", feed_server.url(f"/f{i}"), f"Feed {i}"))
+        # Titles that sort as the feeds are numbered: a refresh takes its sources in title
+        # order, and the held feeds must come last (they hold their host's turns until the
+        # deadline: as "Feed 12" .. "Feed 15" they came fifth to eighth, and the feeds after
+        # them waited 30 s).
+        sources.append(store.add_source("feed", feed_server.url(f"/f{i}"), f"Feed {i:02}"))
     refresh(store, sources[:4])  # the cache before: four feeds, with marks
     read_ids = [s.id for s in store.stories_of(sources[0].id)]
     store.set_read(read_ids)
