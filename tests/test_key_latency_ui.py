@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -81,12 +82,17 @@ async def test_a_burst_of_j_ends_on_the_right_story_row_and_teasers(tmp_path: Pa
 
 async def test_a_load_that_finishes_late_never_replaces_a_newer_story(tmp_path: Path) -> None:
     store = GatedStore(tmp_path / "cache.sqlite3", clock=lambda: NOW)
-    add_source(store, "Daily", numbered("daily", 10))
+    stories = numbered("daily", 10)
+    source_id = add_source(store, "Daily", stories)
     ids = ids_by_title(store)
-    store.gated = ids["daily story 1"]
     app = RecordingApp(store)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
+        # The first story's worker has read story 1 already, to have it ready for `j`.
+        # Changed in the cache since, so that its load, held at the gate from now on and
+        # finishing late, brings a text that would be drawn again over a newer story.
+        store.upsert_entries(source_id, [replace(stories[1], body_html="<p>Changed.</p>")])
+        store.gated = ids["daily story 1"]
         await pilot.press("j")  # daily story 1: its load waits at the gate
         assert await asyncio.to_thread(store.reached.wait, 30)
         await pilot.press("j")  # daily story 2 loads and shows meanwhile
