@@ -154,7 +154,8 @@ def _script_not_rerun() -> Iterator[None]:
     The processes of a pool all start here (`ProcessPool.executor`); one started later
     would import the script, as before, and work the same."""
     main = sys.modules.get("__main__")
-    if main is None or main.__spec__ is not None or not getattr(main, "__file__", None):
+    if main is None or getattr(main, "__spec__", None) is not None \
+            or not getattr(main, "__file__", None):
         yield
         return
     from importlib.machinery import ModuleSpec

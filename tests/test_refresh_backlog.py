@@ -164,6 +164,40 @@ async def test_room_goes_first_to_a_body_waiting_in_its_socket() -> None:
     assert room.feeds == 0
 
 
+async def test_a_claim_held_back_for_a_body_goes_on_when_that_body_gives_up() -> None:
+    """The body a claim made way for is cancelled (the refresh stopped) before it takes the
+    room: the claim must look again, or it would wait for a leave that never comes."""
+    from reader.refresh.backlog import Backlog, Claim
+
+    room = Backlog(count=1, budget=10**6, patience=600)
+    held, claimant, waiting = Claim(), Claim(), Claim()
+    await room.claim(held)
+    room.arrived(held, 100)
+    asked_first = asyncio.ensure_future(room.claim(claimant))
+    body = asyncio.ensure_future(room.before_body(waiting))
+    await asyncio.sleep(0)
+    room.leave(100)
+    body.cancel()  # woken, but cancelled before it runs
+    await asyncio.wait_for(asked_first, 10)
+    assert claimant.holds and not waiting.holds and room.feeds == 1 and body.cancelled()
+
+
+async def test_a_body_smaller_than_its_guess_lets_the_next_one_in() -> None:
+    """A place reserves a typical body's size; when the true size is smaller, what waited
+    for bytes may fit now, without waiting for a feed to be stored."""
+    from reader.refresh.backlog import FIRST_GUESS, Backlog, Claim
+
+    room = Backlog(count=8, budget=FIRST_GUESS + FIRST_GUESS // 2, patience=600)
+    first, second = Claim(), Claim()
+    await room.claim(first)  # reserves FIRST_GUESS: a second guess would not fit
+    waiting = asyncio.ensure_future(room.claim(second))
+    await asyncio.sleep(0)
+    assert not waiting.done()
+    room.arrived(first, 1000)  # far smaller than guessed
+    await asyncio.wait_for(waiting, 10)
+    assert second.holds and room.feeds == 2 and room.bytes == 2000  # the guess is now 1000
+
+
 def test_a_cold_refresh_reuses_each_hosts_connection(store: Store) -> None:
     """Feeds never fetched before claim their place before they connect, so no more of them
     run than the backlog takes: with every connection slot running, a host's four fetches

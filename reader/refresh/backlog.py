@@ -98,8 +98,11 @@ class Backlog:
         """The body came: `size` bytes replace the guess (they stay until `leave(size)`)."""
         self._seen += 1
         self._seen_bytes += size
+        smaller = claim.holds and size < claim.reserved
         self._take(0 if claim.holds else 1, size - claim.reserved)
         claim.holds, claim.reserved = False, 0  # the body's, now
+        if smaller:
+            self._room.set()  # the guess was too large: what waits may fit now
 
     def give_back(self, claim: Claim) -> None:
         """No body came (304, an error, the refresh stopped): free the place, if any."""
