@@ -15,7 +15,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
@@ -51,13 +50,6 @@ class Seeded:
 def snapshot(store: Store, source: Source) -> list[tuple[str, str, str, bool, bool]]:
     return sorted((s.key, s.title, s.body_html, s.read, s.starred)
                   for s in store.stories_of(source.id))
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    db = Store(tmp_path / "cache.sqlite3")
-    yield db
-    db.close()
 
 
 def seed(store: Store, server: FeedServer, location: str | None = None) -> Seeded:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -30,13 +29,6 @@ from tests.feedserver import FeedServer, feed_server  # noqa: F401
 from tests.hostile import FIXTURES, forbidden_in, watching
 
 SECRET = "TOP-SECRET-MARKER-7f3a"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    db = Store(tmp_path / "cache.sqlite3")
-    yield db
-    db.close()
 
 
 @pytest.fixture

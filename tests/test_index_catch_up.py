@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from reader.models import View
 from reader.refresh import refresh
 from reader.store import Store
@@ -21,11 +19,6 @@ from tests.feedserver import FeedServer, feed_server  # noqa: F401 - the fixture
 from tests.helpers.stories import assert_in_step, hits, story
 
 FEED = Path(__file__).parent / "fixtures" / "feeds" / "rss20.xml"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "cache.sqlite3")
 
 
 def queued(store: Store) -> int:

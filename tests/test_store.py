@@ -22,13 +22,6 @@ def entry(n: int, **kw: object) -> Entry:
     return Entry(**values)  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "cache.sqlite3")
-    yield s
-    s.close()
-
-
 def test_new_cache_is_at_the_latest_schema_in_wal_mode(tmp_path: Path) -> None:
     store = Store(tmp_path / "c.sqlite3")
     conn = sqlite3.connect(tmp_path / "c.sqlite3")
