@@ -14,6 +14,7 @@ import pytest
 
 from reader.models import Outcome, Source
 from reader.refresh import refresh
+from reader.refresh.backlog import FIRST_GUESS, Backlog, Claim
 from reader.refresh.run import Fetched, Pipeline, interleave_hosts
 from reader.store import Store
 from tests.feedserver import FeedServer, feed_server, silent_port  # noqa: F401
@@ -96,8 +97,6 @@ def test_a_feed_larger_than_the_byte_budget_still_passes(store: Store,
 
 
 async def test_the_backlog_reserves_a_typical_body_and_counts_the_true_size() -> None:
-    from reader.refresh.backlog import FIRST_GUESS, Backlog, Claim
-
     room = Backlog(count=2, budget=10**6, patience=600)
     first = Claim()
     await room.claim(first)  # no body seen yet: the first guess, taken before connecting
@@ -121,8 +120,6 @@ async def test_the_backlog_reserves_a_typical_body_and_counts_the_true_size() ->
 async def test_a_claim_lapses_when_the_answer_is_slow() -> None:
     """A fetch that claimed its place before connecting and hears nothing for `patience`
     seconds gives the place up; its body, when it comes, waits for room like any other."""
-    from reader.refresh.backlog import Backlog, Claim
-
     room = Backlog(count=1, budget=10**6, patience=0.05)
     slow, other = Claim(), Claim()
     await room.claim(slow)
@@ -139,12 +136,11 @@ async def test_a_claim_lapses_when_the_answer_is_slow() -> None:
     assert room.feeds == 1 and room.bytes == 100 and room.lapsed == 1
 
 
-async def test_room_goes_first_to_a_body_waiting_in_its_socket() -> None:
-    """A fetch whose headers came holds a connection until it reads its body; a new claim
-    has not connected yet and would hold the room through a connect and an answer. So the
-    room that frees goes to the waiting body, even when the claim asked first."""
-    from reader.refresh.backlog import Backlog, Claim
-
+async def claim_then_body_waiting() -> tuple[Backlog, Claim, Claim, asyncio.Future[None],
+                                              asyncio.Future[None]]:
+    """A backlog of one place, held by a body of 100 bytes; a new claim waiting for room,
+    then a body waiting in its socket: (room, claimant, waiting, the claim's task, the
+    body's task)."""
     room = Backlog(count=1, budget=10**6, patience=600)
     held, claimant, waiting = Claim(), Claim(), Claim()
     await room.claim(held)
@@ -153,6 +149,14 @@ async def test_room_goes_first_to_a_body_waiting_in_its_socket() -> None:
     body = asyncio.ensure_future(room.before_body(waiting))
     await asyncio.sleep(0)
     assert not asked_first.done() and not body.done()
+    return room, claimant, waiting, asked_first, body
+
+
+async def test_room_goes_first_to_a_body_waiting_in_its_socket() -> None:
+    """A fetch whose headers came holds a connection until it reads its body; a new claim
+    has not connected yet and would hold the room through a connect and an answer. So the
+    room that frees goes to the waiting body, even when the claim asked first."""
+    room, claimant, waiting, asked_first, body = await claim_then_body_waiting()
     room.leave(100)  # the writer stored the held feed
     await asyncio.wait_for(body, 10)
     assert waiting.holds and not claimant.holds and not asked_first.done()
@@ -167,15 +171,7 @@ async def test_room_goes_first_to_a_body_waiting_in_its_socket() -> None:
 async def test_a_claim_held_back_for_a_body_goes_on_when_that_body_gives_up() -> None:
     """The body a claim made way for is cancelled (the refresh stopped) before it takes the
     room: the claim must look again, or it would wait for a leave that never comes."""
-    from reader.refresh.backlog import Backlog, Claim
-
-    room = Backlog(count=1, budget=10**6, patience=600)
-    held, claimant, waiting = Claim(), Claim(), Claim()
-    await room.claim(held)
-    room.arrived(held, 100)
-    asked_first = asyncio.ensure_future(room.claim(claimant))
-    body = asyncio.ensure_future(room.before_body(waiting))
-    await asyncio.sleep(0)
+    room, claimant, waiting, asked_first, body = await claim_then_body_waiting()
     room.leave(100)
     body.cancel()  # woken, but cancelled before it runs
     await asyncio.wait_for(asked_first, 10)
@@ -185,8 +181,6 @@ async def test_a_claim_held_back_for_a_body_goes_on_when_that_body_gives_up() ->
 async def test_a_body_smaller_than_its_guess_lets_the_next_one_in() -> None:
     """A place reserves a typical body's size; when the true size is smaller, what waited
     for bytes may fit now, without waiting for a feed to be stored."""
-    from reader.refresh.backlog import FIRST_GUESS, Backlog, Claim
-
     room = Backlog(count=8, budget=FIRST_GUESS + FIRST_GUESS // 2, patience=600)
     first, second = Claim(), Claim()
     await room.claim(first)  # reserves FIRST_GUESS: a second guess would not fit
