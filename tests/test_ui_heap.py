@@ -20,6 +20,7 @@ def test_young_generation_is_undone_even_when_the_block_fails() -> None:
 def test_start_up_is_frozen_once_and_thawed_when_the_app_is_gone() -> None:
     before, frozen_before = gc.get_threshold(), gc.get_freeze_count()
     heap = HeapFreeze()
+    assert heap.ask() and not heap.ask()  # the freeze is scheduled once
     try:
         heap.thaw()  # never frozen: nothing to undo
         assert gc.get_threshold() == before

@@ -9,9 +9,9 @@ Two settings keep the collector out of the way of frames and key presses:
   full collection every ~8 presses; the first frame (~17,000 objects, nearly all kept) ran
   ~25 young passes, ~2.5 ms before the first headline. Few objects outlive a frame, so few
   passes are needed (see also reader/ui/widgets/strip_cycles.py). The command line sets it
-  before the first frame (`young_generation`); `freeze_heap` sets it for an app started
-  any other way.
-* **Start-up frozen** (`freeze_heap`, once the first story is up): a full collection walked
+  before the first frame (`young_generation`); `HeapFreeze.freeze` sets it for an app
+  started any other way.
+* **Start-up frozen** (`HeapFreeze`, once the first story is up): a full collection walked
   every object of the app (~85 ms at 100,000 stories, in the middle of whatever key was
   pressed); with the start-up objects frozen, ~30 ms.
 """
@@ -37,35 +37,29 @@ def young_generation() -> Iterator[None]:
         gc.set_threshold(*threshold)
 
 
-def freeze_heap() -> tuple[int, int, int]:
-    """Keep what start-up built out of collection, and let the young generation grow;
-    returns the threshold before, for `thaw_heap`."""
-    before = gc.get_threshold()
-    gc.collect()  # nothing that is already garbage is frozen
-    gc.freeze()
-    gc.set_threshold(YOUNG_OBJECTS, *before[1:])
-    return before
-
-
-def thaw_heap(threshold: tuple[int, int, int]) -> None:
-    """Undo `freeze_heap` when the app is gone (a program may run another after it)."""
-    gc.unfreeze()
-    gc.set_threshold(*threshold)
-
-
 class HeapFreeze:
-    """Start-up frozen once (`freeze_heap`, asked for by setting `due`), thawed when the
-    app is gone."""
+    """Start-up frozen once, after the frame that `ask()` was first answered True for;
+    thawed when the app is gone (a program may run another after it)."""
 
     def __init__(self) -> None:
-        self.due = False
-        self._before: tuple[int, int, int] | None = None
+        self._asked = False
+        self._before: tuple[int, int, int] | None = None  # the threshold to go back to
+
+    def ask(self) -> bool:
+        """True the first time: the caller then schedules `freeze`."""
+        first, self._asked = not self._asked, True
+        return first
 
     def freeze(self) -> None:
+        """Keep what start-up built out of collection, and let the young generation grow."""
         if self._before is None:
-            self._before = freeze_heap()
+            self._before = gc.get_threshold()
+            gc.collect()  # nothing that is already garbage is frozen
+            gc.freeze()
+            gc.set_threshold(YOUNG_OBJECTS, *self._before[1:])
 
     def thaw(self) -> None:
         if self._before is not None:
-            thaw_heap(self._before)
+            gc.unfreeze()
+            gc.set_threshold(*self._before)
             self._before = None

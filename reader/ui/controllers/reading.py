@@ -78,8 +78,6 @@ class TeasersReady(Message):
     rows: TeaserRows | None = None
 
 
-
-
 def _wait_drawn(drawn: threading.Event) -> None:
     """Wait (a second at most) until the page is drawn or the worker is cancelled."""
     worker = get_current_worker()
@@ -326,8 +324,7 @@ class ReadingController(Controller):
                      or (isinstance(message, StoryReady) and message.in_place))
         self._partial_of = message.story.id if partial else None
         host.current = message.story
-        if not self._heap.due and not self.app.is_headless:  # (tests run many apps)
-            self._heap.due = True
+        if not self.app.is_headless and self._heap.ask():  # (tests run many apps)
             self.call_after_refresh(self._heap.freeze)
         if isinstance(message, StoryReady):
             host.article_view.offer(message.rendered, message.page, partial=partial,
