@@ -231,8 +231,8 @@ class Fetcher:
             endpoint = _endpoint(url)
             until, why = self._unreachable.get(endpoint, (0.0, ""))
             if until > self._clock():
-                raise FetchError(f"not tried: {endpoint.removesuffix(':80').removesuffix(':443')}"
-                                 f" did not answer a moment ago ({why})")
+                raise FetchError(f"not tried: {endpoint_label(url)} did not answer a moment ago"
+                                 f" ({why})")
 
     async def _fetch(self, url: str, etag: str, last_modified: str,
                      post: bytes | None = None, encoded: bool = False,
@@ -358,10 +358,28 @@ def _endpoint(url: str) -> str:
     """"host:port" of `url`: what a connect reaches (another port of a host may answer)."""
     try:
         parts = urlsplit(url)
-        port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+        port = parts.port or _DEFAULT_PORT.get(parts.scheme.lower(), 80)
     except ValueError:
         return ""
     return f"{(parts.hostname or '').lower()}:{port}"
+
+
+def endpoint_label(url: str) -> str:
+    """The host of `url` as a reader would write it: with its port only when that is not the
+    scheme's own ("example.org", "example.org:8080")."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return short_url(url)
+    host = (parts.hostname or "").lower()
+    default = _DEFAULT_PORT.get(parts.scheme.lower())
+    if port is None or port == default:
+        return host
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+_DEFAULT_PORT = {"http": 80, "https": 443}
 
 
 def _paused(limit: asyncio.Timeout, wait: BeforeBody) -> BeforeBody:
