@@ -62,7 +62,8 @@ def test_a_new_worker_imports_nothing_to_start() -> None:
     script = ("import json\n"
               "from reader.workerpool import PRELOAD, ProcessPool\n"
               "from tests.helpers import forkmark\n"
-              "pool = ProcessPool(1, preload=('tests.helpers.forkmark', *PRELOAD))\n"
+              "pool = ProcessPool(1, preload=('tests.helpers.forkmark', *PRELOAD),\n"
+              "                   may_fork=False)  # the fork server's workers\n"
               "print(json.dumps(pool.executor().submit(forkmark.imported_since_fork).result()))\n"
               "pool.shutdown()\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
@@ -82,7 +83,7 @@ def test_a_worker_started_from_a_script_does_not_run_the_script_again(tmp_path: 
         "from reader.workerpool import PRELOAD, ProcessPool\n"
         "from tests.helpers import forkmark\n"
         "if __name__ == '__main__':\n"
-        "    pool = ProcessPool(1, preload=('tests.helpers.forkmark', *PRELOAD))\n"
+        "    pool = ProcessPool(1, preload=('tests.helpers.forkmark', *PRELOAD), may_fork=False)\n"
         "    print(json.dumps(pool.executor().submit(forkmark.imported_since_fork).result()))\n"
         "    pool.shutdown()\n"
         "    print(main.__module__, __spec__)\n")

@@ -3,17 +3,18 @@
 Parsing is nearly all of a cold refresh (profiled: 93% inside feedparser), and feedparser is
 pure Python, so threads would share one core. Hence:
 
-* A process pool (`reader.workerpool.ProcessPool`: forkserver, a memory limit per worker),
-  used only when a refresh has more than a handful of bodies to parse: starting it costs
-  ~0.2 s (measured: forkserver with feedparser preloaded 0.17 s to ready, spawn 0.21 s), more
-  than parsing two or three feeds in a thread. The first bodies are parsed in a thread while
-  the pool warms up in the background, unless more than a handful of feeds are sure to
+* A process pool (`reader.workerpool.ProcessPool`: fork or forkserver, a memory limit per
+  worker), used only when a refresh has more than a handful of bodies to parse: starting it
+  costs ~0.2 s (measured: forkserver with feedparser preloaded 0.17 s to ready, spawn 0.21 s),
+  more than parsing two or three feeds in a thread. The first bodies are parsed in a thread
+  while the pool warms up in the background, unless more than a handful of feeds are sure to
   bring one (no validator to answer "not modified": a first refresh): the pool is needed
-  anyway, so it starts with the refresh, beside the first fetches (its ~0.2 s of start-up
-  no longer waits for the first body), and parses them all, and the main process never
-  imports the parser (~5 MB of its peak). The program's one pool is passed in (the
-  service owns it, and whole-article extraction shares it); without one, a parser starts
-  its own and stops it when done.
+  anyway, so it starts with the refresh and parses them all. A command forks it before the
+  refresh starts its threads (`reader.refresh.run`); the app starts it beside the first
+  fetches (its ~0.2 s of start-up no longer waits for the first body), and its main process
+  never imports the parser (~5 MB of its peak). The program's one pool is passed in (the
+  service owns it, and whole-article extraction shares it); without one, a parser starts its
+  own and stops it when done.
 * Each parse has a time limit; a feed that runs past it (quadratic entity blowup, feedparser's
   slow author handling) kills the pool, which is rebuilt, and only that feed fails. Bodies that
   look hostile (an internal DTD subset, or very large) go to a worker even in thread mode,

@@ -8,6 +8,8 @@ The shape, and why:
   only ever written from the caller's thread and the event loop never blocks on SQLite.
 * Parsing goes to `Parser` (threads for a handful, a process pool on every core beyond): the
   program's pool when the caller passes one (`pool`), else one of its own for this refresh.
+  A refresh sure to need the pool starts it before its own threads: a command, which has
+  no other thread yet, forks its workers (`ProcessPool.start_forked`), the lighter way.
 * Backpressure (`reader.refresh.backlog`): a body is read only while the feeds downloaded
   and not yet stored stay under `backlog` feeds and `backlog_bytes` bytes, its room taken
   before a byte of it is read, so memory is bounded by the backlog, not by the number of
@@ -46,7 +48,7 @@ from reader.refresh.apply import (
     skipped,
 )
 from reader.refresh.backlog import PATIENCE, Backlog, Claim
-from reader.refresh.parsing import ParseFailed, Parser
+from reader.refresh.parsing import HANDFUL, ParseFailed, Parser
 from reader.refresh.tickets import Tickets
 from reader.sources.bodydecode import decoded_size
 from reader.sources.fetch import Fetcher, FetchResult, fetcher_kwargs, hosts_at_once
@@ -122,6 +124,8 @@ def refresh(store: Store, sources: Sequence[Source] | None = None, *,
     for outcome in told:  # sources that were asked for but are gone or asked us to wait
         report(outcome)
     feeds = [s for s in chosen if s.kind == "feed"]
+    if pool is not None and sure_bodies(feeds) > HANDFUL:  # the parser would start it at once
+        pool.start_forked()  # before the refresh's threads: forked if this is the only one
     pipeline = Pipeline(feeds, fetcher_kwargs(fetcher_options), parse_workers, pool=pool)
     pipeline.start()
     writer = BatchWriter(store, report)

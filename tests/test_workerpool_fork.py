@@ -1,0 +1,128 @@
+"""A process with one thread forks its parser workers; any other starts them from a fork server.
+
+Forked workers share the command's pages, and neither a fork server nor a resource tracker
+runs beside them, but forking is only safe while no other thread could hold a lock. Each
+case runs in a fresh interpreter of its own: pytest's process has threads (the feed servers')."""
+
+# ruff: noqa: F811 - the feed_server fixture is imported and then used as an argument
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from reader.refresh.parsing import HANDFUL
+from reader.store import Store
+from tests.feedserver import FeedServer, feed_server  # noqa: F401
+from tests.helpers.stories import subscribe
+
+ROOT = Path(__file__).parent.parent
+
+CHILDREN = """
+def children():  # this process's children, as the kernel lists them
+    import os
+    found = []
+    for task in os.listdir("/proc/self/task"):
+        with open(f"/proc/self/task/{task}/children") as listed:
+            found += [int(pid) for pid in listed.read().split()]
+    return sorted(found)
+"""
+
+
+def _run(script: str) -> dict[str, object]:
+    done = subprocess.run([sys.executable, "-c", CHILDREN + script], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def test_a_single_threaded_process_forks_its_workers_and_nothing_else() -> None:
+    got = _run("""
+import json, os, resource, signal
+from reader.workerpool import ProcessPool
+pool = ProcessPool(2, memory_limit=900 * 2**20)
+forked = pool.start_forked()
+executor = pool.executor()
+asked = [executor.submit(os.getppid), executor.submit(resource.getrlimit, resource.RLIMIT_AS),
+         executor.submit(signal.getsignal, signal.SIGINT)]
+parent, limit, on_ctrl_c = (job.result() for job in asked)
+print(json.dumps({"forked": forked, "method": pool.start_method, "parent": parent,
+                  "me": os.getpid(), "children": len(children()), "limit": limit[0],
+                  "ignores_ctrl_c": on_ctrl_c == signal.SIG_IGN,
+                  "mine_still_raises": signal.getsignal(signal.SIGINT)
+                                       is signal.default_int_handler}))
+pool.shutdown()
+""")
+    assert got["forked"] is True
+    assert got["method"] == "fork"
+    assert got["parent"] == got["me"]  # not a fork server's child
+    assert got["children"] == 2  # the two workers: no fork server, no resource tracker
+    assert got["limit"] == 900 * 2**20
+    assert got["ignores_ctrl_c"] is True
+    assert got["mine_still_raises"] is True  # preloading here left this process's Ctrl-C alone
+
+
+def test_a_pool_started_from_a_thread_or_again_after_a_kill_uses_the_fork_server() -> None:
+    got = _run("""
+import json, os, threading
+from reader.workerpool import ProcessPool
+pool = ProcessPool(1)
+assert pool.start_forked()
+pool.discard(pool.executor(), kill=True)  # as after a runaway parse
+seen = {}
+def start():  # the refresh's loop thread asks for the pool again
+    seen["from_a_thread"] = pool.start_forked()
+    seen["parent"] = pool.executor().submit(os.getppid).result()
+thread = threading.Thread(target=start)
+thread.start()
+thread.join()
+print(json.dumps({**seen, "method": pool.start_method, "me": os.getpid(),
+                  "starts": pool.starts}))
+pool.shutdown()
+""")
+    assert got["from_a_thread"] is False
+    assert got["method"] == "forkserver"
+    assert got["parent"] != got["me"]  # the fork server's child
+    assert got["starts"] == 2
+
+
+def test_a_pool_that_may_not_fork_uses_the_fork_server_even_alone() -> None:
+    got = _run("""
+import json
+from reader.workerpool import ProcessPool
+pool = ProcessPool(1, may_fork=False)
+print(json.dumps({"forked": pool.start_forked(), "running": pool.running}))
+""")
+    assert got == {"forked": False, "running": False}
+
+
+def test_a_command_refresh_of_many_new_feeds_forks_its_workers(
+        tmp_path: Path, feed_server: FeedServer) -> None:
+    """The command's refresh (through the service, as `newsreader refresh` calls it) starts
+    the pool before its threads; every feed is parsed in the forked workers."""
+    db = tmp_path / "cache.sqlite3"
+    store = Store(db)
+    count = HANDFUL + 3
+    for i in range(count):
+        feed_server.route(f"/{i}.xml", body=(
+            "<?xml version='1.0'?><rss version='2.0'><channel><title>Feed</title>"
+            f"<item><guid>s{i}</guid><title>Story {i}</title>"
+            "<description>The harbour reopened.</description></item></channel></rss>"))
+        subscribe(store, feed_server, f"/{i}.xml")
+    store.close()
+    got = _run(f"""
+import json
+from reader.service.pool import shared_pool
+from reader.service.refresh import refresh
+from reader.store import Store
+store = Store({str(db)!r})
+outcomes = refresh(store)
+print(json.dumps({{"method": shared_pool().start_method,
+                  "new": sorted(o.new for o in outcomes),
+                  "errors": [o.error for o in outcomes if o.error]}}))
+""")
+    assert got["method"] == "fork"
+    assert got["errors"] == []
+    assert got["new"] == [1] * count
