@@ -7,8 +7,9 @@ Why each piece is built this way:
   starts a child's `ru_maxrss` at its parent's size, so a command forked straight from a
   benchmark that holds a corpus would report the benchmark's peak. The launcher is ~10 MB,
   makes itself a *child subreaper* (`prctl(PR_SET_CHILD_SUBREAPER)`), so that processes
-  orphaned by the command (a multiprocessing fork server and its parser workers) are handed
-  to it instead of to init, and waits for every one of them before it reports. Its
+  orphaned by the command (a multiprocessing fork server and its parser workers; workers
+  the command forks itself are its own to wait for) are handed to it instead of to init,
+  and waits for every one of them before it reports. Its
   `RUSAGE_CHILDREN` is then the exact CPU of the whole tree, parser processes included,
   whoever their parent was.
 * **The sampler** (`TreeSampler`) walks the launcher's descendants through
@@ -141,7 +142,7 @@ class Run:
     tree_rss_mb: float  # the peak of the tree's summed RSS, sampled
     tree_pss_mb: float  # the same in PSS: shared pages counted once
     cpu: float  # user + system seconds of the whole tree, exact (parser processes included)
-    main_cpu: float  # the command's own process
+    main_cpu: float  # the command's own process, with the children it waited for
     status: int
     output: str
 

@@ -185,7 +185,8 @@ def run_set(name: str, feeds: list[Feed], opts: argparse.Namespace, workdir: Pat
                 # Beside a copy, this tree runs as the copy does (`python -S -P -m reader`):
                 # with the installed script each parser process imports the command line
                 # (the script is its `__main__`: ~1 MB each), and `site` adds ~0.6-0.9 MB
-                # to the fork server and the resource tracker, which start with our flags.
+                # to the fork server and the resource tracker, which start with our flags
+                # (where they run: the app's refresh, not the command's, which forks).
                 result = run_newsreader(rundir, setdir / "feeds.opml",
                                         str(ROOT) if against else None)
             elif system == against:
@@ -231,11 +232,12 @@ def report(figures: Figures, entries: int) -> None:
               f"{_span([r.index_wall for r in ours])} s wall, "
               f"{_span([r.index_cpu for r in ours])} s CPU, "
               f"{_span([r.index_stories for r in ours], '{:,}')} queued notes applied; the "
-              f"main process of the cold run used {_span([r.cold.main_cpu for r in ours])} s "
-              f"of the tree's CPU")
+              f"main process of the cold run (with the parser workers it forked) used "
+              f"{_span([r.cold.main_cpu for r in ours])} s of the tree's CPU")
         for label, results in figures.results.items():
             if label != NEWSREADER and label.startswith(NEWSREADER):
-                print(f"{label}: the main process of the cold run used "
+                print(f"{label}: the main process of the cold run (with the parser "
+                      "workers it forked) used "
                       f"{_span([r.cold.main_cpu for r in results])} s")
         if any(r.stories != entries for r in ours):
             print(f"note: newsreader stored {_span([r.stories for r in ours], '{:,}')} stories"
