@@ -232,8 +232,9 @@ class ProcessPool:
                                            initializer=init_worker,
                                            initargs=(self.memory_limit, self.preload))
             # The submits start the fork server and the workers (forked: every worker at the
-            # first, before the executor starts its thread). (The resource tracker was
-            # started by the executor's locks, above: its start unblocks SIGINT again.)
+            # first, before the executor starts its thread). (With the fork server, the
+            # resource tracker was started by the executor's locks, above: its start
+            # unblocks SIGINT again.)
             with _interrupts_held(), _script_not_rerun():
                 started = [executor.submit(_ready) for _ in range(self.workers)]
             with contextlib.suppress(BrokenProcessPool):
