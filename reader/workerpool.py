@@ -41,9 +41,9 @@ if TYPE_CHECKING:  # the process machinery is imported only when a pool is start
     from concurrent.futures.process import ProcessPoolExecutor
 
 MEMORY_LIMIT = 1536 * 2**20  # per worker process (address space)
-# Loaded once by the fork server, then by each worker before its first job. Whatever a parse
-# imports on first use (the HTML cleaner among them) is named here, so its pages are shared
-# by the workers instead of loaded by each.
+# Loaded once by the fork server (or by a command, before it forks its workers), then by each
+# worker before its first job. Whatever a parse imports on first use (the HTML cleaner among
+# them) is named here, so its pages are shared by the workers instead of loaded by each.
 PRELOAD = ("reader.sources.parse_worker", "reader.sources.feedfile", "reader.sources.directfeed",
            "reader.sources.feedrepair", "reader.store.rows", "reader.sources.bodydecode", "nh3",
            "xml.sax.expatreader", "zstandard")
@@ -151,8 +151,8 @@ def _interrupts_held() -> Iterator[None]:
     forks every worker with it held; a worker discards one pending when it starts
     ignoring it, then lets it through again. The stdlib starts its resource tracker the
     same way. This process still gets its Ctrl-C: through another thread at once, or,
-    if this is its only thread, when the block ends, once the fork server has imported
-    its preload (~0.1-0.2 s)."""
+    if this is its only thread, when the block ends: once the fork server has imported
+    its preload (~0.1-0.2 s), or once the workers are forked (a few ms)."""
     if not hasattr(signal, "pthread_sigmask"):  # not POSIX: nothing to hold back with
         yield
         return
@@ -213,7 +213,8 @@ class ProcessPool:
 
     def executor(self) -> ProcessPoolExecutor:
         """The running executor, started (and its workers ready) if need be. Blocks ~0.2 s
-        when it starts one: call it from a thread, or use `get()`."""
+        when it starts one: call it from a thread, or use `get()` (`start_forked` calls it
+        on a command's only thread, on purpose)."""
         with self._lock:
             if self._executor is not None:
                 return self._executor
@@ -235,8 +236,13 @@ class ProcessPool:
             # first, before the executor starts its thread). (With the fork server, the
             # resource tracker was started by the executor's locks, above: its start
             # unblocks SIGINT again.)
-            with _interrupts_held(), _script_not_rerun():
-                started = [executor.submit(_ready) for _ in range(self.workers)]
+            try:
+                with _interrupts_held(), _script_not_rerun():
+                    started = [executor.submit(_ready) for _ in range(self.workers)]
+            except BaseException:  # a fork that failed after others worked: none is left
+                kill_pool_workers(executor)  # behind, for the exit to wait on forever
+                executor.shutdown(wait=False, cancel_futures=True)
+                raise
             with contextlib.suppress(BrokenProcessPool):
                 for future in started:
                     future.result()
@@ -248,12 +254,16 @@ class ProcessPool:
     def start_forked(self) -> bool:
         """Start the workers now, by forking this process, if it may (`single_threaded`);
         True if they run forked. For a command about to start its threads: a pool started
-        later, from a thread, needs the fork server."""
+        later, from a thread, needs the fork server. Where processes cannot start (a
+        sandbox, no /dev/shm) it is False, and the caller carries on as without a pool."""
         if self.running:
             return self.start_method == "fork"
         if not (self.may_fork and single_threaded()):
             return False
-        self.executor()
+        try:
+            self.executor()
+        except (OSError, ImportError):  # told again by whoever needs the pool (the parser)
+            return False
         return self.start_method == "fork"
 
     def is_current(self, executor: ProcessPoolExecutor) -> bool:

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from reader.refresh.parsing import HANDFUL
 from reader.store import Store
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
@@ -64,7 +66,9 @@ pool.shutdown()
     assert got["mine_still_raises"] is True  # preloading here left this process's Ctrl-C alone
 
 
-def test_a_pool_started_from_a_thread_or_again_after_a_kill_uses_the_fork_server() -> None:
+def test_a_pool_started_again_from_a_thread_uses_the_fork_server() -> None:
+    """As after a runaway parse: the forked pool is killed, and the refresh's loop thread
+    asks for a pool again. The thread decides it: the process has two."""
     got = _run("""
 import json, os, threading
 from reader.workerpool import ProcessPool
@@ -98,10 +102,23 @@ print(json.dumps({"forked": pool.start_forked(), "running": pool.running}))
     assert got == {"forked": False, "running": False}
 
 
-def test_a_command_refresh_of_many_new_feeds_forks_its_workers(
-        tmp_path: Path, feed_server: FeedServer) -> None:
-    """The command's refresh (through the service, as `newsreader refresh` calls it) starts
-    the pool before its threads; every feed is parsed in the forked workers."""
+REFRESH = """
+import json
+from reader.service.pool import shared_pool
+from reader.service.refresh import refresh
+from reader.store import Store
+from reader.workerpool import ProcessPool
+{patch}
+outcomes = refresh(Store({db!r}))
+print(json.dumps({{"method": shared_pool().start_method, "starts": shared_pool().starts,
+                  "new": sorted(o.new for o in outcomes),
+                  "errors": [o.error for o in outcomes if o.error]}}))
+"""
+
+
+@pytest.fixture
+def new_feeds(tmp_path: Path, feed_server: FeedServer) -> tuple[Path, int]:
+    """A cache subscribed to more feeds than a handful, none fetched yet: a first refresh."""
     db = tmp_path / "cache.sqlite3"
     store = Store(db)
     count = HANDFUL + 3
@@ -112,17 +129,49 @@ def test_a_command_refresh_of_many_new_feeds_forks_its_workers(
             "<description>The harbour reopened.</description></item></channel></rss>"))
         subscribe(store, feed_server, f"/{i}.xml")
     store.close()
-    got = _run(f"""
-import json
-from reader.service.pool import shared_pool
-from reader.service.refresh import refresh
-from reader.store import Store
-store = Store({str(db)!r})
-outcomes = refresh(store)
-print(json.dumps({{"method": shared_pool().start_method,
-                  "new": sorted(o.new for o in outcomes),
-                  "errors": [o.error for o in outcomes if o.error]}}))
-""")
-    assert got["method"] == "fork"
+    return db, count
+
+
+def test_a_command_refresh_of_many_new_feeds_forks_its_workers(
+        new_feeds: tuple[Path, int]) -> None:
+    """The command's refresh (through the service, as `newsreader refresh` calls it) forks
+    its pool before its threads start, once, and reads every feed."""
+    db, count = new_feeds
+    got = _run(REFRESH.format(patch="", db=str(db)))
+    assert (got["method"], got["starts"]) == ("fork", 1)
     assert got["errors"] == []
     assert got["new"] == [1] * count
+
+
+def test_where_no_process_can_start_a_command_refresh_goes_on_in_a_thread(
+        new_feeds: tuple[Path, int]) -> None:
+    """A sandbox that forbids processes: the early start fails quietly, and the parser's
+    own fallback reads every feed in its thread, as it did before the early start."""
+    db, count = new_feeds
+    patch = ("def cannot_start(self):\n"
+             "    raise PermissionError(1, 'Operation not permitted')\n"
+             "ProcessPool.executor = cannot_start\n")
+    got = _run(REFRESH.format(patch=patch, db=str(db)))
+    assert got["starts"] == 0
+    assert got["errors"] == []
+    assert got["new"] == [1] * count
+
+
+def test_a_fork_that_fails_halfway_leaves_no_worker_to_wait_for() -> None:
+    """The second worker's fork fails (no memory, too many processes): the first, already
+    forked, is stopped, so the program still exits (it waited on that worker forever)."""
+    got = _run("""
+import errno, json, os
+from reader.workerpool import ProcessPool
+real_fork, forks = os.fork, []
+def fork():
+    forks.append(1)
+    if len(forks) == 2:
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+    return real_fork()
+os.fork = fork
+pool = ProcessPool(2)
+print(json.dumps({"forked": pool.start_forked(), "running": pool.running,
+                  "forks": len(forks)}))
+""")
+    assert got == {"forked": False, "running": False, "forks": 2}

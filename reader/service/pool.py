@@ -3,7 +3,8 @@
 Both are CPU work that must leave the UI's process (and its GIL) alone; one pool means a
 refresh that also keeps whole articles runs one set of workers, not two, on a small machine.
 It is made on first use, its processes start only when a job needs them
-(`reader.workerpool.ProcessPool`), and it is shut down at exit: by the command line when a
+(`reader.workerpool.ProcessPool`; a command's refresh that surely needs them starts them
+before its threads, to fork them), and it is shut down at exit: by the command line when a
 command or the app ends, and by `atexit` for any other caller.
 """
 
