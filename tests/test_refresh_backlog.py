@@ -15,7 +15,7 @@ import pytest
 from reader.models import Outcome, Source
 from reader.refresh import refresh
 from reader.refresh.backlog import FIRST_GUESS, Backlog, Claim
-from reader.refresh.run import Fetched, Pipeline, interleave_hosts
+from reader.refresh.pipeline import Fetched, Pipeline, interleave_hosts
 from reader.store import Store
 from tests.feedserver import FeedServer, feed_server, silent_port  # noqa: F401
 from tests.helpers.refreshing import drained

@@ -14,8 +14,9 @@ import time
 import pytest
 
 from reader.refresh import refresh
+from reader.refresh.demand import sure_bodies
 from reader.refresh.parsing import HANDFUL, LARGE, ParseFailed, Parser
-from reader.refresh.run import Pipeline, sure_bodies
+from reader.refresh.pipeline import Pipeline
 from reader.store import Store
 from tests.feedserver import FeedServer, compress, feed_server  # noqa: F401
 from tests.helpers.refreshing import drained

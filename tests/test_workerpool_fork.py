@@ -109,10 +109,16 @@ from reader.service.refresh import refresh
 from reader.store import Store
 from reader.workerpool import ProcessPool
 {patch}
+from tests.helpers import forkmark
 outcomes = refresh(Store({db!r}))
-print(json.dumps({{"method": shared_pool().start_method, "starts": shared_pool().starts,
+pool = shared_pool()
+network = ["httpx", "asyncio"]
+print(json.dumps({{"method": pool.start_method, "starts": pool.starts,
                   "new": sorted(o.new for o in outcomes),
-                  "errors": [o.error for o in outcomes if o.error]}}))
+                  "errors": [o.error for o in outcomes if o.error],
+                  "here": forkmark.loaded(network),
+                  "in_a_worker": pool.running and pool.executor().submit(
+                      forkmark.loaded, network).result()}}))
 """
 
 
@@ -135,10 +141,13 @@ def new_feeds(tmp_path: Path, feed_server: FeedServer) -> tuple[Path, int]:
 def test_a_command_refresh_of_many_new_feeds_forks_its_workers(
         new_feeds: tuple[Path, int]) -> None:
     """The command's refresh (through the service, as `newsreader refresh` calls it) forks
-    its pool before its threads start, once, and reads every feed."""
+    its pool once, before its threads start and before it loads the network code, which
+    the workers then never hold; and it reads every feed."""
     db, count = new_feeds
     got = _run(REFRESH.format(patch="", db=str(db)))
     assert (got["method"], got["starts"]) == ("fork", 1)
+    assert got["here"] == ["httpx", "asyncio"]
+    assert got["in_a_worker"] == []
     assert got["errors"] == []
     assert got["new"] == [1] * count
 

@@ -1,11 +1,12 @@
 """Keeping sources fresh: `refresh()` for everything that is due, `add_feed()` to subscribe.
 
-The package splits the work by kind, so each part stays small and testable on its own:
-`run` (the concurrent pipeline: fetch, parse, store), `parsing` (workers that use every core
-and that a hostile feed cannot stall), `apply` (what each result means for the cache), `add`
-(checking a URL and autodiscovery) and `local` (files, folders, the welcome stories). Nothing
-here imports Textual, nor the service above it: the service calls `refresh()` for the CLI and
-for the UI's thread workers.
+The package splits the work by kind, so each part stays small and testable on its own: `run`
+(a refresh from start to end: what is due, the pool, storing), `pipeline` (fetching and
+parsing concurrently), `parsing` (workers that use every core and that a hostile feed cannot
+stall), `apply` (what each result means for the cache), `add` (checking a URL and
+autodiscovery) and `local` (files, folders, the welcome stories). Nothing here imports
+Textual, nor the service above it: the service calls `refresh()` for the CLI and for the UI's
+thread workers.
 
 The names below load their module on first use: reading a local folder (`local`) must not
 pay for httpx and the feed pipeline (~100 ms) that only a network refresh needs.

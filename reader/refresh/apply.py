@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from reader.models import Outcome, ParseResult, Source
 from reader.sanitize import clean_line
-from reader.sources.fetch import FetchResult
 from reader.sources.fetcherrors import duration
 from reader.store import Store
+
+if TYPE_CHECKING:  # not loaded here: a command decides on its pool before the network code
+    from reader.sources.fetch import FetchResult
 
 GONE = "gone: the server says this feed was removed (HTTP 410); it is no longer fetched"
 

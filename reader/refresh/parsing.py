@@ -48,6 +48,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from reader.models import ParseResult
+from reader.refresh.demand import HANDFUL  # a refresh of at most this many never starts the pool
 from reader.sources.bodydecode import BODY_CAP, decode_body, decoded_size
 from reader.sources.fetcherrors import FetchError
 from reader.sources.parse_worker import PARSE_TIMEOUT, ParseFailed, parse_body, worker_failure
@@ -56,7 +57,6 @@ from reader.workerpool import MEMORY_LIMIT, ProcessPool
 if TYPE_CHECKING:  # the process machinery is imported only when a pool is needed (~25 ms)
     from concurrent.futures.process import ProcessPoolExecutor
 
-HANDFUL = 4  # a refresh with at most this many feeds never starts the pool
 THREAD_FIRST = 2  # bodies parsed in a thread while the pool warms up
 LARGE = 1 << 20  # bytes: bodies this size or more are parsed one at a time
 QUEUED = 1  # bodies handed to the pool beyond one per worker, waiting ready in its queue

@@ -32,7 +32,7 @@ connection (two system calls each) whenever a request starts or ends (32 idle on
 cold refresh's event loop 0.15 of 0.63 s of CPU). httpcore 1.0 compares that limit with
 all the connections in its pool, not only the idle ones: while more than sixteen are open,
 an idle one is closed at the pool's next event; when fewer are, the hosts fetched last keep
-theirs. A refresh fetches a few hosts at a time (`reader.refresh.run.interleave_hosts`), so
+theirs. A refresh fetches a few hosts at a time (`reader.refresh.pipeline.interleave_hosts`), so
 a host's next feed comes while its connection is still kept: 200 feeds on 50 hosts open 52
 connections, not 200 (with half this limit, 72: the feeds in flight alone fill it).
 """

@@ -19,3 +19,8 @@ os.register_at_fork(after_in_child=_mark)
 def imported_since_fork() -> list[str]:
     """Run in a worker: the modules it imported after it was forked."""
     return sorted(set(sys.modules) - AT_FORK)
+
+
+def loaded(names: list[str]) -> list[str]:
+    """Run in a worker: which of `names` it has loaded (imported, or inherited at its fork)."""
+    return [name for name in names if name in sys.modules]

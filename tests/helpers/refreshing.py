@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reader.refresh.run import Fetched, Pipeline
+from reader.refresh.pipeline import Fetched, Pipeline
 
 
 def drained(pipeline: Pipeline) -> list[Fetched]:
