@@ -7,14 +7,14 @@ articles never runs two sets of workers side by side on a small machine.
 
 * "fork" only while this process has one thread (`single_threaded`): forking a threaded
   process can copy a lock that another thread holds, forever held in the child. A command
-  starts its pool before its first thread (`ProcessPool.start_forked`): the workers share
-  the command's pages, and no fork server or resource tracker runs beside them (measured:
-  a cold refresh's peak, all processes, 80 -> 65 MB on 200 ASCII feeds, 100 -> 85 MB on
-  200 varied ones, at the same speed). The executor forks every worker at its first job,
-  before it starts its own thread (CPython does so on purpose, for the same reason).
-  Otherwise (the app, a pool started again after a kill) the "forkserver" context: the
-  fork server preloads the feed parser once, so each worker (and each replacement of a
-  killed worker) starts cheaply.
+  starts its pool before its first thread (`ProcessPool.start_forked`): the workers share the
+  command's pages, and no fork server or resource tracker runs beside them (measured, with the
+  network code loaded after the fork: a cold refresh's peak, all processes, 78 -> 61 MB on 200
+  ASCII feeds, 98 -> 82 MB on 200 varied ones, and a few % faster). The executor forks every
+  worker at its first job, before it starts its own thread (CPython does so on purpose, for
+  the same reason). Otherwise (the app, a pool started again after a kill) the "forkserver"
+  context: the fork server preloads the feed parser once, so each worker (and each replacement
+  of a killed worker) starts cheaply.
 * Each worker may use at most `memory_limit` bytes of address space: a hostile feed or page
   makes that worker fail, not the machine swap.
 * A job past its time limit cannot be stopped inside a worker, so the caller kills the pool
