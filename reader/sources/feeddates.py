@@ -6,8 +6,9 @@ datetime and a timedelta and convert back. `date` recognises RFC 822 ("Tue, 14 N
 22:13:20 GMT") and W3DTF ("2023-11-14T22:13:20Z") exactly where feedparser's first handlers
 would read them, checks the fields as `datetime` would, and computes the same UTC time tuple
 in integer arithmetic; anything else, or any doubt, goes to feedparser's own date chain
-(`reader.lowlevel.feedparser_date`). tests/test_directfeed.py compares the two on generated
-and benchmark dates. `timegm` is `calendar.timegm` in integer arithmetic for the usual fields.
+(`reader.lowlevel.feedparser_date`). tests/test_directfeed_parts.py compares the two on
+generated and benchmark dates. `timegm` is `calendar.timegm` in integer arithmetic for the
+usual fields.
 """
 
 from __future__ import annotations

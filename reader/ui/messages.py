@@ -7,7 +7,7 @@ messages up"). Worker threads use them too, because
 
 Every message dataclass of the UI is `eq=False`: a message is handled, never compared, and
 Python compiles each generated method on its own as the class is made, before the first
-frame (`tests/test_startup_cost.py` keeps it so).
+frame (`tests/test_startup_cost_launch.py` keeps it so).
 """
 
 from __future__ import annotations
