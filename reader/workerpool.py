@@ -72,9 +72,12 @@ def single_threaded() -> bool:
         return False
 
 
-def init_worker(memory_limit: int, modules: Sequence[str]) -> None:
+def init_worker(memory_limit: int, modules: Sequence[str], owner: int = 0) -> None:
     """In each worker: ignore Ctrl-C (the parent stops workers), cap the address space, and
-    import the code its jobs need before the first one arrives."""
+    import the code its jobs need before the first one arrives. `owner`: the pid of the
+    process that forked this worker, which it must not outlive (`_end_with`)."""
+    if owner:
+        _end_with(owner)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(signal, "pthread_sigmask"):  # held back while it started (`_interrupts_held`)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
@@ -86,6 +89,21 @@ def init_worker(memory_limit: int, modules: Sequence[str]) -> None:
             limit = memory_limit if hard == resource.RLIM_INFINITY else min(memory_limit, hard)
             resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     load(modules)
+
+
+PR_SET_PDEATHSIG = 1  # Linux's prctl option (linux/prctl.h)
+
+
+def _end_with(owner: int) -> None:
+    """End this worker when `owner`, its parent, ends, however it ends (kill -9, the SIGTERM
+    of a timeout or of systemd). A forked worker holds its queue's other end, as its
+    siblings do, so it would never see the parent go and would wait for a job forever.
+    (A fork server's worker is left as before: its parent is the fork server.) Linux only."""
+    prctl = _libc_function("prctl")
+    if prctl is None or prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        return
+    if os.getppid() != owner:  # it ended before the call above
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def load(modules: Sequence[str]) -> None:
@@ -231,7 +249,8 @@ class ProcessPool:
                 context.set_forkserver_preload([*PROCESS, *self.preload])
             executor = ProcessPoolExecutor(self.workers, mp_context=context,
                                            initializer=init_worker,
-                                           initargs=(self.memory_limit, self.preload))
+                                           initargs=(self.memory_limit, self.preload,
+                                                     os.getpid() if method == "fork" else 0))
             # The submits start the fork server and the workers (forked: every worker at the
             # first, before the executor starts its thread). (With the fork server, the
             # resource tracker was started by the executor's locks, above: its start

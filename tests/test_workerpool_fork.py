@@ -7,9 +7,14 @@ case runs in a fresh interpreter of its own: pytest's process has threads (the f
 # ruff: noqa: F811 - the feed_server fixture is imported and then used as an argument
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import select
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -184,3 +189,38 @@ print(json.dumps({"forked": pool.start_forked(), "running": pool.running,
                   "forks": len(forks)}))
 """)
     assert got == {"forked": False, "running": False, "forks": 2}
+
+
+@pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM])
+def test_forked_workers_end_with_the_command_however_it_is_stopped(how: int) -> None:
+    """kill -9, or the SIGTERM of `timeout` or systemd, ends the command at once: its workers
+    must not stay behind, each waiting forever for a job on a queue that nobody writes."""
+    script = CHILDREN + """
+import sys
+from reader.workerpool import ProcessPool
+pool = ProcessPool(2)
+assert pool.start_forked()
+print(" ".join(str(pid) for pid in children()), flush=True)
+sys.stdin.read()  # until the test stops this process
+"""
+    with subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE,
+                          stdout=subprocess.PIPE, text=True, cwd=ROOT) as command:
+        assert command.stdout is not None
+        workers = [int(pid) for pid in command.stdout.readline().split()]
+        assert len(workers) == 2
+        ends = {os.pidfd_open(pid): pid for pid in workers}  # readable once that one ends
+        try:
+            command.send_signal(how)
+            command.wait(timeout=60)
+            deadline = time.monotonic() + 60
+            waiting = set(ends)
+            while waiting and time.monotonic() < deadline:
+                ended, _, _ = select.select(list(waiting), [], [], deadline - time.monotonic())
+                waiting -= set(ended)
+            left = sorted(ends[fd] for fd in waiting)
+        finally:
+            for fd, pid in ends.items():
+                os.close(fd)
+                with contextlib.suppress(ProcessLookupError):  # none left behind, pass or fail
+                    os.kill(pid, signal.SIGKILL)
+    assert left == []
