@@ -52,7 +52,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("store", "render", "extract", "browser", "config_text", "labels"),
     ("config", "workerpool"),
     ("config_settings", "config_lines", "dataclass_code"),
-    ("models", "sanitize", "decode", "lowlevel", "paths", "words", "reader"),
+    ("models", "sanitize", "decode", "lowlevel", "paths", "words", "loopthread", "reader"),
 )
 #: The one module allowed to use other packages' private names.
 LOWLEVEL = PACKAGE / "lowlevel.py"

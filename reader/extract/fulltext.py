@@ -34,6 +34,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from reader.extract import Article, extract_article, html_to_text
+from reader.loopthread import DONE, Crashed, LoopThread
 from reader.models import Story
 from reader.sanitize import clean_line, is_safe_url
 from reader.sources.fetch import Fetcher, fetcher_kwargs
@@ -187,7 +188,6 @@ def _failed(reason: str, url: str) -> str:
 
 # -- the pipeline: a loop thread that fetches and extracts, the caller's thread that stores ----
 
-_DONE = object()
 _Done = tuple[int, str, str]  # story id, article HTML, error
 
 
@@ -198,15 +198,12 @@ class _Runner:
         self.options = options
         self.pooled = pooled
         self.pool = pool
-        self.out: queue.Queue[Any] = queue.Queue()
-        self.loop: asyncio.AbstractEventLoop | None = None
-        self.task: asyncio.Task[None] | None = None
-        self.ready = threading.Event()
+        self._runner = LoopThread(self._main, "newsreader-fulltext")
+        self.out = self._runner.out
 
     def results(self, cancel: threading.Event | None) -> Generator[_Done, None, None]:
         """Yield (story_id, html, error) as they finish, on the calling thread."""
-        thread = threading.Thread(target=self._run, name="newsreader-fulltext", daemon=True)
-        thread.start()
+        self._runner.start()
         try:
             while True:
                 try:
@@ -215,33 +212,15 @@ class _Runner:
                     if cancel is not None and cancel.is_set():
                         break
                     continue
-                if item is _DONE:
+                if item is DONE:
                     break
-                if isinstance(item, BaseException):
-                    raise item
+                if isinstance(item, Crashed):
+                    raise item.exc
                 yield item
         finally:
-            self.ready.wait()
-            if self.loop is not None and self.task is not None and not self.task.done():
-                with contextlib.suppress(RuntimeError):  # the loop just closed
-                    self.loop.call_soon_threadsafe(self.task.cancel)
-            thread.join()
-
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except asyncio.CancelledError:
-            pass
-        except BaseException as exc:  # noqa: BLE001 - handed to the calling thread
-            self.out.put(exc)
-        finally:
-            self.ready.set()
-            self.out.put(_DONE)
+            self._runner.stop()
 
     async def _main(self) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.task = asyncio.current_task()
-        self.ready.set()
         extractor = _Extractor(self.pooled, self.pool)
         # A page is downloaded only when it can soon be extracted: memory stays bounded by
         # this many bodies, not by the number of stories.

@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import queue
-import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from reader.loopthread import DONE, Crashed, LoopThread
 from reader.models import ParseResult, Source
 from reader.refresh.backlog import PATIENCE, Backlog, Claim
 from reader.refresh.demand import sure_bodies
@@ -50,14 +50,6 @@ class Fetched:
     size: int = 0  # the body's bytes, as the backlog counted them
 
 
-@dataclass(slots=True)
-class _Crashed:
-    exc: BaseException
-
-
-_DONE = object()
-
-
 class Pipeline:
     """The network half of a refresh, on its own event loop in a helper thread."""
 
@@ -73,19 +65,15 @@ class Pipeline:
         self.backlog_bytes = backlog_bytes
         self.patience = patience  # how long a cold fetch's claim on the backlog waits
         self.stats: dict[str, int] = {}
-        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="refresh-loop", daemon=True)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._ready = threading.Event()
+        self._runner = LoopThread(self._main, "refresh-loop")
+        self._queue = self._runner.out
         self._room: Backlog | None = None
 
     def start(self) -> None:
         if not self.feeds:
-            self._queue.put(_DONE)
+            self._queue.put(DONE)
             return
-        self._thread.start()
-        self._ready.wait()
+        self._runner.start()
 
     def results(self) -> Iterator[Fetched]:
         for batch in self.batches():
@@ -102,11 +90,11 @@ class Pipeline:
                 idle()
             item = self._queue.get()
             while True:
-                if item is _DONE:
+                if item is DONE:
                     if batch:
                         yield batch
                     return
-                if isinstance(item, _Crashed):
+                if isinstance(item, Crashed):
                     raise item.exc
                 assert isinstance(item, Fetched)
                 batch.append(item)
@@ -120,34 +108,14 @@ class Pipeline:
 
     def release(self, item: Fetched) -> None:
         """The consumer is done with a body-carrying item: let another download start."""
-        if item.holds_room and self._loop is not None and not self._loop.is_closed():
-            with contextlib.suppress(RuntimeError):  # the loop ended meanwhile
-                self._loop.call_soon_threadsafe(self._free_room, item.size)
+        if item.holds_room:
+            self._runner.call_soon(self._free_room, item.size)
 
     def stop(self) -> None:
-        if self._thread.is_alive():
-            loop, task = self._loop, self._task
-            if loop is not None and task is not None:
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(task.cancel)
-            self._thread.join()
+        self._runner.stop()
 
     # -- the loop thread ---------------------------------------------------------------------
-    def _run(self) -> None:
-        try:
-            asyncio.run(self._main())
-        except asyncio.CancelledError:
-            pass
-        except BaseException as exc:  # surfaced to the caller by results()
-            self._queue.put(_Crashed(exc))
-        finally:
-            self._ready.set()
-            self._queue.put(_DONE)
-
     async def _main(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._task = asyncio.current_task()
-        self._ready.set()
         sure = sure_bodies(self.feeds)
         async with Fetcher(**self.options) as fetcher, \
                 Parser(expected=len(self.feeds), certain=sure, workers=self.parse_workers,
