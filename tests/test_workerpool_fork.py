@@ -137,7 +137,8 @@ def new_feeds(tmp_path: Path, feed_server: FeedServer) -> tuple[Path, int]:
         feed_server.route(f"/{i}.xml", body=(
             "<?xml version='1.0'?><rss version='2.0'><channel><title>Feed</title>"
             f"<item><guid>s{i}</guid><title>Story {i}</title>"
-            "<description>The harbour reopened.</description></item></channel></rss>"))
+            "<description>The harbour reopened.</description></item></channel></rss>"),
+            etag=f'"v{i}"')
         subscribe(store, feed_server, f"/{i}.xml")
     store.close()
     return db, count
@@ -155,6 +156,19 @@ def test_a_command_refresh_of_many_new_feeds_forks_its_workers(
     assert got["in_a_worker"] == []
     assert got["errors"] == []
     assert got["new"] == [1] * count
+
+
+def test_a_command_refresh_of_feeds_that_answer_not_modified_starts_no_worker(
+        new_feeds: tuple[Path, int]) -> None:
+    """The refresh cron runs every few minutes: every feed answers 304, and forking workers
+    (and loading the parser to share with them) would be start-up spent for nothing."""
+    db, count = new_feeds
+    first = _run(REFRESH.format(patch="", db=str(db)))
+    assert first["new"] == [1] * count  # each feed's ETag is kept
+    again = _run(REFRESH.format(patch="", db=str(db)))
+    assert again["starts"] == 0
+    assert again["errors"] == []
+    assert again["new"] == [0] * count
 
 
 def test_where_no_process_can_start_a_command_refresh_goes_on_in_a_thread(
