@@ -207,6 +207,33 @@ def _script_not_rerun() -> Iterator[None]:
         main.__spec__ = None
 
 
+@contextlib.contextmanager
+def _stderr_by_number() -> Iterator[None]:
+    """Let multiprocessing find a file number behind `sys.stderr` while it starts processes.
+
+    The stdlib starts its resource tracker (the fork server's companion) with this process's
+    stderr passed by number, `sys.stderr.fileno()`. Inside a Textual app `sys.stderr` is the
+    app's print capture, whose number is -1, and the start fails ("bad value(s) in
+    fds_to_keep"): the app could start no pool, so its refresh of many feeds failed. For the
+    start, `sys.stderr` is os.devnull (what the tracker says goes to the file descriptor 2
+    it inherits anyway); any other thread's print in those few ms is dropped, not drawn over
+    the app. A usable stderr (a command's) is left as it is."""
+    try:
+        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):  # no fileno (io.UnsupportedOperation)
+        usable = False
+    if usable:
+        yield
+        return
+    saved = sys.stderr
+    with open(os.devnull, "w", encoding="utf-8") as sink:
+        sys.stderr = sink
+        try:
+            yield
+        finally:
+            sys.stderr = saved
+
+
 class ProcessPool:
     """`await pool.get()` (or `pool.executor()` from a thread) -> a started ProcessPoolExecutor.
 
@@ -247,16 +274,17 @@ class ProcessPool:
                 load((*PROCESS, *self.preload))  # loading its own copy
             else:
                 context.set_forkserver_preload([*PROCESS, *self.preload])
-            executor = ProcessPoolExecutor(self.workers, mp_context=context,
-                                           initializer=init_worker,
-                                           initargs=(self.memory_limit, self.preload,
-                                                     os.getpid() if method == "fork" else 0))
+            with _stderr_by_number():  # the executor's locks start the resource tracker
+                executor = ProcessPoolExecutor(self.workers, mp_context=context,
+                                               initializer=init_worker,
+                                               initargs=(self.memory_limit, self.preload,
+                                                         os.getpid() if method == "fork" else 0))
             # The submits start the fork server and the workers (forked: every worker at the
             # first, before the executor starts its thread). (With the fork server, the
             # resource tracker was started by the executor's locks, above: its start
             # unblocks SIGINT again.)
             try:
-                with _interrupts_held(), _script_not_rerun():
+                with _interrupts_held(), _script_not_rerun(), _stderr_by_number():
                     started = [executor.submit(_ready) for _ in range(self.workers)]
             except BaseException:  # a fork that failed after others worked: none is left
                 kill_pool_workers(executor)  # behind, for the exit to wait on forever
@@ -281,7 +309,7 @@ class ProcessPool:
             return False
         try:
             self.executor()
-        except (OSError, ImportError):  # told again by whoever needs the pool (the parser)
+        except (OSError, ImportError, ValueError):  # told again by whoever needs the pool
             return False
         return self.start_method == "fork"
 

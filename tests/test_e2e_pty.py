@@ -1,18 +1,25 @@
 """End to end: the installed `newsreader` command in a real pseudo-terminal.
 
-The test opens a folder holding the shared sample story, moves with the keys and reads the
-screen back through a terminal emulator, as a person would see it.
+The tests open a folder holding the shared sample story, or subscribe to feeds on a local
+server, move with the keys and read the screen back through a terminal emulator, as a
+person would see it.
 """
 
 from __future__ import annotations
 
+# ruff: noqa: F811 - the feed_server fixture is imported and then used as an argument
 import os
 import shutil
+import subprocess
 from pathlib import Path
+from xml.sax.saxutils import quoteattr
 
 import pytest
 
+from reader.refresh.demand import HANDFUL
+from tests.feedserver import FeedServer, feed_server  # noqa: F401
 from tests.helpers.command import newsreader_command
+from tests.helpers.stories import rss
 from tests.pty_terminal import Terminal
 
 pytestmark = pytest.mark.e2e
@@ -95,3 +102,34 @@ def test_the_cache_reads_offline_after_the_file_is_gone(tmp_path: Path,
         assert again.wait_exit() == 0
     finally:
         again.close()
+
+
+def test_a_first_refresh_of_many_feeds_in_the_app(tmp_path: Path,
+                                                   feed_server: FeedServer) -> None:
+    """More feeds than a handful, all new, read by the refresh the app starts on launch: it
+    parses them in its process pool, which it starts from a thread while Textual holds
+    `sys.stderr` (that start once failed, and with it the whole refresh)."""
+    count = HANDFUL + 3
+    outlines = []
+    for i in range(count):
+        items = [(f"f{i}-{k}", f"Lighthouse {i} log, entry {k}", f"Lamp {i}.{k} lit at dusk.")
+                 for k in range(3)]
+        feed_server.route(f"/f{i}.xml", rss(f"Lighthouse {i}", items))
+        outlines.append(f"<outline type='rss' text='Lighthouse {i}' "
+                        f"xmlUrl={quoteattr(feed_server.url(f'/f{i}.xml'))}/>")
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(f"<opml version='2.0'><body>{''.join(outlines)}</body></opml>",
+                    encoding="utf-8")
+    data = str(tmp_path / "data")
+    subprocess.run([newsreader_command(), "--data-dir", data, "import", str(opml)],
+                   check=True, capture_output=True, timeout=60)
+    term = Terminal([newsreader_command(), "--data-dir", data], cols=140, rows=42)
+    try:
+        # The app refreshes on start, quietly unless something new came (it all is).
+        screen = term.wait_for(lambda s: "Refreshed" in s or "failed" in s)
+        assert f"Refreshed {count} sources: {3 * count} new stories" in screen, screen
+        assert "Lighthouse" in term.wait_for_text("entry 2")
+        term.send("q")
+        assert term.wait_exit() == 0
+    finally:
+        term.close()

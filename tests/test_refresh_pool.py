@@ -61,15 +61,20 @@ def test_a_first_refresh_of_many_feeds_never_imports_the_parser_in_the_main_proc
     assert done.stdout.split("\n")[-2] == f"{3 * count} []"
 
 
+@pytest.mark.parametrize("why", [
+    PermissionError(1, "Operation not permitted"),  # a sandbox, or no /dev/shm
+    ValueError("bad value(s) in fds_to_keep"),  # the stdlib refusing the file numbers given
+])
 def test_where_no_parser_process_can_start_a_first_refresh_goes_on_in_a_thread(
-        store: Store, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+        store: Store, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch,
+        why: Exception) -> None:
     """A sandbox that forbids processes, or a system without /dev/shm: every feed is still
     read (in the thread, as a small refresh is), and only a body that a killable process
     must parse fails, in words."""
     from reader.workerpool import ProcessPool
 
     def cannot_start(self: ProcessPool) -> None:
-        raise PermissionError(1, "Operation not permitted")
+        raise why
 
     monkeypatch.setattr(ProcessPool, "executor", cannot_start)
     count = HANDFUL + 2
@@ -86,7 +91,7 @@ def test_where_no_parser_process_can_start_a_first_refresh_goes_on_in_a_thread(
     assert [outcomes[i].new for i in feeds] == [3] * count
     error = outcomes[hostile_id].error
     assert error is not None and "the parser processes could not start" in error
-    assert "Operation not permitted" in error
+    assert (why.strerror if isinstance(why, OSError) else str(why)) in error
 
 
 async def test_a_refresh_sure_of_its_bodies_starts_the_pool_before_the_first_one() -> None:

@@ -166,7 +166,8 @@ class Parser:
         for attempt in (1, 2):
             try:
                 pool = await self._get_pool()
-            except (OSError, ImportError) as exc:  # no processes here (a sandbox, no /dev/shm)
+            except (OSError, ImportError, ValueError) as exc:  # no processes here (a
+                # sandbox, no /dev/shm; ValueError: the stdlib refused the file numbers given)
                 return await self._without_pool(body, url, content_type, encoding, cap, exc)
             try:
                 return await self._run(pool, body, url, content_type, pool=True,
