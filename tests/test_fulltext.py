@@ -174,6 +174,23 @@ def test_many_pages_in_the_process_pool_in_request_order(
         assert story is not None and words(first) in words(html_to_text(story.full_html)), name
 
 
+def test_where_no_process_can_start_many_pages_are_read_in_the_thread(
+        store: Store, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sandbox that forbids processes: the pages are read in the thread, as a few are."""
+    from reader.workerpool import ProcessPool
+
+    def cannot_start(self: ProcessPool) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(ProcessPool, "executor", cannot_start)
+    ids = []
+    for i in range(3):
+        feed_server.route(f"/brief{i}", page("brief"), content_type=HTML)
+        ids.append(add_story(store, feed_server.url(f"/brief{i}"), key=f"brief{i}"))
+    assert fetch_full_articles(store, ids, processes=True) == [(i, "") for i in ids]
+    assert all(store.story(i).full_html for i in ids)  # type: ignore[union-attr]
+
+
 def test_cancel_leaves_the_rest_untouched(store: Store, feed_server: FeedServer) -> None:
     feed_server.route("/fast", page("brief"), content_type=HTML)
     feed_server.route("/slow", page("brief"), content_type=HTML, delay=30)

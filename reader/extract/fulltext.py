@@ -262,7 +262,7 @@ class _Extractor:
         from concurrent.futures.process import BrokenProcessPool
 
         for attempt in (1, 2):
-            executor: Executor = await self.pool.get() if self.pooled else self._threads
+            executor: Executor = await self._executor()
             future = asyncio.get_running_loop().run_in_executor(
                 executor, extract_page, body, url, title, summary)
             try:
@@ -275,6 +275,14 @@ class _Extractor:
                 if attempt == 2:
                     return False, "the page could not be read (the extractor crashed)"
         raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _executor(self) -> Executor:
+        if self.pooled:
+            try:
+                return await self.pool.get()
+            except (OSError, ImportError, ValueError):  # no processes here (a sandbox, no
+                self.pooled = False  # /dev/shm): the pages go to the thread, as a few do
+        return self._threads
 
     def _abandon(self, executor: Executor) -> None:
         if executor is self._threads:  # a thread cannot be stopped: leave it behind
