@@ -16,6 +16,7 @@ from xml.sax.saxutils import quoteattr
 
 import pytest
 
+from reader.extract.fulltext import HANDFUL as FULLTEXT_HANDFUL
 from reader.refresh.demand import HANDFUL
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
 from tests.helpers.command import newsreader_command
@@ -25,6 +26,7 @@ from tests.pty_terminal import Terminal
 pytestmark = pytest.mark.e2e
 
 SAMPLE = Path(__file__).parent / "fixtures" / "samples" / "000_1cdceafaa06d3d12.txt"
+PAGES = Path(__file__).parent / "fixtures" / "pages"
 
 
 @pytest.fixture
@@ -104,32 +106,81 @@ def test_the_cache_reads_offline_after_the_file_is_gone(tmp_path: Path,
         again.close()
 
 
+def _children(pid: int) -> list[str]:
+    """The command lines of `pid`'s child processes, as the kernel lists them (Linux)."""
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as listed:
+            for child in listed.read().split():
+                try:
+                    with open(f"/proc/{child}/cmdline", "rb") as cmdline:
+                        found.append(cmdline.read().replace(b"\0", b" ").decode(errors="replace"))
+                except OSError:  # it ended meanwhile
+                    continue
+    return found
+
+
+def _subscribe(tmp_path: Path, urls: list[str]) -> str:
+    """A data folder subscribed to `urls` by `newsreader import` (which fetches nothing)."""
+    outlines = "".join(f"<outline type='rss' text='Feed {i}' xmlUrl={quoteattr(url)}/>"
+                       for i, url in enumerate(urls))
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(f"<opml version='2.0'><body>{outlines}</body></opml>", encoding="utf-8")
+    data = str(tmp_path / "data")
+    subprocess.run([newsreader_command(), "--data-dir", data, "import", str(opml)],
+                   check=True, capture_output=True, timeout=60)
+    return data
+
+
 def test_a_first_refresh_of_many_feeds_in_the_app(tmp_path: Path,
                                                    feed_server: FeedServer) -> None:
     """More feeds than a handful, all new, read by the refresh the app starts on launch: it
     parses them in its process pool, which it starts from a thread while Textual holds
     `sys.stderr` (that start once failed, and with it the whole refresh)."""
     count = HANDFUL + 3
-    outlines = []
     for i in range(count):
         items = [(f"f{i}-{k}", f"Lighthouse {i} log, entry {k}", f"Lamp {i}.{k} lit at dusk.")
                  for k in range(3)]
         feed_server.route(f"/f{i}.xml", rss(f"Lighthouse {i}", items))
-        outlines.append(f"<outline type='rss' text='Lighthouse {i}' "
-                        f"xmlUrl={quoteattr(feed_server.url(f'/f{i}.xml'))}/>")
-    opml = tmp_path / "feeds.opml"
-    opml.write_text(f"<opml version='2.0'><body>{''.join(outlines)}</body></opml>",
-                    encoding="utf-8")
-    data = str(tmp_path / "data")
-    subprocess.run([newsreader_command(), "--data-dir", data, "import", str(opml)],
-                   check=True, capture_output=True, timeout=60)
+    data = _subscribe(tmp_path, [feed_server.url(f"/f{i}.xml") for i in range(count)])
     term = Terminal([newsreader_command(), "--data-dir", data], cols=140, rows=42)
     try:
         # The app refreshes on start, quietly unless something new came (it all is).
         screen = term.wait_for(lambda s: "Refreshed" in s or "failed" in s)
         assert f"Refreshed {count} sources: {3 * count} new stories" in screen, screen
+        # parsed in the pool, not in the thread a pool that cannot start falls back to
+        assert any("multiprocessing.forkserver" in c for c in _children(term.proc.pid))
         assert "Lighthouse" in term.wait_for_text("entry 2")
         term.send("q")
         assert term.wait_exit() == 0
     finally:
         term.close()
+
+
+def test_whole_articles_kept_by_the_apps_refresh(tmp_path: Path,
+                                                 feed_server: FeedServer) -> None:
+    """A source in "refresh" mode: the app keeps every new story's page for offline reading,
+    more pages than a handful, so in its process pool (started under Textual, as above)."""
+    count = FULLTEXT_HANDFUL + 2
+    page = (PAGES / "brief.html").read_bytes()
+    items = []
+    for i in range(count):
+        feed_server.route(f"/story/{i}", page, content_type="text/html; charset=utf-8")
+        items.append(f"<item><title>Story {i}</title><guid>s{i}</guid>"
+                     f"<link>{feed_server.url(f'/story/{i}')}</link>"
+                     "<description>The feed's short text.</description></item>")
+    feed_server.route("/feed.xml", "<?xml version='1.0'?><rss version='2.0'><channel>"
+                      f"<title>Pages</title>{''.join(items)}</channel></rss>")
+    config = Path(os.environ["NEWSREADER_CONFIG_DIR"]) / "config.toml"  # the test's own
+    config.write_text('[full_article]\ndefault = "refresh"\n', encoding="utf-8")
+    data = _subscribe(tmp_path, [feed_server.url("/feed.xml")])
+    term = Terminal([newsreader_command(), "--data-dir", data], cols=140, rows=42)
+    try:
+        screen = term.wait_for(lambda s: "full articles" in s)
+        assert f"Kept {count} of {count} full articles" in screen, screen
+        assert any("multiprocessing.forkserver" in c for c in _children(term.proc.pid))
+        term.send("q")
+        assert term.wait_exit() == 0
+    finally:
+        term.close()
+    assert all(feed_server.hits(f"/story/{i}") == 1 for i in range(count))
