@@ -16,6 +16,7 @@ app only hands on what it found, for the command line to repeat at exit.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -69,6 +70,8 @@ class NewsApp(App[None]):
         Binding("q", "quit", "Quit", show=False, id="quit"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, priority=True,
                 id="command_palette"),
+        Binding("ctrl+z", "suspend_process", "Suspend to the shell", show=False,
+                id="suspend"),
     ]
 
     def __init__(self, store: Store, *, open_story: int | None = None, offline: bool = False,
@@ -150,6 +153,9 @@ class NewsApp(App[None]):
                         markup=False)
         if self.styles_kept is not None:
             self.call_after_refresh(self._keep_styles)
+        # Back from ctrl+z the terminal shows the shell's screen: draw all of ours again, as
+        # Textual does after `App.suspend` (it redraws only what changed after a SIGCONT).
+        self.app_resume_signal.subscribe(self, lambda _app: self.refresh(layout=True))
 
     def _keep_styles(self) -> None:
         """Once the first frame is drawn (every source it needs parsed): write the parsed
@@ -189,6 +195,16 @@ class NewsApp(App[None]):
             return Content.assemble((title, TITLE_STYLE))
         return Content.assemble((title, TITLE_STYLE), "   ", (view, VIEW_STYLE))
 
+    def action_suspend_process(self) -> None:
+        """ctrl+z: back to the shell, which brings the app back with `fg`. Only where a shell
+        with job control started it: the app stops itself, and anywhere else (`xterm -e
+        newsreader`, a tmux pane's command) nothing would ever let it go on."""
+        if shell_can_resume():
+            super().action_suspend_process()
+        else:
+            self.notify("ctrl+z suspends the app only when a shell with job control started "
+                        "it: none is here to bring it back.", severity="warning")
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         extra = [command for command in super().get_system_commands(screen)
                  if command.title not in ("Theme", "Quit")]
@@ -201,6 +217,19 @@ class NewsApp(App[None]):
     @work(thread=True, exit_on_error=False, group="theme")
     def _save_theme(self, theme: str) -> None:
         self.store.set_meta(THEME_META, theme)
+
+
+def shell_can_resume() -> bool:
+    """Whether a shell with job control runs this process as one of its jobs: then the
+    process has a group of its own (not its session's), and its parent is in the same
+    session in another group. Otherwise its group is orphaned, and a stopped process in it
+    would wait for a SIGCONT that nothing sends."""
+    try:
+        group, session, parent = os.getpgrp(), os.getsid(0), os.getppid()
+        return (group != session and os.getsid(parent) == session
+                and os.getpgid(parent) != group)
+    except (AttributeError, OSError):  # not POSIX, or the parent already gone
+        return False
 
 
 def key_classes() -> list[type[DOMNode]]:

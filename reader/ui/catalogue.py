@@ -11,6 +11,7 @@ from __future__ import annotations
 ACTIONS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ('quit', ('q',), 'Quit'),
     ('command_palette', ('ctrl+p',), 'Commands'),
+    ('suspend', ('ctrl+z',), 'Suspend to the shell'),
     ('next_pane', ('tab',), 'Next pane'),
     ('previous_pane', ('shift+tab',), 'Previous pane'),
     ('help', ('question_mark',), 'Help'),
