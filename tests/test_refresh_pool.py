@@ -10,6 +10,7 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -262,3 +263,26 @@ async def test_workers_run_under_a_memory_limit() -> None:
         pool = await parser._get_pool()
         soft, _ = await asyncio.wrap_future(pool.submit(resource.getrlimit, resource.RLIMIT_AS))
     assert soft == 900 * 2**20
+
+
+def test_a_refresh_of_local_sources_only_never_loads_the_network_code(
+        store: Store, tmp_path: Path) -> None:
+    """A folder of notes refreshed (cron, or `r` on it): asyncio and httpx (~165 modules,
+    ~100 ms) are loaded only when there are feeds to fetch."""
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text("# The harbour froze\nNo ferry left on Monday.\n",
+                                 encoding="utf-8")
+    store.add_source("folder", str(notes), "Notes")
+    script = (
+        "import sys\n"
+        "from reader.refresh import refresh\n"
+        "from reader.store import Store\n"
+        "store = Store(sys.argv[1])\n"
+        "outcomes = refresh(store)\n"
+        "store.close()\n"
+        "print(sum(o.new for o in outcomes), [m for m in ('httpx', 'asyncio',\n"
+        "      'reader.refresh.pipeline') if m in sys.modules])\n")
+    done = subprocess.run([sys.executable, "-c", script, str(store.path)],
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split("\n")[-2] == "1 []"

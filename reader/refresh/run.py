@@ -48,8 +48,8 @@ from reader.refresh.demand import HANDFUL, sure_bodies
 from reader.store import Store, StoreError
 from reader.workerpool import ProcessPool
 
-if TYPE_CHECKING:  # the network half loads once the pool is started (see `refresh`)
-    from reader.refresh.pipeline import Fetched
+if TYPE_CHECKING:  # the network half loads once the pool is started (`_network`)
+    from reader.refresh.pipeline import Fetched, Pipeline
 
 Progress = Callable[[Outcome, int, int], None]
 
@@ -84,39 +84,55 @@ def refresh(store: Store, sources: Sequence[Source] | None = None, *,
     for outcome in told:  # sources that were asked for but are gone or asked us to wait
         report(outcome)
     feeds = [s for s in chosen if s.kind == "feed"]
-    if pool is not None and sure_bodies(feeds) > HANDFUL:  # the parser would start it at once
-        pool.start_forked()  # before the refresh's threads: forked if this is the only one
-    # Loaded after the fork: the workers never hold a copy of the network code.
-    from reader.refresh.pipeline import Pipeline
-    from reader.sources.fetch import fetcher_kwargs
-
-    pipeline = Pipeline(feeds, fetcher_kwargs(fetcher_options), parse_workers, pool=pool)
-    pipeline.start()
+    pipeline = _network(feeds, fetcher_options, parse_workers, pool) if feeds else None
     writer = BatchWriter(store, report)
     try:
         for source in chosen:
             if source.kind != "feed":
                 report(_refresh_local(store, source))
-        for batch in pipeline.batches(idle=writer.commit):
-            unchanged = [i for i in batch if not i.error and is_plain_304(i.result, i.source)]
-            if unchanged:
-                writer.add(record_unchanged(
-                    store, [i.source for i in unchanged],
-                    [i.result.not_before if i.result else None for i in unchanged]))
-            done_ids = {id(i) for i in unchanged}
-            for item in batch:
-                if id(item) in done_ids:
-                    continue
-                try:
-                    writer.write(item)
-                finally:
-                    pipeline.release(item)
+        if pipeline is not None:
+            _store_fetched(store, pipeline, writer)
         writer.commit()
     finally:
         writer.abandon()
-        pipeline.stop()
+        if pipeline is not None:
+            pipeline.stop()
     outcomes.sort(key=lambda o: order.get(o.source_id, len(order)))
     return outcomes
+
+
+def _network(feeds: Sequence[Source], fetcher_options: dict[str, Any] | None,
+             parse_workers: int | None, pool: ProcessPool | None) -> Pipeline:
+    """The network half, started. A refresh sure to need the pool starts it first, before
+    any thread of its own: a command forks its workers then, before it loads the network
+    code, so they never hold a copy of it. A refresh without feeds never loads it."""
+    if pool is not None and sure_bodies(feeds) > HANDFUL:  # the parser would start it at once
+        pool.start_forked()  # before the refresh's threads: forked if this is the only one
+    from reader.refresh.pipeline import Pipeline
+    from reader.sources.fetch import fetcher_kwargs
+
+    pipeline = Pipeline(feeds, fetcher_kwargs(fetcher_options), parse_workers, pool=pool)
+    pipeline.start()
+    return pipeline
+
+
+def _store_fetched(store: Store, pipeline: Pipeline, writer: BatchWriter) -> None:
+    """Store the feeds as the pipeline finishes them: the 304s of a batch in one statement,
+    each other feed on its own (a savepoint), its body's room in the backlog given back."""
+    for batch in pipeline.batches(idle=writer.commit):
+        unchanged = [i for i in batch if not i.error and is_plain_304(i.result, i.source)]
+        if unchanged:
+            writer.add(record_unchanged(
+                store, [i.source for i in unchanged],
+                [i.result.not_before if i.result else None for i in unchanged]))
+        done_ids = {id(i) for i in unchanged}
+        for item in batch:
+            if id(item) in done_ids:
+                continue
+            try:
+                writer.write(item)
+            finally:
+                pipeline.release(item)
 
 
 class BatchWriter:
