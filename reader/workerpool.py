@@ -41,6 +41,10 @@ if TYPE_CHECKING:  # the process machinery is imported only when a pool is start
     from concurrent.futures.process import ProcessPoolExecutor
 
 MEMORY_LIMIT = 1536 * 2**20  # per worker process (address space)
+# What starting the pool raises where no process can start: a sandbox or no /dev/shm
+# (OSError), a broken install (ImportError), file numbers the stdlib refuses (ValueError).
+# Who needs the pool then goes on in a thread, as for a few jobs.
+START_FAILURES = (OSError, ImportError, ValueError)
 # Loaded once by the fork server (or by a command, before it forks its workers), then by each
 # worker before its first job. Whatever a parse imports on first use (the HTML cleaner among
 # them) is named here, so its pages are shared by the workers instead of loaded by each.
@@ -279,17 +283,17 @@ class ProcessPool:
                                                initializer=init_worker,
                                                initargs=(self.memory_limit, self.preload,
                                                          os.getpid() if method == "fork" else 0))
-            # The submits start the fork server and the workers (forked: every worker at the
-            # first, before the executor starts its thread). (With the fork server, the
-            # resource tracker was started by the executor's locks, above: its start
-            # unblocks SIGINT again.)
-            try:
-                with _interrupts_held(), _script_not_rerun(), _stderr_by_number():
-                    started = [executor.submit(_ready) for _ in range(self.workers)]
-            except BaseException:  # a fork that failed after others worked: none is left
-                kill_pool_workers(executor)  # behind, for the exit to wait on forever
-                executor.shutdown(wait=False, cancel_futures=True)
-                raise
+                # The submits start the fork server and the workers (forked: every worker at
+                # the first, before the executor starts its thread). (With the fork server,
+                # the resource tracker was started by the executor's locks, above: its start
+                # unblocks SIGINT again.)
+                try:
+                    with _interrupts_held(), _script_not_rerun():
+                        started = [executor.submit(_ready) for _ in range(self.workers)]
+                except BaseException:  # a fork that failed after others worked: none is
+                    kill_pool_workers(executor)  # left behind, for the exit to wait on
+                    executor.shutdown(wait=False, cancel_futures=True)  # forever
+                    raise
             with contextlib.suppress(BrokenProcessPool):
                 for future in started:
                     future.result()
@@ -309,7 +313,7 @@ class ProcessPool:
             return False
         try:
             self.executor()
-        except (OSError, ImportError, ValueError):  # told again by whoever needs the pool
+        except START_FAILURES:  # told again by whoever needs the pool (the parser)
             return False
         return self.start_method == "fork"
 

@@ -39,7 +39,7 @@ from reader.models import Story
 from reader.sanitize import clean_line, is_safe_url
 from reader.sources.fetch import Fetcher, fetcher_kwargs
 from reader.sources.fetcherrors import FetchError
-from reader.workerpool import ProcessPool
+from reader.workerpool import START_FAILURES, ProcessPool
 
 if TYPE_CHECKING:
     from reader.store import Store
@@ -280,8 +280,8 @@ class _Extractor:
         if self.pooled:
             try:
                 return await self.pool.get()
-            except (OSError, ImportError, ValueError):  # no processes here (a sandbox, no
-                self.pooled = False  # /dev/shm): the pages go to the thread, as a few do
+            except START_FAILURES:  # no processes here: the pages go to the thread,
+                self.pooled = False  # as a few do
         return self._threads
 
     def _abandon(self, executor: Executor) -> None:

@@ -52,7 +52,7 @@ from reader.refresh.demand import HANDFUL  # a refresh of at most this many neve
 from reader.sources.bodydecode import BODY_CAP, decode_body, decoded_size
 from reader.sources.fetcherrors import FetchError
 from reader.sources.parse_worker import PARSE_TIMEOUT, ParseFailed, parse_body, worker_failure
-from reader.workerpool import MEMORY_LIMIT, ProcessPool
+from reader.workerpool import MEMORY_LIMIT, START_FAILURES, ProcessPool
 
 if TYPE_CHECKING:  # the process machinery is imported only when a pool is needed (~25 ms)
     from concurrent.futures.process import ProcessPoolExecutor
@@ -166,8 +166,7 @@ class Parser:
         for attempt in (1, 2):
             try:
                 pool = await self._get_pool()
-            except (OSError, ImportError, ValueError) as exc:  # no processes here (a
-                # sandbox, no /dev/shm; ValueError: the stdlib refused the file numbers given)
+            except START_FAILURES as exc:  # no processes here
                 return await self._without_pool(body, url, content_type, encoding, cap, exc)
             try:
                 return await self._run(pool, body, url, content_type, pool=True,
