@@ -38,3 +38,13 @@ def store(tmp_path: Path) -> Iterator[Store]:
     db = Store(tmp_path / "cache.sqlite3")
     yield db
     db.close()
+
+
+@pytest.fixture
+def in_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """For the tests that launch the app in-process with `App.run` replaced: pytest's captured
+    streams are no terminal, and the launch would stop there (`terminal_problem`). What it
+    does without one is tested end to end, in a real pseudo-terminal and through pipes."""
+    import reader.cli.app
+
+    monkeypatch.setattr(reader.cli.app, "terminal_problem", lambda: None)

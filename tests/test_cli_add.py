@@ -93,6 +93,7 @@ def test_show_prints_a_kept_whole_article_and_separates_sources(
     assert "The bridge reopens" in shown_second
 
 
+@pytest.mark.usefixtures("in_a_terminal")
 def test_paths_that_cannot_be_read_are_told_before_the_app_starts(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "data"

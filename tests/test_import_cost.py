@@ -331,7 +331,8 @@ def test_the_collector_makes_no_pass_while_the_app_starts(tmp_path: Path) -> Non
               "    print(len(passes) - before[0], gc.isenabled())\n"
               "    raise SystemExit(0)\n"
               "gc.freeze = stop  # reached just before the app would run\n"
-              "import reader.cli\n"
+              "import reader.cli, reader.cli.app\n"
+              "reader.cli.app.terminal_problem = lambda: None  # pytest's pipes\n"
               "before = []\n"
               "run_app = reader.cli.run_app\n"
               "def counted(*args):\n"
@@ -345,6 +346,7 @@ def test_the_collector_makes_no_pass_while_the_app_starts(tmp_path: Path) -> Non
     assert done.stdout.split() == ["0", "False"], done.stderr
 
 
+@pytest.mark.usefixtures("in_a_terminal")
 def test_the_collector_is_on_again_however_the_app_ends(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Whether the app ran, or nothing named could be read (exit status 1), or the launch

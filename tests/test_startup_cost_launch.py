@@ -104,6 +104,7 @@ def test_every_dataclass_of_a_plain_launch_has_a_docstring() -> None:
     assert out.stdout.strip() == "[]", out.stdout
 
 
+@pytest.mark.usefixtures("in_a_terminal")
 def test_the_launch_keeps_what_lives_all_along_out_of_the_collector(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`newsreader` freezes the objects alive when the app starts (modules, classes): the
@@ -122,6 +123,7 @@ def test_the_launch_keeps_what_lives_all_along_out_of_the_collector(
     assert len(frozen) == 1 and frozen[0] > 0
 
 
+@pytest.mark.usefixtures("in_a_terminal")
 def test_the_first_frame_runs_with_the_apps_young_generation(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """At Python's 700 young objects the first frame (~17,000 objects, nearly all kept) ran
@@ -259,6 +261,7 @@ async def test_a_style_cache_that_cannot_be_written_leaves_the_launch_as_it_was(
     assert parsed and notes == [] and not kept.parent.exists()
 
 
+@pytest.mark.usefixtures("in_a_terminal")
 def test_the_launch_keeps_the_parsed_stylesheet_beside_the_cache(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from reader.cli import main as cli_main

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +22,8 @@ def run_app(opts: argparse.Namespace, paths: list[str]) -> int:
     One rule for the paths: what surely cannot be read (missing, empty, binary, a folder
     that cannot be opened) is told on stderr before the app starts, from a stat and a few
     kilobytes, never a folder's read; an OPML list is imported. The app starts when anything
-    named was usable, else the exit status is 1 and nothing is drawn."""
+    named was usable, else the exit status is 1 and nothing is drawn. So it is when the
+    app has no terminal to draw on (`terminal_problem`), before the cache is touched."""
     # The collector's passes while the app's modules load (~90 of them, ~10 ms of CPU)
     # find next to nothing: it is off until start-up's objects are frozen, then on. The
     # trade: that garbage (~500 objects, ~120 KB) is frozen with them, kept for the
@@ -33,6 +36,26 @@ def run_app(opts: argparse.Namespace, paths: list[str]) -> int:
     finally:
         if was_on:
             gc.enable()
+
+
+def terminal_problem() -> str | None:
+    """Why the app cannot run here, in words, or None. Textual draws on standard output and
+    reads keys from standard input, and either one redirected (`newsreader > file`,
+    `newsreader | less`, a cron job, `< /dev/null`) would fill the file with escape codes,
+    or wait for keys that never come, with nothing on the screen to say so. A driver chosen
+    through Textual's `TEXTUAL_DRIVER` (`textual serve`'s, for a browser) needs none."""
+    if os.environ.get("TEXTUAL_DRIVER"):
+        return None
+    for name, stream, redirected in (("output", sys.stdout, "a file or a pipe"),
+                                     ("input", sys.stdin, "a file, a pipe or nothing")):
+        try:
+            terminal = stream is not None and stream.isatty()
+        except ValueError:  # closed
+            terminal = False
+        if not terminal:
+            return (f"the app needs a terminal, and its {name} is {redirected}. To print "
+                    "stories as text instead: newsreader show PATH|SOURCE")
+    return None
 
 
 @contextlib.contextmanager
@@ -72,6 +95,10 @@ def _run_app(opts: argparse.Namespace, paths: list[str]) -> int:
             else:
                 readable.append(path)
     if paths and not readable and not lists:
+        return 1
+    no_terminal = terminal_problem()
+    if no_terminal:
+        warn(no_terminal)
         return 1
     try:
         opened = open_cache(opts.data_dir, check=False, announce=warn)
