@@ -1,6 +1,9 @@
 """Certificates are still verified, against a real TLS server on 127.0.0.1 whose certificate
 comes from a throw-away authority (trustme): trusted only where the environment says so,
-refused otherwise, and refused for a name it was not issued for."""
+refused otherwise, and refused for a name it was not issued for. A CA file is read at the
+first handshake, not before: never by a process that makes no TLS connection."""
+
+# ruff: noqa: F811 - the feed_server fixture is imported and then used as an argument
 
 from __future__ import annotations
 
@@ -15,9 +18,11 @@ from pathlib import Path
 import pytest
 import trustme
 
-from reader.sources import fetch as fetch_module
-from reader.sources.fetch import Fetcher, trust_locations
+from reader.sources import trust as trust_module
+from reader.sources.fetch import Fetcher
 from reader.sources.fetcherrors import FetchError
+from reader.sources.trust import tls_context, trust_locations
+from tests.feedserver import FeedServer, feed_server  # noqa: F401
 
 RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
 
@@ -65,9 +70,9 @@ def fresh_trust(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]
     (and after it, for the next)."""
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-    fetch_module._tls_context.cache_clear()
+    trust_module.tls_context.cache_clear()
     yield monkeypatch
-    fetch_module._tls_context.cache_clear()
+    trust_module.tls_context.cache_clear()
 
 
 @pytest.fixture
@@ -127,7 +132,7 @@ async def test_a_hashed_directory_is_trusted(fresh_trust: pytest.MonkeyPatch,
     fresh_trust.setenv("SSL_CERT_DIR", str(folder))
     assert await get(server.url()) == 200
     (folder / f"{name}.0").unlink()  # the same directory without it: refused
-    fetch_module._tls_context.cache_clear()
+    trust_module.tls_context.cache_clear()
     with pytest.raises(FetchError, match="^TLS error"):
         await get(server.url())
 
@@ -154,7 +159,7 @@ def test_the_system_directory_costs_no_bundle_load(fresh_trust: pytest.MonkeyPat
     system = ssl.get_default_verify_paths().capath
     if system is None or trust_locations({}) != (None, system):
         pytest.skip("this machine has no hashed CA directory")
-    context = fetch_module._tls_context()
+    context = tls_context()
     assert context.cert_store_stats()["x509_ca"] == 0
     assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
 
@@ -181,3 +186,38 @@ def test_an_unreadable_ssl_cert_file_is_told_in_words(dirs: Path) -> None:
     store = Store(db_path())
     assert [s.location for s in store.sources()] == ["https://news.example.org/feed.xml"]
     store.close()
+
+
+async def test_a_ca_file_is_read_at_the_first_handshake_and_not_for_http(
+        fresh_trust: pytest.MonkeyPatch, server: TlsServer, ca: trustme.CA, tmp_path: Path,
+        feed_server: FeedServer) -> None:
+    """A refresh of http feeds (or none fetched at all) never pays for reading a whole
+    bundle (20-30 ms, ~2 MB); the first HTTPS feed reads it, once, and is verified."""
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    fresh_trust.setenv("SSL_CERT_FILE", str(bundle))
+    feed_server.route("/feed", RSS.decode())
+    assert await get(feed_server.url("/feed")) == 200
+    context = tls_context()
+    assert context.cert_store_stats()["x509_ca"] == 0  # http only: nothing read yet
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert await get(server.url()) == 200
+    assert context.cert_store_stats()["x509_ca"] == 1  # read for the handshake
+    assert await get(server.url()) == 200
+    assert context.cert_store_stats()["x509_ca"] == 1
+
+
+async def test_a_ca_file_without_certificates_fails_each_https_feed_in_words(
+        fresh_trust: pytest.MonkeyPatch, server: TlsServer, tmp_path: Path,
+        feed_server: FeedServer) -> None:
+    """A file that opens but holds no certificate: each HTTPS feed fails naming the
+    variable and the file, and is never trusted; an http feed is still fetched."""
+    bundle = tmp_path / "empty.pem"
+    bundle.write_text("not a certificate\n")
+    fresh_trust.setenv("SSL_CERT_FILE", str(bundle))
+    feed_server.route("/feed", RSS.decode())
+    assert await get(feed_server.url("/feed")) == 200
+    for _ in range(2):  # tried again at the next handshake, and refused again
+        with pytest.raises(FetchError, match=r"^HTTPS certificates cannot be checked: "
+                                             r"SSL_CERT_FILE \(.*empty\.pem\) cannot be read"):
+            await get(server.url())

@@ -43,13 +43,11 @@ import asyncio
 import contextlib
 import functools
 import json
-import os
 import re
-import ssl
 import sys
 import time
 import zlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -68,6 +66,7 @@ from reader.sources.fetchheaders import (
     retry_after_seconds,
     url_host,
 )
+from reader.sources.trust import tls_context
 
 MAX_REDIRECTS = 5
 DEFAULT_BACKOFF = 600.0  # 429/503 without Retry-After
@@ -78,7 +77,6 @@ ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, "
           "application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8")
 USER_AGENT = f"newsreader/{reader.__version__} (+terminal news reader)"
 BeforeBody = Callable[[], Awaitable[None]]
-_HASHED = re.compile(r"[0-9a-f]{8}\.[0-9]+")  # OpenSSL's lookup name of a CA certificate
 
 
 @dataclass(slots=True)
@@ -136,7 +134,7 @@ class Fetcher:
             timeout=httpx.Timeout(connect=connect_timeout, read=None, write=None, pool=None),
             limits=httpx.Limits(max_connections=max_connections,
                                 max_keepalive_connections=min(max_connections, 4 * per_host)),
-            follow_redirects=False, transport=transport, verify=_tls_context(),
+            follow_redirects=False, transport=transport, verify=tls_context(),
         )
         self._slots: asyncio.Semaphore | None = None
         self._hosts: dict[str, asyncio.Semaphore] = {}
@@ -416,52 +414,6 @@ def _negative_import_cache() -> None:
 
     if importlib.util.find_spec("sniffio") is None:
         sys.modules["sniffio"] = None  # type: ignore[assignment]
-
-
-@functools.cache
-def _tls_context() -> ssl.SSLContext:
-    """Certificates are verified against `trust_locations()`; made once per process."""
-    cafile, capath = trust_locations()
-    named = "SSL_CERT_FILE" if cafile else "certifi's bundle"
-    if cafile is None and capath is None:
-        import certifi
-
-        cafile = certifi.where()
-    try:  # a directory is read at each handshake; a file now
-        return ssl.create_default_context(cafile=cafile, capath=capath)
-    except (OSError, ssl.SSLError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise FetchError(f"HTTPS certificates cannot be checked: {named} ({cafile}) cannot "
-                         f"be read: {reason}") from exc
-
-
-def trust_locations(environ: Mapping[str, str] | None = None,
-                    system_dir: str | None = None) -> tuple[str | None, str | None]:
-    """Where the certificate authorities come from, as (CA file, CA directory); (None, None)
-    means certifi's bundle.
-
-    `SSL_CERT_FILE`, then `SSL_CERT_DIR` (as httpx honours them); otherwise the system's
-    hashed CA directory (OpenSSL's default, e.g. /etc/ssl/certs): what curl and newsboat
-    trust, and where a CA the administrator added lives. A directory costs nothing to set
-    up: OpenSSL reads only the issuers a handshake asks for, where loading a whole bundle
-    costs 20-30 ms of every refresh. Without a hashed directory (macOS, some distributions),
-    certifi's bundle, as httpx would use."""
-    env = os.environ if environ is None else environ
-    if env.get("SSL_CERT_FILE"):
-        return env["SSL_CERT_FILE"], None
-    if env.get("SSL_CERT_DIR"):
-        return None, env["SSL_CERT_DIR"]
-    folder = ssl.get_default_verify_paths().capath if system_dir is None else system_dir
-    return (None, folder) if folder and _is_hashed_dir(folder) else (None, None)
-
-
-def _is_hashed_dir(folder: str) -> bool:
-    """True when `folder` holds OpenSSL's hashed names (`5ad8a5d6.0`), which lookups need."""
-    try:
-        with os.scandir(folder) as entries:
-            return any(_HASHED.fullmatch(entry.name) for entry in entries)
-    except OSError:
-        return False
 
 
 def fetcher_kwargs(options: dict[str, Any] | None) -> dict[str, Any]:
