@@ -156,6 +156,43 @@ def _divide_line() -> Callable[..., list[int]]:
     return _private("rich._wrap", "divide_line", "to wrap the article and the teasers")
 
 
+@cache
+def spacing_marks_take_a_cell() -> None:
+    """Give Unicode's spacing combining marks (category Mc with no combining class: the
+    vowel signs of Devanagari, Bengali, Tamil and the other Indic scripts, U+093E) the one
+    cell a terminal draws each in. Rich 15's width table gives them none, so a headline in
+    Hindi measured several cells short of what the terminal drew ("हिन्दी समाचार": 8 against
+    12) and pushed the pane's border into the next pane. glibc's `wcwidth`, and so xterm,
+    VTE, Konsole and tmux, count them 1, as the `wcwidth` package does since 2026; the
+    marks that conjoin (viramas, which have a combining class) stay at none. Rich's table
+    (`rich._unicode_data`) is edited in place, once, before the app draws (~0.3 ms), and
+    its width caches emptied; Textual measures text through it."""
+    import unicodedata
+
+    load = _private("rich._unicode_data", "load", "to give spacing marks a cell")
+    from rich import cells
+
+    for table in {id(t): t for t in (load("auto"), load("latest"))}.values():
+        widths = _attribute(table, "widths", "to give spacing marks a cell")
+        kept: list[tuple[int, int, int]] = []
+        for start, end, width in widths:
+            if width != 0 or start >= 0xE0000:  # tags and variation selectors: no marks
+                kept.append((start, end, width))
+                continue
+            first = start
+            for code in range(start, end + 1):
+                char = chr(code)
+                if unicodedata.category(char) == "Mc" and not unicodedata.combining(char):
+                    if first < code:
+                        kept.append((first, code - 1, 0))
+                    first = code + 1  # not in the table: one cell
+            if first <= end:
+                kept.append((first, end, 0))
+        widths[:] = kept
+    cells.get_character_cell_size.cache_clear()
+    cells.cached_cell_len.cache_clear()
+
+
 # -- Textual -----------------------------------------------------------------------------------
 # Nothing is imported from Textual here (this module is part of the data layer); the UI hands
 # in its own objects and these read the private attributes it needs of them.

@@ -125,6 +125,43 @@ def test_rich_divide_line() -> None:
     assert lowlevel.divide_line("short", 10) == []
 
 
+def test_rich_still_measures_spacing_marks_as_nothing() -> None:
+    """The reason for `spacing_marks_take_a_cell`, in a fresh interpreter: Rich's own table
+    gives a Devanagari vowel sign no cell. When an upgrade gives it one, drop the edit."""
+    stock = subprocess.run(
+        [sys.executable, "-c", "from rich.cells import cell_len; "
+                               "print(cell_len('\u0915\u093e'), cell_len('\u0915\u094d'))"],
+        capture_output=True, text=True, check=True)
+    assert stock.stdout.split() == ["1", "1"], (
+        "Rich now gives spacing marks a cell: reader.lowlevel.spacing_marks_take_a_cell can go")
+
+
+def test_spacing_marks_take_a_cell_as_glibc_counts_them() -> None:
+    """After the edit, every mark Rich's table held at no width gets glibc's `wcwidth` for
+    it (what xterm, VTE, Konsole and tmux draw), and nothing else moves."""
+    import ctypes
+    import locale
+    import unicodedata
+
+    from rich.cells import cell_len, get_character_cell_size
+
+    lowlevel.spacing_marks_take_a_cell()
+    lowlevel.spacing_marks_take_a_cell()  # once is enough; again changes nothing
+    assert cell_len("हिन्दी समाचार") == 12
+    assert cell_len("বাংলা") == 5 and cell_len("தமிழ்") == 4
+    assert cell_len("中文") == 4 and cell_len("e\u0301") == 1 and cell_len("abc") == 3
+    locale.setlocale(locale.LC_CTYPE, "C.UTF-8")
+    wcwidth = ctypes.CDLL("libc.so.6").wcwidth
+    wcwidth.argtypes = [ctypes.c_wchar]
+    marks = [chr(code) for code in range(0x300, 0x1E000)
+             if unicodedata.category(chr(code)) in ("Mc", "Mn", "Me")]
+    differ = [f"U+{ord(c):04X} {unicodedata.category(c)} rich {get_character_cell_size(c)} "
+              f"glibc {wcwidth(c)}" for c in marks
+              if get_character_cell_size(c) != wcwidth(c) and wcwidth(c) >= 0
+              and not unicodedata.combining(c)]
+    assert differ == [], differ[:20]
+
+
 def test_rich_divide_line_is_fetched_when_first_used() -> None:
     code = ("import sys, reader.lowlevel as l; before = 'rich._wrap' in sys.modules; "
             "l.divide_line('a b', 1); print(before, 'rich._wrap' in sys.modules)")

@@ -31,6 +31,7 @@ from textual.screen import Screen
 from textual.style import Style
 
 from reader.config import DEFAULT_THEME, Config, ConfigProblem, theme_problem
+from reader.lowlevel import spacing_marks_take_a_cell
 from reader.sanitize import clean_line
 from reader.store import Store
 from reader.ui.commands import PROVIDERS, system_commands
@@ -83,6 +84,7 @@ class NewsApp(App[None]):
                  style_cache: Path | None = None) -> None:
         self.config = config if config is not None else Config()
         install_strip_divide()  # drawn lines freed when dropped, not in a collector pause
+        spacing_marks_take_a_cell()  # Indic vowel signs drawn in a cell, as terminals draw them
         super().__init__()
         self.store = store
         self.open_story = open_story
