@@ -164,9 +164,10 @@ def spacing_marks_take_a_cell() -> None:
     Hindi measured several cells short of what the terminal drew ("हिन्दी समाचार": 8 against
     12) and pushed the pane's border into the next pane. glibc's `wcwidth`, and so xterm,
     VTE, Konsole and tmux, count them 1, as the `wcwidth` package does since 2026; the
-    marks that conjoin (viramas, which have a combining class) stay at none. Rich's table
-    (`rich._unicode_data`) is edited in place, once, before the app draws (~0.3 ms), and
-    its width caches emptied; Textual measures text through it."""
+    marks that conjoin (viramas, which have a combining class) stay at none, and so do marks
+    newer than Python's `unicodedata`. Rich's table (`rich._unicode_data`) is edited in
+    place, once, before the app draws (~0.5 ms), and its width caches emptied; Textual
+    measures text through it."""
     import unicodedata
 
     load = _private("rich._unicode_data", "load", "to give spacing marks a cell")
