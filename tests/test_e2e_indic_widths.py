@@ -14,6 +14,7 @@ import locale
 import shlex
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import cast
@@ -30,6 +31,7 @@ HINDI = "हिन्दी समाचार: संसद में आज �
 
 
 def _glibc_width() -> Callable[[str], int]:
+    """glibc's `wcwidth`, the measure tmux lays its grid out with."""
     locale.setlocale(locale.LC_CTYPE, "C.UTF-8")
     wcwidth = ctypes.CDLL("libc.so.6").wcwidth
     wcwidth.argtypes = [ctypes.c_wchar]
@@ -46,7 +48,8 @@ def _border_columns(line: str, wcwidth: Callable[[str], int]) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(TMUX is None, reason="needs tmux (a terminal that measures with glibc)")
+@pytest.mark.skipif(TMUX is None or not sys.platform.startswith("linux"),
+                    reason="needs tmux on Linux (a terminal that measures with glibc)")
 def test_a_hindi_headline_keeps_the_panes_borders_in_place(tmp_path: Path) -> None:
     folder = tmp_path / "stories"
     folder.mkdir()
