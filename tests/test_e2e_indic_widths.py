@@ -9,33 +9,23 @@ it lays its grid out with glibc's `wcwidth` (as xterm, VTE and Konsole do), and
 
 from __future__ import annotations
 
-import ctypes
-import locale
 import shlex
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import cast
 
 import pytest
 
 from tests.helpers.command import newsreader_command
+from tests.helpers.glibc import glibc_wcwidth
 from tests.pty_terminal import Terminal
 
 pytestmark = pytest.mark.e2e
 
 TMUX = shutil.which("tmux")
 HINDI = "हिन्दी समाचार: संसद में आज बजट पेश किया गया और विपक्ष ने विरोध किया"
-
-
-def _glibc_width() -> Callable[[str], int]:
-    """glibc's `wcwidth`, the measure tmux lays its grid out with."""
-    locale.setlocale(locale.LC_CTYPE, "C.UTF-8")
-    wcwidth = ctypes.CDLL("libc.so.6").wcwidth
-    wcwidth.argtypes = [ctypes.c_wchar]
-    return cast(Callable[[str], int], wcwidth)
 
 
 def _border_columns(line: str, wcwidth: Callable[[str], int]) -> list[int]:
@@ -72,7 +62,7 @@ def test_a_hindi_headline_keeps_the_panes_borders_in_place(tmp_path: Path) -> No
     finally:
         term.close()
         subprocess.run([TMUX, "-S", socket, "kill-server"], capture_output=True, timeout=30)
-    wcwidth = _glibc_width()
+    wcwidth = glibc_wcwidth()
     hindi = next(line for line in grid if "हिन्दी" in line and "Parliament" not in line)
     english = next(line for line in grid if "Parliament" in line)
     frame = next(line for line in grid if "Headlines" in line)

@@ -87,3 +87,29 @@ def test_a_driver_chosen_through_textual_needs_no_terminal(
     assert terminal_problem() is not None
     monkeypatch.setenv("TEXTUAL_DRIVER", "textual.drivers.web_driver:WebDriver")
     assert terminal_problem() is None
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class _Closed(io.StringIO):
+    def isatty(self) -> bool:
+        raise ValueError("I/O operation on closed file")
+
+
+@pytest.mark.parametrize(("stdin", "said"), [
+    (None, "its input is"),  # started with no standard input at all (a daemon, pythonw)
+    (_Closed(), "its input is"),
+    (_Terminal(), None),
+])
+def test_a_missing_or_closed_stream_is_no_terminal(
+        monkeypatch: pytest.MonkeyPatch, stdin: object, said: str | None) -> None:
+    from reader.cli.app import terminal_problem
+
+    monkeypatch.delenv("TEXTUAL_DRIVER", raising=False)
+    monkeypatch.setattr("sys.stdout", _Terminal())
+    monkeypatch.setattr("sys.stdin", stdin)
+    problem = terminal_problem()
+    assert (problem is None) if said is None else (problem is not None and said in problem)

@@ -221,3 +221,22 @@ async def test_a_ca_file_without_certificates_fails_each_https_feed_in_words(
         with pytest.raises(FetchError, match=r"^HTTPS certificates cannot be checked: "
                                              r"SSL_CERT_FILE \(.*empty\.pem\) cannot be read"):
             await get(server.url())
+
+
+def test_a_blocking_socket_reads_the_ca_file_too(fresh_trust: pytest.MonkeyPatch,
+                                                server: TlsServer, ca: trustme.CA,
+                                                tmp_path: Path) -> None:
+    """The other road into a handshake (`wrap_socket`, as a blocking client takes it) reads
+    the file first as well: verified, not refused for want of certificates."""
+    import socket
+
+    bundle = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(bundle))
+    fresh_trust.setenv("SSL_CERT_FILE", str(bundle))
+    context = tls_context()
+    assert context.cert_store_stats()["x509_ca"] == 0
+    port = server.server.server_address[1]
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as raw, \
+            context.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+        assert tls.getpeercert() is not None
+    assert context.cert_store_stats()["x509_ca"] == 1

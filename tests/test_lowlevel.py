@@ -139,23 +139,18 @@ def test_rich_still_measures_spacing_marks_as_nothing() -> None:
 def test_spacing_marks_take_a_cell_as_glibc_counts_them() -> None:
     """After the edit, every mark Rich's table held at no width gets glibc's `wcwidth` for
     it (what xterm, VTE, Konsole and tmux draw), and nothing else moves."""
-    import ctypes
-    import locale
     import unicodedata
 
     from rich.cells import cell_len, get_character_cell_size
+
+    from tests.helpers.glibc import glibc_wcwidth
 
     lowlevel.spacing_marks_take_a_cell()
     lowlevel.spacing_marks_take_a_cell()  # once is enough; again changes nothing
     assert cell_len("हिन्दी समाचार") == 12
     assert cell_len("বাংলা") == 5 and cell_len("தமிழ்") == 4
     assert cell_len("中文") == 4 and cell_len("e\u0301") == 1 and cell_len("abc") == 3
-    try:
-        locale.setlocale(locale.LC_CTYPE, "C.UTF-8")
-        wcwidth = ctypes.CDLL("libc.so.6").wcwidth
-    except (OSError, locale.Error):
-        pytest.skip("needs glibc and its C.UTF-8 locale, the measure being matched")
-    wcwidth.argtypes = [ctypes.c_wchar]
+    wcwidth = glibc_wcwidth()
     marks = [chr(code) for code in range(0x300, 0x1E000)
              if unicodedata.category(chr(code)) in ("Mc", "Mn", "Me")]
     differ = [f"U+{ord(c):04X} {unicodedata.category(c)} rich {get_character_cell_size(c)} "
