@@ -31,6 +31,20 @@ def test_new_cache_is_at_the_latest_schema_in_wal_mode(tmp_path: Path) -> None:
     store.close()
 
 
+def test_every_connection_keeps_a_small_page_cache(tmp_path: Path) -> None:
+    """A refresh writes each new page once: a connection's cache is 1 MB, not SQLite's 2."""
+    import threading
+
+    store = Store(tmp_path / "c.sqlite3")
+    sizes = [store.db.conn().execute("PRAGMA cache_size").fetchone()[0]]
+    worker = threading.Thread(target=lambda: sizes.append(
+        store.db.conn().execute("PRAGMA cache_size").fetchone()[0]))
+    worker.start()
+    worker.join()
+    assert sizes == [-1024, -1024]
+    store.close()
+
+
 def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path: Path) -> None:
     first = Store(tmp_path / "c.sqlite3")
     src = first.add_source("file", "/x", "X")
