@@ -27,7 +27,7 @@ For each size it:
 day), `--runs N` repeats that N times (medians of the runs' medians and p95s are printed: the
 machine may be shared, so each run's percentiles and the program's CPU a press, all threads
 and the event loop's, are printed too); with `--against DIR` the runs alternate, A B B A,
-between this tree and the copy of the package in DIR (`DIR/reader`, see `tree_command`).
+between this tree and the copy of the package in DIR (`DIR/reader`, see `bench/trees.py`).
 `--big-story` also times `j` onto a ~200 KB story (in a small cache of its own: the size of
 the archive does not matter to opening one story).
 `--searches N` times only the searches, N runs, each in a newly started app (so nothing of a
@@ -46,9 +46,7 @@ import html
 import os
 import shutil
 import statistics
-import subprocess
 import sys
-import sysconfig
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -64,6 +62,7 @@ from bench.archive_pty import TimedTerminal  # noqa: E402
 from bench.archive_typing import report_typed, run_typed  # noqa: E402
 from bench.common import abba, newsreader_command  # noqa: E402
 from bench.render_bench import make_article  # noqa: E402
+from bench.trees import compile_trees, tree_command  # noqa: E402
 from reader.models import Entry, View  # noqa: E402
 from reader.store import Store  # noqa: E402
 from reader.store.recovery import _CHECKED_KEY as CHECKED_KEY  # noqa: E402
@@ -233,25 +232,6 @@ def report_searches(count: int, found: dict[str, tuple[list[float], list[float]]
         print(f"   {word!r:14} count drawn median {ms(statistics.median(counted)):>8}, "
               f"with the best match {ms(statistics.median(shown)):>8}   "
               f"(runs: {', '.join(ms(v) for v in shown)})")
-
-
-def tree_command(tree: str) -> tuple[str, list[str]]:
-    """PYTHONPATH and command that run the package copied in `tree` (`tree/reader`).
-
-    Not just `PYTHONPATH=tree`: this repository is installed in editable mode, and the
-    import hook that install adds to `site` finds our own `reader/` before any path, so the
-    "other" tree was this one. With `-S` there is no `site` (nor hook); the dependencies come
-    from the interpreter's site-packages on the path; `-P`: not the working folder's `reader/`.
-    Checked before use, since a wrong answer here looks like "no difference"."""
-    paths = sysconfig.get_paths()
-    path = os.pathsep.join(dict.fromkeys([tree, paths["purelib"], paths["platlib"]]))
-    program = [sys.executable, "-S", "-P"]
-    found = subprocess.run([*program, "-c", "import reader; print(reader.__file__)"],
-                           env={**os.environ, "PYTHONPATH": path}, capture_output=True,
-                           text=True, check=True).stdout.strip()
-    if Path(found).resolve() != (Path(tree) / "reader" / "__init__.py").resolve():
-        raise SystemExit(f"--against {tree}: Python imports {found} instead")
-    return path, [*program, "-m", "reader"]
 
 
 def run_ours(data: Path, presses: int, keys_only: bool = False,
@@ -491,6 +471,8 @@ def main() -> int:
         print("newsboat is not on PATH (apt-get install newsboat): ours only")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; work in {work}")
     startups: dict[int, Figures] = {}
+    if opts.against:
+        compile_trees([str(ROOT), opts.against])
     try:
         for count in sizes:
             data, built = ours_cache(work, count, opts.seed)

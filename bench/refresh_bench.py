@@ -42,7 +42,6 @@ import os
 import shutil
 import sqlite3
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -58,6 +57,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import Run, abba, keep_or_remove, load, measure, newsreader_command  # noqa: E402
 from bench.feed_serve import ServerProcess, write_manifest  # noqa: E402
 from bench.feedcorpus import Feed, corpus  # noqa: E402
+from bench.trees import compile_trees, tree_command  # noqa: E402
 
 NEWSREADER = "newsreader"
 
@@ -107,21 +107,6 @@ def _env(home: Path) -> dict[str, str]:
                 XDG_DATA_HOME=str(home / ".local"), LANG="C.UTF-8", LC_ALL="C.UTF-8")
 
 
-def compile_trees(trees: list[str]) -> None:
-    """Compile each tree's `reader` where it lies (only what is missing or stale) and keep
-    its dataclass code beside it: every launch then reads compiled code, as an installed
-    package does, whatever the environment says about writing bytecode."""
-    from bench.archive_bench import tree_command
-
-    for tree in trees:
-        path, command = tree_command(tree)
-        python = command[:-2]  # the interpreter and its flags, without `-m reader`
-        for step in (["-m", "compileall", "-q", str(Path(tree) / "reader")],
-                     ["-m", "reader.dataclass_code"]):
-            subprocess.run([*python, *step], env=dict(os.environ, PYTHONPATH=path), check=True,
-                           stdout=subprocess.DEVNULL)
-
-
 def _db_bytes(path: Path) -> int:
     """The database's size with its WAL folded in (what it holds at rest)."""
     with sqlite3.connect(path) as conn:
@@ -135,8 +120,6 @@ def run_newsreader(workdir: Path, opml_file: Path, tree: str | None = None) -> R
     env = dict(_env(workdir), NEWSREADER_CONFIG_DIR=str(workdir / "config"))
     command, python = newsreader_command(), [sys.executable]
     if tree:
-        from bench.archive_bench import tree_command
-
         env["PYTHONPATH"], command = tree_command(tree)
         python = command[:-2]  # the interpreter and its flags, without `-m reader`
     base = command + ["--data-dir", str(data)]
