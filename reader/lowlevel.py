@@ -138,6 +138,40 @@ def kill_pool_workers(executor: Any) -> None:
             process.kill()
 
 
+def staggered_race() -> Callable[..., Any]:
+    """asyncio's happy-eyeballs race (`asyncio.staggered.staggered_race`, an undocumented
+    module): what `loop.create_connection` runs over a host's addresses, used by
+    `reader.sources.netstream` over addresses it resolved itself."""
+    race: Callable[..., Any] = _private("asyncio.staggered", "staggered_race",
+                                        "to race a host's addresses as asyncio does")
+    return race
+
+
+# -- httpx -------------------------------------------------------------------------------------
+
+
+def use_network_backend(client: Any, backend: Any) -> int:
+    """Give the connection pools of an `httpx.AsyncClient`'s own transports (the default one
+    and a proxy's) the httpcore network backend `backend` (`reader.sources.netstream`).
+    httpcore takes one publicly (`AsyncConnectionPool(network_backend=...)`), but httpx makes
+    the pool itself and passes none, so it is set where the pool keeps it
+    (`AsyncHTTPTransport._pool._network_backend`). Returns how many pools took it: a
+    transport of another kind (a test's) is left alone, and a release of httpx or httpcore
+    without these names leaves every pool on its own backend (tests/test_netstream.py then
+    fails, naming it)."""
+    import httpcore
+
+    transports = [getattr(client, "_transport", None),
+                  *(getattr(client, "_mounts", None) or {}).values()]
+    taken = 0
+    for transport in transports:
+        pool = getattr(transport, "_pool", None)
+        if isinstance(pool, httpcore.AsyncConnectionPool) and hasattr(pool, "_network_backend"):
+            pool._network_backend = backend
+            taken += 1
+    return taken
+
+
 # -- Rich (the UI's) --------------------------------------------------------------------------
 # Fetched when first used, never at import: the CLI and the data layer import this module and
 # most of them never wrap a line.

@@ -136,6 +136,11 @@ class Fetcher:
                                 max_keepalive_connections=min(max_connections, 4 * per_host)),
             follow_redirects=False, transport=transport, verify=tls_context(),
         )
+        if transport is None:  # httpx's own: its pools reach the network without anyio
+            from reader.lowlevel import use_network_backend
+            from reader.sources.netstream import AsyncioBackend
+
+            use_network_backend(self._client, AsyncioBackend())
         self._slots: asyncio.Semaphore | None = None
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._backoff: dict[str, tuple[float, int]] = {}  # host -> (until, status)
