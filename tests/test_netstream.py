@@ -25,13 +25,15 @@ async def test_httpx_pools_take_it_and_requests_go_through_it(feed_server: FeedS
     feed_server.route("/feed", "<rss/>")
     async with httpx.AsyncClient(trust_env=False) as client:  # no proxy from the machine
         assert use_network_backend(client, AsyncioBackend()) == 1
-        response = await client.get(feed_server.url("/feed"))
-        assert response.status_code == 200
-        assert response.text == "<rss/>"
-        assert isinstance(response.extensions["network_stream"], AsyncioStream)
+        for _ in range(3):
+            response = await client.get(feed_server.url("/feed"))
+            assert response.status_code == 200
+            assert response.text == "<rss/>"
+            assert isinstance(response.extensions["network_stream"], AsyncioStream)
+    assert feed_server.connections == 1  # kept and used again: not taken for closed
     async with Fetcher(deadline=10) as fetcher:  # the refresh's client takes it too
         assert (await fetcher.fetch(feed_server.url("/feed"))).status == 200
-    assert feed_server.hits("/feed") == 2
+    assert feed_server.hits("/feed") == 4
 
 
 class _Peer:
