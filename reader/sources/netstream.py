@@ -13,7 +13,7 @@ It keeps what the rest relies on from anyio's backend:
   ReadError, ReadTimeout, WriteError), each chained to the OSError or SSLError behind it,
   so httpx maps them alike and `reader.sources.fetcherrors` words them alike.
 * Happy eyeballs: a host with several addresses is tried on the next after 250 ms (each
-  name resolved once, by the loop's resolver, as before).
+  name resolved once, by the loop's resolver, as anyio resolves it).
 * TLS by `loop.start_tls`, which wraps the context's BIO (`reader.sources.trust` loads a
   CA file lazily there). An end of TLS without close_notify ends the stream, as anyio's
   `standard_compatible=False` does: h11 then tells a complete response from a cut one.
