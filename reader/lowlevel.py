@@ -150,26 +150,22 @@ def staggered_race() -> Callable[..., Any]:
 # -- httpx -------------------------------------------------------------------------------------
 
 
-def use_network_backend(client: Any, backend: Any) -> int:
-    """Give the connection pools of an `httpx.AsyncClient`'s own transports (the default one
-    and a proxy's) the httpcore network backend `backend` (`reader.sources.netstream`).
-    httpcore takes one publicly (`AsyncConnectionPool(network_backend=...)`), but httpx makes
-    the pool itself and passes none, so it is set where the pool keeps it
-    (`AsyncHTTPTransport._pool._network_backend`). Returns how many pools took it: a
-    transport of another kind (a test's) is left alone, and a release of httpx or httpcore
-    without these names leaves every pool on its own backend (tests/test_netstream.py then
-    fails, naming it)."""
+def use_network_backend(client: Any, backend: Any) -> bool:
+    """Give the connection pool of an `httpx.AsyncClient`'s own direct transport the httpcore
+    network backend `backend` (`reader.sources.netstream`). httpcore takes one publicly
+    (`AsyncConnectionPool(network_backend=...)`), but httpx makes the pool itself and passes
+    none, so it is set where the pool keeps it (`AsyncHTTPTransport._pool._network_backend`).
+    A proxy's transport (`_mounts`, from HTTP_PROXY and the like) keeps httpcore's own: its
+    tunnels are not tested here. Returns whether the pool took it: a transport of another
+    kind (a test's) is left alone, and so is every pool of a release of httpx or httpcore
+    without these names (tests/test_netstream.py then fails, naming it)."""
     import httpcore
 
-    transports = [getattr(client, "_transport", None),
-                  *(getattr(client, "_mounts", None) or {}).values()]
-    taken = 0
-    for transport in transports:
-        pool = getattr(transport, "_pool", None)
-        if isinstance(pool, httpcore.AsyncConnectionPool) and hasattr(pool, "_network_backend"):
-            pool._network_backend = backend
-            taken += 1
-    return taken
+    pool = getattr(getattr(client, "_transport", None), "_pool", None)
+    if type(pool) is not httpcore.AsyncConnectionPool or not hasattr(pool, "_network_backend"):
+        return False
+    pool._network_backend = backend
+    return True
 
 
 # -- Rich (the UI's) --------------------------------------------------------------------------

@@ -24,7 +24,7 @@ async def test_httpx_pools_take_it_and_requests_go_through_it(feed_server: FeedS
     request would go through anyio's stream instead."""
     feed_server.route("/feed", "<rss/>")
     async with httpx.AsyncClient(trust_env=False) as client:  # no proxy from the machine
-        assert use_network_backend(client, AsyncioBackend()) == 1
+        assert use_network_backend(client, AsyncioBackend())
         for _ in range(3):
             response = await client.get(feed_server.url("/feed"))
             assert response.status_code == 200
@@ -34,6 +34,15 @@ async def test_httpx_pools_take_it_and_requests_go_through_it(feed_server: FeedS
     async with Fetcher(deadline=10) as fetcher:  # the refresh's client takes it too
         assert (await fetcher.fetch(feed_server.url("/feed"))).status == 200
     assert feed_server.hits("/feed") == 4
+
+
+async def test_a_proxy_keeps_httpcore_s_own_network_layer() -> None:
+    """Tunnels through a proxy (HTTP_PROXY, or a client's proxy) are left as they were."""
+    async with httpx.AsyncClient(proxy="http://127.0.0.1:9", trust_env=False) as client:
+        use_network_backend(client, AsyncioBackend())
+        proxies = [mount._pool for mount in client._mounts.values() if mount is not None]
+        assert proxies
+        assert not any(isinstance(pool._network_backend, AsyncioBackend) for pool in proxies)
 
 
 class _Peer:
