@@ -4,7 +4,8 @@ A name with a leading underscore, or an undocumented module of a package, can ch
 release. Each one used anywhere in newsreader is fetched here, by `_private`, with the reason
 it earns its place; an upgrade that removes one fails when it is first looked up (at the
 import of the module that uses it) with a message that names it and says what it was for,
-and tests/test_lowlevel.py checks that each still behaves the way we rely on. Where a public
+and tests/test_lowlevel.py (tests/test_netstream.py for httpx's and asyncio's) checks that
+each still behaves the way we rely on. Where a public
 or standard-library function gives the same result, that is used instead (links are joined
 with `urllib.parse.urljoin`, the windows-1252 table comes from the `cp1252` codec, the usual
 date shapes are computed in `reader.sources.feeddates`).
