@@ -5,10 +5,10 @@ release. Each one used anywhere in newsreader is fetched here, by `_private`, wi
 it earns its place; an upgrade that removes one fails when it is first looked up (at the
 import of the module that uses it) with a message that names it and says what it was for,
 and tests/test_lowlevel.py (tests/test_netstream.py for httpx's and asyncio's) checks that
-each still behaves the way we rely on. Where a public
-or standard-library function gives the same result, that is used instead (links are joined
-with `urllib.parse.urljoin`, the windows-1252 table comes from the `cp1252` codec, the usual
-date shapes are computed in `reader.sources.feeddates`).
+each still behaves the way we rely on. Where a public or standard-library function gives the
+same result, that is used instead (links are joined with `urllib.parse.urljoin`, the
+windows-1252 table comes from the `cp1252` codec, the usual date shapes are computed in
+`reader.sources.feeddates`).
 
 This module is part of the data layer: it never imports Textual, nor Rich at module level.
 """
