@@ -28,8 +28,10 @@ What it does, and why it is built this way:
 * A B B A order, `--rounds` times, so a drift in the machine's speed falls on both; medians
   and per-round ratios. Wall time, CPU of the client's process tree and its peak memory come
   from bench/common.py's launcher and sampler; the server's CPU is not counted for anyone.
-  newsreader reads its bytecode from a cache of the bench's own (PYTHONPYCACHEPREFIX), as an
-  installed package does, whatever PYTHONDONTWRITEBYTECODE says; the first sync writes it.
+  The package is compiled before the first run (`bench/trees.py`), so every sync reads
+  compiled code, as an installed package does, whatever PYTHONDONTWRITEBYTECODE says.
+* `--against DIR` also runs the `reader` package copied in DIR (before a change), in the same
+  A B B A rounds; both trees then run as `python -S -P -m reader`.
 * After the second sync each client's cache is checked against the server: stories, unread,
   starred. A client that is fast because it missed changes shows here.
 * `--profile` (on; `--no-profile`): one more first and second sync of newsreader in this
@@ -75,6 +77,7 @@ from bench.sync_server import (  # noqa: E402
     bench_server,
     make_content,
 )
+from bench.trees import compile_trees, tree_command  # noqa: E402
 
 NEWSREADER = "newsreader"
 NEWSBOAT = "newsboat"
@@ -92,12 +95,9 @@ class Result:
 
 
 def _env(home: Path) -> dict[str, str]:
-    """A fresh home; Python's bytecode read and written in the bench's own cache (beside the
-    run directories), so the second sync runs compiled code as an installed package does,
-    even where the environment sets PYTHONDONTWRITEBYTECODE."""
+    """A fresh home (the trees were compiled before the first run: `compile_trees`)."""
     return dict(os.environ, HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"),
-                XDG_DATA_HOME=str(home / ".local"), LANG="C.UTF-8", LC_ALL="C.UTF-8",
-                PYTHONDONTWRITEBYTECODE="", PYTHONPYCACHEPREFIX=str(home.parent / "pyc"))
+                XDG_DATA_HOME=str(home / ".local"), LANG="C.UTF-8", LC_ALL="C.UTF-8")
 
 
 def _sync_config(url: str) -> str:
@@ -129,13 +129,18 @@ def _sync_twice(server: BenchServer, content: Content, seed: int, name: str,
     return result
 
 
-def run_newsreader(workdir: Path, server: BenchServer, content: Content, seed: int) -> Result:
+def run_newsreader(workdir: Path, server: BenchServer, content: Content, seed: int,
+                   tree: str | None = None) -> Result:
+    """`tree`: run the `reader` package copied in `tree/reader` instead of the installed one."""
     config = workdir / "config"
     config.mkdir(parents=True)
     (config / "config.toml").write_text(_sync_config(server.url), encoding="utf-8")
     env = dict(_env(workdir), NEWSREADER_CONFIG_DIR=str(config),
                NEWSREADER_SYNC_PASSWORD=PASSWORD)
-    command = newsreader_command() + ["--data-dir", str(workdir / "data"), "sync"]
+    program = newsreader_command()
+    if tree is not None:
+        env["PYTHONPATH"], program = tree_command(tree)
+    command = program + ["--data-dir", str(workdir / "data"), "sync"]
     return _sync_twice(server, content, seed, "newsreader", command, env,
                        workdir / "data" / "newsreader.sqlite3",
                        "SELECT COUNT(*), COALESCE(SUM(read = 0), 0), "
@@ -314,6 +319,17 @@ def report(results: dict[str, list[Result]], refresh: Run | None) -> None:
         print(f"{label} after the second sync (stories, unread, starred): cache "
               f"{', '.join(map(str, caches))}; server {', '.join(map(str, servers))}")
     ours, theirs = results.get(NEWSREADER, []), results.get(NEWSBOAT, [])
+    other = next((results[label] for label in labels if label.startswith(f"{NEWSREADER} (")),
+                 [])
+    if ours and len(other) == len(ours):
+        for what, get in (("second sync", lambda r: r.second.wall),
+                          ("second sync CPU", lambda r: r.second.cpu),
+                          ("first sync", lambda r: r.first.wall),
+                          ("first sync CPU", lambda r: r.first.cpu)):
+            ratios = [get(a) / get(b) for a, b in zip(ours, other, strict=True)]
+            print(f"newsreader / the other tree, {what}, per round: "
+                  f"{', '.join(f'{x:.2f}' for x in ratios)} (median "
+                  f"{statistics.median(ratios):.2f}; below 1: this tree faster)")
     if ours and len(theirs) == len(ours):
         for what, get in (("first sync", lambda r: r.first.wall),
                           ("second sync", lambda r: r.second.wall),
@@ -345,13 +361,18 @@ def main() -> int:
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--no-refresh", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
+    parser.add_argument("--against", metavar="DIR",
+                        help="also run the `reader` package copied in DIR/reader (before a "
+                             "change), in the same A B B A rounds")
     opts = parser.parse_args()
 
     problem = missing()
     if problem:
         print(f"sync_bench needs a real TT-RSS: {problem}", file=sys.stderr)
         return 1
-    systems = [NEWSREADER]
+    against = f"{NEWSREADER} ({opts.against})" if opts.against else None
+    systems = [NEWSREADER, *([against] if against else [])]
+    compile_trees([str(ROOT), *([opts.against] if opts.against else [])])
     if not opts.no_newsboat:
         if shutil.which("newsboat"):
             systems.append(NEWSBOAT)
@@ -375,8 +396,11 @@ def main() -> int:
             order = abba(systems, opts.rounds)
             for step, system in enumerate(order):
                 rundir = workdir / f"run-{step}"
-                if system == NEWSREADER:
-                    result = run_newsreader(rundir, server, content, opts.seed)
+                if system == NEWSREADER:  # beside a copy, run as the copy is
+                    result = run_newsreader(rundir, server, content, opts.seed,
+                                            str(ROOT) if against else None)
+                elif system == against:
+                    result = run_newsreader(rundir, server, content, opts.seed, opts.against)
                 else:
                     result = run_newsboat(rundir, server, content, opts.seed,
                                           opts.newsboat_threads)
