@@ -294,7 +294,8 @@ def run_refresh(workdir: Path, content: Content) -> Run:
 
 
 # -- the report ----------------------------------------------------------------------------------
-def report(results: dict[str, list[Result]], refresh: Run | None) -> None:
+def report(results: dict[str, list[Result]], refresh: Run | None,
+           against: str | None = None) -> None:
     def col(label: str, get: Callable[[Result], float]) -> str:
         return spread([get(r) for r in results[label]])
 
@@ -319,8 +320,7 @@ def report(results: dict[str, list[Result]], refresh: Run | None) -> None:
         print(f"{label} after the second sync (stories, unread, starred): cache "
               f"{', '.join(map(str, caches))}; server {', '.join(map(str, servers))}")
     ours, theirs = results.get(NEWSREADER, []), results.get(NEWSBOAT, [])
-    other = next((results[label] for label in labels if label.startswith(f"{NEWSREADER} (")),
-                 [])
+    other = results.get(against, []) if against else []
     if ours and len(other) == len(ours):
         for what, get in (("second sync", lambda r: r.second.wall),
                           ("second sync CPU", lambda r: r.second.cpu),
@@ -418,7 +418,7 @@ def main() -> int:
                 print_profile("profile, newsreader second sync", profile_sync(path, server.url))
                 server.reset()
         refresh = None if opts.no_refresh else run_refresh(workdir / "refresh", content)
-        report(results, refresh)
+        report(results, refresh, against)
         print(f"load average at the end {load()}")
     except ServerError as exc:
         print(f"sync_bench: the TT-RSS server: {exc}", file=sys.stderr)

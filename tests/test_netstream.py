@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpcore
 import httpx
@@ -117,22 +118,15 @@ async def test_a_silent_peer_times_out(peer: _Peer) -> None:
 
 async def test_the_addresses_of_a_host_that_all_refuse_are_told_as_refused(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A name with two addresses, nothing listening on either: asyncio raises one error that
-    lists both attempts; the reader is told "connection refused", as for one address."""
+    """A name with two addresses, nothing listening on either: the reader is told
+    "connection refused", as for one address."""
     closed = socket.create_server(("127.0.0.1", 0))
     port = closed.getsockname()[1]
     closed.close()
-    loop = asyncio.get_running_loop()
-    two = [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port)),
-           (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.2", port))]
-
-    async def getaddrinfo(host: str, *args: object, **kwargs: object) -> list[object]:
-        return list(two) if host == "two.example" else await real(host, *args, **kwargs)
-
-    real = loop.getaddrinfo
-    monkeypatch.setattr(loop, "getaddrinfo", getaddrinfo)
-    with pytest.raises(httpcore.ConnectError, match="Multiple exceptions"):
+    _two_addresses(monkeypatch, "127.0.0.1", "127.0.0.2", port)
+    with pytest.raises(httpcore.ConnectError, match=r"127\.0\.0\.1") as refused:
         await AsyncioBackend().connect_tcp("two.example", port, timeout=5)
+    assert isinstance(refused.value.__cause__, ConnectionRefusedError)
     async with Fetcher(deadline=10) as fetcher:
         with pytest.raises(FetchError, match="^connection refused$"):
             await fetcher.fetch(f"http://two.example:{port}/feed")
@@ -168,3 +162,49 @@ async def test_tls_carries_more_than_one_read_both_ways_and_ends(peer: _Peer) ->
     assert await served == b"GET / HTTP/1.1\r\n\r\n"
     assert stream.get_extra_info("is_readable") is True
     await stream.aclose()
+
+
+def _two_addresses(monkeypatch: pytest.MonkeyPatch, first: str, second: str, port: int) -> None:
+    """The name "two.example" resolves to `first`, then `second` (the loop's resolver)."""
+    loop = asyncio.get_running_loop()
+    real = loop.getaddrinfo
+
+    async def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> Any:
+        if host != "two.example":
+            return await real(host, *args, **kwargs)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))
+                for address in (first, second)]
+
+    monkeypatch.setattr(loop, "getaddrinfo", getaddrinfo)
+
+
+async def test_of_two_addresses_the_one_that_answers_is_used(
+        peer: _Peer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing listens on the first address: the second is tried and connected."""
+    _two_addresses(monkeypatch, "127.0.0.2", "127.0.0.1", peer.port)
+    stream, _ = await asyncio.gather(
+        AsyncioBackend().connect_tcp("two.example", peer.port, timeout=5), peer.accept())
+    assert stream.get_extra_info("server_addr") == ("127.0.0.1", peer.port)
+    await stream.aclose()
+
+
+async def test_a_tls_handshake_that_never_comes_times_out_and_closes(peer: _Peer) -> None:
+    """A host that takes the connection and never answers TLS: a connect timeout (told as
+    one), and the connection is closed, not left open in the loop."""
+    import ssl
+
+    plain, conn = await _connect(peer)
+    with pytest.raises(httpcore.ConnectTimeout):
+        await plain.start_tls(ssl.create_default_context(), server_hostname="127.0.0.1",
+                              timeout=0.1)
+    conn.settimeout(5)
+
+    def until_closed() -> bool:
+        try:
+            while conn.recv(65536):  # the ClientHello, then the end
+                pass
+        except ConnectionResetError:
+            pass
+        return True
+
+    assert await asyncio.to_thread(until_closed)

@@ -6,8 +6,6 @@ wording lives in one place, apart from the client that raises them.
 
 from __future__ import annotations
 
-import errno
-import re
 import ssl
 from typing import TYPE_CHECKING
 
@@ -46,8 +44,7 @@ def describe(exc: httpx.HTTPError, url: str, *, connect_timeout: float,
     if isinstance(exc, httpx.UnsupportedProtocol):
         return f"not an http(s) URL: {short_url(url)}"
     if isinstance(exc, httpx.ConnectError):
-        if (any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text
-                or _all_refused(text)):
+        if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text:
             return "connection refused"
         tls = next((e for e in chain if isinstance(e, ssl.SSLError)), None)
         if tls is not None or "ssl" in text or "certificate" in text:
@@ -66,15 +63,6 @@ def describe(exc: httpx.HTTPError, url: str, *, connect_timeout: float,
     if isinstance(exc, httpx.ReadError | httpx.WriteError):
         return "the connection was reset"
     return f"network error: {_first_words(chain)}"
-
-
-_ERRNO = re.compile(r"\[errno (-?\d+)\]")
-
-
-def _all_refused(text: str) -> bool:
-    """asyncio's one error for a host whose every address failed lists each attempt by its
-    number ("Multiple exceptions: [Errno 111] Connect call failed ('::1', 80, 0, 0), ...")."""
-    return set(_ERRNO.findall(text)) == {str(errno.ECONNREFUSED)}
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

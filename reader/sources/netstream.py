@@ -194,11 +194,9 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
             async with asyncio.timeout(timeout):
                 transport = await loop.start_tls(self._transport, self._protocol, ssl_context,
                                                  server_hostname=server_hostname)
-        except TimeoutError as exc:
-            self._transport.abort()
+        except TimeoutError as exc:  # (`start_tls` closes the connection on any failure)
             raise httpcore.ConnectTimeout(f"no TLS handshake within {timeout:g} s") from exc
         except OSError as exc:  # ssl.SSLError among them: a certificate not trusted
-            self._transport.abort()
             raise httpcore.ConnectError(str(exc)) from exc
         if transport is None:  # the connection closed during the handshake
             raise httpcore.ConnectError("the connection closed during the TLS handshake")
@@ -230,19 +228,6 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
                 except BaseException:
                     sock.close()
                     raise
-        except TimeoutError as exc:
-            raise httpcore.ConnectTimeout(f"could not connect within {timeout:g} s") from exc
-        except OSError as exc:
-            raise httpcore.ConnectError(str(exc)) from exc
-        return AsyncioStream(transport, protocol)
-
-    async def connect_unix_socket(self, path: str, timeout: float | None = None,
-                                  socket_options: Iterable[tuple[Any, ...]] | None = None
-                                  ) -> httpcore.AsyncNetworkStream:
-        loop = asyncio.get_running_loop()
-        try:
-            async with asyncio.timeout(timeout):
-                transport, protocol = await loop.create_unix_connection(_Buffered, path)
         except TimeoutError as exc:
             raise httpcore.ConnectTimeout(f"could not connect within {timeout:g} s") from exc
         except OSError as exc:
@@ -301,9 +286,12 @@ def _families_in_turn(addresses: list[tuple[int, Any]]) -> list[tuple[int, Any]]
 
 
 def _one_error(errors: list[BaseException]) -> BaseException:
-    """As asyncio says it: the one error, or one that lists every attempt's."""
+    """The one error of every attempt, or the first when all failed alike (each address
+    refused: a `ConnectionRefusedError`, told as such); else one that lists them all."""
     if not errors:
         return OSError("no address to connect to")
-    if len(errors) == 1 or all(str(error) == str(errors[0]) for error in errors):
-        return errors[0]
+    first = errors[0]
+    if all(type(error) is type(first) and getattr(error, "errno", None) ==
+           getattr(first, "errno", None) for error in errors):
+        return first
     return OSError("Multiple exceptions: " + ", ".join(str(error) for error in errors))
