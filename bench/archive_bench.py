@@ -28,6 +28,7 @@ day), `--runs N` repeats that N times (medians of the runs' medians and p95s are
 machine may be shared, so each run's percentiles and the program's CPU a press, all threads
 and the event loop's, are printed too); with `--against DIR` the runs alternate, A B B A,
 between this tree and the copy of the package in DIR (`DIR/reader`, see `bench/trees.py`).
+Every tree launched is compiled first, whatever PYTHONDONTWRITEBYTECODE says.
 `--big-story` also times `j` onto a ~200 KB story (in a small cache of its own: the size of
 the archive does not matter to opening one story).
 `--searches N` times only the searches, N runs, each in a newly started app (so nothing of a
@@ -471,8 +472,7 @@ def main() -> int:
         print("newsboat is not on PATH (apt-get install newsboat): ours only")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; work in {work}")
     startups: dict[int, Figures] = {}
-    if opts.against:
-        compile_trees([str(ROOT), opts.against])
+    compile_trees([str(ROOT), *([opts.against] if opts.against else [])])
     try:
         for count in sizes:
             data, built = ours_cache(work, count, opts.seed)
