@@ -4,11 +4,11 @@ A name with a leading underscore, or an undocumented module of a package, can ch
 release. Each one used anywhere in newsreader is fetched here, by `_private`, with the reason
 it earns its place; an upgrade that removes one fails when it is first looked up (at the
 import of the module that uses it) with a message that names it and says what it was for,
-and tests/test_lowlevel.py (tests/test_netstream.py for httpx's and asyncio's) checks that
-each still behaves the way we rely on. Where a public or standard-library function gives the
-same result, that is used instead (links are joined with `urllib.parse.urljoin`, the
-windows-1252 table comes from the `cp1252` codec, the usual date shapes are computed in
-`reader.sources.feeddates`).
+and tests/test_lowlevel.py (test_netstream.py and test_netlocks.py for httpx's, httpcore's
+and asyncio's) checks that each still behaves the way we rely on. Where a public or
+standard-library function gives the same result, that is used instead (links are joined with
+`urllib.parse.urljoin`, the windows-1252 table comes from the `cp1252` codec, the usual date
+shapes are computed in `reader.sources.feeddates`).
 
 This module is part of the data layer: it never imports Textual, nor Rich at module level.
 """
@@ -166,6 +166,20 @@ def use_network_backend(client: Any, backend: Any) -> bool:
     if type(pool) is not httpcore.AsyncConnectionPool or not hasattr(pool, "_network_backend"):
         return False
     pool._network_backend = backend
+    return True
+
+
+def httpcore_on_asyncio(primitives: Any) -> bool:
+    """Give httpcore's locks, events and cancel shields `primitives` in place of the anyio
+    module (`reader.sources.netlocks`): httpcore makes them through the module it imported
+    as `httpcore._synchronization.anyio`, and no public road chooses them. Once a process;
+    every httpcore pool in it is then served by asyncio's primitives. Returns whether it
+    took: a release without that name keeps anyio (tests/test_netlocks.py fails then)."""
+    import httpcore._synchronization as synchronization
+
+    if not hasattr(synchronization, "anyio"):
+        return False
+    synchronization.anyio = primitives
     return True
 
 

@@ -223,6 +223,7 @@ class FeedServer:
         self.peak = 0  # the most requests answered at once (to check concurrency limits)
         self.connections = 0  # accepted so far (to check that connections are reused)
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self._stop = threading.Event()
         self._server = _Server((host, 0), _Handler)
         self._server.owner = self
@@ -279,12 +280,23 @@ class FeedServer:
             self.active -= 1
 
     def _record(self, request: Recorded) -> None:
-        with self._lock:
+        with self._arrived:
             self.requests.append(request)
+            self._arrived.notify_all()
 
     def requests_for(self, path: str) -> list[Recorded]:
         with self._lock:
-            return [r for r in self.requests if urlsplit(r.path).path == path]
+            return self._requests_for(path)
+
+    def _requests_for(self, path: str) -> list[Recorded]:
+        return [r for r in self.requests if urlsplit(r.path).path == path]
+
+    def wait_for(self, path: str, count: int = 1, timeout: float = 30) -> None:
+        """Block until `path` has been asked `count` times (say, a held request arrived)."""
+        with self._arrived:
+            if not self._arrived.wait_for(lambda: len(self._requests_for(path)) >= count,
+                                          timeout):
+                raise AssertionError(f"{path} was not asked {count} times in {timeout} s")
 
     def hits(self, path: str) -> int:
         return len(self.requests_for(path))

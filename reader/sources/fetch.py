@@ -137,10 +137,12 @@ class Fetcher:
             follow_redirects=False, transport=transport, verify=tls_context(),
         )
         if transport is None:  # httpx's own: its pools reach the network without anyio
-            from reader.lowlevel import use_network_backend
+            from reader.lowlevel import httpcore_on_asyncio, use_network_backend
+            from reader.sources.netlocks import ANYIO_ON_ASYNCIO
             from reader.sources.netstream import AsyncioBackend
 
             use_network_backend(self._client, AsyncioBackend())
+            httpcore_on_asyncio(ANYIO_ON_ASYNCIO)  # and lock without it
         self._slots: asyncio.Semaphore | None = None
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._backoff: dict[str, tuple[float, int]] = {}  # host -> (until, status)
