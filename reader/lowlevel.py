@@ -169,15 +169,19 @@ def use_network_backend(client: Any, backend: Any) -> bool:
     return True
 
 
-def httpcore_on_asyncio(primitives: Any) -> bool:
+def httpcore_on_asyncio(client: Any, primitives: Any) -> bool:
     """Give httpcore's locks, events and cancel shields `primitives` in place of the anyio
     module (`reader.sources.netlocks`): httpcore makes them through the module it imported
-    as `httpcore._synchronization.anyio`, and no public road chooses them. Once a process;
-    every httpcore pool in it is then served by asyncio's primitives. Returns whether it
-    took: a release without that name keeps anyio (tests/test_netlocks.py fails then)."""
+    as `httpcore._synchronization.anyio`, and no public road chooses them. Once a process:
+    every httpcore pool in it is then served by them. Not while `client` tunnels through a
+    proxy (any of its `_mounts`, from HTTP_PROXY and the like): those connections run on
+    anyio's streams, whose close waits, so they need anyio's shield; a process takes its
+    proxies from its environment, so one client has them when all do. Returns whether it
+    took: a release without these names keeps anyio (tests/test_netlocks.py fails then)."""
     import httpcore._synchronization as synchronization
 
-    if not hasattr(synchronization, "anyio"):
+    mounts = getattr(client, "_mounts", None)
+    if mounts is None or any(mounts.values()) or not hasattr(synchronization, "anyio"):
         return False
     synchronization.anyio = primitives
     return True

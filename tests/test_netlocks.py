@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -17,6 +18,7 @@ import httpx
 import pytest
 
 from reader.lowlevel import httpcore_on_asyncio, use_network_backend
+from reader.sources.fetch import Fetcher
 from reader.sources.netlocks import ANYIO_ON_ASYNCIO
 from reader.sources.netstream import AsyncioBackend
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
@@ -67,8 +69,9 @@ finally:
 def test_a_refresh_locks_without_anyio_and_a_cancelled_request_frees_its_slot() -> None:
     """Fails if the fetcher keeps anyio (its backend is imported at the first lock), or if
     the stand-ins lose a waiting request or leave a cancelled one in the pool."""
+    unproxied = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
     done = subprocess.run([sys.executable, "-c", _REFRESH_LIKE], capture_output=True,
-                          text=True, cwd=ROOT, timeout=60)
+                          text=True, cwd=ROOT, timeout=60, env=unproxied)
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.splitlines()[-1])
     assert seen == {"cancelled": True, "status": 200, "after": 200, "requests_left": 0,
@@ -81,11 +84,11 @@ async def test_waiting_for_a_connection_still_times_out_as_pool_timeout(
     """A client with a pool timeout (the fetcher sets none) still gets httpx's PoolTimeout."""
     gate = threading.Event()
     feed_server.route("/held", "<rss/>", gate=gate)
-    assert httpcore_on_asyncio(ANYIO_ON_ASYNCIO)
     try:
         async with httpx.AsyncClient(trust_env=False, limits=httpx.Limits(max_connections=1),
                                      timeout=httpx.Timeout(10, pool=0.2)) as client:
             assert use_network_backend(client, AsyncioBackend())
+            assert httpcore_on_asyncio(client, ANYIO_ON_ASYNCIO)
             held = asyncio.create_task(client.get(feed_server.url("/held")))
             await asyncio.to_thread(feed_server.wait_for, "/held")
             with pytest.raises(httpx.PoolTimeout):
@@ -117,7 +120,24 @@ async def test_whatever_else_is_asked_is_anyio_s_own() -> None:
     httpcore asks for."""
     assert isinstance(ANYIO_ON_ASYNCIO.Semaphore(2, max_value=2), asyncio.BoundedSemaphore)
     assert isinstance(ANYIO_ON_ASYNCIO.Semaphore(1, max_value=3), anyio.Semaphore)
+    assert isinstance(ANYIO_ON_ASYNCIO.Semaphore(1), anyio.Semaphore)
     assert isinstance(ANYIO_ON_ASYNCIO.CancelScope(shield=False), anyio.CancelScope)
     with pytest.raises(TimeoutError), ANYIO_ON_ASYNCIO.fail_after(0.01):
         await asyncio.Event().wait()
     assert ANYIO_ON_ASYNCIO.sleep is anyio.sleep
+
+
+def test_a_client_that_tunnels_through_a_proxy_keeps_anyio(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its connections close through anyio's streams, which wait: they need anyio's shield.
+    Fails if the stand-ins are given to httpcore whatever the client."""
+    import httpcore._synchronization as synchronization
+
+    monkeypatch.setattr(synchronization, "anyio", anyio)  # put back after the test
+    monkeypatch.setenv("ALL_PROXY", "http://127.0.0.1:9")
+    Fetcher()
+    assert synchronization.anyio is anyio
+    for name in [k for k in os.environ if k.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    Fetcher()
+    assert synchronization.anyio is ANYIO_ON_ASYNCIO

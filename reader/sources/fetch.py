@@ -142,7 +142,7 @@ class Fetcher:
             from reader.sources.netstream import AsyncioBackend
 
             use_network_backend(self._client, AsyncioBackend())
-            httpcore_on_asyncio(ANYIO_ON_ASYNCIO)  # and lock without it
+            httpcore_on_asyncio(self._client, ANYIO_ON_ASYNCIO)  # and lock without it
         self._slots: asyncio.Semaphore | None = None
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._backoff: dict[str, tuple[float, int]] = {}  # host -> (until, status)

@@ -10,7 +10,7 @@ httpcore this object in anyio's place: a refresh of 200 feeds that all answer 30
 Each name keeps anyio's meaning for the way httpcore calls it:
 
 * `Lock()`, `Event()`: asyncio's; httpcore only acquires and releases, sets and waits.
-* `Semaphore(initial_value, max_value)`: a bounded asyncio semaphore (HTTP/2's streams).
+* `Semaphore(n, max_value=n)`: a bounded asyncio semaphore (HTTP/2's streams).
 * `fail_after(None)`, around a request's wait for a connection: nothing to time. The
   fetcher sets no pool timeout (its own deadline bounds the whole exchange); a client that
   does gets anyio's, which httpcore turns into PoolTimeout.
@@ -18,7 +18,8 @@ Each name keeps anyio's meaning for the way httpcore calls it:
   `reader.sources.netstream` closing never waits (it aborts or closes the transport, and an
   HTTP/1.1 connection serves one request at a time, so its state lock is never contended):
   no cancellation can land inside, and the scope needs to do nothing (tests/test_netlocks.py
-  checks that closing never suspends).
+  checks that closing never suspends). A client that tunnels through a proxy keeps anyio:
+  its connections close through anyio's streams, which do wait.
 * Any other name, or another use of these (an unbounded semaphore, a scope that cancels), is
   anyio's own: a release of httpcore that asks for more still works, at anyio's cost
   (that test then fails).
@@ -46,7 +47,7 @@ class AnyioOnAsyncio:
 
     @staticmethod
     def Semaphore(initial_value: int, *, max_value: int | None = None) -> Any:
-        if max_value is not None and max_value != initial_value:
+        if max_value != initial_value:
             return _anyio().Semaphore(initial_value, max_value=max_value)
         return asyncio.BoundedSemaphore(initial_value)
 
