@@ -40,7 +40,8 @@ async def main(server):
         slow = asyncio.create_task(fetcher._client.get(server.url("/held")))
         await asyncio.to_thread(server.wait_for, "/held")  # the slot is taken
         waiting = asyncio.create_task(fetcher._client.get(server.url("/feed")))
-        await asyncio.sleep(0)
+        while len(pool._requests) < 2 and not waiting.done():  # until it waits its turn
+            await asyncio.sleep(0)
         slow.cancel()
         cancelled = False
         try:
