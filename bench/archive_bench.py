@@ -472,7 +472,7 @@ def main() -> int:
         print("newsboat is not on PATH (apt-get install newsboat): ours only")
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; work in {work}")
     startups: dict[int, Figures] = {}
-    compile_trees([str(ROOT), *([opts.against] if opts.against else [])])
+    compile_trees(str(ROOT), opts.against)
     try:
         for count in sizes:
             data, built = ours_cache(work, count, opts.seed)

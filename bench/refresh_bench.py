@@ -281,7 +281,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="refresh-bench-"))
     print(f"load average {load()} on {os.cpu_count()} cores; work in {workdir}")
     try:
-        compile_trees([str(ROOT), *([opts.against] if opts.against else [])])
+        compile_trees(str(ROOT), opts.against)
         for name in (("varied", "ascii") if opts.corpus == "both" else (opts.corpus,)):
             started = time.perf_counter()
             maker = corpus(name, opts.seed)

@@ -372,7 +372,7 @@ def main() -> int:
         return 1
     against = f"{NEWSREADER} ({opts.against})" if opts.against else None
     systems = [NEWSREADER, *([against] if against else [])]
-    compile_trees([str(ROOT), *([opts.against] if opts.against else [])])
+    compile_trees(str(ROOT), opts.against)
     if not opts.no_newsboat:
         if shutil.which("newsboat"):
             systems.append(NEWSBOAT)

@@ -37,12 +37,12 @@ def tree_command(tree: str) -> tuple[str, list[str]]:
     return path, [*program, "-m", "reader"]
 
 
-def compile_trees(trees: list[str]) -> None:
+def compile_trees(*trees: str | None) -> None:
     """Compile each tree's `reader` where it lies (only what is missing or stale) and keep
     its dataclass code beside it, as the README's install does: every launch then reads
     compiled code, as an installed package does, whatever the environment says about
-    writing bytecode."""
-    for tree in trees:
+    writing bytecode. None (no `--against`) is passed over."""
+    for tree in filter(None, trees):
         path, command = tree_command(tree)
         python = command[:-2]  # the interpreter and its flags, without `-m reader`
         for step in (["-m", "compileall", "-q", str(Path(tree) / "reader")],

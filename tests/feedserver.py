@@ -63,6 +63,8 @@ class Route:
     chunks        an iterator factory of body pieces (endless bodies); implies length=False
     cut_after     send only this many body bytes, then close (a reset mid-body)
     auto_gzip     gzip the body when the request accepts gzip (precomputed once)
+    hang_up       close the connection after the answer without saying so (as a server does
+                  with a kept connection once its keep-alive time is up)
     """
 
     body: bytes = b""
@@ -81,6 +83,7 @@ class Route:
     chunks: Callable[[], Iterable[bytes]] | None = None
     cut_after: int | None = None
     auto_gzip: bool = False
+    hang_up: bool = False
     _wire: bytes | None = None
     _gzipped: bytes | None = None
 
@@ -174,6 +177,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         self.end_headers()
         self._body(route, body)
+        if route.hang_up:
+            self.close_connection = True
 
     def _body(self, route: Route, body: bytes) -> None:
         stop = self.server.owner._stop

@@ -37,6 +37,25 @@ async def test_httpx_pools_take_it_and_requests_go_through_it(feed_server: FeedS
     assert feed_server.hits("/feed") == 4
 
 
+
+async def test_a_kept_connection_the_server_closed_is_not_used_again(
+        feed_server: FeedServer) -> None:
+    """Servers close an idle kept connection without a word once their keep-alive time is
+    up. The next request must go on a new connection, not fail on the dead one ("server
+    disconnected"): the pool asks `is_readable` of an idle connection before using it."""
+    feed_server.route("/feed", "<rss/>", hang_up=True)
+    async with httpx.AsyncClient(trust_env=False) as client:
+        assert use_network_backend(client, AsyncioBackend())
+        first = await client.get(feed_server.url("/feed"))
+        assert first.status_code == 200
+        protocol = first.extensions["network_stream"]._protocol
+        if not protocol.ended:  # the server's close has not reached the loop yet
+            await protocol.readable()
+        assert protocol.ended
+        second = await client.get(feed_server.url("/feed"))
+        assert second.status_code == 200 and second.text == "<rss/>"
+    assert feed_server.connections == 2
+
 async def test_a_proxy_keeps_httpcore_s_own_network_layer() -> None:
     """Tunnels through a proxy (HTTP_PROXY, or a client's proxy) are left as they were."""
     async with httpx.AsyncClient(proxy="http://127.0.0.1:9", trust_env=False) as client:
