@@ -52,6 +52,13 @@ _FEEDPARSER_NAMES: dict[str, tuple[str, str, str]] = {
     # The namespace URI -> prefix table by which feedparser names elements ("dc:creator").
     "feedparser_namespaces": ("feedparser.mixin", "_FeedParserMixin.namespaces",
                               "to name elements as feedparser does"),
+    # The parser feedparser reads well-formed documents with: its `_start_*` and `_end_*`
+    # methods are the elements it acts on; any other one is kept under its own key.
+    "feedparser_strict": ("feedparser.api", "StrictFeedParser",
+                          "to know which elements feedparser acts on"),
+    # The keys a FeedParserDict files under others ("guid" is "id").
+    "feedparser_keymap": ("feedparser.util", "FeedParserDict.keymap",
+                          "to know which keys feedparser files under others"),
     # Whether feedparser reads an RSS text construct declared plain text as HTML.
     "looks_like_html": ("feedparser.mixin", "_FeedParserMixin.looks_like_html",
                         "to type RSS text as feedparser"),
@@ -71,6 +78,8 @@ _FEEDPARSER_NAMES: dict[str, tuple[str, str, str]] = {
 if TYPE_CHECKING:
     feedparser_date: Callable[[str], Any]
     feedparser_namespaces: dict[str, str]
+    feedparser_strict: type
+    feedparser_keymap: dict[str, str | list[str]]
     looks_like_html: Callable[[str], bool]
     make_safe_absolute_uri: Callable[..., str]
     xml_declaration: Any

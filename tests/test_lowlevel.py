@@ -42,6 +42,27 @@ def test_feedparser_namespaces() -> None:
         assert table.get(uri) == prefix, f"feedparser now names {uri} {table.get(uri)!r}"
 
 
+def test_feedparser_handlers_and_key_aliases() -> None:
+    """The direct road passes over an element feedparser has no handler for (it keeps it
+    under its own key): the handlers are still `_start_*` / `_end_*` methods of the parser
+    it reads well-formed documents with, and its dicts still file some keys under others."""
+    import feedparser
+
+    strict = lowlevel.feedparser_strict
+    for name in ("_start_title", "_end_title", "_start_itunes_summary", "_end_itunes_author",
+                 "_start_media_description", "_start_media_group", "_end_dc_publisher"):
+        assert hasattr(strict, name), f"feedparser's StrictFeedParser has no {name} any more"
+    assert not hasattr(strict, "_start_itunes_duration"), "feedparser now reads durations"
+    keymap = lowlevel.feedparser_keymap
+    assert keymap["guid"] == "id" and "summary" in keymap["description"]
+    entry = feedparser.FeedParserDict()
+    entry["issued_parsed"] = "x"
+    assert dict(entry) == {"published_parsed": "x"}, "FeedParserDict files keys otherwise"
+    parsed = feedparser.parse(b'<rss xmlns:yt="urn:y"><channel><item><title>t</title>'
+                              b"<yt:videoId>1</yt:videoId></item></channel></rss>")
+    assert parsed.entries[0]["yt_videoid"] == "1", "an unhandled element's key changed"
+
+
 def test_feedparser_looks_like_html() -> None:
     assert lowlevel.looks_like_html("<b>bold</b> &amp; more")
     assert not lowlevel.looks_like_html("AT&T and <3")

@@ -15,12 +15,16 @@ feedparser's order (strip, resolve, guess HTML, repair mis-decoded UTF-8, store)
 non-empty title wins, links and ids are resolved against the same base, a permalink guid is
 the link unless a link came first, a description after content:encoded is the summary,
 dates in unusual shapes go through feedparser's date chain, authors through its e-mail
-split; an RSS 1.0 item's rdf:about is its id. It answers None ("unsure": feedparser reads
-the document) for anything else:
+split; an RSS 1.0 item's rdf:about is its id; itunes:author is an author, itunes:summary a
+summary, and media:title and media:description count where feedparser counts them (inside
+media:group and media:content too, by its depth rules). It answers None ("unsure":
+feedparser reads the document) for anything else:
 
-* an element it has no rule for (its whitelist is per level: feed, entry, Atom author,
-  channel image, RSS 1.0's root and item list), one in a namespace it does not know, or
-  under an unexpected prefix;
+* an element it has no rule for (its rules are per level: feed, entry, Atom author,
+  channel image, RSS 1.0's root and item list, media:group, itunes:owner), unless
+  feedparser has no handler for it either and only keeps it under a key of its own name
+  that `feedfile` never reads (`_Road._other`: a podcast's duration, YouTube's video id,
+  WordPress's post-id); a namespace feedparser knows under a prefix other than its own;
 * markup inside a text element (but Atom's XHTML content and summary), an ignored element
   with children, a second author or channel, an RSS 1.0 image before the channel;
 * attributes it does not interpret (`xml:base`/`base`, `src`, `mode`, `rdf:*` other than
@@ -37,7 +41,8 @@ the document) for anything else:
 
 tests/test_directfeed.py runs parse_feed with and without this road over the fixture feeds,
 both benchmark corpora, edge cases, hypothesis-made feeds and (when FEEDPARSER_TESTS names
-them) feedparser's own test documents, and requires identical results. What
+them) feedparser's own test documents, and requires identical results; the generators'
+shapes (WordPress, podcasts, YouTube, Blogger, Mastodon) are test_directfeed_generators'. What
 it uses of feedparser's internals comes from `reader.lowlevel`. The elements and attributes
 it takes are listed in `directrules`, feedparser's value rules (repairs, link joining) are
 in `feedvalues`, and the XHTML writer in `feedxhtml`.
@@ -45,6 +50,7 @@ in `feedvalues`, and the XHTML writer in `feedxhtml`.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from reader import lowlevel
@@ -63,14 +69,18 @@ from reader.sources.directrules import (
     ID,
     IGNORED,
     IMAGE,
-    KNOWN,
     LINK,
+    MEDIA,
+    MEDIA_TITLE,
     NAME,
+    OTHER,
+    OTHER_LEVELS,
     PERSON,
     PUBLISHED,
     RDF,
     RDF_ATTRIBUTES,
     RDF_NS,
+    READ_KEYS,
     REFUSED_NAMESPACES,
     RSS,
     RSS10,
@@ -98,6 +108,22 @@ from reader.sources.feedxhtml import XhtmlContent
 from reader.sources.feedxml import Document, Unsure, prepare, strict_expat
 
 _looks_like_html = lowlevel.looks_like_html
+_USERLAND = "backend.userland.com/rss"  # feedparser reads every such URI as one namespace
+XML_BASE = XML_NS + " base"
+_TEXTS = {TITLE, DESCRIPTION, SUMMARY, CONTENT, ENCODED, MEDIA_TITLE}  # where xml:base may be
+
+
+@functools.cache
+def _unsafe_keys() -> frozenset[str]:
+    """The keys an element without a rule must not be kept under (`_Road._other`): those
+    feedparser has a handler for (`_start_title`), those `feedfile` reads, and their
+    FeedParserDict aliases ("guid" is "id", "description" is "summary")."""
+    handled = {name.split("_", 2)[2] for name in dir(lowlevel.feedparser_strict)
+               if name.startswith(("_start_", "_end_"))}
+    aliases = set(lowlevel.feedparser_keymap)
+    for value in lowlevel.feedparser_keymap.values():
+        aliases.update([value] if isinstance(value, str) else value)
+    return frozenset(handled | aliases | READ_KEYS)
 
 
 def parse(data: bytes, *, url: str = "", content_type: str = "",
@@ -150,14 +176,23 @@ class _Road(XhtmlContent):
         self.names: dict[int, dict[str, int]] = {level: {} for level in TABLES}
         self.feed_title_done = False
         self.title_done = False
+        self.title_at: int | None = None  # how deep under the entry its title was read
         self.has_content = False
-        self.author_seen = False
+        # A feed-level summary (itunes:summary), and feedparser's `hasContent` set by a
+        # feed-level description or summary read as content after it: the flag lasts until
+        # the next entry ends.
+        self.feed_summary = False
+        self.content_ahead = False
+        self.detail_set = False  # the entry's author_detail is made (feedparser keeps it)
         self.person: str | None = None  # the <name> of the open <author>, once read
         self.dates: dict[str, Any] = {}
         self.first_version = ""  # the version the first namespace declaration would set
         self.started = False
         self.channel_seen = False
         self.xhtml: list[str] = []  # an XHTML content's pieces, as feedparser writes them
+        # feedparser's `namespaces_in_use`: the prefix it names a namespace's elements with
+        self.in_use: dict[str, str] = {}
+        self.prefixes: dict[str | None, str] = {}
         self.xhtml_depth = 0
 
     def run(self, document: Document) -> None:
@@ -177,7 +212,7 @@ class _Road(XhtmlContent):
         if not uri:
             return
         low = uri.lower()
-        if len(uri.split()) != 1 or low in REFUSED_NAMESPACES:
+        if len(uri.split()) != 1 or low in REFUSED_NAMESPACES or _USERLAND in low:
             raise Unsure
         if low == RSS10:
             if self.started:
@@ -185,24 +220,50 @@ class _Road(XhtmlContent):
             self.first_version = self.first_version or "rss10"
         elif low == ATOM.lower():
             self.first_version = self.first_version or "atom10"
-        standard = STANDARD.get(uri.lower())
-        if prefix is not None and prefix != standard and (standard or prefix in
-                                                          STANDARD_NAMES):
-            raise Unsure
+        standard = STANDARD.get(low)
+        if standard is not None:
+            if prefix is not None and prefix != standard and prefix in STANDARD_NAMES:
+                raise Unsure  # feedparser would give another namespace's elements its name
+            self.prefixes[prefix] = standard  # feedparser's `namespacemap` ("syn" is "sy")
+        # feedparser's `track_namespace`. Elements of a namespace it does not know are named
+        # with the first prefix it has seen for it (`_other`): a change may rename them.
+        key = (prefix or "") if standard is None else standard
+        if self.in_use.get(key) != uri:
+            self.in_use[key] = uri
+            self.names = {level: {} for level in TABLES}
 
     # -- elements -------------------------------------------------------------------------
     def _kind(self, level: int, name: str) -> int:
         """What element `name` (expat's "namespace localname") is inside a `level`."""
         uri, _, local = name.rpartition(" ")
-        prefix = KNOWN.get(uri)
-        if prefix is None:
+        prefix = STANDARD.get(uri.lower())
+        kind = None
+        if prefix is not None:
+            kind = TABLES[level].get(prefix + ":" + local.lower() if prefix else local.lower())
+        if kind is None:
+            kind = self._other(level, uri, local)
+        self.names[level][name] = kind
+        return kind
+
+    def _other(self, level: int, uri: str, local: str) -> int:
+        """OTHER for an element no rule here names, when feedparser has no handler for it
+        either and keeps its text or attributes under a key no one reads (its name, as
+        feedparser writes it: "itunes_duration", "yt_videoid", "post-id"); else Unsure.
+        What falls inside it is judged the same way."""
+        if level not in OTHER_LEVELS:
             raise Unsure
-        key = prefix + ":" + local.lower() if prefix else local.lower()
-        table = TABLES[level]
-        if key not in table:
+        standard = STANDARD.get(uri.lower())
+        if standard is not None:
+            tag = f"{standard}:{local}" if standard else local
+        else:  # feedparser's `startElementNS`: the first prefix in use for this URI
+            tag = next((f"{prefix}:{local}" for prefix, value in self.in_use.items()
+                        if prefix and value == uri), local)
+        prefix, _, suffix = tag.lower().rpartition(":")
+        prefix = self.prefixes.get(prefix, prefix)
+        key = f"{prefix}_{suffix}" if prefix else suffix
+        if key in _unsafe_keys() or suffix in ("svg", "math") or ":" in prefix:
             raise Unsure
-        self.names[level][name] = table[key]
-        return table[key]
+        return OTHER
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
         stack = self.stack
@@ -225,13 +286,17 @@ class _Road(XhtmlContent):
         stack.append((kind, attrs))
         self.text.clear()
         if kind in (CONTENT, SUMMARY) and attrs.get("type") in ("xhtml", XHTML):
+            if "xml:base" in attrs:
+                raise Unsure
             self._start_xhtml()
 
     def _special(self, level: int, kind: int, attrs: dict[str, str]) -> None:
         if kind == ENTRY:
             self.entry = {}
             self.entries.append(self.entry)
-            self.title_done = self.has_content = self.author_seen = False
+            self.title_done = self.detail_set = False
+            self.title_at = None
+            self.has_content, self.content_ahead = self.content_ahead, False
             if attrs:  # only RSS 1.0's rdf:about: feedparser's id, as it is
                 about = attrs.get("rdf:about")
                 if about:
@@ -241,10 +306,6 @@ class _Road(XhtmlContent):
                 raise Unsure  # a second channel: feedparser's feed-level state carries over
             self.channel_seen = True
         elif kind == AUTHOR:
-            if level == ENTRY:
-                if self.author_seen:
-                    raise Unsure  # feedparser mixes two authors' details
-                self.author_seen = True
             self.person = None
         elif kind == IMAGE:
             if level == RDF and not self.channel_seen:
@@ -285,16 +346,29 @@ class _Road(XhtmlContent):
                 if key in RDF_ATTRIBUTES and self.version == "rss10" and kind in (
                         ENTRY, CHANNEL, IMAGE, IGNORED):
                     found[RDF_ATTRIBUTES[key]] = value
+                elif key == XML_BASE:
+                    self._base_in(kind, found)
                 elif key != XML_NS + " lang":
                     raise Unsure
                 continue
             low = key.lower()
-            if low in found or low in ("base", "lang"):
+            if low == "base":
+                self._base_in(kind, found)
+                continue
+            if low in found or low == "lang":
                 raise Unsure
             if allowed is not None and low not in allowed:
                 raise Unsure
             found[low] = value.lower() if low in ("rel", "type") else value
         return found
+
+    def _base_in(self, kind: int, found: dict[str, str]) -> None:
+        """An `xml:base` (or `base`) on a text element, as jekyll-feed writes on each
+        <content>: feedparser resolves nothing inside one (relative URIs stay as they are),
+        and restores its base at the element's end, when the one outside is not empty."""
+        if kind not in _TEXTS or not self.base or "xml:base" in found:
+            raise Unsure
+        found["xml:base"] = ""
 
     def _href_link(self, attrs: dict[str, str]) -> None:
         rel = attrs.get("rel", "alternate")
@@ -325,19 +399,21 @@ class _Road(XhtmlContent):
                 self._end_person()
             return
         text = "".join(self.text).strip()
+        parent = self.stack[-1][0]
         if kind == NAME:
             if self.person is not None:
                 raise Unsure
             self.person = text  # read raw: feedparser pops a name without its repairs
-        elif self.stack[-1][0] != ENTRY:
+        elif parent == MEDIA:
+            self._media_text(kind, attrs, text)
+        elif parent != ENTRY:
             self._feed_text(kind, attrs, text)
         elif kind == TITLE:
             if not self.title_done:
-                value, ctype = self._text_value(attrs, text, "text/plain")
-                entry = self.entry
-                entry["title"] = value
-                entry["title_detail"] = {"type": ctype}
-                self.title_done = bool(value)
+                self._entry_title(attrs, text, 0)
+                self.title_done = bool(self.entry["title"])
+        elif kind == MEDIA_TITLE:
+            self._media_title(attrs, text, 0)
         elif kind == LINK:
             if text:
                 text = self._resolve(text)
@@ -362,13 +438,52 @@ class _Road(XhtmlContent):
                 found = self.dates[text] = date(repair(text))
             self.entry["published_parsed" if kind == PUBLISHED else "updated_parsed"] = found
         elif kind == AUTHOR:
+            # feedparser's `_sync_author_detail`: each author replaces the text, but the
+            # first one that has any (a name, or an e-mail address only) makes the detail
             value = repair(text)
-            self.entry["author"] = value
-            name = author_name(value) if value else ""
-            if name:
-                self.entry["author_detail"] = {"name": name}
+            entry = self.entry
+            entry["author"] = value
+            if value and not self.detail_set:
+                self.detail_set = True
+                name = author_name(value)
+                if name:
+                    entry["author_detail"] = {"name": name}
         else:
             self._body_text(kind, attrs, text)
+
+    def _entry_title(self, attrs: dict[str, str], text: str, depth: int) -> None:
+        value, ctype = self._text_value(attrs, text, "text/plain")
+        entry = self.entry
+        entry["title"] = value
+        entry["title_detail"] = {"type": ctype}
+        self.title_at = depth
+
+    def _media_title(self, attrs: dict[str, str], text: str, depth: int) -> None:
+        """media:title, `depth` levels under the entry (in media:group, media:content):
+        feedparser reads it as a title but keeps its title depth as it was, so a later
+        <title> still replaces it. A title read less deep stays, but takes this one's type
+        (feedparser's `pop` writes the detail whatever the depth)."""
+        if self.title_done:
+            return
+        if self.title_at is None or depth <= self.title_at:
+            self._entry_title(attrs, text, depth)
+        else:
+            self.entry["title_detail"] = {"type": self._text_type(attrs, text, "text/plain")}
+
+    def _media_text(self, kind: int, attrs: dict[str, str], text: str) -> None:
+        """media:title or media:description inside media:group or media:content."""
+        depth = 0
+        for level, _attrs in reversed(self.stack):
+            if level != MEDIA:
+                break
+            depth += 1
+        if kind == MEDIA_TITLE:
+            self._media_title(attrs, text, depth)
+            return
+        if "summary" in self.entry and self.has_content:
+            # read as a summary, it would replace one only if it were as shallow
+            raise Unsure
+        self._body_text(kind, attrs, text)
 
     def _end_person(self) -> None:
         """An <author> with elements: feedparser's author_detail holds its <name>."""
@@ -377,7 +492,9 @@ class _Road(XhtmlContent):
             return  # a feed's author: feedfile never reads it
         if not person:
             raise Unsure  # no name: feedparser's answer depends on the author's own text
+        # feedparser writes an author's <name> into the entry's detail, whoever made it
         self.entry["author_detail"] = {"name": person}
+        self.detail_set = True
 
     def _text_value(self, attrs: dict[str, str], text: str, default: str) -> tuple[str, str]:
         """(value, content type) of a text construct, as feedparser's `pop` leaves them."""
@@ -428,6 +545,20 @@ class _Road(XhtmlContent):
                 feed["title"] = value
                 feed["title_detail"] = {"type": ctype}
                 self.feed_title_done = bool(value)
+        elif kind == MEDIA_TITLE:  # a title that leaves the title depth as it was
+            if self.entries:
+                raise Unsure
+            if not self.feed_title_done:
+                value, ctype = self._text_value(attrs, text, "text/plain")
+                feed["title"] = value
+                feed["title_detail"] = {"type": ctype}
+        elif kind in (DESCRIPTION, SUMMARY):
+            # feedparser's `_start_description` and `_start_summary`: after a summary they
+            # read a content instead, which sets `hasContent` until the next entry ends
+            if self.feed_summary and not self.content_ahead:
+                self.content_ahead = True
+            elif kind == SUMMARY:
+                self.feed_summary = True
         elif kind == LINK:
             value = repair(self._resolve(text)) if text else ""
             feed["link"] = AMP_REF.sub(r"&\g<1>", value)

@@ -12,15 +12,9 @@ XML_NS = "http://www.w3.org/XML/1998/namespace"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RSS10 = "http://purl.org/rss/1.0/"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
-# Namespaces whose elements may appear (each under the prefix feedparser gives it).
-KNOWN = {"": "", ATOM: "", RSS10: "", RDF_NS: "rdf",
-         "http://purl.org/rss/1.0/modules/content/": "content",
-         "http://purl.org/dc/elements/1.1/": "dc", "http://search.yahoo.com/mrss/": "media",
-         "http://search.yahoo.com/mrss": "media",
-         "http://purl.org/rss/1.0/modules/slash/": "slash",
-         "http://wellformedweb.org/commentAPI/": "wfw",
-         "http://purl.org/rss/1.0/modules/syndication/": "sy",
-         "http://rssnamespace.org/feedburner/ext/1.0": "feedburner"}
+# The namespaces feedparser knows, each with the prefix it names their elements with, keyed
+# in lower case: feedparser matches namespace URIs whatever their case (WordPress declares
+# "http://wellformedweb.org/CommentAPI/"). Which of their elements the road takes: `TABLES`.
 STANDARD = {uri.lower(): prefix for uri, prefix in lowlevel.feedparser_namespaces.items()}
 STANDARD_NAMES = {prefix for prefix in STANDARD.values() if prefix}
 # Namespaces that would set feedparser's version to an RSS 1.0 / 0.90 one.
@@ -34,26 +28,48 @@ RDF_ATTRIBUTES = {RDF_NS + " about": "rdf:about", RDF_NS + " resource": "rdf:res
 # What an element is: leaves (text elements, and IGNORED ones) up to IGNORED, containers
 # after it. An AUTHOR leaf becomes a PERSON container when an element opens inside it.
 TITLE, LINK, ID, PUBLISHED, UPDATED, AUTHOR, DESCRIPTION, SUMMARY, CONTENT, ENCODED = range(10)
-NAME, IGNORED, ENTRY, IMAGE, PERSON, CHANNEL, FEED, RSS, RDF, ITEMS, SEQ = range(10, 21)
+MEDIA_TITLE = 10  # media:title: a title that leaves feedparser's title depth as it was
+NAME, IGNORED, ENTRY, IMAGE, PERSON, CHANNEL, FEED, RSS, RDF, ITEMS, SEQ = range(11, 22)
+# media:group and media:content (their title and description count), itunes:owner (a
+# publisher), nested itunes:category (tags), and elements without a rule (`OTHER_LEVELS`)
+MEDIA, OWNER, TAGS, OTHER = range(22, 26)
 SPECIAL = {ENTRY, AUTHOR, IMAGE, CHANNEL}  # what `directfeed._Road._special` looks at
 # Leaves whose feedparser handlers write only keys `feedfile` never reads.
 _IGNORED_IN_ENTRY = {"category", "comments", "enclosure", "dc:subject", "slash:comments",
-                     "wfw:commentrss", "wfw:comment", "feedburner:origlink",
-                     "media:thumbnail", "media:content"}
-_IGNORED_IN_FEED = {"description", "subtitle", "language", "lastbuilddate", "pubdate",
+                     "wfw:commentrss", "wfw:comment", "feedburner:origlink", "dc:publisher",
+                     "dc:rights", "dc:language", "rights"}
+# Podcasts' and Media RSS's leaves whose feedparser handlers write only keys `feedfile` never
+# reads (tags, images, ratings). Not itunes:link: its handler pushes one name, its end pops
+# another, and what follows in feedparser shifts.
+_ITUNES_IGNORED = {"itunes:subtitle", "itunes:image", "itunes:explicit", "itunes:block",
+                   "itunes:keywords"}
+_MEDIA_IGNORED = {"media:thumbnail", "media:rating", "media:credit", "media:restriction",
+                  "media:license", "media:category", "media:keywords", "media:player"}
+# What feedparser reads as a title, an author, a summary or a description wherever it stands
+# (its handlers for these are those of <title>, <author> ...).
+_ALIASES = {"dc:title": TITLE, "dc:description": DESCRIPTION,
+            "itunes:author": AUTHOR, "itunes:summary": SUMMARY, "itunes:owner": OWNER,
+            "itunes:category": TAGS, "media:title": MEDIA_TITLE,
+            "media:description": DESCRIPTION,
+            **dict.fromkeys(_ITUNES_IGNORED | _MEDIA_IGNORED, IGNORED)}
+_IGNORED_IN_FEED = {"subtitle", "language", "lastbuilddate", "pubdate",
                     "published", "updated", "generator", "ttl", "copyright", "rights",
                     "managingeditor", "webmaster", "docs", "category", "cloud", "rating",
                     "icon", "logo", "dc:language", "dc:rights", "dc:date", "dc:creator",
                     "sy:updateperiod", "sy:updatefrequency", "sy:updatebase",
-                    "feedburner:info"}
+                    "feedburner:info", "dc:publisher", "dc:subject", "admin:generatoragent",
+                    "admin:errorreportsto"}
 _ENTRY = {"title": TITLE, "link": LINK, "guid": ID, "id": ID, "pubdate": PUBLISHED,
          "published": PUBLISHED, "updated": UPDATED, "dc:date": UPDATED, "author": AUTHOR,
          "dc:creator": AUTHOR, "description": DESCRIPTION, "summary": SUMMARY,
          "content": CONTENT, "content:encoded": ENCODED,
-          **dict.fromkeys(_IGNORED_IN_ENTRY, IGNORED)}
+         "dcterms:issued": PUBLISHED, "dcterms:modified": UPDATED,
+         "media:group": MEDIA, "media:content": MEDIA,
+         **dict.fromkeys(_IGNORED_IN_ENTRY, IGNORED), **_ALIASES}
 _FEED = {"title": TITLE, "link": LINK, "id": ID, "item": ENTRY, "entry": ENTRY,
          "image": IMAGE, "author": AUTHOR, "items": ITEMS,
-         **dict.fromkeys(_IGNORED_IN_FEED, IGNORED)}
+         "description": DESCRIPTION, "summary": SUMMARY, "media:content": IGNORED,
+         **dict.fromkeys(_IGNORED_IN_FEED, IGNORED), **_ALIASES}
 _IMAGE = dict.fromkeys(("title", "link", "url", "width", "height", "description"), IGNORED)
 _PERSON = {"name": NAME, "email": IGNORED, "uri": IGNORED}
 # RSS 1.0: items and the image beside the channel; the channel's <items> lists the items'
@@ -61,10 +77,27 @@ _PERSON = {"name": NAME, "email": IGNORED, "uri": IGNORED}
 TABLES = {RSS: {"channel": CHANNEL}, CHANNEL: _FEED, FEED: _FEED, ENTRY: _ENTRY,
           IMAGE: _IMAGE, PERSON: _PERSON,
           RDF: {"channel": CHANNEL, "item": ENTRY, "image": IMAGE},
-          ITEMS: {"rdf:seq": SEQ}, SEQ: {"rdf:li": IGNORED}}
+          ITEMS: {"rdf:seq": SEQ}, SEQ: {"rdf:li": IGNORED}, OTHER: {},
+          MEDIA: {"media:title": MEDIA_TITLE, "media:description": DESCRIPTION,
+                  "media:content": MEDIA, **dict.fromkeys(_MEDIA_IGNORED, IGNORED)},
+          OWNER: {"itunes:name": IGNORED, "itunes:email": IGNORED},
+          TAGS: {"itunes:category": TAGS}}
+# Where an element without a rule may stand when feedparser has no handler for it either
+# (OTHER, `directfeed._Road._other`): feedparser then keeps its text or attributes under a key
+# of the element's own name in the entry or the feed, which `feedfile` never reads. Not in an
+# <image>: an element without a prefix ends feedparser's image there.
+OTHER_LEVELS = {ENTRY, CHANNEL, FEED, PERSON, MEDIA, OTHER}
+# The keys `feedfile` reads (and those feedparser writes with them), beside which no other
+# element's key may fall; `FeedParserDict`'s aliases are added where they are used.
+READ_KEYS = {"title", "title_detail", "link", "links", "id", "content", "summary",
+             "summary_detail", "author", "author_detail", "authors", "published",
+             "published_parsed", "updated", "updated_parsed", "created", "created_parsed",
+             "subtitle", "subtitle_detail", "category", "tags", "enclosures", "license",
+             "href", "image", "textinput", "itunes_keywords"}
 # The attributes each kind of element may carry (xml:lang anywhere: it sets nothing we read).
 ATTRIBUTES = {TITLE: {"type"}, LINK: {"rel", "type", "href", "title", "hreflang", "length"},
               ID: {"ispermalink"}, DESCRIPTION: {"type"}, SUMMARY: {"type"},
-              CONTENT: {"type"}, ENCODED: {"type"}, IGNORED: None}
+              CONTENT: {"type"}, ENCODED: {"type"}, MEDIA_TITLE: {"type"}, IGNORED: None,
+              MEDIA: None, OTHER: None, TAGS: {"text"}}
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 XHTML = "application/xhtml+xml"
