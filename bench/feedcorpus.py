@@ -6,16 +6,21 @@ takes newsreader's direct road from expat to stories. Real subscriptions are not
 so `VariedCorpus` mixes what a reader meets: text in several scripts (accented Latin,
 Cyrillic, Greek, Arabic, Hebrew, Devanagari, Chinese, Japanese) with typographic
 punctuation, character and entity references, CDATA and escaped HTML, RSS 1.0 (RDF), Atom
-with XHTML content, JSON Feed, legacy encodings (windows-1252, KOI8-R, ISO-8859-7), a tenth
-that is not well-formed XML (undeclared HTML entities, bare ampersands) so that only
-feedparser's lenient parser reads it, and a few large feeds. `Corpus` keeps drawing the
-exact same bytes for a seed as it always did, so its figures stay comparable across rounds.
+with XHTML content, JSON Feed, legacy encodings (windows-1252, KOI8-R, ISO-8859-7), feeds
+that are not well-formed XML (undeclared HTML entities, bare ampersands), the shapes the
+common generators write (WordPress's RSS, a podcast host's iTunes elements, YouTube's Atom
+with its media:group), a tenth that newsreader's direct road leaves to feedparser
+(aggregators' items citing their <source>), and a few large feeds. `Corpus` keeps drawing
+the exact same bytes for a seed as it always did, so its figures stay comparable across
+rounds; `VariedCorpus` changed with the generators' shapes (the round it did is in
+bench/README.md).
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import time
 from dataclasses import dataclass
 from email.utils import formatdate
@@ -28,7 +33,7 @@ _SYLLABLES = ["ka", "lo", "mi", "ne", "ra", "to", "su", "vi", "den", "mar", "tel
 @dataclass
 class Feed:
     path: str
-    kind: str  # "rss" | "atom" | "rdf" | "atom-xhtml" | "json" | "legacy" | "broken"
+    kind: str  # one of VariedCorpus.KINDS, or "rss" / "atom" for the ASCII set
     title: str
     body: bytes
     entries: int
@@ -174,8 +179,9 @@ _HTML_ENTITIES = ["&nbsp;", "&eacute;", "&mdash;", "&hellip;", "&rsquo;", "&copy
 class VariedCorpus(Corpus):
     """Feeds like the ones people subscribe to (see the module docstring)."""
 
-    KINDS = [("rss", 0.40), ("atom", 0.15), ("atom-xhtml", 0.08), ("rdf", 0.08),
-             ("json", 0.10), ("legacy", 0.09), ("broken", 0.10)]
+    KINDS = [("rss", 0.18), ("wordpress", 0.16), ("podcast", 0.06), ("atom", 0.10),
+             ("youtube", 0.06), ("atom-xhtml", 0.05), ("rdf", 0.06), ("json", 0.08),
+             ("legacy", 0.07), ("broken", 0.08), ("aggregator", 0.10)]
 
     def __init__(self, seed: int) -> None:
         super().__init__(seed)
@@ -250,8 +256,9 @@ class VariedCorpus(Corpus):
         site = f"https://site{index}.example.com"
         entries = [self._entry(index, n, base_time, site) for n in range(count)]
         build = {"rss": self._rss, "legacy": self._rss, "broken": self._rss,
-                 "atom": self._atom, "atom-xhtml": self._atom, "rdf": self._rdf,
-                 "json": self._json}[kind]
+                 "aggregator": self._rss, "atom": self._atom, "atom-xhtml": self._atom,
+                 "rdf": self._rdf, "json": self._json, "wordpress": self._wordpress,
+                 "podcast": self._podcast, "youtube": self._youtube}[kind]
         text, ctype, ext = build(kind, name, site, index, base_time, entries)
         if kind == "legacy":
             text = text.replace('encoding="UTF-8"', f'encoding="{encoding}"')
@@ -291,6 +298,9 @@ class VariedCorpus(Corpus):
             else:
                 content = (f"<description>{escape(body[:200])}</description>"
                            f"<content:encoded><![CDATA[{body}]]></content:encoded>")
+            if kind == "aggregator":  # what only feedparser reads: the item's origin
+                content += (f'<source url="https://origin{self.rng.randint(1, 500)}.example.org'
+                            f'/feed">{escape(self._words(2))}</source>')
             items.append(
                 f"<item><title>{self._text(kind, str(e['title']))}</title>"
                 f"<link>{e['link']}</link><guid isPermaLink=\"true\">{e['link']}</guid>"
@@ -300,6 +310,116 @@ class VariedCorpus(Corpus):
         text = _rss_document(self._text(kind, name), site, escape(self.title()), items,
                              "<language>x</language>")
         return text, "application/rss+xml; charset=utf-8", "xml"
+
+    def _wordpress(self, kind: str, name: str, site: str, index: int, base_time: float,
+                   entries: list[dict[str, object]]) -> tuple[str, str, str]:
+        """RSS as WordPress writes it: CDATA everywhere, an excerpt and the whole post,
+        comment links and counts, and (WordPress.com) the post's id in a namespace of its
+        own; the CommentAPI namespace is declared with its capital C."""
+        items = []
+        for n, e in enumerate(entries):
+            body = str(e["body"])
+            post_id = f'<post-id xmlns="com-wordpress:feed-additions:1">{n + 7}</post-id>'
+            items.append(
+                f"<item><title>{escape(str(e['title']))}</title><link>{e['link']}</link>"
+                f"<comments>{e['link']}#respond</comments>"
+                f"<dc:creator><![CDATA[{e['author']}]]></dc:creator>"
+                f"<pubDate>{formatdate(float(str(e['when'])), usegmt=True)}</pubDate>"
+                f"<category><![CDATA[{e['tag']}]]></category>"
+                f"<category><![CDATA[{self._words(1)}]]></category>"
+                f'<guid isPermaLink="false">{site}/?p={n + 7}</guid>'
+                f"<description><![CDATA[{_text_of(body)[:300]} [&#8230;]]]></description>"
+                f"<content:encoded><![CDATA[{body}]]></content:encoded>"
+                f"<wfw:commentRss>{e['link']}feed/</wfw:commentRss>"
+                f"<slash:comments>{self.rng.randint(0, 40)}</slash:comments>"
+                + (post_id if index % 2 else "") + "</item>")
+        channel = (f'<atom:link href="{site}/feed/" rel="self" type="application/rss+xml"/>'
+                   "<sy:updatePeriod>hourly</sy:updatePeriod>"
+                   "<sy:updateFrequency>1</sy:updateFrequency>"
+                   "<generator>https://wordpress.org/?v=6.7.1</generator>"
+                   f"<image><url>{site}/icon-32x32.png</url><title>{escape(name)}</title>"
+                   f"<link>{site}/</link><width>32</width><height>32</height></image>")
+        return self._generated_rss(name, site, items, channel, (
+            'xmlns:wfw="http://wellformedweb.org/CommentAPI/" '
+            'xmlns:atom="http://www.w3.org/2005/Atom" '
+            'xmlns:sy="http://purl.org/rss/1.0/modules/syndication/" '
+            'xmlns:slash="http://purl.org/rss/1.0/modules/slash/"'))
+
+    def _podcast(self, kind: str, name: str, site: str, index: int, base_time: float,
+                 entries: list[dict[str, object]]) -> tuple[str, str, str]:
+        """A podcast host's RSS: iTunes' elements on the show and on each episode (the show
+        notes as escaped HTML and as content:encoded), an enclosure per episode."""
+        host = escape(str(entries[0]["author"])) if entries else "host"
+        items = []
+        for n, e in enumerate(entries):
+            body = str(e["body"])
+            extra = (f"<itunes:author>{host}</itunes:author>" if n % 2 else
+                     f"<itunes:summary>{escape(_text_of(body)[:400])}</itunes:summary>")
+            items.append(
+                f"<item><title>{escape(str(e['title']))}</title>"
+                f"<itunes:title>{escape(str(e['title']))}</itunes:title>"
+                f"<itunes:episode>{len(entries) - n}</itunes:episode>"
+                "<itunes:episodeType>full</itunes:episodeType>"
+                f"<description>{escape(body[:600])}</description>"
+                f"<content:encoded><![CDATA[{body}]]></content:encoded>{extra}"
+                f'<enclosure url="https://cdn.example.net/{index}/{n}.mp3" '
+                f'length="{self.rng.randint(10**7, 10**8)}" type="audio/mpeg"/>'
+                f'<guid isPermaLink="false">{e["id"]}</guid>'
+                f"<pubDate>{formatdate(float(str(e['when'])), usegmt=True)}</pubDate>"
+                f"<itunes:duration>{self.rng.randint(5, 90)}:{self.rng.randint(10, 59)}"
+                "</itunes:duration><itunes:explicit>false</itunes:explicit>"
+                f'<itunes:image href="{site}/art/{n}.jpg"/></item>')
+        channel = (f'<atom:link href="{site}/feed.xml" rel="self" '
+                   'type="application/rss+xml"/>'
+                   f"<itunes:author>{host}</itunes:author><itunes:type>episodic</itunes:type>"
+                   f"<itunes:owner><itunes:name>{host}</itunes:name>"
+                   "<itunes:email>show@example.net</itunes:email></itunes:owner>"
+                   f'<itunes:image href="{site}/art.jpg"/>'
+                   '<itunes:category text="Technology"><itunes:category text="Tech News"/>'
+                   "</itunes:category><itunes:explicit>false</itunes:explicit>"
+                   f"<itunes:summary>{escape(self.title())}</itunes:summary>")
+        return self._generated_rss(name, site, items, channel, (
+            'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" '
+            'xmlns:atom="http://www.w3.org/2005/Atom"'))
+
+    def _generated_rss(self, name: str, site: str, items: list[str], channel: str,
+                       namespaces: str) -> tuple[str, str, str]:
+        """A generator's RSS document: `channel` its channel elements, `namespaces` the
+        declarations they need."""
+        text = _rss_document(escape(name), site, escape(self.title()), items, channel,
+                             namespaces)
+        return text, "application/rss+xml; charset=utf-8", "xml"
+
+    def _youtube(self, kind: str, name: str, site: str, index: int, base_time: float,
+                 entries: list[dict[str, object]]) -> tuple[str, str, str]:
+        """A YouTube channel's Atom: each video's text is its media:group's plain-text
+        description (lines, no markup), beside ids, a thumbnail and counts."""
+        items = []
+        for n, e in enumerate(entries):
+            stamp = _iso(float(str(e["when"])))
+            video = f"v{index}x{n}"
+            lines = "\n".join(escape(self._sentence()) for _ in range(self.rng.randint(1, 8)))
+            items.append(
+                f"<entry><id>yt:video:{video}</id><yt:videoId>{video}</yt:videoId>"
+                f"<yt:channelId>UC{index}</yt:channelId>"
+                f"<title>{escape(str(e['title']))}</title>"
+                f'<link rel="alternate" href="https://www.youtube.com/watch?v={video}"/>'
+                f"<author><name>{escape(name)}</name>"
+                f"<uri>https://www.youtube.com/channel/UC{index}</uri></author>"
+                f"<published>{stamp}</published><updated>{stamp}</updated>"
+                f"<media:group><media:title>{escape(str(e['title']))}</media:title>"
+                f'<media:content url="https://www.youtube.com/v/{video}?version=3" '
+                'type="application/x-shockwave-flash" width="640" height="390"/>'
+                f'<media:thumbnail url="https://i1.ytimg.com/vi/{video}/hqdefault.jpg" '
+                'width="480" height="360"/>'
+                f"<media:description>{lines}</media:description>"
+                f'<media:community><media:starRating count="{n}" average="5.00" min="1" '
+                f'max="5"/><media:statistics views="{n * 97}"/></media:community>'
+                "</media:group></entry>")
+        attrs = (' xmlns:yt="http://www.youtube.com/xml/schemas/2015" '
+                 'xmlns:media="http://search.yahoo.com/mrss/"')
+        text = _atom_document(attrs, name, site, index, base_time, items)
+        return text, "application/atom+xml; charset=UTF-8", "atom"
 
     def _atom(self, kind: str, name: str, site: str, index: int, base_time: float,
               entries: list[dict[str, object]]) -> tuple[str, str, str]:
@@ -358,12 +478,14 @@ class VariedCorpus(Corpus):
 
 
 def _rss_document(title: str, site: str, description: str, items: list[str],
-                  extra: str = "") -> str:
+                  extra: str = "", namespaces: str = "") -> str:
     """An RSS 2.0 document around `items`; `title` and `description` come escaped (the broken
-    kind's title on purpose not quite), `extra` is more channel elements."""
+    kind's title on purpose not quite), `extra` is more channel elements, `namespaces` more
+    declarations."""
     return ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
             'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
-            'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+            'xmlns:dc="http://purl.org/dc/elements/1.1/"'
+            + (f" {namespaces}" if namespaces else "") + "><channel>"
             f"<title>{title}</title><link>{site}/</link>"
             f"<description>{description}</description>{extra}"
             + "".join(items) + "</channel></rss>")
@@ -377,6 +499,11 @@ def _atom_document(attrs: str, name: str, site: str, index: int, base_time: floa
             f"<title>{escape(name)}</title><link href=\"{site}/\"/>"
             f"<id>tag:site{index}.example.com,2024:feed</id><updated>{_iso(base_time)}</updated>"
             + "".join(items) + "</feed>")
+
+
+def _text_of(html: str) -> str:
+    """The words of a generated body, its tags dropped (an excerpt, a podcast's summary)."""
+    return " ".join(re.sub(r"<[^>]*>", " ", html).split())
 
 
 def _iso(when: float) -> str:

@@ -128,7 +128,7 @@ def test_ascii_compatible_encodings_are_repaired(encoding: str) -> None:
 @pytest.mark.parametrize("seed", [1, 7])
 def test_broken_benchmark_feeds_take_the_repair_road(seed: int) -> None:
     corpus = VariedCorpus(seed)
-    broken = [feed for feed in (corpus.feed(i, 1_700_000_000.0) for i in range(80))
+    broken = [feed for feed in (corpus.feed(i, 1_700_000_000.0) for i in range(150))
               if feed.kind == "broken"]
     assert len(broken) >= 4
     for feed in broken[:6]:
