@@ -79,7 +79,8 @@ TAKEN = {
                         "<itunes:name>N</itunes:name><itunes:email>e@x.org</itunes:email>"
                         "</itunes:owner><itunes:category text='T'><itunes:category text='U'/>"
                         "</itunes:category><itunes:image href='/i.jpg'/>"
-                        "<itunes:explicit>no</itunes:explicit>", "<title>t</title>"),
+                        "<itunes:explicit>no</itunes:explicit><itunes:email>e@x.org"
+                        "</itunes:email>", "<title>t</title><itunes:name>N</itunes:name>"),
     "itunes_entry": _rss("<title>C</title>",
                          "<title>t</title><itunes:author>Ann</itunes:author><itunes:summary>"
                          "s &lt;b&gt;b&lt;/b&gt;</itunes:summary><itunes:subtitle>u"

@@ -39,10 +39,11 @@ _IGNORED_IN_ENTRY = {"category", "comments", "enclosure", "dc:subject", "slash:c
                      "wfw:commentrss", "wfw:comment", "feedburner:origlink", "dc:publisher",
                      "dc:rights", "dc:language", "rights"}
 # Podcasts' and Media RSS's leaves whose feedparser handlers write only keys `feedfile` never
-# reads (tags, images, ratings). Not itunes:link: its handler pushes one name, its end pops
+# reads (tags, images, ratings; a name or e-mail address outside an author or owner is
+# dropped). Not itunes:link: its handler pushes one name, its end pops
 # another, and what follows in feedparser shifts.
 _ITUNES_IGNORED = {"itunes:subtitle", "itunes:image", "itunes:explicit", "itunes:block",
-                   "itunes:keywords"}
+                   "itunes:keywords", "itunes:name", "itunes:email"}
 _MEDIA_IGNORED = {"media:thumbnail", "media:rating", "media:credit", "media:restriction",
                   "media:license", "media:category", "media:keywords", "media:player"}
 # What feedparser reads as a title, an author, a summary or a description wherever it stands
