@@ -110,6 +110,16 @@ from reader.sources.feedxml import Document, Unsure, prepare, strict_expat
 _looks_like_html = lowlevel.looks_like_html
 _USERLAND = "backend.userland.com/rss"  # feedparser reads every such URI as one namespace
 XML_BASE = XML_NS + " base"
+# What feedparser's `_start_link` reads of a link's attributes (and its base and language).
+_LINK_READS = {"rel", "type", "href", "url", "uri", "base", "lang", "xml:base", "xml:lang"}
+
+
+def _attribute_name(key: str) -> str:
+    """A namespaced attribute (expat's "uri local") as feedparser names it: "prefix:local"
+    in a namespace it knows, the bare local name in one it does not (or in Atom's)."""
+    uri, _, local = key.rpartition(" ")
+    prefix = STANDARD.get(uri.lower())
+    return f"{prefix}:{local}".lower() if prefix else local.lower()
 _TEXTS = {TITLE, DESCRIPTION, SUMMARY, CONTENT, ENCODED, MEDIA_TITLE}  # where xml:base may be
 
 
@@ -332,9 +342,22 @@ class _Road(XhtmlContent):
             self.version, kind, allowed = "rss10", RDF, set()
         else:
             raise Unsure
-        if set(attrs) - allowed - {XML_NS + " lang"}:
+        if set(attrs) - allowed - {XML_NS + " lang", XML_BASE}:
             raise Unsure
+        if XML_BASE in attrs:
+            self._rebase(attrs[XML_BASE])
         self.stack.append((kind, {}))
+
+    def _rebase(self, value: str) -> None:
+        """An `xml:base` on the root, as WordPress's Atom writes: the base of the whole
+        document, joined as feedparser joins it (kept only if it stays put, as `prepare`
+        keeps the first one)."""
+        if not self.base:
+            raise Unsure  # feedparser joins against nothing otherwise
+        base = lowlevel.make_safe_absolute_uri(self.base, value or self.base) or self.base
+        if (lowlevel.make_safe_absolute_uri(base, base) or base) != base:
+            raise Unsure
+        self.base = base
 
     def _attributes(self, kind: int, attrs: dict[str, str]) -> dict[str, str]:
         """feedparser's view of an element's attributes (names lower case, rel and type
@@ -348,6 +371,8 @@ class _Road(XhtmlContent):
                     found[RDF_ATTRIBUTES[key]] = value
                 elif key == XML_BASE:
                     self._base_in(kind, found)
+                elif kind == LINK and _attribute_name(key) not in _LINK_READS:
+                    pass  # WordPress's thr:count: feedparser keeps it, reads nothing of it
                 elif key != XML_NS + " lang":
                     raise Unsure
                 continue

@@ -121,8 +121,8 @@ ATOM_ENTRIES = {
 DECLINED = {
     "doctype": '<?xml version="1.0"?><!DOCTYPE rss><rss version="2.0"><channel><title>t'
                "</title><item><title>i</title></item></channel></rss>",
-    "xml_base": '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" '
-                'xml:base="https://b.example/"><title>t</title><entry><title>e</title>'
+    "xml_base": '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t'
+                '</title><entry xml:base="https://b.example/"><title>e</title>'
                 '<link href="x"/></entry></feed>',
     "xhtml_outside_its_namespace": '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/'
                                    'Atom"><title>t</title><entry><title>e</title><content '
@@ -144,6 +144,9 @@ DECLINED = {
 # Odd documents: the fast road may read them or decline, but never differ.
 RSS_DOC = '<?xml version="1.0"?><rss version="2.0"{ns}><channel>{body}</channel></rss>'
 ODD = {
+    "xml_base_root": '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" '
+                     'xml:base="https://b.example/"><title>t</title><entry><title>e</title>'
+                     '<link href="x"/></entry></feed>',
     "default_unknown_ns_item": CHANNEL.format(
         items='<item xmlns="urn:x"><title>u</title><link>https://a/1</link></item>'),
     "content_wrong_ns": CHANNEL.format(
