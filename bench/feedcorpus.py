@@ -10,10 +10,10 @@ with XHTML content, JSON Feed, legacy encodings (windows-1252, KOI8-R, ISO-8859-
 that are not well-formed XML (undeclared HTML entities, bare ampersands), the shapes the
 common generators write (WordPress's RSS, a podcast host's iTunes elements, YouTube's Atom
 with its media:group), a tenth that newsreader's direct road leaves to feedparser
-(aggregators' items citing their <source>), and a few large feeds. `Corpus` keeps drawing
-the exact same bytes for a seed as it always did, so its figures stay comparable across
-rounds; `VariedCorpus` changed with the generators' shapes (the round it did is in
-bench/README.md).
+(Planet aggregators, whose Atom entries cite their <source> feed), and a few large feeds.
+`Corpus` keeps drawing the exact same bytes for a seed as it always did, so its figures
+stay comparable across rounds; `VariedCorpus` changed with the generators' shapes (the
+round it did is in bench/README.md).
 """
 
 from __future__ import annotations
@@ -256,7 +256,7 @@ class VariedCorpus(Corpus):
         site = f"https://site{index}.example.com"
         entries = [self._entry(index, n, base_time, site) for n in range(count)]
         build = {"rss": self._rss, "legacy": self._rss, "broken": self._rss,
-                 "aggregator": self._rss, "atom": self._atom, "atom-xhtml": self._atom,
+                 "aggregator": self._atom, "atom": self._atom, "atom-xhtml": self._atom,
                  "rdf": self._rdf, "json": self._json, "wordpress": self._wordpress,
                  "podcast": self._podcast, "youtube": self._youtube}[kind]
         text, ctype, ext = build(kind, name, site, index, base_time, entries)
@@ -298,9 +298,9 @@ class VariedCorpus(Corpus):
             else:
                 content = (f"<description>{escape(body[:200])}</description>"
                            f"<content:encoded><![CDATA[{body}]]></content:encoded>")
-            if kind == "aggregator":  # what only feedparser reads: the item's origin
+            if index % 3 == 0:  # a news aggregator's item names its origin (Google News)
                 content += (f'<source url="https://origin{self.rng.randint(1, 500)}.example.org'
-                            f'/feed">{escape(self._words(2))}</source>')
+                            f'/">{escape(self._words(2))}</source>')
             items.append(
                 f"<item><title>{self._text(kind, str(e['title']))}</title>"
                 f"<link>{e['link']}</link><guid isPermaLink=\"true\">{e['link']}</guid>"
@@ -431,6 +431,11 @@ class VariedCorpus(Corpus):
                            f"{_xhtml(str(e['body']))}</div></content>")
             else:
                 content = f'<content type="html">{escape(str(e["body"]))}</content>'
+            if kind == "aggregator":  # a Planet: each entry cites the feed it came from
+                origin = self.rng.randint(1, 60)
+                content += (f"<source><id>tag:origin{origin}.example.org,2024:feed</id>"
+                            f"<title>{escape(self._words(3))}</title><link rel=\"self\" "
+                            f'href="https://origin{origin}.example.org/atom.xml"/></source>')
             items.append(
                 f"<entry><title type=\"html\">{escape(str(e['title']))}</title>"
                 f"<link rel=\"alternate\" href=\"{e['link']}\"/><id>{e['id']}</id>"

@@ -115,6 +115,11 @@ TAKEN = {
             "<media:community><media:starRating average='5'/></media:community>"),
         "<media:content url='/i.jpg'><media:description type='plain'>alt</media:description>"
         "<media:rating>adult</media:rating></media:content>"),
+    # Google News: each item cites its source, after which a later title counts again
+    "rss_source": _rss("<title>C</title>",
+                       "<title>t</title><source url='https://s.example/'>S</source>",
+                       "<title>t</title><source>S</source><title>u</title>",
+                       "<title></title><source url='u' x='y'/><title>v</title>"),
     "atom_youtube": FEED.format(items=(
         '<entry xmlns:media="http://search.yahoo.com/mrss/" xmlns:yt="urn:example:yt">'
         "<id>yt:video:1</id><yt:videoId>1</yt:videoId><title>V</title>"
@@ -140,7 +145,7 @@ TAKEN = {
 # Documents the road must leave to feedparser.
 LEFT = {
     # feedparser has a handler for these, and no rule here reads them
-    "handled_element": _rss("<title>C</title>", "<title>t</title><source url='u'>s</source>"),
+    "handled_element": _rss("<title>C</title>", "<title>t</title><image><url>/i</url></image>"),
     "handled_unprefixed_other": _rss("<title>C</title>", '<title>t</title><title xmlns="urn:w">'
                                      "u</title>"),
     # a key feedparser files under one that is read ("issued_parsed" is published_parsed)

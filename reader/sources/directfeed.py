@@ -84,6 +84,7 @@ from reader.sources.directrules import (
     REFUSED_NAMESPACES,
     RSS,
     RSS10,
+    SOURCE,
     SPECIAL,
     STANDARD,
     STANDARD_NAMES,
@@ -439,6 +440,8 @@ class _Road(XhtmlContent):
                 self.title_done = bool(self.entry["title"])
         elif kind == MEDIA_TITLE:
             self._media_title(attrs, text, 0)
+        elif kind == SOURCE:  # feedparser's `_start_source` forgets the title's depth
+            self.title_done = False
         elif kind == LINK:
             if text:
                 text = self._resolve(text)

@@ -29,10 +29,11 @@ RDF_ATTRIBUTES = {RDF_NS + " about": "rdf:about", RDF_NS + " resource": "rdf:res
 # after it. An AUTHOR leaf becomes a PERSON container when an element opens inside it.
 TITLE, LINK, ID, PUBLISHED, UPDATED, AUTHOR, DESCRIPTION, SUMMARY, CONTENT, ENCODED = range(10)
 MEDIA_TITLE = 10  # media:title: a title that leaves feedparser's title depth as it was
-NAME, IGNORED, ENTRY, IMAGE, PERSON, CHANNEL, FEED, RSS, RDF, ITEMS, SEQ = range(11, 22)
+SOURCE = 11  # RSS's <source>: the item's origin, after which a later <title> counts again
+NAME, IGNORED, ENTRY, IMAGE, PERSON, CHANNEL, FEED, RSS, RDF, ITEMS, SEQ = range(12, 23)
 # media:group and media:content (their title and description count), itunes:owner (a
 # publisher), nested itunes:category (tags), and elements without a rule (`OTHER_LEVELS`)
-MEDIA, OWNER, TAGS, OTHER = range(22, 26)
+MEDIA, OWNER, TAGS, OTHER = range(23, 27)
 SPECIAL = {ENTRY, AUTHOR, IMAGE, CHANNEL}  # what `directfeed._Road._special` looks at
 # Leaves whose feedparser handlers write only keys `feedfile` never reads.
 _IGNORED_IN_ENTRY = {"category", "comments", "enclosure", "dc:subject", "slash:comments",
@@ -64,7 +65,7 @@ _ENTRY = {"title": TITLE, "link": LINK, "guid": ID, "id": ID, "pubdate": PUBLISH
          "published": PUBLISHED, "updated": UPDATED, "dc:date": UPDATED, "author": AUTHOR,
          "dc:creator": AUTHOR, "description": DESCRIPTION, "summary": SUMMARY,
          "content": CONTENT, "content:encoded": ENCODED,
-         "dcterms:issued": PUBLISHED, "dcterms:modified": UPDATED,
+         "dcterms:issued": PUBLISHED, "dcterms:modified": UPDATED, "source": SOURCE,
          "media:group": MEDIA, "media:content": MEDIA,
          **dict.fromkeys(_IGNORED_IN_ENTRY, IGNORED), **_ALIASES}
 _FEED = {"title": TITLE, "link": LINK, "id": ID, "item": ENTRY, "entry": ENTRY,
@@ -99,6 +100,6 @@ READ_KEYS = {"title", "title_detail", "link", "links", "id", "content", "summary
 ATTRIBUTES = {TITLE: {"type"}, LINK: {"rel", "type", "href", "title", "hreflang", "length"},
               ID: {"ispermalink"}, DESCRIPTION: {"type"}, SUMMARY: {"type"},
               CONTENT: {"type"}, ENCODED: {"type"}, MEDIA_TITLE: {"type"}, IGNORED: None,
-              MEDIA: None, OTHER: None, TAGS: {"text"}}
+              MEDIA: None, OTHER: None, TAGS: {"text"}, SOURCE: None}
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 XHTML = "application/xhtml+xml"
