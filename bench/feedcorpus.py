@@ -9,8 +9,10 @@ punctuation, character and entity references, CDATA and escaped HTML, RSS 1.0 (R
 with XHTML content, JSON Feed, legacy encodings (windows-1252, KOI8-R, ISO-8859-7), feeds
 that are not well-formed XML (undeclared HTML entities, bare ampersands), the shapes the
 common generators write (WordPress's RSS, a podcast host's iTunes elements, YouTube's Atom
-with its media:group), a tenth that newsreader's direct road leaves to feedparser
-(Planet aggregators, whose Atom entries cite their <source> feed), and a few large feeds.
+with its media:group), a tenth that newsreader's direct road leaves to feedparser (shapes
+seen in real feeds: a Planet aggregator's Atom entries citing their <source> feed,
+jekyll-feed's empty author names, a channel's <textInput>, an item's HTML written as
+markup), and a few large feeds.
 `Corpus` keeps drawing the exact same bytes for a seed as it always did, so its figures
 stay comparable across rounds; `VariedCorpus` changed with the generators' shapes (the
 round it did is in bench/README.md).
@@ -181,7 +183,7 @@ class VariedCorpus(Corpus):
 
     KINDS = [("rss", 0.18), ("wordpress", 0.16), ("podcast", 0.06), ("atom", 0.10),
              ("youtube", 0.06), ("atom-xhtml", 0.05), ("rdf", 0.06), ("json", 0.08),
-             ("legacy", 0.07), ("broken", 0.08), ("aggregator", 0.10)]
+             ("legacy", 0.07), ("broken", 0.08), ("feedparser", 0.10)]
 
     def __init__(self, seed: int) -> None:
         super().__init__(seed)
@@ -256,7 +258,8 @@ class VariedCorpus(Corpus):
         site = f"https://site{index}.example.com"
         entries = [self._entry(index, n, base_time, site) for n in range(count)]
         build = {"rss": self._rss, "legacy": self._rss, "broken": self._rss,
-                 "aggregator": self._atom, "atom": self._atom, "atom-xhtml": self._atom,
+                 "feedparser": self._atom if index % 4 < 2 else self._rss,
+                 "atom": self._atom, "atom-xhtml": self._atom,
                  "rdf": self._rdf, "json": self._json, "wordpress": self._wordpress,
                  "podcast": self._podcast, "youtube": self._youtube}[kind]
         text, ctype, ext = build(kind, name, site, index, base_time, entries)
@@ -291,6 +294,8 @@ class VariedCorpus(Corpus):
             if kind == "broken":  # escaped HTML with undeclared entities: not XML
                 content = (f"<description>{escape(body)} "
                            f"{self.rng.choice(_HTML_ENTITIES)}</description>")
+            elif kind == "feedparser" and index % 4 == 3:  # HTML as markup, not escaped
+                content = f"<description>{_xhtml(body)}</description>"
             elif roll < 0.4:
                 content = f"<description><![CDATA[{body}]]></description>"
             elif roll < 0.7:
@@ -307,8 +312,11 @@ class VariedCorpus(Corpus):
                 f"<pubDate>{formatdate(float(str(e['when'])), usegmt=True)}</pubDate>"
                 f"<dc:creator>{escape(str(e['author']))}</dc:creator>"
                 f"<category>{escape(str(e['tag']))}</category>{content}</item>")
-        text = _rss_document(self._text(kind, name), site, escape(self.title()), items,
-                             "<language>x</language>")
+        extra = "<language>x</language>"
+        if kind == "feedparser" and index % 4 == 2:  # an old-school search box
+            extra += (f"<textInput><title>Search</title><description>{escape(self._words(3))}"
+                      f"</description><name>q</name><link>{site}/search</link></textInput>")
+        text = _rss_document(self._text(kind, name), site, escape(self.title()), items, extra)
         return text, "application/rss+xml; charset=utf-8", "xml"
 
     def _wordpress(self, kind: str, name: str, site: str, index: int, base_time: float,
@@ -431,16 +439,19 @@ class VariedCorpus(Corpus):
                            f"{_xhtml(str(e['body']))}</div></content>")
             else:
                 content = f'<content type="html">{escape(str(e["body"]))}</content>'
-            if kind == "aggregator":  # a Planet: each entry cites the feed it came from
+            author = escape(str(e["author"]))
+            if kind == "feedparser" and index % 4 == 0:  # a Planet: entries cite their feed
                 origin = self.rng.randint(1, 60)
                 content += (f"<source><id>tag:origin{origin}.example.org,2024:feed</id>"
                             f"<title>{escape(self._words(3))}</title><link rel=\"self\" "
                             f'href="https://origin{origin}.example.org/atom.xml"/></source>')
+            elif kind == "feedparser":  # jekyll-feed, for a site whose author has no name
+                author = ""
             items.append(
                 f"<entry><title type=\"html\">{escape(str(e['title']))}</title>"
                 f"<link rel=\"alternate\" href=\"{e['link']}\"/><id>{e['id']}</id>"
                 f"<published>{stamp}</published><updated>{stamp}</updated>"
-                f"<author><name>{escape(str(e['author']))}</name></author>"
+                f"<author><name>{author}</name></author>"
                 f"<category term=\"{escape(str(e['tag']))}\"/>"
                 f"<summary>{escape(str(e['body'])[:160])}</summary>{content}</entry>")
         text = _atom_document(' xml:lang="x"', name, site, index, base_time, items)
