@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from reader import lowlevel
+from tests.helpers.feed_cases import FEEDS
 
 
 def test_a_missing_name_fails_in_words() -> None:
@@ -83,13 +84,70 @@ def test_feedparser_encoding_rules() -> None:
     assert isinstance(lowlevel.chardet_available(), bool)
 
 
+def test_feedparsers_text_comes_buffered() -> None:
+    """The SAX driver feedparser is handed (`create_parser`) gives a run of text in one piece:
+    the standard library's expat reader still keeps its parser under `_parser`."""
+    import io
+    import xml.sax
+    import xml.sax.handler
+
+    class Texts(xml.sax.handler.ContentHandler):
+        def __init__(self) -> None:
+            super().__init__()
+            self.pieces: list[str] = []
+
+        def characters(self, content: str) -> None:
+            self.pieces.append(content)
+
+    texts = Texts()
+    reader = lowlevel.create_parser()
+    reader.setFeature(xml.sax.handler.feature_namespaces, 1)
+    reader.setContentHandler(texts)
+    reader.parse(io.BytesIO(b"<a>x &amp; y &lt; z &#233;</a>"))
+    assert texts.pieces == ["x & y < z \u00e9"], "expat's text is no longer buffered"
+
+
+def test_quicker_feedparser_reads_the_same() -> None:
+    """feedparser with `quicker_feedparser` (buffered text, remembered base URLs) and without
+    gives the same answers, on documents that exercise both: references in text, bases."""
+    import feedparser
+    from feedparser import api, mixin
+
+    documents = [path.read_bytes() for path in sorted(FEEDS.iterdir()) if path.suffix != ".json"]
+    documents += [(
+        '<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://b.example/d/">'
+        '<entry><title type="html">a &amp;amp; b &lt;i&gt;c&lt;/i&gt; &#8230;</title>'
+        '<link href="x/y"/><content type="html" xml:base="/z/">&lt;p&gt;'
+        "one &amp;lt; two&lt;/p&gt; caf&#233;</content></entry></feed>").encode()]
+
+    def read_all() -> list[object]:
+        found = [feedparser.parse(d, sanitize_html=False, resolve_relative_uris=False)
+                 for d in documents]
+        for result in found:  # exceptions compare by identity: compare their words
+            if "bozo_exception" in result:
+                result["bozo_exception"] = str(result["bozo_exception"])
+        return found
+
+    lowlevel.quicker_feedparser()
+    assert api.PREFERRED_XML_PARSERS[0] == "reader.lowlevel"
+    assert hasattr(mixin.make_safe_absolute_uri, "cache_info")
+    quick = read_all()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(api, "PREFERRED_XML_PARSERS", api.PREFERRED_XML_PARSERS[1:])
+        patch.setattr(mixin, "make_safe_absolute_uri",
+                      mixin.make_safe_absolute_uri.__wrapped__)
+        plain = read_all()
+    assert quick == plain
+    assert quick[-1]["entries"][0]["link"] == "https://b.example/d/x/y"
+
+
 def test_feedparser_translates_windows_1252_codes_without_a_miss() -> None:
     """feedparser's `pop` still translates through `mixin._cp1252`; after the swap that
     table gives every code an answer (no KeyError inside `str.translate`), the same one."""
     import feedparser
     from feedparser import html, mixin
 
-    lowlevel.quicker_feedparser_translate()
+    lowlevel.quicker_feedparser()
     table = mixin._cp1252
     assert table is not html._cp1252 and table == {**html._cp1252, **table}
     assert table[0x4E2D] == 0x4E2D and table[0x93] == "\u201c"

@@ -169,7 +169,7 @@ def _parse_xml(data: bytes, url: str, content_type: str, root: str | None,
 
     from reader.sources import directfeed, feedrepair
 
-    lowlevel.quicker_feedparser_translate()
+    lowlevel.quicker_feedparser()
 
     data = _without_dtd_subset(data)
     data, total = _cut_entries(data, root)
