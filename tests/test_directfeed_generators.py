@@ -133,6 +133,13 @@ TAKEN = {
     "known_namespace_odd_prefix": _rss("<title>C</title>", "<title>t</title><x:summary>s"
                                        "</x:summary>").replace(
         "<rss ", '<rss xmlns:x="http://www.itunes.com/dtds/podcast-1.0.dtd" '),
+    # jekyll-feed for a site whose author has no name: an empty <name> empties the detail,
+    # whoever wrote it before
+    "empty_author_names": FEED.format(items=(
+        "<entry><title>x</title><author><name></name></author></entry>"
+        "<entry><title>y</title><author>\n <name> </name>\n <uri>/me</uri>\n</author></entry>"
+        "<entry><title>w</title><author><name></name></author><author><name>Bob</name>"
+        "</author></entry>")),
     # WordPress's Atom counts comments on its links in a namespace of its own
     "link_with_a_foreign_attribute": FEED.format(items=(
         '<entry xmlns:thr="http://purl.org/syndication/thread/1.0"><title>x</title>'
@@ -168,6 +175,21 @@ LEFT = {
     "foreign_under_a_known_prefix": _rss("<title>C</title>", "").replace(
         "<rss ", '<rss xmlns:x="http://purl.org/dc/elements/1.1/" ').replace(
         "<item></item>", '<item xmlns:x="urn:f"><title>t</title><x:creator>Z</x:creator></item>'),
+    # an empty <name> beside what feedparser then reads as the author instead
+    # after another author, whose e-mail address feedparser may carry into the empty one
+    "empty_name_after_an_author": FEED.format(items=(
+        "<entry><title>z</title><author><name>Ann</name><email>a@x.org</email></author>"
+        "<author><name></name></author></entry>")),
+    "empty_name_and_email": FEED.format(items=(
+        "<entry><title>x</title><author><name></name><email>e@x.org</email></author>"
+        "</entry>")),
+    "empty_name_and_text": FEED.format(items=(
+        "<entry><title>x</title><author>Ann <name></name></author></entry>")),
+    "empty_name_and_text_after": FEED.format(items=(
+        "<entry><title>x</title><author><name></name> Ann</author></entry>")),
+    "empty_name_and_another_element": FEED.format(items=(
+        '<entry xmlns:gd="urn:g"><title>x</title><author><name></name><gd:x a="1">Ann'
+        "</gd:x></author></entry>")),
     # a foreign attribute feedparser files under a name its link handler reads
     "link_with_a_foreign_href": FEED.format(items=(
         '<entry xmlns:x="urn:x"><title>x</title><link href="/a" x:href="/b"/></entry>')),

@@ -115,6 +115,10 @@ XML_BASE = XML_NS + " base"
 _LINK_READS = {"rel", "type", "href", "url", "uri", "base", "lang", "xml:base", "xml:lang"}
 
 
+def _blank(pieces: list[str]) -> bool:
+    return not "".join(pieces).strip()
+
+
 def _attribute_name(key: str) -> str:
     """A namespaced attribute (expat's "uri local") as feedparser names it: "prefix:local"
     in a namespace it knows, the bare local name in one it does not (or in Atom's)."""
@@ -196,6 +200,8 @@ class _Road(XhtmlContent):
         self.content_ahead = False
         self.detail_set = False  # the entry's author_detail is made (feedparser keeps it)
         self.person: str | None = None  # the <name> of the open <author>, once read
+        self.person_bare = True  # nothing in the open <author> but its <name> and <uri>
+        self.authors = 0  # in the open entry
         self.dates: dict[str, Any] = {}
         self.first_version = ""  # the version the first namespace declaration would set
         self.started = False
@@ -287,6 +293,9 @@ class _Road(XhtmlContent):
         kind = self.names[level].get(name)
         if kind is None:
             kind = self._kind(level, name)
+        if level == PERSON and (kind != NAME and not name.endswith(" uri")
+                                or not _blank(self.text)):
+            self.person_bare = False  # an e-mail address, another element or text
         if attrs:
             attrs = self._attributes(kind, attrs)
             if kind == LINK and "href" in attrs:
@@ -306,6 +315,7 @@ class _Road(XhtmlContent):
             self.entry = {}
             self.entries.append(self.entry)
             self.title_done = self.detail_set = False
+            self.authors = 0
             self.title_at = None
             self.has_content, self.content_ahead = self.content_ahead, False
             if attrs:  # only RSS 1.0's rdf:about: feedparser's id, as it is
@@ -318,6 +328,8 @@ class _Road(XhtmlContent):
             self.channel_seen = True
         elif kind == AUTHOR:
             self.person = None
+            self.person_bare = True
+            self.authors += level == ENTRY
         elif kind == IMAGE:
             if level == RDF and not self.channel_seen:
                 raise Unsure  # its title would hide the channel's from feedparser
@@ -423,6 +435,8 @@ class _Road(XhtmlContent):
         if kind >= IGNORED:  # an ignored leaf, or a container
             if kind == PERSON:
                 self._end_person()
+            elif kind == IGNORED and self.stack[-1][0] == PERSON:
+                self.text.clear()  # an author's own text is what stands between its elements
             return
         text = "".join(self.text).strip()
         parent = self.stack[-1][0]
@@ -430,6 +444,7 @@ class _Road(XhtmlContent):
             if self.person is not None:
                 raise Unsure
             self.person = text  # read raw: feedparser pops a name without its repairs
+            self.text.clear()
         elif parent == MEDIA:
             self._media_text(kind, attrs, text)
         elif parent != ENTRY:
@@ -518,8 +533,14 @@ class _Road(XhtmlContent):
         person, self.person = self.person, None
         if self.stack[-1][0] != ENTRY:
             return  # a feed's author: feedfile never reads it
-        if not person:
+        if person is None:
             raise Unsure  # no name: feedparser's answer depends on the author's own text
+        if not person:  # an empty <name>, as jekyll-feed writes for an author without one
+            if not (self.person_bare and _blank(self.text)) or self.authors > 1:
+                # feedparser's text is then the author's own, its e-mail address, or one
+                # it takes from the author before
+                raise Unsure
+            self.entry["author"] = ""
         # feedparser writes an author's <name> into the entry's detail, whoever made it
         self.entry["author_detail"] = {"name": person}
         self.detail_set = True
