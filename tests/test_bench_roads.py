@@ -15,17 +15,17 @@ GENERATORS = Path(__file__).parent / "fixtures" / "generator_feeds"
 
 def test_roads_names_each_files_road(capsys: pytest.CaptureFixture[str],
                                      tmp_path: Path) -> None:
-    planet = tmp_path / "planet.xml"
-    planet.write_text('<feed xmlns="http://www.w3.org/2005/Atom"><title>P</title><entry>'
-                      "<title>e</title><source><title>S</title></source></entry></feed>",
+    search = tmp_path / "search.xml"
+    search.write_text('<rss version="2.0"><channel><title>P</title><textInput><title>S'
+                      "</title></textInput><item><title>e</title></item></channel></rss>",
                       encoding="utf-8")
-    files = [*sorted(GENERATORS.iterdir()), FEEDS / "jsonfeed11.json", planet]
+    files = [*sorted(GENERATORS.iterdir()), FEEDS / "jsonfeed11.json", search]
     assert roads.main(["--runs", "1", *map(str, files)]) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line}
     for path in GENERATORS.iterdir():
         assert lines[path.name[:40]].split()[1] == "direct"
     assert lines["jsonfeed11.json"].split()[1] == "json"
-    assert lines["planet.xml"].split()[1] == "feedparser"
-    assert "'title'" in lines["planet.xml"]  # the element inside <source> it has no rule for
+    assert lines["search.xml"].split()[1] == "feedparser"
+    assert "'textInput'" in lines["search.xml"]  # the element it has no rule for
     assert "DIFFER" not in "".join(lines.values())
     assert lines["files"].startswith("files by road: direct 8")

@@ -223,6 +223,12 @@ TAKEN = {
     # feedparser keeps an element it has no handler for under its own name ("x")
     "unknown_element": RSS.format(head="", channel="", items=ITEM.format("<x>1</x>")),
     "source": RSS.format(head="", channel="", items=ITEM.format("<source url='u'>s</source>")),
+    # a Planet's entry names the feed it came from; feedparser keeps that apart
+    "atom_source": FEED.format(items=(
+        "<entry><title>x</title><source><title>S</title><id>s</id><link href='/s'/>"
+        "<author><name>A</name></author><updated>2024-01-01T00:00:00Z</updated></source>"
+        "</entry><entry><source><title>S</title></source><title>y</title></entry>"
+        "<entry><source><id>s</id></source><title>z</title></entry>")),
     "media_with_children": RSS.format(head="", channel="", items=ITEM.format(
         "<media:content><media:title>m</media:title></media:content>")),
     "latin1": RSS.format(head="", channel="<title>Caf\u00e9</title>",
@@ -309,8 +315,9 @@ LEFT = {
         "</atom:summary>")),
     "feed_title_after_items": RSS.format(head="", channel="", items=ITEM.format(""))
     .replace("</channel>", "<title>Late</title></channel>"),
-    "atom_source": FEED.format(items=(
-        "<entry><title>x</title><source><title>S</title><id>s</id></source></entry>")),
+    "atom_source_content": FEED.format(items=(
+        "<entry><title>x</title><source><title>S</title><content>c</content></source>"
+        "</entry>")),
     # a namespace feedparser knows under another one's prefix: it would name that one's
     # elements after it
     "prefix_of_another": RSS.format(head="", channel="", items=ITEM.format("")).replace(
@@ -399,7 +406,7 @@ def _atom_entry(rng: random.Random) -> str:
     parts = []
     for _ in range(rng.randint(0, 7)):
         kind = rng.choice(["title", "link", "id", "published", "updated", "author", "summary",
-                           "content", "category", "media:group"])
+                           "content", "category", "media:group", "source"])
         kind_attr = rng.choice(["", ' type="text"', ' type="html"', ' type="text/html"'])
         if kind == "link":
             rel = rng.choice(["", ' rel="alternate"', ' rel="self"', ' rel="enclosure"'])
@@ -419,6 +426,11 @@ def _atom_entry(rng: random.Random) -> str:
             parts.append('<category term="t"/>')
         elif kind == "media:group":
             parts.append(_media_group(rng))
+        elif kind == "source":  # a Planet's entry cites its feed (RSS's <source> is text)
+            inner = rng.sample([f"<title>{rng.choice(TEXTS)}</title>", "<id>tag:s,1:f</id>",
+                                f'<link href="{rng.choice(URIS)}"/>',
+                                "<author><name>S</name></author>"], rng.randint(0, 3))
+            parts.append("<source>" + "".join(inner) + "</source>")
         else:
             parts.append(f"<{kind}{kind_attr if kind != 'title' or rng.random() < 0.5 else ''}>"
                          f"{rng.choice(TEXTS)}</{kind}>")

@@ -127,6 +127,15 @@ TAKEN = {
         "<uri>https://v.example/c</uri></author><published>2024-12-01T12:00:00+00:00"
         "</published><media:group><media:title>V</media:title><media:description>line\n"
         "two</media:description></media:group></entry>")),
+    # a Planet's entry cites its feed: its title sets feedparser's title depth one level down,
+    # so a later <title> replaces the entry's, and a media:title at that level does not count
+    "planet_sources": FEED.format(items=(
+        "<entry><title>x</title><source><title>S</title><link href='/s'/></source>"
+        "<title>y</title></entry>"
+        '<entry xmlns:media="http://search.yahoo.com/mrss/"><source><title>S</title>'
+        "</source><media:group><media:title>m</media:title></media:group></entry>"
+        '<entry xmlns:media="http://search.yahoo.com/mrss/"><source><id>s</id></source>'
+        "<media:group><media:title>m</media:title></media:group></entry>")),
     "other_in_author": FEED.format(items=(
         '<entry xmlns:gd="urn:example:gd"><title>x</title><author><name>N</name>'
         "<gd:image src='/a.png'/></author></entry>")),

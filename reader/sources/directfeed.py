@@ -17,8 +17,9 @@ the link unless a link came first, a description after content:encoded is the su
 dates in unusual shapes go through feedparser's date chain, authors through its e-mail
 split; an RSS 1.0 item's rdf:about is its id; itunes:author is an author, itunes:summary a
 summary, and media:title and media:description count where feedparser counts them (inside
-media:group and media:content too, by its depth rules). It answers None ("unsure":
-feedparser reads the document) for anything else:
+media:group and media:content too, by its depth rules); what an entry's <source> holds is
+kept apart, as feedparser keeps it, but for the title depth it leaves. It answers None
+("unsure": feedparser reads the document) for anything else:
 
 * an element it has no rule for (its rules are per level: feed, entry, Atom author,
   channel image, RSS 1.0's root and item list, media:group, itunes:owner), unless
@@ -31,8 +32,8 @@ feedparser reads the document) for anything else:
   RSS 1.0's about and resource ...), a type other than text, HTML or Atom's XHTML (base64),
   `url`/`uri` on a link; inside XHTML, namespaced attributes and elements of other
   namespaces, `<body>`, SVG and MathML (feedparser acts on them);
-* a feed title after the first entry, `<textinput>`, `<source>`, RSS 0.9's namespace, RSS
-  1.0's anywhere but on an rdf:RDF root (it sets feedparser's version);
+* a feed title after the first entry, `<textinput>`, RSS 0.9's namespace, RSS 1.0's
+  anywhere but on an rdf:RDF root (it sets feedparser's version);
 * whatever `feedxml.prepare` refuses (DOCTYPE, ENTITY, encodings it cannot decode exactly),
   any XML error (so documents that are not well-formed: when the error may be an undeclared
   entity or a bare "&", `feedrepair` rewrites them and the repaired document comes back
@@ -73,6 +74,7 @@ from reader.sources.directrules import (
     MEDIA,
     MEDIA_TITLE,
     NAME,
+    ORIGIN,
     OTHER,
     OTHER_LEVELS,
     PERSON,
@@ -85,6 +87,7 @@ from reader.sources.directrules import (
     RSS,
     RSS10,
     SOURCE,
+    SOURCE_TITLE,
     SPECIAL,
     STANDARD,
     STANDARD_NAMES,
@@ -192,6 +195,9 @@ class _Road(XhtmlContent):
         self.feed_title_done = False
         self.title_done = False
         self.title_at: int | None = None  # how deep under the entry its title was read
+        # feedparser's title depth left by an Atom <source>'s title (relative to the entry)
+        self.title_floor: int | None = None
+        self.source_titled = False
         self.has_content = False
         # A feed-level summary (itunes:summary), and feedparser's `hasContent` set by a
         # feed-level description or summary read as content after it: the flag lasts until
@@ -286,10 +292,14 @@ class _Road(XhtmlContent):
         stack = self.stack
         level = stack[-1][0]
         if level <= IGNORED:
-            if level != AUTHOR:
+            if level == AUTHOR:
+                level = PERSON  # Atom's <author><name>...</name></author>
+            elif level == SOURCE:
+                level = ORIGIN  # Atom's <source><title>...</title></source>
+                self.source_titled = False
+            else:
                 raise Unsure  # markup inside a text element, or a leaf with children
-            stack[-1] = (PERSON, stack[-1][1])  # Atom's <author><name>...</name></author>
-            level = PERSON
+            stack[-1] = (level, stack[-1][1])
         kind = self.names[level].get(name)
         if kind is None:
             kind = self._kind(level, name)
@@ -316,6 +326,7 @@ class _Road(XhtmlContent):
             self.entries.append(self.entry)
             self.title_done = self.detail_set = False
             self.authors = 0
+            self.title_floor = None
             self.title_at = None
             self.has_content, self.content_ahead = self.content_ahead, False
             if attrs:  # only RSS 1.0's rdf:about: feedparser's id, as it is
@@ -435,6 +446,10 @@ class _Road(XhtmlContent):
         if kind >= IGNORED:  # an ignored leaf, or a container
             if kind == PERSON:
                 self._end_person()
+            elif kind == ORIGIN:  # feedparser's `_start_source` forgot the title's depth,
+                # and a title inside set it one level down
+                self.title_done = False
+                self.title_floor = 1 if self.source_titled else None
             elif kind == IGNORED and self.stack[-1][0] == PERSON:
                 self.text.clear()  # an author's own text is what stands between its elements
             return
@@ -447,6 +462,8 @@ class _Road(XhtmlContent):
             self.text.clear()
         elif parent == MEDIA:
             self._media_text(kind, attrs, text)
+        elif parent == ORIGIN:
+            self.source_titled = self.source_titled or (kind == SOURCE_TITLE and bool(text))
         elif parent != ENTRY:
             self._feed_text(kind, attrs, text)
         elif kind == TITLE:
@@ -457,6 +474,7 @@ class _Road(XhtmlContent):
             self._media_title(attrs, text, 0)
         elif kind == SOURCE:  # feedparser's `_start_source` forgets the title's depth
             self.title_done = False
+            self.title_floor = None
         elif kind == LINK:
             if text:
                 text = self._resolve(text)
@@ -506,8 +524,8 @@ class _Road(XhtmlContent):
         feedparser reads it as a title but keeps its title depth as it was, so a later
         <title> still replaces it. A title read less deep stays, but takes this one's type
         (feedparser's `pop` writes the detail whatever the depth)."""
-        if self.title_done:
-            return
+        if self.title_done or (self.title_floor is not None and self.title_floor <= depth):
+            return  # feedparser's title depth is at or above this one
         if self.title_at is None or depth <= self.title_at:
             self._entry_title(attrs, text, depth)
         else:

@@ -30,10 +30,12 @@ RDF_ATTRIBUTES = {RDF_NS + " about": "rdf:about", RDF_NS + " resource": "rdf:res
 TITLE, LINK, ID, PUBLISHED, UPDATED, AUTHOR, DESCRIPTION, SUMMARY, CONTENT, ENCODED = range(10)
 MEDIA_TITLE = 10  # media:title: a title that leaves feedparser's title depth as it was
 SOURCE = 11  # RSS's <source>: the item's origin, after which a later <title> counts again
-NAME, IGNORED, ENTRY, IMAGE, PERSON, CHANNEL, FEED, RSS, RDF, ITEMS, SEQ = range(12, 23)
+SOURCE_TITLE = 12  # the title of the feed an Atom entry came from (inside its <source>)
+NAME, IGNORED, ENTRY, IMAGE, PERSON, CHANNEL, FEED, RSS, RDF, ITEMS, SEQ = range(13, 24)
 # media:group and media:content (their title and description count), itunes:owner (a
-# publisher), nested itunes:category (tags), and elements without a rule (`OTHER_LEVELS`)
-MEDIA, OWNER, TAGS, OTHER = range(23, 27)
+# publisher), nested itunes:category (tags), elements without a rule (`OTHER_LEVELS`), and
+# Atom's <source> (a SOURCE with elements: the feed a Planet's entry came from)
+MEDIA, OWNER, TAGS, OTHER, ORIGIN = range(24, 29)
 SPECIAL = {ENTRY, AUTHOR, IMAGE, CHANNEL}  # what `directfeed._Road._special` looks at
 # Leaves whose feedparser handlers write only keys `feedfile` never reads.
 _IGNORED_IN_ENTRY = {"category", "comments", "enclosure", "dc:subject", "slash:comments",
@@ -83,7 +85,11 @@ TABLES = {RSS: {"channel": CHANNEL}, CHANNEL: _FEED, FEED: _FEED, ENTRY: _ENTRY,
           MEDIA: {"media:title": MEDIA_TITLE, "media:description": DESCRIPTION,
                   "media:content": MEDIA, **dict.fromkeys(_MEDIA_IGNORED, IGNORED)},
           OWNER: {"itunes:name": IGNORED, "itunes:email": IGNORED},
-          TAGS: {"itunes:category": TAGS}}
+          TAGS: {"itunes:category": TAGS},
+          # what feedparser keeps of the origin, apart from the entry (its `sourcedata`)
+          ORIGIN: {"title": SOURCE_TITLE, "author": AUTHOR, **dict.fromkeys((
+              "id", "link", "updated", "published", "subtitle", "rights", "icon", "logo",
+              "category", "generator"), IGNORED)}}
 # Where an element without a rule may stand when feedparser has no handler for it either
 # (OTHER, `directfeed._Road._other`): feedparser then keeps its text or attributes under a key
 # of the element's own name in the entry or the feed, which `feedfile` never reads. Not in an
@@ -100,6 +106,6 @@ READ_KEYS = {"title", "title_detail", "link", "links", "id", "content", "summary
 ATTRIBUTES = {TITLE: {"type"}, LINK: {"rel", "type", "href", "title", "hreflang", "length"},
               ID: {"ispermalink"}, DESCRIPTION: {"type"}, SUMMARY: {"type"},
               CONTENT: {"type"}, ENCODED: {"type"}, MEDIA_TITLE: {"type"}, IGNORED: None,
-              MEDIA: None, OTHER: None, TAGS: {"text"}, SOURCE: None}
+              MEDIA: None, OTHER: None, TAGS: {"text"}, SOURCE: None, SOURCE_TITLE: {"type"}}
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 XHTML = "application/xhtml+xml"
