@@ -113,7 +113,8 @@ from reader.sources.feedxml import Document, Unsure, prepare, strict_expat
 
 _looks_like_html = lowlevel.looks_like_html
 _USERLAND = "backend.userland.com/rss"  # feedparser reads every such URI as one namespace
-XML_BASE = XML_NS + " base"
+_XML_BASE = XML_NS + " base"
+_TEXTS = {TITLE, DESCRIPTION, SUMMARY, CONTENT, ENCODED, MEDIA_TITLE}  # where xml:base may be
 # What feedparser's `_start_link` reads of a link's attributes (and its base and language).
 _LINK_READS = {"rel", "type", "href", "url", "uri", "base", "lang", "xml:base", "xml:lang"}
 
@@ -128,7 +129,6 @@ def _attribute_name(key: str) -> str:
     uri, _, local = key.rpartition(" ")
     prefix = STANDARD.get(uri.lower())
     return f"{prefix}:{local}".lower() if prefix else local.lower()
-_TEXTS = {TITLE, DESCRIPTION, SUMMARY, CONTENT, ENCODED, MEDIA_TITLE}  # where xml:base may be
 
 
 @functools.cache
@@ -366,10 +366,10 @@ class _Road(XhtmlContent):
             self.version, kind, allowed = "rss10", RDF, set()
         else:
             raise Unsure
-        if set(attrs) - allowed - {XML_NS + " lang", XML_BASE}:
+        if set(attrs) - allowed - {XML_NS + " lang", _XML_BASE}:
             raise Unsure
-        if XML_BASE in attrs:
-            self._rebase(attrs[XML_BASE])
+        if _XML_BASE in attrs:
+            self._rebase(attrs[_XML_BASE])
         self.stack.append((kind, {}))
 
     def _rebase(self, value: str) -> None:
@@ -393,7 +393,7 @@ class _Road(XhtmlContent):
                 if key in RDF_ATTRIBUTES and self.version == "rss10" and kind in (
                         ENTRY, CHANNEL, IMAGE, IGNORED):
                     found[RDF_ATTRIBUTES[key]] = value
-                elif key == XML_BASE:
+                elif key == _XML_BASE:
                     self._base_in(kind, found)
                 elif kind == LINK and _attribute_name(key) not in _LINK_READS:
                     pass  # WordPress's thr:count: feedparser keeps it, reads nothing of it
