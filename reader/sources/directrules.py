@@ -1,6 +1,7 @@
 """What the direct road (`reader.sources.directfeed`) takes: the namespaces, elements and
 attributes it has a rule for, level by level. Anything not listed here is refused, so that
-feedparser reads the document instead.
+feedparser reads the document instead, unless feedparser has no handler for it either
+(`OTHER_LEVELS`, where such an element may stand).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ REFUSED_NAMESPACES = {"http://www.w3.org/1999/xlink", "http://my.netscape.com/rd
 RDF_ATTRIBUTES = {RDF_NS + " about": "rdf:about", RDF_NS + " resource": "rdf:resource"}
 
 # What an element is: leaves (text elements, and IGNORED ones) up to IGNORED, containers
-# after it. An AUTHOR leaf becomes a PERSON container when an element opens inside it.
+# after it. An AUTHOR leaf becomes a PERSON container when an element opens inside it, a
+# SOURCE leaf an ORIGIN one.
 TITLE, LINK, ID, PUBLISHED, UPDATED, AUTHOR, DESCRIPTION, SUMMARY, CONTENT, ENCODED = range(10)
 MEDIA_TITLE = 10  # media:title: a title that leaves feedparser's title depth as it was
 SOURCE = 11  # RSS's <source>: the item's origin, after which a later <title> counts again
@@ -43,8 +45,8 @@ _IGNORED_IN_ENTRY = {"category", "comments", "enclosure", "dc:subject", "slash:c
                      "dc:rights", "dc:language", "rights"}
 # Podcasts' and Media RSS's leaves whose feedparser handlers write only keys `feedfile` never
 # reads (tags, images, ratings; a name or e-mail address outside an author or owner is
-# dropped). Not itunes:link: its handler pushes one name, its end pops
-# another, and what follows in feedparser shifts.
+# dropped). Not itunes:link: its handler pushes one name, its end pops another, and what
+# follows in feedparser shifts.
 _ITUNES_IGNORED = {"itunes:subtitle", "itunes:image", "itunes:explicit", "itunes:block",
                    "itunes:keywords", "itunes:name", "itunes:email"}
 _MEDIA_IGNORED = {"media:thumbnail", "media:rating", "media:credit", "media:restriction",
