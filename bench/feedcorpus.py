@@ -247,10 +247,10 @@ class VariedCorpus(Corpus):
             roll -= share
         return "rss"
 
-    def _feedparser_shape(self, index: int) -> int:
-        """1: RSS with a <textInput>, 2: RSS with its HTML as markup. (0 was a Planet's
-        Atom, each entry citing its <source> feed, until the direct road read those.)"""
-        return 1 + (index // self.FEEDPARSER_EVERY) % 2
+    def _feedparser_shape(self, index: int) -> str:
+        """Which shape the feed at `index` of the feedparser tenth takes: the two seen in
+        real feeds that the direct road still leaves to feedparser, in turn."""
+        return ("textinput", "markup")[(index // self.FEEDPARSER_EVERY) % 2]
 
     def feed(self, index: int, base_time: float) -> Feed:
         every = self.FEEDPARSER_EVERY
@@ -302,7 +302,7 @@ class VariedCorpus(Corpus):
             if kind == "broken":  # escaped HTML with undeclared entities: not XML
                 content = (f"<description>{escape(body)} "
                            f"{self.rng.choice(_HTML_ENTITIES)}</description>")
-            elif kind == "feedparser" and self._feedparser_shape(index) == 2:  # HTML as markup
+            elif kind == "feedparser" and self._feedparser_shape(index) == "markup":
                 content = f"<description>{_xhtml(body)}</description>"
             elif roll < 0.4:
                 content = f"<description><![CDATA[{body}]]></description>"
@@ -321,7 +321,7 @@ class VariedCorpus(Corpus):
                 f"<dc:creator>{escape(str(e['author']))}</dc:creator>"
                 f"<category>{escape(str(e['tag']))}</category>{content}</item>")
         extra = "<language>x</language>"
-        if kind == "feedparser" and self._feedparser_shape(index) == 1:  # a search box
+        if kind == "feedparser" and self._feedparser_shape(index) == "textinput":
             extra += (f"<textInput><title>Search</title><description>{escape(self._words(3))}"
                       f"</description><name>q</name><link>{site}/search</link></textInput>")
         text = _rss_document(self._text(kind, name), site, escape(self.title()), items, extra)
