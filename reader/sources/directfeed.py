@@ -46,19 +46,19 @@ them) feedparser's own test documents, and requires identical results; the gener
 shapes (WordPress, podcasts, YouTube, Blogger, Mastodon) are test_directfeed_generators'. What
 it uses of feedparser's internals comes from `reader.lowlevel`. The elements and attributes
 it takes are listed in `directrules`, feedparser's value rules (repairs, link joining) are
-in `feedvalues`, and the XHTML writer in `feedxhtml`.
+in `feedvalues`, how it names and reads elements and attributes in `feednames`, an entry's
+authors and titles as it settles them in `feedauthors` and `feedtitles`, and the XHTML
+writer in `feedxhtml`.
 """
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from reader import lowlevel
 from reader.sanitize import PLAIN_URL
 from reader.sources.directrules import (
     ATOM,
-    ATTRIBUTES,
     AUTHOR,
     CHANNEL,
     CONTENT,
@@ -80,9 +80,7 @@ from reader.sources.directrules import (
     PERSON,
     PUBLISHED,
     RDF,
-    RDF_ATTRIBUTES,
     RDF_NS,
-    READ_KEYS,
     REFUSED_NAMESPACES,
     RSS,
     RSS10,
@@ -90,7 +88,6 @@ from reader.sources.directrules import (
     SOURCE_TITLE,
     SPECIAL,
     STANDARD,
-    STANDARD_NAMES,
     SUMMARY,
     TABLES,
     TITLE,
@@ -98,11 +95,13 @@ from reader.sources.directrules import (
     XHTML,
     XML_NS,
 )
+from reader.sources.feedauthors import Authors
 from reader.sources.feeddates import date
+from reader.sources.feednames import XML_BASE, Names, attributes
+from reader.sources.feedtitles import Titles
 from reader.sources.feedvalues import (
     AMP_REF,
     TAG_URI,
-    author_name,
     construct_type,
     feed_urljoin,
     repair,
@@ -112,36 +111,7 @@ from reader.sources.feedxhtml import XhtmlContent
 from reader.sources.feedxml import Document, Unsure, prepare, strict_expat
 
 _looks_like_html = lowlevel.looks_like_html
-_USERLAND = "backend.userland.com/rss"  # feedparser reads every such URI as one namespace
-_XML_BASE = XML_NS + " base"
-_TEXTS = {TITLE, DESCRIPTION, SUMMARY, CONTENT, ENCODED, MEDIA_TITLE}  # where xml:base may be
-# What feedparser's `_start_link` reads of a link's attributes (and its base and language).
-_LINK_READS = {"rel", "type", "href", "url", "uri", "base", "lang", "xml:base", "xml:lang"}
 
-
-def _blank(pieces: list[str]) -> bool:
-    return not "".join(pieces).strip()
-
-
-def _attribute_name(key: str) -> str:
-    """A namespaced attribute (expat's "uri local") as feedparser names it: "prefix:local"
-    in a namespace it knows, the bare local name in one it does not (or in Atom's)."""
-    uri, _, local = key.rpartition(" ")
-    prefix = STANDARD.get(uri.lower())
-    return f"{prefix}:{local}".lower() if prefix else local.lower()
-
-
-@functools.cache
-def _unsafe_keys() -> frozenset[str]:
-    """The keys an element without a rule must not be kept under (`_Road._other`): those
-    feedparser has a handler for (`_start_title`), those `feedfile` reads, and their
-    FeedParserDict aliases ("guid" is "id", "description" is "summary")."""
-    handled = {name.split("_", 2)[2] for name in dir(lowlevel.feedparser_strict)
-               if name.startswith(("_start_", "_end_"))}
-    aliases = set(lowlevel.feedparser_keymap)
-    for value in lowlevel.feedparser_keymap.values():
-        aliases.update([value] if isinstance(value, str) else value)
-    return frozenset(handled | aliases | READ_KEYS)
 
 
 def parse(data: bytes, *, url: str = "", content_type: str = "",
@@ -193,29 +163,20 @@ class _Road(XhtmlContent):
         self.text: list[str] = []
         self.names: dict[int, dict[str, int]] = {level: {} for level in TABLES}
         self.feed_title_done = False
-        self.title_done = False
-        self.title_at: int | None = None  # how deep under the entry its title was read
-        # feedparser's title depth left by an Atom <source>'s title (relative to the entry)
-        self.title_floor: int | None = None
-        self.source_titled = False
+        self.titles = Titles()
         self.has_content = False
         # A feed-level summary (itunes:summary), and feedparser's `hasContent` set by a
         # feed-level description or summary read as content after it: the flag lasts until
         # the next entry ends.
         self.feed_summary = False
         self.content_ahead = False
-        self.detail_set = False  # the entry's author_detail is made (feedparser keeps it)
-        self.person: str | None = None  # the <name> of the open <author>, once read
-        self.person_bare = True  # nothing in the open <author> but its <name> and <uri>
-        self.authors = 0  # in the open entry
+        self.authors = Authors()
         self.dates: dict[str, Any] = {}
         self.first_version = ""  # the version the first namespace declaration would set
         self.started = False
         self.channel_seen = False
         self.xhtml: list[str] = []  # an XHTML content's pieces, as feedparser writes them
-        # feedparser's `namespaces_in_use`: the prefix it names a namespace's elements with
-        self.in_use: dict[str, str] = {}
-        self.prefixes: dict[str | None, str] = {}
+        self.namespaces = Names()  # how feedparser names elements after the declarations
         self.xhtml_depth = 0
 
     def run(self, document: Document) -> None:
@@ -235,7 +196,7 @@ class _Road(XhtmlContent):
         if not uri:
             return
         low = uri.lower()
-        if len(uri.split()) != 1 or low in REFUSED_NAMESPACES or _USERLAND in low:
+        if len(uri.split()) != 1 or low in REFUSED_NAMESPACES:
             raise Unsure
         if low == RSS10:
             if self.started:
@@ -243,16 +204,7 @@ class _Road(XhtmlContent):
             self.first_version = self.first_version or "rss10"
         elif low == ATOM.lower():
             self.first_version = self.first_version or "atom10"
-        standard = STANDARD.get(low)
-        if standard is not None:
-            if prefix is not None and prefix != standard and prefix in STANDARD_NAMES:
-                raise Unsure  # feedparser would give another namespace's elements its name
-            self.prefixes[prefix] = standard  # feedparser's `namespacemap` ("syn" is "sy")
-        # feedparser's `track_namespace`. Elements of a namespace it does not know are named
-        # with the first prefix it has seen for it (`_other`): a change may rename them.
-        key = (prefix or "") if standard is None else standard
-        if self.in_use.get(key) != uri:
-            self.in_use[key] = uri
+        if self.namespaces.declare(prefix, uri):  # it may rename elements already met
             self.names = {level: {} for level in TABLES}
 
     # -- elements -------------------------------------------------------------------------
@@ -270,21 +222,9 @@ class _Road(XhtmlContent):
 
     def _other(self, level: int, uri: str, local: str) -> int:
         """OTHER for an element no rule here names, when feedparser has no handler for it
-        either and keeps its text or attributes under a key no one reads (its name, as
-        feedparser writes it: "itunes_duration", "yt_videoid", "post-id"); else Unsure.
+        either and keeps it under a key no one reads (`Names.unread_key`); else Unsure.
         What falls inside it is judged the same way."""
-        if level not in OTHER_LEVELS:
-            raise Unsure
-        standard = STANDARD.get(uri.lower())
-        if standard is not None:
-            tag = f"{standard}:{local}" if standard else local
-        else:  # feedparser's `startElementNS`: the first prefix in use for this URI
-            tag = next((f"{prefix}:{local}" for prefix, value in self.in_use.items()
-                        if prefix and value == uri), local)
-        prefix, _, suffix = tag.lower().rpartition(":")
-        prefix = self.prefixes.get(prefix, prefix)
-        key = f"{prefix}_{suffix}" if prefix else suffix
-        if key in _unsafe_keys() or suffix in ("svg", "math") or ":" in prefix:
+        if level not in OTHER_LEVELS or not self.namespaces.unread_key(uri, local):
             raise Unsure
         return OTHER
 
@@ -296,18 +236,16 @@ class _Road(XhtmlContent):
                 level = PERSON  # Atom's <author><name>...</name></author>
             elif level == SOURCE:
                 level = ORIGIN  # Atom's <source><title>...</title></source>
-                self.source_titled = False
             else:
                 raise Unsure  # markup inside a text element, or a leaf with children
             stack[-1] = (level, stack[-1][1])
         kind = self.names[level].get(name)
         if kind is None:
             kind = self._kind(level, name)
-        if level == PERSON and (kind != NAME and not name.endswith(" uri")
-                                or not _blank(self.text)):
-            self.person_bare = False  # an e-mail address, another element or text
+        if level == PERSON:
+            self.authors.child(kind == NAME or name.endswith(" uri"), self.text)
         if attrs:
-            attrs = self._attributes(kind, attrs)
+            attrs = attributes(kind, attrs, rss10=self.version == "rss10", based=bool(self.base))
             if kind == LINK and "href" in attrs:
                 self._href_link(attrs)
                 kind = IGNORED  # text in it belongs to its parent, which drops it
@@ -324,10 +262,8 @@ class _Road(XhtmlContent):
         if kind == ENTRY:
             self.entry = {}
             self.entries.append(self.entry)
-            self.title_done = self.detail_set = False
-            self.authors = 0
-            self.title_floor = None
-            self.title_at = None
+            self.titles.new_entry()
+            self.authors.new_entry()
             self.has_content, self.content_ahead = self.content_ahead, False
             if attrs:  # only RSS 1.0's rdf:about: feedparser's id, as it is
                 about = attrs.get("rdf:about")
@@ -338,9 +274,7 @@ class _Road(XhtmlContent):
                 raise Unsure  # a second channel: feedparser's feed-level state carries over
             self.channel_seen = True
         elif kind == AUTHOR:
-            self.person = None
-            self.person_bare = True
-            self.authors += level == ENTRY
+            self.authors.opened(level == ENTRY)
         elif kind == IMAGE:
             if level == RDF and not self.channel_seen:
                 raise Unsure  # its title would hide the channel's from feedparser
@@ -366,10 +300,10 @@ class _Road(XhtmlContent):
             self.version, kind, allowed = "rss10", RDF, set()
         else:
             raise Unsure
-        if set(attrs) - allowed - {XML_NS + " lang", _XML_BASE}:
+        if set(attrs) - allowed - {XML_NS + " lang", XML_BASE}:
             raise Unsure
-        if _XML_BASE in attrs:
-            self._rebase(attrs[_XML_BASE])
+        if XML_BASE in attrs:
+            self._rebase(attrs[XML_BASE])
         self.stack.append((kind, {}))
 
     def _rebase(self, value: str) -> None:
@@ -382,42 +316,6 @@ class _Road(XhtmlContent):
         if (lowlevel.make_safe_absolute_uri(base, base) or base) != base:
             raise Unsure
         self.base = base
-
-    def _attributes(self, kind: int, attrs: dict[str, str]) -> dict[str, str]:
-        """feedparser's view of an element's attributes (names lower case, rel and type
-        values too); refuses what this road does not interpret."""
-        allowed = ATTRIBUTES.get(kind, set())
-        found: dict[str, str] = {}
-        for key, value in attrs.items():
-            if " " in key:
-                if key in RDF_ATTRIBUTES and self.version == "rss10" and kind in (
-                        ENTRY, CHANNEL, IMAGE, IGNORED):
-                    found[RDF_ATTRIBUTES[key]] = value
-                elif key == _XML_BASE:
-                    self._base_in(kind, found)
-                elif kind == LINK and _attribute_name(key) not in _LINK_READS:
-                    pass  # WordPress's thr:count: feedparser keeps it, reads nothing of it
-                elif key != XML_NS + " lang":
-                    raise Unsure
-                continue
-            low = key.lower()
-            if low == "base":
-                self._base_in(kind, found)
-                continue
-            if low in found or low == "lang":
-                raise Unsure
-            if allowed is not None and low not in allowed:
-                raise Unsure
-            found[low] = value.lower() if low in ("rel", "type") else value
-        return found
-
-    def _base_in(self, kind: int, found: dict[str, str]) -> None:
-        """An `xml:base` (or `base`) on a text element, as jekyll-feed writes on each
-        <content>: feedparser resolves nothing inside one (relative URIs stay as they are),
-        and restores its base at the element's end, when the one outside is not empty."""
-        if kind not in _TEXTS or not self.base or "xml:base" in found:
-            raise Unsure
-        found["xml:base"] = ""
 
     def _href_link(self, attrs: dict[str, str]) -> None:
         rel = attrs.get("rel", "alternate")
@@ -445,36 +343,29 @@ class _Road(XhtmlContent):
         kind, attrs = self.stack.pop()
         if kind >= IGNORED:  # an ignored leaf, or a container
             if kind == PERSON:
-                self._end_person()
-            elif kind == ORIGIN:  # feedparser's `_start_source` forgot the title's depth,
-                # and a title inside set it one level down
-                self.title_done = False
-                self.title_floor = 1 if self.source_titled else None
+                if self.stack[-1][0] == ENTRY:  # a feed's author: feedfile never reads it
+                    self.authors.closed(self.entry, self.text)
+            elif kind == ORIGIN:
+                self.titles.origin_ended()
             elif kind == IGNORED and self.stack[-1][0] == PERSON:
                 self.text.clear()  # an author's own text is what stands between its elements
             return
         text = "".join(self.text).strip()
         parent = self.stack[-1][0]
         if kind == NAME:
-            if self.person is not None:
-                raise Unsure
-            self.person = text  # read raw: feedparser pops a name without its repairs
+            self.authors.named(text)
             self.text.clear()
         elif parent == MEDIA:
             self._media_text(kind, attrs, text)
         elif parent == ORIGIN:
-            self.source_titled = self.source_titled or (kind == SOURCE_TITLE and bool(text))
+            if kind == SOURCE_TITLE:
+                self.titles.origin_title(text)
         elif parent != ENTRY:
             self._feed_text(kind, attrs, text)
-        elif kind == TITLE:
-            if not self.title_done:
-                self._entry_title(attrs, text, 0)
-                self.title_done = bool(self.entry["title"])
-        elif kind == MEDIA_TITLE:
-            self._media_title(attrs, text, 0)
-        elif kind == SOURCE:  # feedparser's `_start_source` forgets the title's depth
-            self.title_done = False
-            self.title_floor = None
+        elif kind in (TITLE, MEDIA_TITLE):
+            self._title(kind, attrs, text, 0)
+        elif kind == SOURCE:
+            self.titles.source_ended()
         elif kind == LINK:
             if text:
                 text = self._resolve(text)
@@ -499,37 +390,15 @@ class _Road(XhtmlContent):
                 found = self.dates[text] = date(repair(text))
             self.entry["published_parsed" if kind == PUBLISHED else "updated_parsed"] = found
         elif kind == AUTHOR:
-            # feedparser's `_sync_author_detail`: each author replaces the text, but the
-            # first one that has any (a name, or an e-mail address only) makes the detail
-            value = repair(text)
-            entry = self.entry
-            entry["author"] = value
-            if value and not self.detail_set:
-                self.detail_set = True
-                name = author_name(value)
-                if name:
-                    entry["author_detail"] = {"name": name}
+            self.authors.text_author(self.entry, text)
         else:
             self._body_text(kind, attrs, text)
 
-    def _entry_title(self, attrs: dict[str, str], text: str, depth: int) -> None:
-        value, ctype = self._text_value(attrs, text, "text/plain")
-        entry = self.entry
-        entry["title"] = value
-        entry["title_detail"] = {"type": ctype}
-        self.title_at = depth
-
-    def _media_title(self, attrs: dict[str, str], text: str, depth: int) -> None:
-        """media:title, `depth` levels under the entry (in media:group, media:content):
-        feedparser reads it as a title but keeps its title depth as it was, so a later
-        <title> still replaces it. A title read less deep stays, but takes this one's type
-        (feedparser's `pop` writes the detail whatever the depth)."""
-        if self.title_done or (self.title_floor is not None and self.title_floor <= depth):
-            return  # feedparser's title depth is at or above this one
-        if self.title_at is None or depth <= self.title_at:
-            self._entry_title(attrs, text, depth)
-        else:
-            self.entry["title_detail"] = {"type": self._text_type(attrs, text, "text/plain")}
+    def _title(self, kind: int, attrs: dict[str, str], text: str, depth: int) -> None:
+        """An entry's title or media:title, `depth` levels under it (`Titles`)."""
+        if self.titles.wanted(depth):
+            value, ctype = self._text_value(attrs, text, "text/plain")
+            self.titles.read(self.entry, value, ctype, depth, kind == MEDIA_TITLE)
 
     def _media_text(self, kind: int, attrs: dict[str, str], text: str) -> None:
         """media:title or media:description inside media:group or media:content."""
@@ -539,29 +408,12 @@ class _Road(XhtmlContent):
                 break
             depth += 1
         if kind == MEDIA_TITLE:
-            self._media_title(attrs, text, depth)
+            self._title(kind, attrs, text, depth)
             return
         if "summary" in self.entry and self.has_content:
             # read as a summary, it would replace one only if it were as shallow
             raise Unsure
         self._body_text(kind, attrs, text)
-
-    def _end_person(self) -> None:
-        """An <author> with elements: feedparser's author_detail holds its <name>."""
-        person, self.person = self.person, None
-        if self.stack[-1][0] != ENTRY:
-            return  # a feed's author: feedfile never reads it
-        if person is None:
-            raise Unsure  # no name: feedparser's answer depends on the author's own text
-        if not person:  # an empty <name>, as jekyll-feed writes for an author without one
-            if not (self.person_bare and _blank(self.text)) or self.authors > 1:
-                # feedparser's text is then the author's own, its e-mail address, or one
-                # it takes from the author before
-                raise Unsure
-            self.entry["author"] = ""
-        # feedparser writes an author's <name> into the entry's detail, whoever made it
-        self.entry["author_detail"] = {"name": person}
-        self.detail_set = True
 
     def _text_value(self, attrs: dict[str, str], text: str, default: str) -> tuple[str, str]:
         """(value, content type) of a text construct, as feedparser's `pop` leaves them."""
