@@ -19,7 +19,10 @@ def test_roads_names_each_files_road(capsys: pytest.CaptureFixture[str],
     search.write_text('<rss version="2.0"><channel><title>P</title><textInput><title>S'
                       "</title></textInput><item><title>e</title></item></channel></rss>",
                       encoding="utf-8")
-    files = [*sorted(GENERATORS.iterdir()), FEEDS / "jsonfeed11.json", search]
+    page = tmp_path / "page.html"
+    page.write_text("<html><body><p>not a feed</p></body></html>", encoding="utf-8")
+    files = [*sorted(GENERATORS.iterdir()), FEEDS / "jsonfeed11.json", search, page,
+             tmp_path / "missing.xml"]
     assert roads.main(["--runs", "1", *map(str, files)]) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line}
     for path in GENERATORS.iterdir():
@@ -27,5 +30,7 @@ def test_roads_names_each_files_road(capsys: pytest.CaptureFixture[str],
     assert lines["jsonfeed11.json"].split()[1] == "json"
     assert lines["search.xml"].split()[1] == "feedparser"
     assert "'textInput'" in lines["search.xml"]  # the element it has no rule for
+    assert lines["page.html"].split()[1] == "none" and "not a feed" in lines["page.html"]
+    assert "cannot be read" in lines["missing.xml"]
     assert "DIFFER" not in "".join(lines.values())
     assert lines["files"].startswith("files by road: direct 8")
