@@ -120,6 +120,11 @@ def test_quicker_feedparser_reads_the_same() -> None:
         b'<entry><title type="html">a &amp;amp; b &lt;i&gt;c&lt;/i&gt; &#8230;</title>'
         b'<link href="x/y"/><content type="html" xml:base="/z/">&lt;p&gt;'
         b"one &amp;lt; two&lt;/p&gt; caf&#233;</content></entry></feed>")]
+    # windows-1252 codes as C1 characters, beside text without any, for both parsers
+    c1 = "<item><title>\x93Hi\x94 \u043a\u043e\u0442\x85\x81</title><description>caf\u00e9 " \
+         "\u6771</description></item>"
+    documents += [f"<rss><channel>{c1}</channel></rss>".encode(),
+                  f"<rss><channel>{c1}<x>&nbsp;</x></channel></rss>".encode()]
 
     def read_all() -> list[object]:
         found = [feedparser.parse(d, sanitize_html=False, resolve_relative_uris=False)
@@ -137,9 +142,13 @@ def test_quicker_feedparser_reads_the_same() -> None:
         patch.setattr(api, "PREFERRED_XML_PARSERS", api.PREFERRED_XML_PARSERS[1:])
         patch.setattr(mixin, "make_safe_absolute_uri",
                       mixin.make_safe_absolute_uri.__wrapped__)
+        patch.delattr(api.StrictFeedParser, "decode_entities")
+        patch.delattr(api.LooseFeedParser, "decode_entities")
         plain = read_all()
     assert quick == plain
-    assert quick[-1]["entries"][0]["link"] == "https://b.example/d/x/y"
+    translated = "\u201cHi\u201d \u043a\u043e\u0442\u2026\x81"
+    assert [d.entries[0].title for d in quick[-2:]] == [translated] * 2
+    assert quick[-3]["entries"][0]["link"] == "https://b.example/d/x/y"
 
 
 def test_feedparser_translates_windows_1252_codes_without_a_miss() -> None:
@@ -157,6 +166,34 @@ def test_feedparser_translates_windows_1252_codes_without_a_miss() -> None:
     item = "<item><title>\x93AT&amp;T\x85 &#x6771;\u00e9</title></item>"
     parsed = feedparser.parse(f"<rss><channel>{item}<x>&nbsp;</x></channel></rss>".encode())
     assert parsed.bozo and parsed.entries[0].title == "\u201cAT&T\u2026 \u6771\u00e9"
+
+
+@pytest.mark.parametrize("loose", [False, True], ids=["strict", "lenient"])
+def test_feedparser_translates_only_texts_with_c1_codes(loose: bool) -> None:
+    """A text without a C1 code is not looked up in feedparser's windows-1252 table at all;
+    one with a C1 code still is, and comes out translated."""
+    import feedparser
+    from feedparser import mixin
+
+    lowlevel.quicker_feedparser()
+    looked_up: list[int] = []
+
+    class Counting(type(mixin._cp1252)):  # type: ignore[misc]
+        def __getitem__(self, code: int) -> object:
+            looked_up.append(code)
+            return super().__getitem__(code)
+
+    broken = "<x>&nbsp;</x>" if loose else ""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mixin, "_cp1252", Counting(mixin._cp1252))
+        parsed = feedparser.parse(f"<rss><channel><item><title>\u043a\u043e\u0442 caf\u00e9"
+                                  f"</title></item>{broken}</channel></rss>".encode())
+        assert parsed.bozo == loose and parsed.entries[0].title == "\u043a\u043e\u0442 caf\u00e9"
+        assert looked_up == [], "every character of a text without C1 codes was looked up"
+        parsed = feedparser.parse(f"<rss><channel><item><title>\u043a\x93"
+                                  f"</title></item>{broken}</channel></rss>".encode())
+    assert parsed.entries[0].title == "\u043a\u201c" and 0x93 in looked_up
+    assert type(parsed.entries[0].title) is str
 
 
 def test_kill_pool_workers_stops_a_job_that_never_ends() -> None:
