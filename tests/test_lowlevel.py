@@ -196,6 +196,51 @@ def test_feedparser_translates_only_texts_with_c1_codes(loose: bool) -> None:
     assert type(parsed.entries[0].title) is str
 
 
+def test_feedparser_dict_gets_a_plain_key_as_a_dict_and_the_others_the_long_way() -> None:
+    from feedparser.util import FeedParserDict
+
+    lowlevel.quicker_feedparser()
+    asked: list[str] = []
+    chain = FeedParserDict.__getitem__
+    entry = FeedParserDict(type="text/html", published="p", id="i", summary="s",
+                           tags=[FeedParserDict(term="t")],
+                           links=[FeedParserDict(rel="license", href="https://l.example/")])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FeedParserDict, "__getitem__",
+                      lambda self, key: asked.append(key) or chain(self, key))
+        assert entry.get("type") == "text/html" and entry.get("nope", 7) == 7
+        assert asked == [], "a plain key ran FeedParserDict's key chain"
+        assert (entry.get("guid"), entry.get("description"), entry.get("category"),
+                entry.get("license")) == ("i", "s", "t", "https://l.example/")
+        with pytest.warns(DeprecationWarning):
+            assert entry.get("updated") == "p"
+        assert entry.get("enclosures") == [] and entry.get("issued_parsed", 0) == 0
+    assert {"guid", "description", "category", "license", "updated", "enclosures",
+            "issued_parsed"} <= set(asked) and not {"type", "nope"} & set(asked)
+
+
+def test_feedparser_dict_deep_copies_as_copy_does() -> None:
+    import copy
+
+    from feedparser.util import FeedParserDict
+
+    lowlevel.quicker_feedparser()
+    inner = FeedParserDict(href="h")
+    original = FeedParserDict(type="text/html", value="v", links=[inner], guid="g")
+    original[3] = {"x": [1]}
+    original.note = ["kept"]
+    copied = copy.deepcopy(original)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delattr(FeedParserDict, "__deepcopy__")
+        reference = copy.deepcopy(original)
+    for made in (copied, reference):
+        assert type(made) is FeedParserDict and made.note == ["kept"] and made["id"] == "g"
+        assert made["links"][0] is not inner and type(made["links"][0]) is FeedParserDict
+        assert made[3] is not original[3] and made.note is not original.note
+        assert list(made) == ["type", "value", "links", "id", 3]  # set through the keymap
+    assert vars(copied) == vars(reference) and dict(copied) == dict(reference)
+
+
 def test_kill_pool_workers_stops_a_job_that_never_ends() -> None:
     """A job that would run forever (here: waiting for a signal that never comes) ends with
     BrokenProcessPool once its pool's workers are killed, and every worker is gone."""
