@@ -30,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from reader.sources import directfeed, feedrepair  # noqa: E402
-from reader.sources.feedfile import NotAFeed, parse_feed  # noqa: E402
+from reader.sources.feedfile import NotAFeed, document_bytes, parse_feed  # noqa: E402
 from reader.sources.feedxml import Unsure  # noqa: E402
 
 URL = "https://feeds.example.org/feed"
@@ -71,9 +71,11 @@ def _why_not(data: bytes) -> str:
 
 
 def road_of(data: bytes) -> tuple[str, str]:
-    """(road, why the direct road stepped aside) for one document."""
+    """(road, why the direct road stepped aside) for one document, as `parse_feed` prepares
+    its bytes."""
     if data.lstrip()[:1] in (b"{", b"["):
         return "json", ""
+    data = document_bytes(data)[0]
     if directfeed.parse(data, url=URL) is not None:
         return "direct", ""
     why = _why_not(data)

@@ -244,6 +244,56 @@ def test_feed_after_junk_is_still_read() -> None:
     assert len(result.entries) == 3
 
 
+_NON_ASCII_FEED = (
+    '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+    "<title>\u041d\u043e\u0432\u043e\u0441\u0442\u0438</title><link>https://n.example/</link>"
+    "<item><title>\u65b0\u95fb caf\u00e9</title><link>https://n.example/1</link>"
+    "<description>&lt;p&gt;\u0391\u03b8\u03ae\u03bd\u03b1 \u2014 AT&amp;amp;T&lt;/p&gt;"
+    "</description></item></channel></rss>").encode()
+
+
+@pytest.mark.parametrize("junk", [
+    b"\n", b"\r\n\r\n", b"  \t\n",
+    b"<br />\n<b>Warning</b>:  Cannot modify header information - headers already sent by "
+    b"(output started at /srv/wp-config.php:1) in <b>/srv/feed-rss2.php</b><br />\n",
+], ids=["blank-line", "crlf", "spaces", "php-warning"])
+def test_what_precedes_the_xml_declaration_is_cut(junk: bytes,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A feed with a blank line or a server's warning before its XML declaration (XML allows
+    nothing there) reads as the same feed without it, on the direct road, and its UTF-8
+    text is not misread (feedparser's lenient parser made mojibake of it)."""
+    import feedparser
+
+    plain = parse_feed(_NON_ASCII_FEED)
+    monkeypatch.setattr(feedparser, "parse", None)  # the direct road or nothing
+    result = parse_feed(junk + _NON_ASCII_FEED)
+    assert result == plain
+    assert (result.title, result.entries[0].title) == (
+        "\u041d\u043e\u0432\u043e\u0441\u0442\u0438", "\u65b0\u95fb caf\u00e9")
+    assert "\u0391\u03b8\u03ae\u03bd\u03b1 \u2014 AT&amp;T" in result.entries[0].body_html
+
+
+def test_a_byte_order_mark_stays_before_the_cut_and_a_declared_encoding_still_counts() -> None:
+    latin = ("<?xml version='1.0' encoding='ISO-8859-1'?><rss version='2.0'><channel>"
+             "<title>Caf\u00e9</title><item><title>\u00e9t\u00e9</title></item>"
+             "</channel></rss>").encode("latin-1")
+    assert parse_feed(b"\n\n" + latin).entries[0].title == "\u00e9t\u00e9"
+    bom = b"\xef\xbb\xbf"
+    assert feedfile.document_bytes(bom + b"\n" + _NON_ASCII_FEED)[0][:8] == bom + b"<?xml"
+    assert parse_feed(bom + b" \n" + _NON_ASCII_FEED) == parse_feed(_NON_ASCII_FEED)
+
+
+def test_an_xml_declaration_after_the_root_is_not_cut_to() -> None:
+    """A document without a declaration may hold the text "<?xml " further on (in a CDATA
+    section): nothing is cut there."""
+    data = (b"\n<rss version='2.0'><channel><title>T</title><item><title>Code</title>"
+            b"<description><![CDATA[<pre><?xml version='1.0'?></pre>]]></description>"
+            b"</item></channel></rss>")
+    assert feedfile.document_bytes(data)[0] == data
+    result = parse_feed(data)
+    assert result.title == "T" and [e.title for e in result.entries] == ["Code"]
+
+
 @pytest.mark.parametrize("data", [b"<" * 1_000_000, b"<!DOCTYPE a [" * 200_000])
 def test_garbage_fails_fast(data: bytes) -> None:
     started = time.perf_counter()

@@ -226,7 +226,6 @@ OTHERWISE = {
     "mismatched_tags_first": rss("<item><title>x</titel></item>"
                                  + ITEM.format(title="AT&T &nbsp;")),
     "less_than_in_text": rss(ITEM.format(title="a < b &nbsp;")),
-    "garbage_prolog": b"Warning: oops<br />\n" + rss(ITEM.format(title="caf&eacute;")),
     "control_character": rss(ITEM.format(title="bell \x07 &nbsp;")),
     "invalid_character_reference": rss(ITEM.format(title="&#1; &nbsp;")),
     "ampersand_after_the_end": rss(ITEM.format(title="AT&T")) + b"&",
@@ -241,6 +240,15 @@ def test_documents_broken_otherwise_reach_feedparser_unchanged(name: str) -> Non
     assert True not in taken
     assert result == lenient
     direct(data, URL, "")
+
+
+def test_a_document_after_junk_is_cut_to_its_declaration_then_repaired() -> None:
+    """A server's warning before the XML declaration is cut off first (`feedfile`), and the
+    document left, broken only by its entity, is repaired and read on the direct road."""
+    data = b"Warning: oops<br />\n" + rss(ITEM.format(title="caf&eacute;"))
+    result, taken, lenient = roads(data)
+    assert taken == [False, True] and first(result).title == first(lenient).title == "caf\u00e9"
+    assert result == roads(rss(ITEM.format(title="caf&eacute;")))[0]
 
 
 @pytest.mark.parametrize("reference", ["&#xD800", "&#x110000", "&#99999999999"])
