@@ -11,7 +11,9 @@ that are not well-formed XML (undeclared HTML entities, bare ampersands), the sh
 common generators write (WordPress's RSS, a podcast host's iTunes elements, YouTube's Atom
 with its media:group, a Planet aggregator's Atom citing each entry's <source>), a tenth that
 newsreader's direct road leaves to feedparser (the shapes seen in real feeds that it still
-leaves: a channel's <textInput>, an item's HTML written as markup), and a few large feeds.
+leaves: RSS in UserLand's namespace, as Yandex's news feeds are written, and an item's
+HTML written as markup), and a few large feeds. A shape the road has taken since stays
+among the others (a Planet aggregator's Atom, a channel's <textInput>).
 `Corpus` keeps drawing the exact same bytes for a seed as it always did, so its figures
 stay comparable across rounds; `VariedCorpus` changed with the generators' shapes (the
 round it did is in bench/README.md).
@@ -250,7 +252,7 @@ class VariedCorpus(Corpus):
     def _feedparser_shape(self, index: int) -> str:
         """Which shape the feed at `index` of the feedparser tenth takes: the two seen in
         real feeds that the direct road still leaves to feedparser, in turn."""
-        return ("textinput", "markup")[(index // self.FEEDPARSER_EVERY) % 2]
+        return ("userland", "markup")[(index // self.FEEDPARSER_EVERY) % 2]
 
     def feed(self, index: int, base_time: float) -> Feed:
         every = self.FEEDPARSER_EVERY
@@ -296,6 +298,7 @@ class VariedCorpus(Corpus):
     def _rss(self, kind: str, name: str, site: str, index: int, base_time: float,
              entries: list[dict[str, object]]) -> tuple[str, str, str]:
         items = []
+        userland = kind == "feedparser" and self._feedparser_shape(index) == "userland"
         for e in entries:
             body = str(e["body"])
             roll = self.rng.random()
@@ -314,17 +317,24 @@ class VariedCorpus(Corpus):
             if index % 3 == 0:  # a news aggregator's item names its origin (Google News)
                 content += (f'<source url="https://origin{self.rng.randint(1, 500)}.example.org'
                             f'/">{escape(self._words(2))}</source>')
+            if userland:
+                content += "<yandex:genre>message</yandex:genre>"
             items.append(
                 f"<item><title>{self._text(kind, str(e['title']))}</title>"
                 f"<link>{e['link']}</link><guid isPermaLink=\"true\">{e['link']}</guid>"
                 f"<pubDate>{formatdate(float(str(e['when'])), usegmt=True)}</pubDate>"
                 f"<dc:creator>{escape(str(e['author']))}</dc:creator>"
                 f"<category>{escape(str(e['tag']))}</category>{content}</item>")
-        extra = "<language>x</language>"
-        if kind == "feedparser" and self._feedparser_shape(index) == "textinput":
-            extra += (f"<textInput><title>Search</title><description>{escape(self._words(3))}"
+        extra, namespaces = "<language>x</language>", ""
+        if userland:  # a Yandex news feed: RSS 2.0 in UserLand's namespace, with a logo
+            namespaces = 'xmlns="http://backend.userland.com/rss2" xmlns:yandex="http://news.yandex.ru"'
+            extra += (f"<image><url>{site}/logo.png</url><title>{escape(self._words(3))}"
+                      f"</title><link>{site}/</link></image>")
+        elif kind == "rss" and index % 7 == 3:  # a search box, as Slashdot's has
+            extra += ("<textInput><title>Search</title><description>Search this site"
                       f"</description><name>q</name><link>{site}/search</link></textInput>")
-        text = _rss_document(self._text(kind, name), site, escape(self.title()), items, extra)
+        text = _rss_document(self._text(kind, name), site, escape(self.title()), items, extra,
+                             namespaces)
         return text, "application/rss+xml; charset=utf-8", "xml"
 
     def _wordpress(self, kind: str, name: str, site: str, index: int, base_time: float,

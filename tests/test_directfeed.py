@@ -283,14 +283,56 @@ TAKEN.update({
         '<content type="xhtml"><x:div xmlns:x="http://www.w3.org/1999/xhtml"><x:p>p</x:p>'
         "</x:div></content>"))),
 })
+# RSS's <textInput>: a search box, kept apart by feedparser, which forgets its title depth
+# there as at an <image>.
+_SEARCH = ("<textInput><title>Search</title><description>Find &amp; read</description>"
+           "<name>q</name><link>https://c.example/search</link></textInput>")
+TAKEN.update({
+    "textinput_before_items": RSS.format(head="", channel="<title>C</title>" + _SEARCH,
+                                         items=ITEM.format("")),
+    "textinput_before_the_title": RSS.format(head="", channel=_SEARCH + "<title>C</title>",
+                                             items=ITEM.format("")),
+    "textinput_then_a_second_title": RSS.format(
+        head="", channel="<title>C</title>" + _SEARCH + "<title>D</title>",
+        items=ITEM.format("")),
+    "textinput_untitled_then_title": RSS.format(
+        head="", channel="<title>C</title><textInput><title></title></textInput><title>D</title>",
+        items=ITEM.format("")),
+    "textinput_after_items": RSS.format(head="", channel="<title>C</title>",
+                                        items=ITEM.format("") + _SEARCH),
+    "textinput_in_a_podcast": RSS.format(
+        head="", channel="<itunes:summary>s</itunes:summary>" + _SEARCH
+        + "<description>d</description>",
+        items=ITEM.format("<description>a</description><content:encoded>b</content:encoded>")),
+    "rdf_textinput": RDF.format(head="", items=RDF_ITEMS + '<textinput rdf:about="/t">'
+                                                           "<title>T</title><name>q</name>"
+                                                           "</textinput>"),
+    "rdf_textinput_referenced": RDF.format(head="", items=RDF_ITEMS).replace(
+        "<items>", '<textinput rdf:resource="https://c.example/t"/><items>').replace(
+        "</rdf:RDF>", '<textinput rdf:about="https://c.example/t"><title>T</title>'
+                      "<description>d</description><link>/s</link></textinput></rdf:RDF>"),
+})
 # Documents the direct road must leave to the others.
 LEFT = {
+    "textinput_in_an_item": RSS.format(head="", channel="", items=ITEM.format(_SEARCH)),
+    "textinput_with_another_child": RSS.format(
+        head="", channel="<textInput><title>S</title><url>u</url></textInput>",
+        items=ITEM.format("")),
+    "textinput_with_a_prefixed_child": RSS.format(
+        head="", channel="<textInput><dc:title>S</dc:title></textInput>",
+        items=ITEM.format("")),
+    "textinput_with_an_attribute": RSS.format(
+        head="", channel='<textInput about="x"><title>S</title></textInput>',
+        items=ITEM.format("")),
+    "textinput_with_children_inside": RSS.format(
+        head="", channel="<textInput><title>S<b>x</b></title></textInput>",
+        items=ITEM.format("")),
+    "rdf_textinput_first": RDF.format(head='<textinput rdf:about="/t"><title>T</title>'
+                                           "</textinput>", items=RDF_ITEMS),
     "rdf_image_first": RDF.format(head='<image rdf:about="/i"><title>I</title></image>',
                                   items=RDF_ITEMS),
     "rdf_two_channels": RDF.format(head="", items=RDF_ITEMS + "<channel><title>D</title>"
                                                               "</channel>"),
-    "rdf_textinput": RDF.format(head="", items=RDF_ITEMS + '<textinput rdf:about="/t">'
-                                                           "<title>T</title></textinput>"),
     "rdf_atom_first": RDF.format(head="", items=RDF_ITEMS).replace(
         "<rdf:RDF ", '<rdf:RDF xmlns:atom="http://www.w3.org/2005/Atom" '),
     "rdf_without_rss10": RDF.format(head="", items=RDF_ITEMS).replace(
@@ -446,7 +488,9 @@ def random_document(rng: random.Random) -> bytes:
             f"<itunes:summary>{rng.choice(TEXTS)}</itunes:summary>",
             f"<media:title>{rng.choice(TEXTS)}</media:title>",
             "<itunes:owner><itunes:name>N</itunes:name></itunes:owner>",
-            "<yt:channel>c</yt:channel>"], rng.randint(0, 6)))
+            "<yt:channel>c</yt:channel>",
+            f"<textInput><title>{rng.choice(TEXTS)}</title><description>{rng.choice(TEXTS)}"
+            "</description><name>q</name></textInput>"], rng.randint(0, 6)))
         items = "".join(_rss_item(rng) for _ in range(rng.randint(1, 3)))
         return RSS.format(head="", channel=channel, items=items).encode("utf-8")
     head = "".join(rng.sample([f"<title>{rng.choice(TEXTS)}</title>",

@@ -22,7 +22,7 @@ kept apart, as feedparser keeps it, but for the title depth it leaves. It answer
 ("unsure": feedparser reads the document) for anything else:
 
 * an element it has no rule for (its rules are per level: feed, entry, Atom author,
-  channel image, RSS 1.0's root and item list, media:group, itunes:owner), unless
+  channel image and textInput, RSS 1.0's root and item list, media:group, itunes:owner), unless
   feedparser has no handler for it either and only keeps it under a key of its own name
   that `feedfile` never reads (`_Road._other`: a podcast's duration, YouTube's video id,
   WordPress's post-id); a namespace feedparser knows under a prefix other than its own;
@@ -32,7 +32,7 @@ kept apart, as feedparser keeps it, but for the title depth it leaves. It answer
   RSS 1.0's about and resource ...), a type other than text, HTML or Atom's XHTML (base64),
   `url`/`uri` on a link; inside XHTML, namespaced attributes and elements of other
   namespaces, `<body>`, SVG and MathML (feedparser acts on them);
-* a feed title after the first entry, `<textinput>`, RSS 0.9's namespace, RSS 1.0's
+* a feed title after the first entry, `<textinput>` in an entry, RSS 0.9's namespace, RSS 1.0's
   anywhere but on an rdf:RDF root (it sets feedparser's version);
 * whatever `feedxml.prepare` refuses (DOCTYPE, ENTITY, encodings it cannot decode exactly),
   any XML error (so documents that are not well-formed: when the error may be an undeclared
@@ -90,6 +90,7 @@ from reader.sources.directrules import (
     STANDARD,
     SUMMARY,
     TABLES,
+    TEXTINPUT,
     TITLE,
     UPDATED,
     XHTML,
@@ -275,7 +276,7 @@ class _Road(XhtmlContent):
             self.channel_seen = True
         elif kind == AUTHOR:
             self.authors.opened(level == ENTRY)
-        elif kind == IMAGE:
+        elif kind in (IMAGE, TEXTINPUT):
             if level == RDF and not self.channel_seen:
                 raise Unsure  # its title would hide the channel's from feedparser
             self.feed_title_done = False  # feedparser forgets the title depth here

@@ -38,7 +38,10 @@ NAME, IGNORED, ENTRY, IMAGE, PERSON, CHANNEL, FEED, RSS, RDF, ITEMS, SEQ = range
 # publisher), nested itunes:category (tags), elements without a rule (`OTHER_LEVELS`), and
 # Atom's <source> (a SOURCE with elements: the feed a Planet's entry came from)
 MEDIA, OWNER, TAGS, OTHER, ORIGIN = range(24, 29)
-SPECIAL = {ENTRY, AUTHOR, IMAGE, CHANNEL}  # what `directfeed._Road._special` looks at
+# RSS's <textInput> (a search box: feedparser keeps it under the feed's "textinput", which
+# `feedfile` never reads); like <image>, it makes feedparser forget the title depth
+TEXTINPUT = 29
+SPECIAL = {ENTRY, AUTHOR, IMAGE, CHANNEL, TEXTINPUT}  # what `directfeed._Road._special` looks at
 # Leaves whose feedparser handlers write only keys `feedfile` never reads.
 _IGNORED_IN_ENTRY = {"category", "comments", "enclosure", "dc:subject", "slash:comments",
                      "wfw:commentrss", "wfw:comment", "feedburner:origlink", "dc:publisher",
@@ -73,16 +76,19 @@ _ENTRY = {"title": TITLE, "link": LINK, "guid": ID, "id": ID, "pubdate": PUBLISH
          "media:group": MEDIA, "media:content": MEDIA,
          **dict.fromkeys(_IGNORED_IN_ENTRY, IGNORED), **_ALIASES}
 _FEED = {"title": TITLE, "link": LINK, "id": ID, "item": ENTRY, "entry": ENTRY,
-         "image": IMAGE, "author": AUTHOR, "items": ITEMS,
+         "image": IMAGE, "textinput": TEXTINPUT, "author": AUTHOR, "items": ITEMS,
          "description": DESCRIPTION, "summary": SUMMARY, "media:content": IGNORED,
          **dict.fromkeys(_IGNORED_IN_FEED, IGNORED), **_ALIASES}
 _IMAGE = dict.fromkeys(("title", "link", "url", "width", "height", "description"), IGNORED)
+# The four children feedparser's textinput hack lets stay inside: any other element without
+# a prefix ends it there (and one with a prefix would be filed in it).
+_TEXTINPUT = dict.fromkeys(("title", "description", "name", "link"), IGNORED)
 _PERSON = {"name": NAME, "email": IGNORED, "uri": IGNORED}
 # RSS 1.0: items and the image beside the channel; the channel's <items> lists the items'
 # addresses (feedparser keeps them under keys feedfile never reads).
 TABLES = {RSS: {"channel": CHANNEL}, CHANNEL: _FEED, FEED: _FEED, ENTRY: _ENTRY,
-          IMAGE: _IMAGE, PERSON: _PERSON,
-          RDF: {"channel": CHANNEL, "item": ENTRY, "image": IMAGE},
+          IMAGE: _IMAGE, TEXTINPUT: _TEXTINPUT, PERSON: _PERSON,
+          RDF: {"channel": CHANNEL, "item": ENTRY, "image": IMAGE, "textinput": TEXTINPUT},
           ITEMS: {"rdf:seq": SEQ}, SEQ: {"rdf:li": IGNORED}, OTHER: {},
           MEDIA: {"media:title": MEDIA_TITLE, "media:description": DESCRIPTION,
                   "media:content": MEDIA, **dict.fromkeys(_MEDIA_IGNORED, IGNORED)},

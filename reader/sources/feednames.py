@@ -30,6 +30,7 @@ from reader.sources.directrules import (
     STANDARD,
     STANDARD_NAMES,
     SUMMARY,
+    TEXTINPUT,
     TITLE,
     XML_NS,
 )
@@ -95,7 +96,8 @@ def attributes(kind: int, attrs: dict[str, str], *, rss10: bool,
     found: dict[str, str] = {}
     for key, value in attrs.items():
         if " " in key:
-            if key in RDF_ATTRIBUTES and rss10 and kind in (ENTRY, CHANNEL, IMAGE, IGNORED):
+            if key in RDF_ATTRIBUTES and rss10 and kind in (ENTRY, CHANNEL, IMAGE, TEXTINPUT,
+                                                            IGNORED):
                 found[RDF_ATTRIBUTES[key]] = value
             elif key == XML_BASE:
                 _base_in(kind, found, based)
