@@ -163,9 +163,9 @@ def quicker_feedparser() -> None:
 def _plain_get(keyed: Any) -> Callable[..., Any]:
     """`FeedParserDict.get` that is `dict.get` for a key its `__getitem__` does not treat
     apart: feedparser asks its content parameters for their "type" several times an
-    element, and each ask ran the whole chain. A key treated apart is one
-    of the keymap's or a string its `__getitem__` names (so a new special key in a later
-    feedparser still goes the long way)."""
+    element, and each ask ran the whole chain. A key treated apart is one of the keymap's
+    or a string its `__getitem__` names (so a special key that a later feedparser adds
+    still goes the long way)."""
     constants = keyed.__getitem__.__code__.co_consts
     named = {*keyed.keymap, *(c for c in constants if isinstance(c, str))}
     long_way = keyed.get

@@ -287,23 +287,22 @@ TAKEN.update({
 # there as at an <image>.
 _SEARCH = ("<textInput><title>Search</title><description>Find &amp; read</description>"
            "<name>q</name><link>https://c.example/search</link></textInput>")
+
+
+def _channel(inner: str, items: str = ITEM.format("")) -> str:
+    return RSS.format(head="", channel=inner, items=items)
+
+
 TAKEN.update({
-    "textinput_before_items": RSS.format(head="", channel="<title>C</title>" + _SEARCH,
-                                         items=ITEM.format("")),
-    "textinput_before_the_title": RSS.format(head="", channel=_SEARCH + "<title>C</title>",
-                                             items=ITEM.format("")),
-    "textinput_then_a_second_title": RSS.format(
-        head="", channel="<title>C</title>" + _SEARCH + "<title>D</title>",
-        items=ITEM.format("")),
-    "textinput_untitled_then_title": RSS.format(
-        head="", channel="<title>C</title><textInput><title></title></textInput><title>D</title>",
-        items=ITEM.format("")),
-    "textinput_after_items": RSS.format(head="", channel="<title>C</title>",
-                                        items=ITEM.format("") + _SEARCH),
-    "textinput_in_a_podcast": RSS.format(
-        head="", channel="<itunes:summary>s</itunes:summary>" + _SEARCH
-        + "<description>d</description>",
-        items=ITEM.format("<description>a</description><content:encoded>b</content:encoded>")),
+    "textinput_before_items": _channel("<title>C</title>" + _SEARCH),
+    "textinput_before_the_title": _channel(_SEARCH + "<title>C</title>"),
+    "textinput_then_a_second_title": _channel("<title>C</title>" + _SEARCH + "<title>D</title>"),
+    "textinput_untitled_then_title": _channel(
+        "<title>C</title><textInput><title></title></textInput><title>D</title>"),
+    "textinput_after_items": _channel("<title>C</title>", ITEM.format("") + _SEARCH),
+    "textinput_in_a_podcast": _channel(
+        "<itunes:summary>s</itunes:summary>" + _SEARCH + "<description>d</description>",
+        ITEM.format("<description>a</description><content:encoded>b</content:encoded>")),
     "rdf_textinput": RDF.format(head="", items=RDF_ITEMS + '<textinput rdf:about="/t">'
                                                            "<title>T</title><name>q</name>"
                                                            "</textinput>"),
@@ -314,19 +313,12 @@ TAKEN.update({
 })
 # Documents the direct road must leave to the others.
 LEFT = {
-    "textinput_in_an_item": RSS.format(head="", channel="", items=ITEM.format(_SEARCH)),
-    "textinput_with_another_child": RSS.format(
-        head="", channel="<textInput><title>S</title><url>u</url></textInput>",
-        items=ITEM.format("")),
-    "textinput_with_a_prefixed_child": RSS.format(
-        head="", channel="<textInput><dc:title>S</dc:title></textInput>",
-        items=ITEM.format("")),
-    "textinput_with_an_attribute": RSS.format(
-        head="", channel='<textInput about="x"><title>S</title></textInput>',
-        items=ITEM.format("")),
-    "textinput_with_children_inside": RSS.format(
-        head="", channel="<textInput><title>S<b>x</b></title></textInput>",
-        items=ITEM.format("")),
+    "textinput_in_an_item": _channel("", ITEM.format(_SEARCH)),
+    "textinput_with_another_child": _channel("<textInput><title>S</title><url>u</url>"
+                                             "</textInput>"),
+    "textinput_with_a_prefixed_child": _channel("<textInput><dc:title>S</dc:title></textInput>"),
+    "textinput_with_an_attribute": _channel('<textInput about="x"><title>S</title></textInput>'),
+    "textinput_with_children_inside": _channel("<textInput><title>S<b>x</b></title></textInput>"),
     "rdf_textinput_first": RDF.format(head='<textinput rdf:about="/t"><title>T</title>'
                                            "</textinput>", items=RDF_ITEMS),
     "rdf_image_first": RDF.format(head='<image rdf:about="/i"><title>I</title></image>',
