@@ -171,7 +171,7 @@ def _plain_get(keyed: Any) -> Callable[..., Any]:
     long_way = keyed.get
 
     def get(self: dict[Any, Any], key: Any, default: Any = None) -> Any:
-        if key in named:
+        if key in named or type(self) is not keyed:  # (a subclass may read keys its way)
             return long_way(self, key, default)
         return dict.get(self, key, default)
 

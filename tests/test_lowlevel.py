@@ -218,6 +218,12 @@ def test_feedparser_dict_gets_a_plain_key_as_a_dict_and_the_others_the_long_way(
     assert {"guid", "description", "category", "license", "updated", "enclosures",
             "issued_parsed"} <= set(asked) and not {"type", "nope"} & set(asked)
 
+    class Shouting(FeedParserDict):
+        def __getitem__(self, key: str) -> object:
+            return str(super().__getitem__(key)).upper()
+
+    assert Shouting(type="text/html").get("type") == "TEXT/HTML"  # a subclass's own reading
+
 
 def test_feedparser_dict_deep_copies_as_copy_does() -> None:
     import copy
