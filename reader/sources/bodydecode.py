@@ -9,19 +9,25 @@ to the parser process as it came: inflating there, with `decode_body`, takes the
 the main process (~0.3 s of 200 gzipped feeds, 75 MB) and sends the workers a quarter of
 the bytes. `decoded_size` tells the refresh's backlog and its large-body gate what the body
 will weigh once decoded.
+
+gzip and deflate are inflated by zlib-ng (`zlib_ng.zlib_ng`, the stdlib's `zlib` API over a
+faster library): on the varied benchmark's 79 MB of feeds 0.05 s of CPU against zlib's 0.14.
 """
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
-from typing import Protocol
+from typing import Protocol, cast
 
 import brotli
+from zlib_ng import zlib_ng
 
 from reader.sources.fetcherrors import FetchError, byte_size
 
 _CHUNK = 64 * 1024
+# zlib-ng's stub calls its `error` an instance; it is zlib's exception class.
+_INFLATE_ERROR = cast("type[Exception]", zlib_ng.error)
+DAMAGED = (_INFLATE_ERROR, brotli.error)  # what a damaged body raises while it is decoded
 BODY_CAP = 10 * 2**20  # a fetch's cap on a body, decoded or not, unless told otherwise
 
 
@@ -35,18 +41,18 @@ class _Zlib:
 
     def __init__(self, gzip: bool) -> None:
         self._gzip = gzip
-        self._wbits = 16 + zlib.MAX_WBITS if gzip else zlib.MAX_WBITS
-        self._d = zlib.decompressobj(self._wbits)
+        self._wbits = 16 + zlib_ng.MAX_WBITS if gzip else zlib_ng.MAX_WBITS
+        self._d = zlib_ng.decompressobj(self._wbits)
         self._started = False
 
     def feed(self, data: bytes) -> Iterator[bytes]:
         while True:
             try:
                 out = self._d.decompress(data, _CHUNK)
-            except zlib.error:
+            except _INFLATE_ERROR:
                 if self._gzip or self._started:
                     raise
-                self._d = zlib.decompressobj(-zlib.MAX_WBITS)  # raw deflate
+                self._d = zlib_ng.decompressobj(-zlib_ng.MAX_WBITS)  # raw deflate
                 out = self._d.decompress(data, _CHUNK)
             self._started = True
             if out:
@@ -55,7 +61,7 @@ class _Zlib:
                 rest = self._d.unused_data
                 if not (self._gzip and rest):
                     return  # trailing bytes after the stream are ignored, as browsers do
-                self._d = zlib.decompressobj(self._wbits)
+                self._d = zlib_ng.decompressobj(self._wbits)
                 data = rest
                 continue
             data = self._d.unconsumed_tail
@@ -91,7 +97,7 @@ def decode_body(body: bytes, content_encoding: str, cap: int) -> bytes:
     decoder = Decoder(content_encoding, cap)
     try:
         out = [*decoder.feed(body), *decoder.finish()]
-    except (zlib.error, brotli.error) as exc:
+    except DAMAGED as exc:
         raise FetchError(f"the compressed body is damaged ({exc})") from exc
     return out[0] if len(out) == 1 else b"".join(out)
 

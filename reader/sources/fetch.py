@@ -46,18 +46,16 @@ import json
 import re
 import sys
 import time
-import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-import brotli
 import httpx
 
 import reader
-from reader.sources.bodydecode import BODY_CAP, Decoder, stages
+from reader.sources.bodydecode import BODY_CAP, DAMAGED, Decoder, stages
 from reader.sources.fetcherrors import FetchError, byte_size, describe, duration, short_url
 from reader.sources.fetchheaders import (
     MAX_DELAY,
@@ -218,7 +216,7 @@ class Fetcher:
                 raise FetchError(why) from exc
             except httpx.InvalidURL as exc:
                 raise FetchError(f"not a valid URL: {short_url(url)}") from exc
-            except (zlib.error, brotli.error) as exc:
+            except DAMAGED as exc:
                 raise FetchError(f"the compressed body is damaged ({exc})") from exc
 
     def check_waits(self, url: str) -> None:
