@@ -153,6 +153,7 @@ def quicker_feedparser() -> None:
         keyed.__deepcopy__ = _deepcopy_keyed
     import inspect  # (here: the app's first frame imports this module, not inspect)
 
+    _TextToTranslate.c1_code = re.compile("[\x80-\x9f]")
     for name in ("StrictFeedParser", "LooseFeedParser"):
         parser = _private("feedparser.api", name, "to translate only texts with C1 codes")
         if "decode_entities" not in vars(parser):
@@ -206,13 +207,13 @@ class _TextToTranslate(str):
 
     __slots__ = ()
 
+    c1_code: re.Pattern[str] | None = None  # compiled by `quicker_feedparser`, not at start
+
     def translate(self, table: Any) -> str:
-        if isinstance(table, _Cp1252Table) and _C1_CODE.search(self) is None:
+        if isinstance(table, _Cp1252Table) and (
+                self.isascii() or self.c1_code is not None and not self.c1_code.search(self)):
             return str(self)
         return str.translate(str(self), table)
-
-
-_C1_CODE = re.compile("[\x80-\x9f]")
 
 
 def _text_to_translate(decode: Any) -> Callable[..., Any]:

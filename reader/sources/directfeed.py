@@ -114,7 +114,6 @@ from reader.sources.feedxml import Document, Unsure, prepare, strict_expat
 _looks_like_html = lowlevel.looks_like_html
 
 
-
 def parse(data: bytes, *, url: str = "", content_type: str = "",
           why: list[Exception] | None = None) -> dict[str, Any] | None:
     """{"feed", "entries", "version"} holding the keys `feedfile` reads, with the values
@@ -457,21 +456,15 @@ class _Road(XhtmlContent):
 
     def _feed_text(self, kind: int, attrs: dict[str, str], text: str) -> None:
         feed = self.feed
-        if kind == TITLE:
+        if kind in (TITLE, MEDIA_TITLE):
             if self.entries:
                 raise Unsure  # a feed title after entries: feedparser's depth rules decide
             value, ctype = self._text_value(attrs, text, "text/plain")
             if not self.feed_title_done:
                 feed["title"] = value
                 feed["title_detail"] = {"type": ctype}
-                self.feed_title_done = bool(value)
-        elif kind == MEDIA_TITLE:  # a title that leaves the title depth as it was
-            if self.entries:
-                raise Unsure
-            if not self.feed_title_done:
-                value, ctype = self._text_value(attrs, text, "text/plain")
-                feed["title"] = value
-                feed["title_detail"] = {"type": ctype}
+                # media:title leaves the title depth as it was
+                self.feed_title_done = kind == TITLE and bool(value)
         elif kind in (DESCRIPTION, SUMMARY):
             # feedparser's `_start_description` and `_start_summary`: after a summary they
             # read a content instead, which sets `hasContent` until the next entry ends

@@ -15,7 +15,7 @@ wherever it came from. Choices, and why:
   commonest fault) is repaired by `feedrepair` and read by the same road, or by
   feedparser's strict parser, instead of its lenient one (~280 µs a story instead of ~950).
 * Whatever comes before the XML declaration is cut off: a blank line (a WordPress theme
-  whose file ends with one: the commonest broken feed after the ampersands) or a PHP warning.
+  whose PHP file ends with one, a common fault) or a PHP warning.
   XML allows nothing there, so expat stopped at once and feedparser's lenient parser read
   the whole document; cut, it reads as it would have without them.
 * Internal DTD subsets are cut out before parsing: they are how entity-expansion bombs
