@@ -149,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tree", metavar="DIR",
                         help="run the `reader` package copied in DIR/reader instead")
     opts = parser.parse_args(argv)
+    if opts.feeds < 1 or opts.every <= 0 or opts.bucket <= 0:
+        parser.error("--feeds, --every and --bucket must be positive")
     compile_trees(str(ROOT), opts.tree)  # each launch reads compiled code, as installed
     maker = corpus(opts.corpus, opts.seed)
     feeds = [maker.feed(i, 1_700_000_000.0) for i in range(opts.feeds)]

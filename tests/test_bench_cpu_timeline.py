@@ -48,3 +48,10 @@ def test_each_thread_is_read_on_its_own() -> None:
     assert str(worker.native_id) in before and str(worker.native_id) not in after
     assert str(threading.get_native_id()) in after
     assert all(after[tid] >= before[tid] for tid in after if tid in before)
+
+
+def test_nothing_to_measure_is_said_in_words(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        cpu_timeline.main(["--feeds", "0"])
+    assert stop.value.code == 2
+    assert "--feeds, --every and --bucket must be positive" in capsys.readouterr().err

@@ -184,8 +184,9 @@ LEFT = {
     "foreign_under_a_known_prefix": _rss("<title>C</title>", "").replace(
         "<rss ", '<rss xmlns:x="http://purl.org/dc/elements/1.1/" ').replace(
         "<item></item>", '<item xmlns:x="urn:f"><title>t</title><x:creator>Z</x:creator></item>'),
-    # an empty <name> beside what feedparser then reads as the author instead
-    # after another author, whose e-mail address feedparser may carry into the empty one
+    # an empty <name> beside what feedparser then reads as the author instead: after another
+    # author (whose e-mail address feedparser may carry into the empty one), an e-mail, text
+    # before or after it, another element
     "empty_name_after_an_author": FEED.format(items=(
         "<entry><title>z</title><author><name>Ann</name><email>a@x.org</email></author>"
         "<author><name></name></author></entry>")),
