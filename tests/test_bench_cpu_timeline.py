@@ -3,9 +3,7 @@ runs a real refresh against its own feed server and reports every bucket and the
 
 from __future__ import annotations
 
-import os
 import re
-import threading
 
 import pytest
 
@@ -33,21 +31,6 @@ def test_a_cold_refresh_is_reported_bucket_by_bucket(capsys: pytest.CaptureFixtu
     # The rows add up to the totals: the command's column is its CPU, bucket by bucket.
     assert sum(row[0] for row in shares) / 100 * 0.020 == pytest.approx(command, abs=0.01)
     assert re.search(r"phases: the command alone \d+\.\d\d s; with workers \d+\.\d\d s", out)
-
-
-def test_each_thread_is_read_on_its_own() -> None:
-    """Why the sampler keeps a figure per thread: a thread that ends leaves /proc, and with
-    it its time, so a sum over the live threads would go backwards."""
-    done = threading.Event()
-    worker = threading.Thread(target=done.wait)
-    worker.start()
-    before = cpu_timeline.thread_seconds(os.getpid())
-    done.set()
-    worker.join()
-    after = cpu_timeline.thread_seconds(os.getpid())
-    assert str(worker.native_id) in before and str(worker.native_id) not in after
-    assert str(threading.get_native_id()) in after
-    assert all(after[tid] >= before[tid] for tid in after if tid in before)
 
 
 def test_nothing_to_measure_is_said_in_words(capsys: pytest.CaptureFixture[str]) -> None:
