@@ -21,8 +21,10 @@ LOCAL_ORIGIN = "local"  # a feed the user keeps out of sync: fetched here, never
 class Entry:
     """One parsed story, as a source read it, before it reaches the cache.
 
-    `body_html` is already sanitised (see `reader.sanitize`): a small, safe subset of HTML
-    that the renderer understands. Plain-text stories become `<p>` paragraphs.
+    `body_html` holds no terminal controls. A feed's body is kept as the feed wrote it
+    (`reader.sanitize.storable_html`) and reduced to the safe subset the renderer knows
+    when it is drawn; other sources' bodies are that subset already. Plain-text stories
+    become `<p>` paragraphs.
     """
 
     key: str

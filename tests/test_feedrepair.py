@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 from bench.feedcorpus import VariedCorpus
 from reader.models import ParseResult
+from reader.sanitize import sanitize_html
 from reader.sources import directfeed, feedrepair
 from tests.helpers.feed_cases import CHANNEL, FEED, RSS_TYPE, URL
 from tests.helpers.feed_roads import _none, direct, outcome, spy
@@ -214,8 +215,13 @@ def test_where_the_lenient_parser_was_wrong_the_browser_is_followed(name: str) -
     data, field, repaired, lenient = DIFFER[name]
     result, taken, before = roads(data)
     assert taken == [False, True]
-    assert getattr(first(result), field) == repaired
-    assert getattr(first(before), field) == lenient
+
+    def shown(entry: Any) -> str:  # a body as the reader sees it: cleaned when drawn
+        value = getattr(entry, field)
+        return sanitize_html(value) if field == "body_html" else value
+
+    assert shown(first(result)) == repaired
+    assert shown(first(before)) == lenient
 
 
 # -- documents broken otherwise go to feedparser as they came ----------------------------------

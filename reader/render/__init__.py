@@ -1,4 +1,4 @@
-"""The article renderer: a stored story's sanitised HTML as one styled `rich.text.Text`.
+"""The article renderer: a stored story's HTML, cleaned, as one styled `rich.text.Text`.
 
 One document serves two readers: the article view shows `Rendered.text` (Rich wraps it to the
 pane), and `newsreader show` prints `Rendered.plain`, so both always agree. Links become
@@ -6,8 +6,10 @@ numbered markers ("word[1]") with their targets listed at the end, because a ter
 cannot be clicked reliably and a URL in the middle of a sentence breaks reading.
 
 This is the only data-layer package allowed to import rich (never textual). Untrusted text
-never goes through markup: it is cleaned with `reader.sanitize.clean_text` and appended to
-`Text` objects as data.
+never goes through markup: a body is reduced to the allowed HTML by
+`reader.sanitize.sanitize_html` before it is read (the cache keeps most feed bodies as the
+feed wrote them), its text cleaned with `reader.sanitize.clean_text` and appended to `Text`
+objects as data.
 
 Wrapping: without a width, continuation lines of a long list item or quote start at column 0
 when Rich wraps them (Rich has no hanging indent). Pass `width=` (the pane's or terminal's
@@ -25,7 +27,7 @@ from reader.models import Story
 from reader.render import styles
 from reader.render.dates import format_date, format_list_date
 from reader.render.layout import EMPTY, Line, assemble, styled
-from reader.sanitize import clean_line
+from reader.sanitize import clean_line, sanitize_html
 
 __all__ = ["Rendered", "format_date", "format_list_date", "render_body", "render_story"]
 
@@ -46,8 +48,11 @@ def _body_lines(body_html: str, width: int | None) -> tuple[list[Line], list[str
     # lxml (~10 ms of CPU), which the app's first frame (the headlines) does without.
     from reader.render.converter import convert
 
+    # Cleaned here, whatever the cache holds: it keeps most feed bodies as the feed wrote
+    # them (`reader.sanitize.storable_html`), and cleaning clean HTML changes nothing.
+    body_html = sanitize_html(body_html)
     try:
-        return convert(body_html or "", width)
+        return convert(body_html, width)
     except Exception:  # a renderer bug must not take the reader down: show the words
         from reader.render.fallback import plain_lines
 
@@ -55,7 +60,7 @@ def _body_lines(body_html: str, width: int | None) -> tuple[list[Line], list[str
 
 
 def render_body(body_html: str, *, width: int | None = None) -> Rendered:
-    """Render a story body (sanitised HTML; raw HTML is handled too) to styled text.
+    """Render a story body (any HTML: it is cleaned first) to styled text.
 
     Never raises on bad markup. `width`, when given, hard-wraps text lines to that many
     cells with hanging indents; tables are then also fitted to it.

@@ -10,7 +10,7 @@ document is shown as plain paragraphs (`fallback.plain_lines`) rather than cut s
 
 Untrusted text is never parsed as markup: every text node goes through `clean_text` and
 becomes string data with spans. Scripts, styles and the like are dropped with their content
-even though stored bodies were sanitised already (defence in depth).
+even though `reader.render` hands over bodies cleaned by nh3 already (defence in depth).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 from reader.extract import first_paragraph
 from reader.models import Entry, ParseResult, StoryRow, entry_key
-from reader.sanitize import clean_line, clip_teaser, is_safe_url, sanitize_html
+from reader.sanitize import clean_line, clip_teaser, is_safe_url, sanitize_html, storable_html
 
 MAX_ENTRIES = 10_000
 MAX_TITLE = 1_000
@@ -35,8 +35,15 @@ def _make_entry(
     published: float | None, updated: float | None, base: str, clean: bool = False,
 ) -> Entry | None:
     """An `Entry`, or None when it has nothing to show. `clean`: `body` is known clean
-    (`reader.sanitize.is_clean`), which `sanitize_html` then need not search for."""
-    body_html = sanitize_html(body[:MAX_BODY], base_url=base or None, clean=clean)
+    (`reader.sanitize.is_clean`), which `sanitize_html` then need not search for.
+
+    The body is kept as the feed wrote it where cleaning can wait until it is shown
+    (`storable_html`), but not for a story with neither guid nor link: its key is a hash
+    of its body, which must stay what earlier releases stored."""
+    if (guid and guid.strip()) or (raw_link and raw_link.strip()):
+        body_html = storable_html(body[:MAX_BODY], base_url=base or None, clean=clean)
+    else:
+        body_html = sanitize_html(body[:MAX_BODY], base_url=base or None, clean=clean)
     lead = first_paragraph(body_html)
     if not title and not lead and not link:
         return None

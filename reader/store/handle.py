@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reader.models import Entry, Source, Story, StoryRow, Teaser
-from reader.sanitize import clean_line, clip_teaser
+from reader.sanitize import clean_line, clip_teaser, sanitize_html
 from reader.store.bodies import pack, unpack
 from reader.store.db import Database
-from reader.store.rows import storable, story_rows
+from reader.store.rows import DIGEST_MARK, storable, story_rows
 from reader.store.search.index import SearchIndex
 from reader.store.search.runner import Searches
 from reader.store.smart import SmartFeeds
@@ -224,6 +224,14 @@ class Store:
                 if found is not None and found[1] == row.digest:
                     unchanged += 1
                     continue
+                if found is not None and not found[1].startswith(DIGEST_MARK) and \
+                        self._same_as_cleaned(conn, found[0], row):
+                    # Stored by a release that cleaned bodies when it stored them: the
+                    # same story, now with a digest that the next refresh will match.
+                    conn.execute("UPDATE stories SET content_hash = ? WHERE id = ?",
+                                 (row.digest, found[0]))
+                    unchanged += 1
+                    continue
                 if found is None and row.key in removed:
                     unchanged += 1  # retention removed it (see reader.store.retention)
                     continue
@@ -276,6 +284,23 @@ class Store:
                 "SELECT key FROM removed_stories WHERE source_id = ? "
                 "AND key IN (SELECT value FROM json_each(?))", (source_id, chunk)))
         return known, removed
+
+    @staticmethod
+    def _same_as_cleaned(conn: sqlite3.Connection, story_id: int, row: StoryRow) -> bool:
+        """Whether the stored story is `row` as a release that cleaned bodies when it stored
+        them (`reader.sanitize.sanitize_html`) kept it. Its digest covers the cleaned body,
+        so without this every story of the feeds would count as updated once after an
+        upgrade, and be written and indexed again. Asked once a story: the digest is then
+        replaced by the new one."""
+        stored = conn.execute(
+            "SELECT title, link, author, path, lead, teasers, published, body_html "
+            "FROM stories WHERE id = ?", (story_id,)).fetchone()
+        if stored is None or stored[:6] != (row.title, row.link, row.author, row.path,
+                                            row.lead, row.teasers):
+            return False
+        if row.published is not None and stored[6] != row.published:
+            return False
+        return unpack(stored[7]) == sanitize_html(unpack(row.body_html))
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:

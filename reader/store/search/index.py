@@ -35,37 +35,42 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Protocol
 
+from reader.sanitize import CONTROL_REF, DROP_WITH_CONTENT, clean_text
 from reader.store.bodies import unpack
 from reader.store.errors import StoreError
 
-_HIDDEN = re.compile(r"<(script|style|template)\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
-_TAG = re.compile(r"<[^>]*>")
+# What nh3 drops with its content (`reader.sanitize`), and comments: the cache keeps most
+# feed bodies as the feed wrote them, so the index skips what the reader never shows.
+_HIDDEN_NAMES = sorted(DROP_WITH_CONTENT)
+_HIDDEN = re.compile(rf"<({'|'.join(_HIDDEN_NAMES)})\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
+# A tag as an HTML parser reads one: "<" then a letter, "/", "!" or "?" ("a < b" is text),
+# to ">" or to the end (a body cut inside a tag).
+_TAG = re.compile(r"<[A-Za-z/!?][^>]*(?:>|\Z)")
 
 
 # -- what is indexed ----------------------------------------------------------------------------
 def html_text(markup: str) -> str:
-    """The words of an HTML fragment: tags, comments, scripts and styles dropped, entities
-    decoded. For the index, not for display: spacing is left as it comes (the tokenizer does
-    not care, and folding it would triple the cost)."""
+    """The words of an HTML fragment: tags, comments and the elements nh3 drops with their
+    content gone, entities decoded. For the index, not for display: spacing is left as it
+    comes (the tokenizer does not care, and folding it would triple the cost)."""
     if "<" not in markup and "&" not in markup:
         return markup
-    if markup.isascii():  # the same test as below without lowering a copy of the body
-        hidden = _HIDDEN_GATE.search(markup) is not None
-    else:
-        lowered = markup.lower()
-        hidden = ("<script" in lowered or "<style" in lowered or "<template" in lowered
-                  or "<!--" in markup)
-    if hidden:
+    if _HIDDEN_GATE.search(markup) is not None:
         markup = _HIDDEN.sub(" ", markup)
     import html  # here: its table of entities is not needed to open the cache
 
-    return html.unescape(_TAG.sub(" ", markup))
+    text = html.unescape(_TAG.sub(" ", markup))
+    # A reference such as "&#27;" or "&#x202E;" decodes to a control: removed, as nh3's
+    # output is cleaned (`reader.sanitize.sanitize_html`).
+    return clean_text(text) if CONTROL_REF.search(markup) is not None else text
 
 
-# "<script", "<style" or "<template" in any case, or "<!--": in ASCII text, what the lowered
-# test in `html_text` finds.
-_HIDDEN_GATE = re.compile(r"<(?:[Ss][Cc][Rr][Ii][Pp][Tt]|[Ss][Tt][Yy][Ll][Ee]"
-                          r"|[Tt][Ee][Mm][Pp][Ll][Aa][Tt][Ee])|<!--")
+# One of those names after "<" in any ASCII case, or "<!--": no character outside ASCII
+# lowers to a letter of them (only the Kelvin sign lowers to one, "k"), so this gate finds
+# what a test on the lowered text would, without lowering a copy of the body.
+_HIDDEN_GATE = re.compile(
+    "<(?:" + "|".join("".join(f"[{c.upper()}{c}]" for c in name) for name in _HIDDEN_NAMES)
+    + ")|<!--")
 
 
 def story_text(body_html: str | bytes | None, full_html: str | bytes | None,
