@@ -157,9 +157,11 @@ def _may_need_base(html: str) -> bool:
     A word counts unless it is part of a longer name ("data-src", "xlink:href", "srcset":
     an attribute's name follows a space, "/" or a quote). The body is lowered once and
     searched with `str.find`, ~9 µs a 2 KB body; one case-blind pattern took 30-40 µs,
-    as long as nh3 itself. Lowering fools none of these tests: the only characters outside
-    ASCII that lower to ASCII letters are "İ" (to "i" and a combining dot) and the Kelvin
-    sign (to "k"), and neither can complete a word or a value searched for."""
+    as long as nh3 itself. Lowering can only make it say True more often: the characters
+    outside ASCII that lower to ASCII letters are "İ" (to "i" and a combining dot, which
+    is no letter: a word right after it counts) and the Kelvin sign (to "k", in no word or
+    value searched for), and no other character lowers to a letter, digit or "_:-" that it
+    was not."""
     low = html.lower()
     for word in ("href", "src"):
         at = low.find(word)

@@ -139,7 +139,8 @@ def plain_may_need_base(body: str) -> bool:
 
 STORABLE_PARTS = LINK_PARTS | st.sampled_from([
     ' HREF="', " Src='", "'", "srcset=\"/s\"", ' data-src="/d"', 'xlink:href="/x"', "mailto:a",
-    "HTTP://UP.example/", "\u0130", "<img", "<A", "=", " href=", "K", "\u017frc=\"/r\"",
+    "HTTP://UP.example/", "\u0130", "\u0130href='/i'", "<img", "<A", "=", " href=", "K",
+    "\u017frc=\"/r\"", "p\u202ehref=\"/c\"",
 ])
 
 
@@ -156,8 +157,13 @@ def test_a_body_kept_as_written_shows_the_same_story(body: str, base: str | None
     assert sanitize.sanitize_html(stored) == plain_sanitize_html(body, base)
     assert sanitize.is_clean(stored)
     assert stored in (plain_clean_text(body), plain_sanitize_html(body, base))
-    assert sanitize._may_need_base(body) == plain_may_need_base(body)
-    if base and plain_may_need_base(body):
+    # The same answer as the pattern, or True (safe: cleaned now) where lowering "İ" gives
+    # a combining dot, no letter, before a word the pattern skips.
+    if "\u0130" in body:
+        assert sanitize._may_need_base(body) >= plain_may_need_base(body)
+    else:
+        assert sanitize._may_need_base(body) == plain_may_need_base(body)
+    if base and plain_may_need_base(plain_clean_text(body)):  # (the text nh3 would read)
         assert stored == plain_sanitize_html(body, base)
 
 
