@@ -1,7 +1,8 @@
 """Each text rule has one implementation, with quick paths; here each is held to the rule as
 plainly stated (a reference written in this file), on hand-made pieces, random text and the
 benchmark corpus: `clean_text`/`clean_line`, `sanitize_html` (and its link-pass shortcut),
-`first_paragraph` and the search index's `story_text`.
+`storable_html` (a body as the cache keeps it), `first_paragraph` and the search index's
+`story_text`.
 """
 
 from __future__ import annotations
@@ -131,8 +132,8 @@ def test_links_are_absolute_only_when_the_link_pass_changes_nothing(markup: str)
 
 
 def plain_may_need_base(body: str) -> bool:
-    """An attribute named href or src in any ASCII case (not part of a longer name, nor
-    "srcset") whose value is not quoted and does not start with http(s):// or mailto:."""
+    """The name href or src in any ASCII case (not part of a longer name, nor "srcset")
+    not followed by `="` or `='` and then http://, https:// or mailto: in any case."""
     return re.search(r"""(?<![\w:-])(?:[Hh][Rr][Ee][Ff]|[Ss][Rr][Cc](?![Ss][Ee][Tt]))"""
                      r"""(?!=["'](?i:https?://|mailto:))""", body) is not None
 
