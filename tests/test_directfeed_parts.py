@@ -112,8 +112,8 @@ def test_text_without_c1_codes_is_not_copied_by_the_repair() -> None:
 def old_content_hash(entry: Entry) -> str:
     parts = (entry.title, entry.link, entry.author, entry.body_html, entry.lead,
              "\x1e".join(entry.teasers), repr(entry.published))
-    return "r" + hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"),
-                                 digest_size=16).hexdigest()
+    return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"),
+                           digest_size=16).hexdigest()
 
 
 def old_story_row(entry: Entry) -> rows.StoryRow:

@@ -18,7 +18,7 @@ from reader.models import Entry, Source, Story, StoryRow, Teaser
 from reader.sanitize import clean_line, clip_teaser, sanitize_html
 from reader.store.bodies import pack, unpack
 from reader.store.db import Database
-from reader.store.rows import DIGEST_MARK, storable, story_rows
+from reader.store.rows import storable, story_rows
 from reader.store.search.index import SearchIndex
 from reader.store.search.runner import Searches
 from reader.store.smart import SmartFeeds
@@ -224,10 +224,9 @@ class Store:
                 if found is not None and found[1] == row.digest:
                     unchanged += 1
                     continue
-                if found is not None and not found[1].startswith(DIGEST_MARK) and \
-                        self._same_as_cleaned(conn, found[0], row):
-                    # Stored by a release that cleaned bodies when it stored them: the
-                    # same story, now with a digest that the next refresh will match.
+                if found is not None and self._same_when_cleaned(conn, found[0], row):
+                    # The story the reader sees is the same: only the digest is brought up
+                    # to date, so that the next fetch of this version matches it.
                     conn.execute("UPDATE stories SET content_hash = ? WHERE id = ?",
                                  (row.digest, found[0]))
                     unchanged += 1
@@ -286,12 +285,14 @@ class Store:
         return known, removed
 
     @staticmethod
-    def _same_as_cleaned(conn: sqlite3.Connection, story_id: int, row: StoryRow) -> bool:
-        """Whether the stored story is `row` as a release that cleaned bodies when it stored
-        them (`reader.sanitize.sanitize_html`) kept it. Its digest covers the cleaned body,
-        so without this every story of the feeds would count as updated once after an
-        upgrade, and be written and indexed again. Asked once a story: the digest is then
-        replaced by the new one."""
+    def _same_when_cleaned(conn: sqlite3.Connection, story_id: int, row: StoryRow) -> bool:
+        """Whether the stored story and `row`, whose digests differ, are the same story
+        once their bodies are cleaned (`reader.sanitize.sanitize_html`), as the reader sees
+        them. The digest covers a feed's body as written (`storable_html`), so a feed that
+        changes only what cleaning drops (an attribute, a script's text) would otherwise
+        count as updated at every fetch, and a story that a release which cleaned bodies
+        when it stored them kept would count once after the upgrade. Asked only when the
+        digests differ (a changed or upgraded story, never a new or unchanged one)."""
         stored = conn.execute(
             "SELECT title, link, author, path, lead, teasers, published, body_html "
             "FROM stories WHERE id = ?", (story_id,)).fetchone()
@@ -300,7 +301,8 @@ class Store:
             return False
         if row.published is not None and stored[6] != row.published:
             return False
-        return unpack(stored[7]) == sanitize_html(unpack(row.body_html))
+        before, after = unpack(stored[7]), unpack(row.body_html)
+        return before == after or sanitize_html(before) == sanitize_html(after)
 
     @staticmethod
     def _insert(conn: sqlite3.Connection, rows: list[tuple[object, ...]]) -> None:

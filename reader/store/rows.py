@@ -34,13 +34,6 @@ def storable(text: str) -> str:
     return text
 
 
-# The first character of every digest made since the cache keeps feed bodies as the feed
-# wrote them (`reader.sanitize.storable_html`). A digest without it (hexadecimal) was made
-# over the cleaned body; `Store.upsert_entries` tells such a story's first refresh apart
-# from a change.
-DIGEST_MARK = "r"
-
-
 def content_hash(entry: Entry, body: bytes | None = None) -> str:
     """The digest that tells a changed story. `body`, when given, is the body's UTF-8
     (`story_row` has it already for `pack`): the same bytes the joined text would encode
@@ -50,14 +43,14 @@ def content_hash(entry: Entry, body: bytes | None = None) -> str:
     if body is None:
         parts = (entry.title, entry.link, entry.author, entry.body_html, entry.lead,
                  "\x1e".join(entry.teasers), repr(entry.published))
-        return DIGEST_MARK + hashlib.blake2b(
-            "\x1f".join(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+        return hashlib.blake2b("\x1f".join(parts).encode("utf-8", "surrogatepass"),
+                               digest_size=16).hexdigest()
     before = "\x1f".join((entry.title, entry.link, entry.author, ""))
     after = "\x1f".join(("", entry.lead, "\x1e".join(entry.teasers), repr(entry.published)))
     digest = hashlib.blake2b(before.encode("utf-8", "surrogatepass"), digest_size=16)
     digest.update(body)
     digest.update(after.encode("utf-8", "surrogatepass"))
-    return DIGEST_MARK + digest.hexdigest()
+    return digest.hexdigest()
 
 
 def story_row(entry: Entry) -> StoryRow:
