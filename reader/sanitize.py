@@ -55,6 +55,20 @@ DROP_WITH_CONTENT = frozenset({"script", "style", "template", "noscript", "ifram
                                "head", "title"})
 
 
+def any_case(word: str) -> str:
+    """A pattern for `word` in either case of ASCII letters ("h1" -> "[Hh]1")."""
+    return "".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in word)
+
+
+# The same elements for the readers of a body kept as the feed wrote it (`storable_html`):
+# the lead (`reader.extract`) and the search index leave out what the reader never sees.
+# Sources, compiled where they are used. DROPPED_ELEMENT (re.S | re.I) is one such element
+# with its content; DROPPED_GATE is how every match of it, or a comment, begins (in either
+# ASCII case: re.I would defeat the engine's quick scan for the "<").
+DROPPED_ELEMENT = rf"<({'|'.join(sorted(DROP_WITH_CONTENT))})\b.*?</\1\s*>"
+DROPPED_GATE = "<(?:" + "|".join(map(any_case, sorted(DROP_WITH_CONTENT))) + "|!--)"
+
+
 # Every C0 control but tab and newline, and DEL: what `clean_text` removes (or, for CR,
 # rewrites) in ASCII text. ASCII text without them is clean as it is.
 _ASCII_CONTROLS = bytes([*range(0, 9), *range(11, 32), 127])

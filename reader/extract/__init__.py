@@ -41,14 +41,20 @@ from typing import Any
 
 from reader.decode import decode_bytes
 from reader.extract.layout import _normalise
-from reader.sanitize import DROP_WITH_CONTENT, clean_line, clean_text, sanitize_html
+from reader.sanitize import (
+    DROPPED_ELEMENT,
+    DROPPED_GATE,
+    any_case,
+    clean_line,
+    clean_text,
+    sanitize_html,
+)
 
 # --- plain text from HTML -------------------------------------------------------------------
 
-# What nh3 drops with its content (`reader.sanitize.DROP_WITH_CONTENT`): the cache keeps
-# most feed bodies as the feed wrote them, and a lead must not be a form's or an icon's words.
-_DROPPED = sorted(DROP_WITH_CONTENT)
-_DROP = re.compile(rf"<({'|'.join(_DROPPED)})\b.*?</\1\s*>", re.DOTALL | re.I)
+# What nh3 drops with its content: the cache keeps most feed bodies as the feed wrote them,
+# and a lead must not be a form's or an icon's words.
+_DROP = re.compile(DROPPED_ELEMENT, re.DOTALL | re.I)
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _BLOCK = re.compile(
     r"</?(?:p|div|li|ul|ol|h[1-6]|blockquote|pre|table|caption|thead|tbody|tfoot|tr|td|th|dl|dt"
@@ -108,17 +114,12 @@ def first_paragraph(body_html: str) -> str:
     return blocks[0] if blocks else ""
 
 
-def _any_case(word: str) -> str:
-    """A pattern for `word` in either case of ASCII letters ("h1" -> "[Hh]1")."""
-    return "".join(f"[{c.upper()}{c}]" if c.isalpha() else c for c in word)
-
-
 # Every match of _DROP or _COMMENT (then: of _NOT_LEAD) begins with one of these. In text
 # without _FOLDS_TO_ASCII they match exactly what re.I would, at a fraction of its cost (re.I
 # defeats the regex engine's quick scan for the leading "<").
-_DROP_NEEDLES = re.compile("<(?:" + "|".join(map(_any_case, _DROPPED)) + "|!--)")
-_NEEDLES = re.compile("<(?:" + "|".join(map(_any_case, (
-    *_DROPPED, "figcaption", "caption", "pre", "table", "figure"))) + "|!--|[Hh][1-6])")
+_DROP_NEEDLES = re.compile(DROPPED_GATE)
+_NEEDLES = re.compile(DROPPED_GATE + "|<(?:" + "|".join(map(any_case, (
+    "figcaption", "caption", "pre", "table", "figure"))) + "|[Hh][1-6])")
 # The only characters outside ASCII that re.I matches to an ASCII letter or digit: "İ" and
 # "ı" (to "i"), "ſ" (to "s") and the Kelvin sign (to "k").
 _FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")

@@ -48,10 +48,11 @@ def _body_lines(body_html: str, width: int | None) -> tuple[list[Line], list[str
     # lxml (~10 ms of CPU), which the app's first frame (the headlines) does without.
     from reader.render.converter import convert
 
-    # Cleaned here, whatever the cache holds: it keeps most feed bodies as the feed wrote
-    # them (`reader.sanitize.storable_html`), and cleaning clean HTML changes nothing.
-    body_html = sanitize_html(body_html)
     try:
+        # Cleaned here, whatever the cache holds: it keeps most feed bodies as the feed
+        # wrote them (`reader.sanitize.storable_html`), and cleaning clean HTML changes
+        # nothing.
+        body_html = sanitize_html(body_html)
         return convert(body_html, width)
     except Exception:  # a renderer bug must not take the reader down: show the words
         from reader.render.fallback import plain_lines

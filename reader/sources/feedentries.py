@@ -35,7 +35,7 @@ def _make_entry(
     published: float | None, updated: float | None, base: str, clean: bool = False,
 ) -> Entry | None:
     """An `Entry`, or None when it has nothing to show. `clean`: `body` is known clean
-    (`reader.sanitize.is_clean`), which `sanitize_html` then need not search for.
+    (`reader.sanitize.is_clean`), which the cleaners then need not search for.
 
     The body is kept as the feed wrote it where cleaning can wait until it is shown
     (`storable_html`), but not for a story with neither guid nor link: its key is a hash

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Protocol
 
-from reader.sanitize import CONTROL_REF, DROP_WITH_CONTENT, clean_text
+from reader.sanitize import CONTROL_REF, DROPPED_ELEMENT, DROPPED_GATE, clean_text
 from reader.store.bodies import unpack
 from reader.store.errors import StoreError
 
@@ -64,19 +64,13 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """`html_text`'s patterns, compiled with the first body it reads rather than when the
     app opens the cache (~0.7 ms of its start).
 
-    * What nh3 drops with its content (`reader.sanitize.DROP_WITH_CONTENT`), and comments:
-      the cache keeps most feed bodies as the feed wrote them, and the index skips what the
-      reader never sees. The gate finds one of those names after "<" in any ASCII case, or
-      "<!--": no character outside ASCII lowers to a letter of them (only the Kelvin sign
-      lowers to ASCII, "k"), so it finds what a test on the lowered text would, without
-      lowering a copy of the body.
+    * What nh3 drops with its content, and comments (`reader.sanitize.DROPPED_ELEMENT`,
+      `DROPPED_GATE`): the cache keeps most feed bodies as the feed wrote them, and the
+      index skips what the reader never sees.
     * A tag as an HTML parser reads one: "<" then a letter, "/", "!" or "?" ("a < b" is
       text), to ">" or to the end (a body cut inside a tag)."""
-    names = sorted(DROP_WITH_CONTENT)
-    gate = re.compile("<(?:" + "|".join("".join(f"[{c.upper()}{c}]" for c in name)
-                                        for name in names) + ")|<!--")
-    hidden = re.compile(rf"<({'|'.join(names)})\b.*?</\1\s*>|<!--.*?-->", re.S | re.I)
-    return gate, hidden, re.compile(r"<[A-Za-z/!?][^>]*(?:>|\Z)")
+    hidden = re.compile(DROPPED_ELEMENT + "|<!--.*?-->", re.S | re.I)
+    return re.compile(DROPPED_GATE), hidden, re.compile(r"<[A-Za-z/!?][^>]*(?:>|\Z)")
 
 
 def story_text(body_html: str | bytes | None, full_html: str | bytes | None,
