@@ -277,6 +277,15 @@ def harness_floor(launches: int) -> list[float]:
             for _ in range(launches)]
 
 
+def own_copy(data: Path, where: Path) -> Path:
+    """A copy of a cache folder for a contender run from another tree. The parsed-stylesheet
+    file beside the cache (`reader.ui.style_cache`) is keyed by the path each style was read
+    from, so two trees launched in turn on one folder would each find the other's file and
+    parse every style of their own again: a few ms that neither pays in use."""
+    shutil.copytree(data, where)
+    return where
+
+
 def bytecode_contenders(data: Path, config: Path, scratch: Path) -> list[Contender]:
     """newsreader from a copy of the package with no bytecode, PYTHONDONTWRITEBYTECODE=1,
     and from a second copy compiled once (what a non-editable install holds)."""
@@ -292,7 +301,7 @@ def bytecode_contenders(data: Path, config: Path, scratch: Path) -> list[Contend
         command = [sys.executable, "-c", "import sys; from reader.cli import main; "
                    "sys.exit(main())"]
         out.append(newsreader_contender(f"newsreader, 100, PYTHONDONTWRITEBYTECODE, {name}",
-                                        data, config, env, command))
+                                        own_copy(data, copy / "data"), config, env, command))
     return out
 
 
@@ -337,8 +346,8 @@ def main() -> int:
                 if opts.compare:
                     other = {"PYTHONPATH": str(Path(opts.compare).resolve())}
                     contenders.append(newsreader_contender(
-                        f"newsreader, {count:,}, from {Path(opts.compare).name}", data,
-                        config, other))
+                        f"newsreader, {count:,}, from {Path(opts.compare).name}",
+                        own_copy(data, scratch / f"compare-{count}"), config, other))
                     contenders[-2].pair_with = contenders[-1].name
             with_newsboat = not opts.no_newsboat and shutil.which("newsboat") is not None
             for count in ([int(s) for s in opts.newsboat_sizes.split(",") if s.strip()]

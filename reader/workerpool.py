@@ -191,7 +191,7 @@ def _script_not_rerun() -> Iterator[None]:
 
     multiprocessing prepares a new process like the one that started it: when `__main__` is
     a script file (the installed `newsreader` command is one), each worker imports it as
-    `__mp_main__`, and with it the command line (argparse, gettext, `reader.cli`): ~1 MB of
+    `__mp_main__`, and with it the command line (`reader.cli` and what it imports): ~1 MB of
     each worker's own memory and a few ms of its start, for nothing, since a job is a plain
     function of the package. A `__main__` whose spec is named `__main__` is left alone (as
     `python -m reader`'s `reader.__main__` is), so the spec says so while processes start.

@@ -67,6 +67,27 @@ def test_the_welcome_check_of_a_later_launch_loads_no_file_reader(tmp_path: Path
     assert loaded(code, later) == []
 
 
+def test_the_search_threads_come_with_the_first_search(tmp_path: Path) -> None:
+    """The reading screen makes its search runner before the first frame; the runner's
+    thread pool (and its module) is made by the first search, which still finds."""
+    code = ("import sys\n"
+            "from reader.models import View\n"
+            "from reader.store import Store\n"
+            "from reader.store.search.runner import SearchRunner\n"
+            "from tests.helpers.stories import add_source, numbered\n"
+            f"store = Store({str(tmp_path / 'cache.sqlite3')!r})\n"
+            "add_source(store, 'Gazette', numbered('gazette', 3))\n"
+            "runner = SearchRunner(store.search, 10)\n"
+            "print('concurrent.futures.thread' in sys.modules)\n"
+            "print(runner.submit(View(search='gazette')).result(timeout=60).total)\n"
+            "runner.close()\n"
+            "store.close()")
+    assert loaded(code, ("concurrent.futures.thread",)) == ["concurrent.futures.thread"]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=ROOT, env=dict(os.environ), timeout=120)
+    assert done.stdout.splitlines() == ["False", "3"]
+
+
 def test_a_first_launch_still_gets_the_welcome_stories(tmp_path: Path) -> None:
     from reader.service.sources import ensure_welcome
     from reader.store import Store

@@ -23,7 +23,7 @@ from textual.css.stylesheet import Stylesheet
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.style import Style
-from textual.widgets import Header, Input, ProgressBar
+from textual.widgets import Input, ProgressBar
 
 from reader.config import parse_config
 from reader.ui.controllers.base import Controller
@@ -34,6 +34,7 @@ from reader.ui.widgets.refresh_status import RefreshStatus
 from reader.ui.widgets.scroll_bars import QuickBarRender
 from reader.ui.widgets.search_bar import SearchBar
 from reader.ui.widgets.source_list import SourceList
+from reader.ui.widgets.title_bar import TitleBar
 from tests.helpers.pilot import SIZE, RecordingApp, main, settle, type_search
 from tests.helpers.startup_probe import app_with_stories
 from tests.helpers.stories import add_source, make_store, numbered
@@ -87,7 +88,7 @@ async def test_the_header_title_parses_no_style(tmp_path: Path) -> None:
         Style(bold=True)]
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
-        assert main(app).query_one(Header).region.y == 0
+        assert main(app).query_one(TitleBar).region.y == 0
         top = app.screen._compositor.render_strips()[0]
         assert "newsreader   All · all sources" in "".join(segment.text for segment in top)
 
@@ -178,7 +179,7 @@ async def test_each_widget_is_styled_once_at_start(
         # restyled again by the screen at each focus change (no pane holds a focusable widget,
         # so `:focus` says the same).
         assert styled["headlines"] == 2
-        assert styled["KeyFooter"] == styled["Header"] == 1
+        assert styled["KeyFooter"] == styled["TitleBar"] == 1
 
 
 async def test_a_focus_change_restyles_the_two_panes_and_nothing_else(
@@ -191,7 +192,7 @@ async def test_a_focus_change_restyles_the_two_panes_and_nothing_else(
         await settle(app, pilot)
         assert app.focused is not None and app.focused.id == "article"
         assert styled["headlines"] == styled["article"] == 1, styled  # once each
-        assert not set(styled) & {"panes", "Header", "KeyFooter", "teasers", "status",
+        assert not set(styled) & {"panes", "TitleBar", "KeyFooter", "teasers", "status",
                                   "reading-controller"}, styled
         # ... and the border shows which pane has the focus, as before
         screen = main(app)

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual.widgets import Header
-
 from reader.ui.screens.help import HelpScreen
 from reader.ui.widgets.article_view import ArticleView
 from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.key_footer import KeyFooter
 from reader.ui.widgets.teaser_sidebar import TeaserSidebar
+from reader.ui.widgets.title_bar import TitleBar
 from tests.helpers.pilot import (
     SIZE,
     RecordingApp,
@@ -31,7 +30,7 @@ async def test_start_shows_the_cache_and_opens_the_newest_story(tmp_path: Path) 
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         assert app.title == "newsreader"
-        assert app.screen.query(Header) and app.screen.query(KeyFooter)
+        assert app.screen.query(TitleBar) and app.screen.query(KeyFooter)
         rows = headline_rows(app)
         assert "daily story 0" in rows[0] and "daily story 4" in rows[4]
         assert rows[5].strip() == ""

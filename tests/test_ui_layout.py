@@ -8,7 +8,7 @@ from typing import Any
 
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Header, Input, OptionList
+from textual.widgets import Input, OptionList
 
 from reader.config import Config, parse_config
 from reader.models import View
@@ -19,6 +19,7 @@ from reader.ui.widgets.headline_list import HeadlineList
 from reader.ui.widgets.key_footer import KeyFooter
 from reader.ui.widgets.source_list import SourceList
 from reader.ui.widgets.teaser_sidebar import TeaserSidebar
+from reader.ui.widgets.title_bar import TitleBar
 from tests.helpers.pilot import RecordingApp, headline_rows, main, screen_text, settle, shown_title
 from tests.helpers.stories import NOW, add_source, entry, make_store, numbered
 
@@ -145,7 +146,7 @@ async def test_zen_shows_only_the_article_and_keys_still_move(tmp_path: Path) ->
         await settle(app, pilot)
         article = screen.query_one(ArticleView)
         assert screen.zen and app.focused is article
-        for hidden in (HeadlineList, TeaserSidebar, SourceList, Header, KeyFooter):
+        for hidden in (HeadlineList, TeaserSidebar, SourceList, TitleBar, KeyFooter):
             assert not screen.query_one(hidden).region
         assert article.region.width == 120
         await pilot.press("j")

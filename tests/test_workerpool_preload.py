@@ -73,7 +73,7 @@ def test_a_new_worker_imports_nothing_to_start() -> None:
 
 def test_a_worker_started_from_a_script_does_not_run_the_script_again(tmp_path: Path) -> None:
     """The installed `newsreader` is a script: multiprocessing would import it again in each
-    worker, and with it the command line (argparse, `reader.cli` ...), ~1 MB of each
+    worker, and with it the command line (`reader.cli` and its imports), ~1 MB of each
     worker's own memory."""
     root = Path(__file__).parent.parent
     script = tmp_path / "newsreader"

@@ -13,7 +13,6 @@ imports only the standard library at its top, so importing them all here costs n
 
 from __future__ import annotations
 
-import argparse
 import atexit
 import os
 import sys
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING, NoReturn
 from reader.cli.app import run_app
 from reader.cli.changes import cmd_add, cmd_export, cmd_import, cmd_refresh, cmd_remove, cmd_sync
 from reader.cli.common import CliError, warn
-from reader.cli.parser import COMMANDS, build_parser
+from reader.cli.parser import COMMANDS, Options, read_command_line
 from reader.cli.printing import cmd_config, cmd_list, cmd_show
 
 if TYPE_CHECKING:
@@ -69,9 +68,8 @@ def _end_at_once() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    opts = parser.parse_intermixed_args(argv)  # `add --pick 2 URL`: options anywhere
-    args: list[str] = list(opts.args)
+    opts = read_command_line(sys.argv[1:] if argv is None else argv)
+    args = list(opts.args)
     command = args[0] if args and args[0] in COMMANDS and not Path(args[0]).exists() else None
     if command:
         args = args[1:]
@@ -82,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _dispatch(command, args, opts)
 
 
-def _dispatch(command: str | None, args: list[str], opts: argparse.Namespace) -> int:
+def _dispatch(command: str | None, args: list[str], opts: Options) -> int:
     try:
         if command is None:
             return run_app(opts, args)
@@ -137,7 +135,7 @@ def _safe_streams() -> None:
             reconfigure(errors="replace")
 
 
-def _open_store(opts: argparse.Namespace) -> Store:
+def _open_store(opts: Options) -> Store:
     """The cache for a headless command, rebuilt when it is damaged (see
     reader.store.recovery; the subscriptions come back with reader.service.subscriptions).
     These check the whole file before they start when the check is

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import gc
 import os
@@ -12,9 +11,10 @@ from pathlib import Path
 
 from reader.cli.changes import cmd_import
 from reader.cli.common import CliError, load_user_config, warn
+from reader.cli.parser import Options
 
 
-def run_app(opts: argparse.Namespace, paths: list[str]) -> int:
+def run_app(opts: Options, paths: list[str]) -> int:
     """The app, on the cache as it is: the full integrity check and the reading of `paths`
     run in the app's workers after its first screen, so start-up does not grow with the
     archive, nor with the folder given.
@@ -73,7 +73,7 @@ def _collecting(needed: object) -> Iterator[None]:
         gc.disable()
 
 
-def _run_app(opts: argparse.Namespace, paths: list[str]) -> int:
+def _run_app(opts: Options, paths: list[str]) -> int:
     from reader.service.subscriptions import open_cache
     from reader.store import StoreError
     from reader.store.recovery import BackgroundCheck

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from reader.cli.common import CliError, load_user_config, one_line, warn
+from reader.cli.parser import Options
 from reader.words import plural
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from reader.store import Store
 
 
-def cmd_add(store: Store, args: list[str], opts: argparse.Namespace) -> int:
+def cmd_add(store: Store, args: list[str], opts: Options) -> int:
     from reader.service import sources
 
     if not args:
@@ -64,7 +64,7 @@ def _chooser(ref: str, pick: int | None) -> Callable[[list[tuple[str, str]]], st
     return choose
 
 
-def cmd_remove(store: Store, args: list[str], opts: argparse.Namespace) -> int:
+def cmd_remove(store: Store, args: list[str], opts: Options) -> int:
     from reader.service.sources import find_source
 
     if not args:
@@ -82,7 +82,7 @@ def cmd_remove(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     return status
 
 
-def cmd_refresh(store: Store, args: list[str], opts: argparse.Namespace) -> int:
+def cmd_refresh(store: Store, args: list[str], opts: Options) -> int:
     from reader.service.refresh import refresh
 
     if opts.offline:
@@ -118,7 +118,7 @@ def cmd_refresh(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _after_refresh(store: Store, opts: argparse.Namespace, sources: list[Source] | None) -> None:
+def _after_refresh(store: Store, opts: Options, sources: list[Source] | None) -> None:
     """What follows a refresh (the service's, as in the app): whole articles for sources in
     "refresh" mode, then retention; printed for cron."""
     from reader.service.refresh import after_refresh
@@ -134,7 +134,7 @@ def _after_refresh(store: Store, opts: argparse.Namespace, sources: list[Source]
         print(f"retention: removed {plural(done.removed, 'old story', 'old stories')}")
 
 
-def cmd_import(store: Store, args: list[str], opts: argparse.Namespace) -> int:
+def cmd_import(store: Store, args: list[str], opts: Options) -> int:
     from reader.service.subscriptions import import_opml
 
     if len(args) != 1:
@@ -161,7 +161,7 @@ def cmd_import(store: Store, args: list[str], opts: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_export(store: Store, args: list[str], opts: argparse.Namespace) -> int:
+def cmd_export(store: Store, args: list[str], opts: Options) -> int:
     from reader.service.subscriptions import export_opml
 
     text = export_opml(store)
@@ -195,7 +195,7 @@ class _ProgressBar:
         self.stream.flush()
 
 
-def cmd_sync(store: Store, args: list[str], opts: argparse.Namespace) -> int:
+def cmd_sync(store: Store, args: list[str], opts: Options) -> int:
     """Two-way sync with the server `[sync]` names (for cron too), then whole articles and
     retention as after a refresh: exit status 1 when the sync failed, with the reason on
     stderr; what was not sent stays queued for the next one."""

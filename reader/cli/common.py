@@ -3,9 +3,10 @@ text for the terminal, and the configuration in force."""
 
 from __future__ import annotations
 
-import argparse
 import sys
 from typing import TYPE_CHECKING
+
+from reader.cli.parser import Options
 
 if TYPE_CHECKING:
     from reader.config import Config, ConfigProblem
@@ -30,7 +31,7 @@ def one_line(text: str) -> str:
     return clean_line(text)
 
 
-def load_user_config(opts: argparse.Namespace, *, create: bool = False
+def load_user_config(opts: Options, *, create: bool = False
                      ) -> tuple[Config, list[ConfigProblem]]:
     """The configuration in force (`--config FILE`, else the default file). With `create`,
     a missing file is first written with every setting commented out (only the app and

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from reader.cli.common import CliError, load_user_config, one_line, warn
+from reader.cli.parser import Options
 
 if TYPE_CHECKING:
     from reader.sources.local import LocalScan
     from reader.store import Store
 
 
-def cmd_show(store: Store, args: list[str], opts: argparse.Namespace) -> int:
+def cmd_show(store: Store, args: list[str], opts: Options) -> int:
     """Print a source's stories exactly as the article view shows them."""
     from dataclasses import replace
 
@@ -84,7 +84,7 @@ def _title_for_show(path: Path, scan: LocalScan) -> str:
     return title_for(path.expanduser().resolve(), scan)
 
 
-def cmd_list(store: Store, args: list[str], opts: argparse.Namespace,
+def cmd_list(store: Store, args: list[str], opts: Options,
              out: TextIO | None = None) -> int:
     from reader.render import format_date
 
@@ -108,7 +108,7 @@ def cmd_list(store: Store, args: list[str], opts: argparse.Namespace,
     return 0
 
 
-def cmd_config(opts: argparse.Namespace, args: list[str]) -> int:
+def cmd_config(opts: Options, args: list[str]) -> int:
     """Print where the configuration file is and every value in force (1 if it has problems)."""
     from reader.config import default_path
     from reader.config_text import describe

@@ -30,7 +30,7 @@ from reader.store.search.ranking import VOCAB
 from reader.store.views import Views
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 _T = TypeVar("_T")
 THREADS = 2
@@ -110,14 +110,21 @@ class SearchRunner:
     """Runs `Searches.prepare` and the first page for the newest view handed to it."""
 
     def __init__(self, searches: Searches, page_size: int) -> None:
-        # Imported with the first search: the cache opens without its thread pool module.
-        from concurrent.futures import ThreadPoolExecutor
-
         self._searches = searches
         self._page_size = page_size
-        self._pool = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="search")
+        self._threads: ThreadPoolExecutor | None = None  # made at the first search
         self._stop = threading.Event()
         self._lock = threading.Lock()
+
+    @property
+    def _pool(self) -> ThreadPoolExecutor:
+        """The search threads, made (and their module imported, ~0.6 ms) at the first search
+        or `warm`, not with the app's screen before its first frame."""
+        if self._threads is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._threads = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="search")
+        return self._threads
 
     def submit(self, view: View, rows: int | None = None) -> Future[SearchResult | None]:
         """Start ranking `view` now; the search before it stops. The future answers None when
@@ -142,7 +149,8 @@ class SearchRunner:
 
     def close(self) -> None:
         self.cancel()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._threads is not None:
+            self._threads.shutdown(wait=False, cancel_futures=True)
 
     def _run(self, view: View, stop: threading.Event, limit: int) -> SearchResult | None:
         # One after the other: counting in a second thread beside the ranking was no faster,

@@ -24,7 +24,6 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Header
 
 from reader.config import Config
 from reader.models import SmartFeed, Source, Story, Teaser, View
@@ -50,6 +49,7 @@ from reader.ui.widgets.refresh_status import RefreshStatus
 from reader.ui.widgets.search_bar import SearchBar
 from reader.ui.widgets.source_list import SourceList
 from reader.ui.widgets.teaser_sidebar import TeaserSidebar
+from reader.ui.widgets.title_bar import TitleBar
 
 
 class ReadingScreen(Screen[None]):
@@ -105,7 +105,7 @@ class ReadingScreen(Screen[None]):
                                        id="launch-controller")
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         # Outermost first. The order of the nesting is the order of the footer's keys
         # (innermost first) and the order in which a key shared by two controllers is tried.
         with self.undo, self.sources_admin, self.articles, self.search, self.layout_control, \
