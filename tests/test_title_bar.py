@@ -67,10 +67,14 @@ async def test_the_title_bar_draws_the_headers_cells(width: int) -> None:
             assert row_cells(app, 1) == row_cells(app, 0)
 
 
-async def test_the_title_bar_is_one_widget_and_follows_the_screen(tmp_path: Path) -> None:
+def daily_app(tmp_path: Path) -> RecordingApp:
     store = make_store(tmp_path)
     add_source(store, "Daily", numbered("daily", 3))
-    app = RecordingApp(store)
+    return RecordingApp(store)
+
+
+async def test_the_title_bar_is_one_widget_and_follows_the_screen(tmp_path: Path) -> None:
+    app = daily_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         bar = main(app).query_one(TitleBar)
@@ -82,9 +86,7 @@ async def test_the_title_bar_is_one_widget_and_follows_the_screen(tmp_path: Path
 
 
 async def test_the_icon_opens_the_command_palette_and_says_so(tmp_path: Path) -> None:
-    store = make_store(tmp_path)
-    add_source(store, "Daily", numbered("daily", 3))
-    app = RecordingApp(store)
+    app = daily_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(app, pilot)
         bar = main(app).query_one(TitleBar)
