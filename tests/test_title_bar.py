@@ -67,6 +67,17 @@ async def test_the_title_bar_draws_the_headers_cells(width: int) -> None:
             assert row_cells(app, 1) == row_cells(app, 0)
 
 
+async def test_the_icon_under_the_mouse_looks_as_the_headers_does() -> None:
+    app = Both()
+    async with app.run_test(size=(60, 4)) as pilot:
+        plain = row_cells(app, 1)[:8]
+        await pilot.hover("HeaderIcon", offset=(1, 0))
+        header = row_cells(app, 0)[:8]
+        await pilot.hover(TitleBar, offset=(1, 0))
+        bar = row_cells(app, 1)[:8]
+        assert bar == header != plain
+
+
 def daily_app(tmp_path: Path) -> RecordingApp:
     store = make_store(tmp_path)
     add_source(store, "Daily", numbered("daily", 3))

@@ -67,6 +67,7 @@ environment:
 in the app: ? lists every key in force, ctrl+p finds any command, source or story.
 """
 
+
 class Options:
     """What the command line asked for: its options, and its arguments in `args` (a command
     and what follows it, or the paths to open)."""

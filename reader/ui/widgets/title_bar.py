@@ -63,7 +63,7 @@ class TitleBar(Widget, can_focus=False):
     def render(self) -> Content:
         icon = Content(f" {ICON}").pad_right(ICON_CELLS - 2)
         if self._hover:
-            icon = icon.stylize(self.get_visual_style("title-bar--icon-hover", partial=True))
+            icon = icon.stylize(self.get_visual_style("title-bar--icon-hover"))
         room = self.size.width - ICON_CELLS - CLOCK_CELLS
         if room <= 0:
             return icon
