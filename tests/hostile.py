@@ -80,12 +80,20 @@ class Watch:
         return [p for p, _ in self.opened]
 
     def written_paths(self) -> list[str]:
-        return [p for p, mode in self.opened if any(c in mode for c in "wax+")]
+        """Files opened for writing, but Python's own bytecode: a module imported for the
+        first time while watched has its `.pyc` written (through a temporary name,
+        `NAME.pyc.NUMBER`) where bytecode may be written, which is the interpreter's doing,
+        not the program's."""
+        return [p for p, mode in self.opened
+                if any(c in mode for c in "wax+") and not _BYTECODE.search(p)]
 
 
+_BYTECODE = re.compile(r"[/\\]__pycache__[/\\][^/\\]+\.pyc(?:\.\d+)?$")
 _state = threading.local()
 _active: list[Watch] = []
-_lock = threading.Lock()
+# Re-entrant: a tracer (Hypothesis traces a failing test to explain it) can raise an audit
+# event while `watching` holds the lock, and the hook then runs on the same thread.
+_lock = threading.RLock()
 _installed = False
 
 
