@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from rich.style import Style as RichStyle
+from textual import events
 from textual.app import App, ComposeResult
 from textual.command import CommandPalette
 from textual.widgets import Header
@@ -65,6 +66,17 @@ async def test_the_title_bar_draws_the_headers_cells(width: int) -> None:
             assert bar == header, (title, sub_title, width)
             assert title[:3] in bar or width < 20
             assert row_cells(app, 1) == row_cells(app, 0)
+
+
+async def test_out_of_focus_the_title_fades_as_the_headers_does() -> None:
+    app = Both()
+    async with app.run_test(size=(60, 4)) as pilot:
+        app.title, app.sub_title = "newsreader", "All · all sources"
+        await pilot.pause()
+        focused = row_cells(app, 1)
+        app.post_message(events.AppBlur())
+        await pilot.pause()
+        assert row_cells(app, 1) == row_cells(app, 0) != focused
 
 
 async def test_the_icon_under_the_mouse_looks_as_the_headers_does() -> None:

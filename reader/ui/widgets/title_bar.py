@@ -6,8 +6,9 @@ before the first frame costs start-up its styling, its message loop and its moun
 the header's three children took ~2.7 ms of CPU, as much as the four panes. This draws the
 same cells: the icon at the left (a click opens the command palette, and hovering it says
 so), then `App.format_title` of the screen's (else the app's) title and sub-title, centred
-between the icon's cells and the clock's and cut with "…" when they do not fit. The text is
-`Content`, never markup: a source's name in the sub-title is drawn as written.
+between the icon's cells and the clock's and cut with "…" when they do not fit, and faded
+while the terminal has not the focus. The text is `Content`, never markup: a source's name
+in the sub-title is drawn as written.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ from typing import ClassVar
 
 from textual import events
 from textual.content import Content
+from textual.style import Style as VisualStyle
 from textual.widget import Widget
 
 ICON = "⭘"
 ICON_CELLS = 8  # " ⭘" and its padding, as the header's icon
 CLOCK_CELLS = 10  # the space the header keeps at the right for its clock
 PALETTE_TIP = "Open the command palette"
+FADED = 0.5  # how far the title's colour goes toward the background while out of focus
 
 
 class TitleBar(Widget, can_focus=False):
@@ -48,6 +51,7 @@ class TitleBar(Widget, can_focus=False):
         for node in (self.app, self.screen):
             self.watch(node, "title", self._retitle, init=False)
             self.watch(node, "sub_title", self._retitle, init=False)
+        self.watch(self.app, "app_focus", self._retitle, init=False)
 
     def _retitle(self) -> None:
         self.refresh()
@@ -67,7 +71,13 @@ class TitleBar(Widget, can_focus=False):
         room = self.size.width - ICON_CELLS - CLOCK_CELLS
         if room <= 0:
             return icon
-        return Content.assemble(icon, self.title_text.center(room, ellipsis=True))
+        title = self.title_text.center(room, ellipsis=True)
+        if not self.app.app_focus:  # faded, as the header's title (its text at 50%)
+            own = self.visual_style
+            if own.foreground is not None and own.background is not None:
+                title = title.stylize(VisualStyle(
+                    foreground=own.foreground.blend(own.background, FADED)))
+        return Content.assemble(icon, title)
 
     # -- the mouse -------------------------------------------------------------------------------
     def _on_icon(self, x: int) -> bool:
