@@ -7,7 +7,7 @@ the header's three children took ~2.7 ms of CPU, as much as the four panes. This
 same cells: the icon at the left (a click opens the command palette, and hovering it says
 so), then `App.format_title` of the screen's (else the app's) title and sub-title, centred
 between the icon's cells and the clock's and cut with "…" when they do not fit, and faded
-while the terminal has not the focus. The text is `Content`, never markup: a source's name
+while the terminal is not focused. The text is `Content`, never markup: a source's name
 in the sub-title is drawn as written.
 """
 
