@@ -17,7 +17,7 @@ from textual.command import CommandPalette
 from textual.widgets import Header
 
 from reader.ui.widgets.title_bar import PALETTE_TIP, TitleBar
-from tests.helpers.pilot import SIZE, RecordingApp, main, settle
+from tests.helpers.pilot import SIZE, RecordingApp, main, screen_text, settle
 from tests.helpers.stories import add_source, make_store, numbered
 
 TITLES = [
@@ -40,7 +40,7 @@ class Both(App[None]):
 
 
 def row_text(app: App[Any], y: int) -> str:
-    return "".join(segment.text for segment in app.screen._compositor.render_strips()[y])
+    return screen_text(app).split("\n")[y]
 
 
 def row_cells(app: App[Any], y: int) -> list[tuple[object, ...]]:

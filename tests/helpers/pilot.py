@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
 from textual.worker import WorkerCancelled
 
@@ -130,7 +131,7 @@ def headline_rows(app: NewsApp) -> list[str]:
     return [widget.render_line(y).text for y in range(widget.scrollable_content_region.height)]
 
 
-def screen_text(app: NewsApp) -> str:
+def screen_text(app: App[Any]) -> str:
     """Everything on the screen as plain text, as a terminal would show it."""
     strips = app.screen._compositor.render_strips()
     return "\n".join(strip.text for strip in strips)
