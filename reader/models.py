@@ -191,6 +191,11 @@ class SmartFeed:
     total: int = 0
 
 
+def keyed_by_content(guid: str | None, link: str | None) -> bool:
+    """Whether `entry_key` falls back to a hash of the story's content (no GUID, no link)."""
+    return not (guid and guid.strip()) and not (link and link.strip())
+
+
 def entry_key(guid: str | None, link: str | None, *content: str) -> str:
     """The dedupe key of a story: its GUID, else its link, else a hash of its content."""
     if guid and guid.strip():

@@ -84,10 +84,6 @@ class Options:
         self.pick = pick
         self.args = list(args)
 
-    def __repr__(self) -> str:
-        return "Options(" + ", ".join(f"{name}={getattr(self, name)!r}"
-                                      for name in self.__slots__) + ")"
-
 
 _FLAGS = {"--offline": "offline", "--no-teasers": "no_teasers"}
 _VALUES = {"--config": "config", "--data-dir": "data_dir"}

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urljoin
 
 from reader.extract import first_paragraph
-from reader.models import Entry, ParseResult, StoryRow, entry_key
+from reader.models import Entry, ParseResult, StoryRow, entry_key, keyed_by_content
 from reader.sanitize import clean_line, clip_teaser, is_safe_url, sanitize_html, storable_html
 
 MAX_ENTRIES = 10_000
@@ -40,10 +40,8 @@ def _make_entry(
     The body is kept as the feed wrote it where cleaning can wait until it is shown
     (`storable_html`), but not for a story with neither guid nor link: its key is a hash
     of its body, which must stay what earlier releases stored."""
-    if (guid and guid.strip()) or (raw_link and raw_link.strip()):
-        body_html = storable_html(body[:MAX_BODY], base_url=base or None, clean=clean)
-    else:
-        body_html = sanitize_html(body[:MAX_BODY], base_url=base or None, clean=clean)
+    keep = sanitize_html if keyed_by_content(guid, raw_link) else storable_html
+    body_html = keep(body[:MAX_BODY], base_url=base or None, clean=clean)
     lead = first_paragraph(body_html)
     if not title and not lead and not link:
         return None
