@@ -1,8 +1,8 @@
 """What a launch spends before its first frame: a plain launch imports no feed parser, no
-HTML converter, no dialog and (without a sync server) no sync service; its dataclasses
-generate no comparison no one makes and no docstring; the first frame runs without a
-collector pass; the stylesheet parsed by one launch is kept for the next; and the theme's
-variables are worked out once.
+HTML converter, no dialog and (without a sync server) no sync service; its messages are no
+dataclasses, and its dataclasses generate no comparison no one makes and no docstring; the
+first frame runs without a collector pass; the stylesheet parsed by one launch is kept for the
+next; and the theme's variables are worked out once.
 
 All of it is time spent before anything is drawn (measured by bench/startup_bench.py);
 these tests keep it from coming back by accident.
@@ -55,11 +55,12 @@ def test_a_plain_launch_imports_no_html_converter_and_no_dialog() -> None:
     assert out.stdout.strip() == "[]", out.stdout
 
 
-def test_the_ui_messages_generate_no_comparison() -> None:
-    """Python compiles each method a dataclass generates on its own as the class is made, and
-    the UI's ~45 messages are all made before the first frame: handled, never compared, they
-    get no `__eq__` (nor do the start-up plan, the prepared stories, the key checker's
-    bindings, the article style and the sidebar's rows, which no one compares)."""
+def test_the_ui_messages_are_plain_classes_and_no_one_compares_its_dataclasses() -> None:
+    """The UI's ~45 messages are all made before the first frame: each is a plain class with
+    an `__init__` of its own, as Textual's are, not a dataclass (which cost ~35 us a class as
+    the class was made). And the dataclasses made then that no one compares (the start-up
+    plan, the prepared stories, the key checker's bindings, the article style and the
+    sidebar's rows) get no `__eq__`, which Python would compile on its own for each."""
     import reader.ui.app  # noqa: F401 - every module of a plain launch
     from reader.ui.controllers.launch import LaunchPlan
     from reader.ui.controllers.ready import Ready
@@ -71,12 +72,13 @@ def test_the_ui_messages_generate_no_comparison() -> None:
         inner = [v for v in vars(cls).values() if isinstance(v, type)]
         return [cls, *(c for v in inner for c in made(v))]
 
-    found = {c for name, module in list(sys.modules.items()) if name.startswith("reader.ui")
-             for v in vars(module).values()
-             if isinstance(v, type) and v.__module__ == name for c in made(v)
-             if issubclass(c, Message) and dataclasses.is_dataclass(c)}
-    assert len(found) >= 40
-    for cls in (*found, LaunchPlan, Ready, FirstLook, Bound, Keymap, ArticleStyle, TeaserRows):
+    messages = {c for name, module in list(sys.modules.items()) if name.startswith("reader.ui")
+                for v in vars(module).values()
+                if isinstance(v, type) and v.__module__ == name for c in made(v)
+                if issubclass(c, Message)}
+    assert len(messages) >= 40
+    assert sorted(c.__qualname__ for c in messages if dataclasses.is_dataclass(c)) == []
+    for cls in (LaunchPlan, Ready, FirstLook, Bound, Keymap, ArticleStyle, TeaserRows):
         assert "__eq__" not in vars(cls), cls.__qualname__
     with pytest.raises(dataclasses.FrozenInstanceError):  # still immutable
         setattr(LaunchPlan(), "offline", True)  # noqa: B010
@@ -96,7 +98,7 @@ def test_every_dataclass_of_a_plain_launch_has_a_docstring() -> None:
             "found = {c for name, m in list(sys.modules.items()) if name.startswith('reader')\n"
             "         for v in vars(m).values() if isinstance(v, type) and v.__module__ == name\n"
             "         for c in made(v) if dataclasses.is_dataclass(c)}\n"
-            "assert len(found) > 60, len(found)\n"
+            "assert len(found) > 30, len(found)\n"
             "print(sorted(c.__qualname__ for c in found\n"
             "             if (c.__doc__ or '').startswith(c.__name__ + '(')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -5,14 +5,13 @@ reading screen's controllers, where the one that owns the concern acts on it ("d
 messages up"). Worker threads use them too, because
 `post_message` is thread-safe while touching widgets from a thread is not.
 
-Every message dataclass of the UI is `eq=False`: a message is handled, never compared, and
-Python compiles each generated method on its own as the class is made, before the first
-frame (`tests/test_startup_cost_launch.py` keeps it so).
+Every message of the UI is a plain class with an `__init__` of its own, the way Textual writes
+its messages, not a dataclass: the ~45 of them are all made before the first frame, and
+`dataclass` processing them cost ~1.5 ms of every start (`tests/test_startup_cost_launch.py`
+keeps it so).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from textual.message import Message
 
@@ -22,113 +21,126 @@ from reader.ui.first_look import FirstLook
 
 
 # -- from the panes ------------------------------------------------------------------------------
-@dataclass(eq=False)
 class OpenStory(Message):
     """Show this cached story (a headline or a teaser was chosen)."""
 
-    story_id: int
+    def __init__(self, story_id: int) -> None:
+        super().__init__()
+        self.story_id = story_id
 
 
-@dataclass(eq=False)
 class ShowStub(Message):
     """A teaser whose story is not in the cache was chosen: show the teaser itself."""
 
-    teaser: Teaser
+    def __init__(self, teaser: Teaser) -> None:
+        super().__init__()
+        self.teaser = teaser
 
 
-@dataclass(eq=False)
 class ChooseView(Message):
     """The source list picked a view (All/Unread/Starred, a folder or a source); `open_first`:
     go there and open its first story (the palette's "go to source"), not only list it."""
 
-    view: View
-    open_first: bool = False
+    def __init__(self, view: View, open_first: bool = False) -> None:
+        super().__init__()
+        self.view = view
+        self.open_first = open_first
 
 
-@dataclass(eq=False)
 class ArticleEnd(Message):
     """`space` was pressed at the end of the article: go on to the next unread story."""
 
 
 # -- from worker threads -------------------------------------------------------------------------
-@dataclass(eq=False)
 class CacheReady(Message):
     """The cache has something to show; `first`: what the first frame shows, read already
     (None: the panes read it themselves)."""
 
-    first: FirstLook | None = None
+    def __init__(self, first: FirstLook | None = None) -> None:
+        super().__init__()
+        self.first = first
 
 
-@dataclass(eq=False)
 class SourcesLoaded(Message):
     """Fresh sources with their counts, and the All/Unread/Starred totals."""
 
-    sources: tuple[Source, ...]
-    counts: dict[str, int]
+    def __init__(self, sources: tuple[Source, ...], counts: dict[str, int]) -> None:
+        super().__init__()
+        self.sources = sources
+        self.counts = counts
 
 
-@dataclass(eq=False)
 class StoryLoaded(Message):
     """A story, rendered for the article view, with its sidebar teasers."""
 
-    story: Story
-    rendered: Rendered
-    teasers: tuple[Teaser, ...]
+    def __init__(self, story: Story, rendered: Rendered, teasers: tuple[Teaser, ...]) -> None:
+        super().__init__()
+        self.story = story
+        self.rendered = rendered
+        self.teasers = teasers
 
 
-@dataclass(eq=False)
 class StoryMissing(Message):
     """The story asked for is not (or no longer) in the cache."""
 
-    story_id: int
+    def __init__(self, story_id: int) -> None:
+        super().__init__()
+        self.story_id = story_id
 
 
-@dataclass(eq=False)
 class StoryFlagged(Message):
     """A story's read or starred flag was written to the cache."""
 
-    story_id: int
-    read: bool | None = None
-    starred: bool | None = None
+    def __init__(self, story_id: int, read: bool | None = None,
+                 starred: bool | None = None) -> None:
+        super().__init__()
+        self.story_id = story_id
+        self.read = read
+        self.starred = starred
 
 
-@dataclass(eq=False)
 class UnreadFound(Message):
     """Where `n`/`p` lands: a story, possibly in another source's view; None when none left."""
 
-    view: View
-    story_id: int | None
-    forward: bool = True
+    def __init__(self, view: View, story_id: int | None, forward: bool = True) -> None:
+        super().__init__()
+        self.view = view
+        self.story_id = story_id
+        self.forward = forward
 
 
-@dataclass(eq=False)
 class RefreshProgress(Message):
     """One source finished refreshing (`done` of `total`)."""
 
-    outcome: Outcome
-    done: int
-    total: int
+    def __init__(self, outcome: Outcome, done: int, total: int) -> None:
+        super().__init__()
+        self.outcome = outcome
+        self.done = done
+        self.total = total
 
 
-@dataclass(eq=False)
 class RefreshDone(Message):
     """A refresh finished; every source's outcome, in order."""
 
-    outcomes: list[Outcome] = field(default_factory=list)
+    def __init__(self, outcomes: list[Outcome]) -> None:
+        super().__init__()
+        self.outcomes = outcomes
 
 
-@dataclass(eq=False)
 class SourceAdded(Message):
     """`a` added a source; `stories` is how many of its stories are cached."""
 
-    source: Source
-    outcome: Outcome
-    stories: int
-    row: int = 0  # the row to open: the newest story, or the named file's in its folder
+    def __init__(self, source: Source, outcome: Outcome, stories: int, row: int = 0) -> None:
+        super().__init__()
+        self.source = source
+        self.outcome = outcome
+        self.stories = stories
+        self.row = row  # the row to open: the newest story, or the named file's in its folder
 
 
-@dataclass(eq=False)
 class AddFailed(Message):
     """`a` could not add what was typed; `reason` is plain words naming it."""
 
-    reason: str
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason

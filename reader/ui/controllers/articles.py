@@ -12,7 +12,6 @@ that story).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -28,22 +27,24 @@ from reader.ui.messages import RefreshDone
 from reader.words import plural
 
 
-@dataclass(eq=False)
 class FullArticlesKept(Message):
     """A refresh's "refresh"-mode sources had `kept` of `tried` full articles fetched."""
 
-    kept: int
-    tried: int
-    story_ids: tuple[int, ...]
+    def __init__(self, kept: int, tried: int, story_ids: tuple[int, ...]) -> None:
+        super().__init__()
+        self.kept = kept
+        self.tried = tried
+        self.story_ids = story_ids
 
 
-@dataclass(eq=False)
 class FullArticleDone(Message):
     """A full-article fetch ended; `error` is "" on success."""
 
-    story_id: int
-    error: str
-    quiet: bool
+    def __init__(self, story_id: int, error: str, quiet: bool) -> None:
+        super().__init__()
+        self.story_id = story_id
+        self.error = error
+        self.quiet = quiet
 
 
 def full_mode(config: Config, source: Source) -> str:

@@ -58,40 +58,46 @@ class LaunchPlan:
     refresh_on_start: bool = True
 
 
-@dataclass(eq=False)
 class PathStarted(Message):
     """The worker began reading one path of the command line (`files`: how many it holds)."""
 
-    path: str
-    files: int
+    def __init__(self, path: str, files: int) -> None:
+        super().__init__()
+        self.path = path
+        self.files = files
 
 
-@dataclass(eq=False)
 class PathRead(Message):
     """One path of the command line was read: added (`source`) or not (`error`)."""
 
-    path: str
-    source: Source | None = None
-    outcome: Outcome | None = None
-    stories: int = 0
-    error: str = ""
-    sources: tuple[Source, ...] = ()
-    row: int = 0
-    counts: dict[str, int] | None = None
+    def __init__(self, path: str, source: Source | None = None, outcome: Outcome | None = None,
+                 stories: int = 0, error: str = "", sources: tuple[Source, ...] = (), row: int = 0,
+                 counts: dict[str, int] | None = None) -> None:
+        super().__init__()
+        self.path = path
+        self.source = source
+        self.outcome = outcome
+        self.stories = stories
+        self.error = error
+        self.sources = sources
+        self.row = row
+        self.counts = counts
 
 
-@dataclass(eq=False)
 class LocalReread(Message):
     """The local sources were read again; their outcomes, in order."""
 
-    outcomes: list[Outcome]
+    def __init__(self, outcomes: list[Outcome]) -> None:
+        super().__init__()
+        self.outcomes = outcomes
 
 
-@dataclass(eq=False)
 class CacheChecked(Message):
     """The background integrity check finished; `problem` is "" or words for the user."""
 
-    problem: str
+    def __init__(self, problem: str) -> None:
+        super().__init__()
+        self.problem = problem
 
 
 @dataclass

@@ -15,7 +15,7 @@ story's beginning first), and a burst of presses loads only the story the cursor
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 from textual import events, on, work
@@ -57,25 +57,30 @@ from reader.ui.widgets.teaser_sidebar import TeaserRows
 COUNT_DELAY = 1.0  # seconds without opening a story before the source counts are redone
 
 
-@dataclass(eq=False)
 class StoryReady(StoryLoaded):
     """A loaded story with its article already laid out for the pane, in the worker;
     `partial`: only the beginning of a long story, the whole of it follows; `in_place`: a
     newer reading of the story on show, so the reader's place is kept."""
 
-    page: Page
-    partial: bool = False
-    drawn: threading.Event | None = None  # set once the page is on screen
-    in_place: bool = False
+    def __init__(self, story: Story, rendered: Rendered, teasers: tuple[Teaser, ...],
+                 page: Page, partial: bool = False, drawn: threading.Event | None = None,
+                 in_place: bool = False) -> None:
+        super().__init__(story, rendered, teasers)
+        self.page = page
+        self.partial = partial
+        self.drawn = drawn  # set once the page is on screen
+        self.in_place = in_place
 
 
-@dataclass(eq=False)
 class TeasersReady(Message):
     """The sidebar's teasers for a story: they follow the story, never hold it up."""
 
-    story_id: int
-    teasers: tuple[Teaser, ...]
-    rows: TeaserRows | None = None
+    def __init__(self, story_id: int, teasers: tuple[Teaser, ...],
+                 rows: TeaserRows | None = None) -> None:
+        super().__init__()
+        self.story_id = story_id
+        self.teasers = teasers
+        self.rows = rows
 
 
 def _wait_drawn(drawn: threading.Event) -> None:

@@ -45,11 +45,12 @@ class Ready:
     layout: Layout
 
 
-@dataclass(eq=False)
 class Prefetched(Message):
     """A story made `Ready` in the story worker."""
 
-    ready: Ready
+    def __init__(self, ready: Ready) -> None:
+        super().__init__()
+        self.ready = ready
 
 
 def layout_of(screen: ReadingScreen) -> Layout:

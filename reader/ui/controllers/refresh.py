@@ -23,7 +23,6 @@ sources set to "refresh" after it.
 from __future__ import annotations
 
 from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -57,40 +56,45 @@ RETENTION_FIRST = 60.0  # seconds after start: never during start-up
 RETENTION_EVERY = 6 * 3600.0
 
 
-@dataclass(eq=False)
 class SourceKnown(Message):
     """What `a` named is subscribed already: said once (`text`), and its stories shown."""
 
-    source: Source
-    text: str
+    def __init__(self, source: Source, text: str) -> None:
+        super().__init__()
+        self.source = source
+        self.text = text
 
 
-@dataclass(eq=False)
 class RetentionDone(Message):
     """Retention ran after a refresh; what it removed."""
 
-    result: RetentionResult
+    def __init__(self, result: RetentionResult) -> None:
+        super().__init__()
+        self.result = result
 
 
-@dataclass(eq=False)
 class SyncStep(Message):
     """Where the sync in the refresh worker is."""
 
-    step: SyncProgress
+    def __init__(self, step: SyncProgress) -> None:
+        super().__init__()
+        self.step = step
 
 
-@dataclass(eq=False)
 class SyncDone(Message):
     """The sync part of a refresh ended (the feeds fetched here may still be refreshing)."""
 
-    run: SyncRun
+    def __init__(self, run: SyncRun) -> None:
+        super().__init__()
+        self.run = run
 
 
-@dataclass(eq=False)
 class SyncStateRead(Message):
     """The sync server's state, read for the status line."""
 
-    status: SyncStatus
+    def __init__(self, status: SyncStatus) -> None:
+        super().__init__()
+        self.status = status
 
 
 class RefreshController(Controller):

@@ -54,37 +54,42 @@ class Before:
     focused: str | None
 
 
-@dataclass(eq=False)
 class SearchReady(Message):
     """`view` (the search of `text`) is ranked and counted: `total` stories, the best of
     which are `first_page` (None: not read)."""
 
-    text: str
-    view: View
-    total: int
-    first_page: list[Headline] | None = None
+    def __init__(self, text: str, view: View, total: int,
+                 first_page: list[Headline] | None = None) -> None:
+        super().__init__()
+        self.text = text
+        self.view = view
+        self.total = total
+        self.first_page = first_page
 
 
-@dataclass(eq=False)
 class SmartFeedsLoaded(Message):
     """The saved searches, read from the cache."""
 
-    feeds: tuple[SmartFeed, ...]
+    def __init__(self, feeds: tuple[SmartFeed, ...]) -> None:
+        super().__init__()
+        self.feeds = feeds
 
 
-@dataclass(eq=False)
 class SmartFeedSaved(Message):
     """A search was saved as a smart feed."""
 
-    feed: SmartFeed
+    def __init__(self, feed: SmartFeed) -> None:
+        super().__init__()
+        self.feed = feed
 
 
-@dataclass(eq=False)
 class MarkedAllRead(Message):
     """Every story of `view` was marked read; `ids`: those that were unread (for undo)."""
 
-    view: View
-    ids: array[int]
+    def __init__(self, view: View, ids: array[int]) -> None:
+        super().__init__()
+        self.view = view
+        self.ids = ids
 
 
 class SearchController(Controller):

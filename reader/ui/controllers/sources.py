@@ -12,7 +12,7 @@ exactly, read marks and all.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -34,27 +34,30 @@ if TYPE_CHECKING:
     from reader.store.trash import Removed
 
 
-@dataclass(eq=False)
 class SourceEdited(Message):
     """A source was renamed or moved (`what` says how, for the notification)."""
 
-    what: str
+    def __init__(self, what: str) -> None:
+        super().__init__()
+        self.what = what
 
 
-@dataclass(eq=False)
 class SourceRemoved(Message):
     """A source was taken out; `removed` keeps its rows for `u` (None: it was gone already)."""
 
-    removed: Removed | None
+    def __init__(self, removed: Removed | None) -> None:
+        super().__init__()
+        self.removed = removed
 
 
-@dataclass(eq=False)
 class HealthReady(Message):
     """A source's health, read in the worker for `i`."""
 
-    source: Source
-    health: Health | None
-    mode: str
+    def __init__(self, source: Source, health: Health | None, mode: str) -> None:
+        super().__init__()
+        self.source = source
+        self.health = health
+        self.mode = mode
 
 
 def clean_folder(text: str) -> str:

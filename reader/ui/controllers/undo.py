@@ -29,12 +29,13 @@ class Undo:
     after: Callable[[], None]
 
 
-@dataclass(eq=False)
 class Undone(Message):
     """An undo ran; `error` is \"\" or words for the user."""
 
-    undo: Undo
-    error: str
+    def __init__(self, undo: Undo, error: str) -> None:
+        super().__init__()
+        self.undo = undo
+        self.error = error
 
 
 class UndoController(Controller):

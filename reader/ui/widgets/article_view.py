@@ -145,15 +145,17 @@ class ArticleView(ArticleBody, can_focus=True):
     rendered: reactive[Rendered | None] = reactive(None, init=False)
     """The story on show; bound to the screen."""
 
-    @dataclass(eq=False)
     class _Rerendered(Message):
         """The story on show, rendered and laid out again in the worker."""
 
-        story_id: int
-        width: int | None
-        rendered: Rendered
-        page: Page
-        letters: int
+        def __init__(self, story_id: int, width: int | None, rendered: Rendered, page: Page,
+                     letters: int) -> None:
+            super().__init__()
+            self.story_id = story_id
+            self.width = width
+            self.rendered = rendered
+            self.page = page
+            self.letters = letters
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(EMPTY, id=id)

@@ -25,7 +25,6 @@ styles and drawing.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from textual import on
 from textual.geometry import Size
@@ -54,31 +53,35 @@ class HeadlineLoading(LinePane):
     cursor: reactive[int] = reactive(-1, init=False, repaint=False)
     """The highlighted row, or -1 when the open story is not in this view."""
 
-    @dataclass(eq=False)
     class _PageLoaded(Message):
         """A page of rows read in the worker, for the list's `generation`."""
 
-        generation: int
-        page: int
-        rows: list[Headline]
+        def __init__(self, generation: int, page: int, rows: list[Headline]) -> None:
+            super().__init__()
+            self.generation = generation
+            self.page = page
+            self.rows = rows
 
-    @dataclass(eq=False)
     class Position(Message):
         """Where the cursor stands: row `index` (0-based, -1: none) of `total`."""
 
-        index: int
-        total: int
+        def __init__(self, index: int, total: int) -> None:
+            super().__init__()
+            self.index = index
+            self.total = total
 
-    @dataclass(eq=False)
     class _Synced(Message):
         """The view counted again in the worker, and where the story on show stands in it."""
 
-        generation: int
-        story_id: int | None
-        total: int
-        index: int | None
-        page: int = 0
-        rows: list[Headline] | None = None  # page `page`, when fetched with the count
+        def __init__(self, generation: int, story_id: int | None, total: int, index: int | None,
+                     page: int = 0, rows: list[Headline] | None = None) -> None:
+            super().__init__()
+            self.generation = generation
+            self.story_id = story_id
+            self.total = total
+            self.index = index
+            self.page = page
+            self.rows = rows  # page `page`, when fetched with the count
 
     def __init__(self, store: Store, *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -11,7 +11,6 @@ the bar shows the count it is handed, or what could not be understood in the que
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.cells import cell_len
@@ -156,27 +155,29 @@ class SearchBar(Horizontal):
         Binding("ctrl+s", "save", "Save as smart feed", id="save_search"),
     ]
 
-    @dataclass(eq=False)
     class Changed(Message):
         """The search text was edited."""
 
-        text: str
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
-    @dataclass(eq=False)
     class Accepted(Message):
         """`enter`: go to the results."""
 
-        text: str
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
-    @dataclass(eq=False)
     class Cancelled(Message):
         """`escape`: the search is given up."""
 
-    @dataclass(eq=False)
     class SaveRequested(Message):
         """Save the search as a smart feed."""
 
-        text: str
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
