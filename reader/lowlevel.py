@@ -442,6 +442,24 @@ def own_vertical_scrollbar(widget: Any, make: Callable[[], Any]) -> Any:
     return bar
 
 
+def narrow_default_rule(app_class: type, rule: str, narrower: str) -> bool:
+    """Make `app_class` (an App subclass) read Textual's default CSS with the selectors
+    `rule` written as `narrower` (`DOMNode._get_default_css`, which gathers every class's
+    `DEFAULT_CSS` for the stylesheet): Textual's App dims every disabled widget that can take
+    the focus with a universal selector, tried on every node the stylesheet styles, and each
+    `:disabled` walks up the node's ancestors; the panes sit under nine controllers, so
+    that was ~600 walks before the first frame (~1% of start-up). False if Textual's
+    default CSS no longer has `rule` (it is then left as Textual wrote it)."""
+    gather = _attribute(app_class, "_get_default_css", "to narrow a rule of Textual's CSS")
+
+    def default_css(node: object) -> list[tuple[Any, str, int, str]]:
+        return [(where, css.replace(rule, narrower), tie, scope)
+                for where, css, tie, scope in gather(node)]
+
+    app_class._get_default_css = default_css  # type: ignore[attr-defined]
+    return any(rule in vars(cls).get("DEFAULT_CSS", "") for cls in app_class.__mro__)
+
+
 def app_keymap(app: object) -> dict[str, str]:
     """The keymap the app applied (`App._keymap`): the help screen shows the keys in force,
     and Textual keeps no public copy of what `set_keymap` was given."""

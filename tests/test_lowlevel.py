@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -453,3 +454,55 @@ async def test_textual_vertical_scrollbar_as_a_bar_of_our_own_replaces_it() -> N
         size = Region(0, 0, *ours.region.size)
         assert ([line.text for line in ours.render_lines(size)]
                 == [line.text for line in theirs.render_lines(size)])
+
+
+async def test_textual_default_css_narrowed_as_the_app_reads_it(tmp_path: Path) -> None:
+    """`narrow_default_rule` rewrites one rule of the CSS Textual gathers for an app
+    (`DOMNode._get_default_css`): Textual's App still writes the rule the app narrows, an app
+    narrowed no longer tries a universal `:disabled` on every node (an app left alone does),
+    and the disabled widgets the narrower rule names look as they did."""
+    from textual.app import App, ComposeResult
+    from textual.css.model import SelectorType
+    from textual.widgets import Button, Input, OptionList, Static
+
+    from reader.store import Store
+    from reader.ui.app import DISABLED_NARROWER, DISABLED_RULE, NewsApp
+
+    assert DISABLED_RULE in App.DEFAULT_CSS, \
+        "Textual's App no longer dims disabled widgets with the rule reader.ui.app narrows"
+
+    def universal_disabled(app: App[None]) -> list[str]:
+        return [str(selector) for rule in app.stylesheet.rules for chain in rule.selector_set
+                for selector in chain.selectors
+                if selector.type == SelectorType.UNIVERSAL
+                and "disabled" in selector.pseudo_classes]
+
+    class Plain(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Input(disabled=True)
+            yield Button("b", disabled=True)
+            yield OptionList("o", disabled=True)
+            yield Static("s", disabled=True)  # cannot take the focus: never dimmed
+
+    class Narrowed(Plain):
+        pass
+
+    assert lowlevel.narrow_default_rule(Narrowed, DISABLED_RULE, DISABLED_NARROWER)
+    assert not lowlevel.narrow_default_rule(Narrowed, "Nothing:here", "Else")
+    looks = []
+    for app in (Plain(), Narrowed()):
+        async with app.run_test():
+            looks.append((universal_disabled(app),
+                          [(type(w).__name__, w.styles.opacity) for w in app.screen.children]))
+    (plain_rules, plain_look), (narrowed_rules, narrowed_look) = looks
+    assert plain_rules and not narrowed_rules
+    assert narrowed_look == plain_look
+    assert [opacity for _, opacity in plain_look] == [0.7, 0.7, 0.7, 1.0]
+
+    store = Store(tmp_path / "cache.sqlite3")
+    try:
+        news = NewsApp(store, refresh_on_start=False)
+        async with news.run_test():
+            assert universal_disabled(news) == []
+    finally:
+        store.close()

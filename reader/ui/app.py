@@ -31,7 +31,7 @@ from textual.screen import Screen
 from textual.style import Style
 
 from reader.config import DEFAULT_THEME, Config, ConfigProblem, theme_problem
-from reader.lowlevel import spacing_marks_take_a_cell
+from reader.lowlevel import narrow_default_rule, spacing_marks_take_a_cell
 from reader.sanitize import clean_line
 from reader.store import Store
 from reader.ui.commands import PROVIDERS, system_commands
@@ -219,6 +219,15 @@ class NewsApp(App[None]):
     @work(thread=True, exit_on_error=False, group="theme")
     def _save_theme(self, theme: str) -> None:
         self.store.set_meta(THEME_META, theme)
+
+
+
+# Textual dims any disabled widget that can take the focus (`*:disabled:can-focus`), a rule
+# it tries on every node as it styles it (start-up: see `narrow_default_rule`). No widget of
+# the app is disabled; the Textual widgets it uses that could be keep the same look.
+DISABLED_RULE = "*:disabled:can-focus"
+DISABLED_NARROWER = "Button:disabled, Input:disabled, OptionList:disabled"
+narrow_default_rule(NewsApp, DISABLED_RULE, DISABLED_NARROWER)
 
 
 def shell_can_resume() -> bool:
