@@ -449,8 +449,12 @@ def narrow_default_rule(app_class: type, rule: str, narrower: str) -> bool:
     the focus with a universal selector, tried on every node the stylesheet styles, and each
     `:disabled` walks up the node's ancestors; the panes sit under nine controllers, so
     that was ~600 walks before the first frame (~1% of start-up). False if Textual's
-    default CSS no longer has `rule` (it is then left as Textual wrote it)."""
-    gather = _attribute(app_class, "_get_default_css", "to narrow a rule of Textual's CSS")
+    default CSS no longer has `rule`, or Textual gathers it another way: it is then left as
+    Textual wrote it (only start-up is at stake)."""
+    try:
+        gather = _attribute(app_class, "_get_default_css", "to narrow a rule of Textual's CSS")
+    except PrivateAPIMissing:
+        return False
 
     def default_css(node: object) -> list[tuple[Any, str, int, str]]:
         return [(where, css.replace(rule, narrower), tie, scope)

@@ -489,6 +489,8 @@ async def test_textual_default_css_narrowed_as_the_app_reads_it(tmp_path: Path) 
 
     assert lowlevel.narrow_default_rule(Narrowed, DISABLED_RULE, DISABLED_NARROWER)
     assert not lowlevel.narrow_default_rule(Narrowed, "Nothing:here", "Else")
+    assert not lowlevel.narrow_default_rule(type("NotANode", (), {}), DISABLED_RULE,
+                                            DISABLED_NARROWER)  # left alone, not an error
     looks = []
     for app in (Plain(), Narrowed()):
         async with app.run_test():
