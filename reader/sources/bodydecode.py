@@ -31,6 +31,11 @@ DAMAGED = (_INFLATE_ERROR, brotli.error)  # what a damaged body raises while it 
 BODY_CAP = 10 * 2**20  # a fetch's cap on a body, decoded or not, unless told otherwise
 
 
+def damaged(exc: Exception) -> FetchError:
+    """What a fetch, or a worker decoding its body, says of a body that `DAMAGED` stopped."""
+    return FetchError(f"the compressed body is damaged ({exc})")
+
+
 class _Stage(Protocol):
     def feed(self, data: bytes) -> Iterator[bytes]: ...
     def finish(self) -> Iterator[bytes]: ...
@@ -98,7 +103,7 @@ def decode_body(body: bytes, content_encoding: str, cap: int) -> bytes:
     try:
         out = [*decoder.feed(body), *decoder.finish()]
     except DAMAGED as exc:
-        raise FetchError(f"the compressed body is damaged ({exc})") from exc
+        raise damaged(exc) from exc
     return out[0] if len(out) == 1 else b"".join(out)
 
 

@@ -55,7 +55,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 import reader
-from reader.sources.bodydecode import BODY_CAP, DAMAGED, Decoder, stages
+from reader.sources.bodydecode import BODY_CAP, DAMAGED, Decoder, damaged, stages
 from reader.sources.fetcherrors import FetchError, byte_size, describe, duration, short_url
 from reader.sources.fetchheaders import (
     MAX_DELAY,
@@ -217,7 +217,7 @@ class Fetcher:
             except httpx.InvalidURL as exc:
                 raise FetchError(f"not a valid URL: {short_url(url)}") from exc
             except DAMAGED as exc:
-                raise FetchError(f"the compressed body is damaged ({exc})") from exc
+                raise damaged(exc) from exc
 
     def check_waits(self, url: str) -> None:
         """Fail at once, in words (FetchError), a fetch from a host that asked us to wait
