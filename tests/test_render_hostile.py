@@ -19,8 +19,9 @@ from rich.text import Text
 
 from reader.render import Rendered, render_body, render_story
 from reader.render.converter import convert
+from reader.render.fallback import plain_lines
 from reader.render.layout import assemble
-from reader.sanitize import sanitize_html
+from reader.sanitize import DROP_WITH_CONTENT, sanitize_html
 from tests.helpers.render_cases import plain, story
 
 TERMINAL_ACTIVE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
@@ -118,6 +119,18 @@ def test_nesting_beyond_the_parser_limit_still_shows_all_text() -> None:
     html = "<div>" * 50_000 + "deep" + "</div>" * 50_000 + "<p>after <b>all</b></p>"
     result = render_body(html)
     assert result.plain == "deep\n\nafter all"
+
+
+@pytest.mark.parametrize("tag", sorted(DROP_WITH_CONTENT - {"embed"}))  # embed: no content
+def test_the_plain_fallback_drops_with_their_content_what_the_cleaner_drops(tag: str) -> None:
+    """A document shown as plain words (too deep to render, or its cleaning failed) loses
+    the same elements with their content as a cleaned one: no form's, button's or menu's
+    words among the story's."""
+    html = f"<p>before</p><{tag} class=x>hidden words</{tag}><p>after</p>"
+    words = [line.content[0] for line in plain_lines(html) if line.kind == "text"]
+    assert words == ["before", "after"]
+    if tag != "head":  # a stray <head> in a body: HTML drops the tag and keeps its words
+        assert "hidden" not in render_body(html).plain
 
 
 def test_empty_and_blank_bodies() -> None:

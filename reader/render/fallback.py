@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 
 from reader.render.layout import EMPTY, Line
-from reader.sanitize import clean_text
+from reader.sanitize import DROP_WITH_CONTENT, clean_text
 
-_DROP = re.compile(r"<(script|style|template|noscript|iframe|svg|math|head|title|textarea)\b",
-                   re.IGNORECASE)
+# What the cleaner drops with its content (a document may come here uncleaned, when cleaning
+# it failed), but `embed`: it has no end tag to look for, and its tag goes with the others.
+_DROP = re.compile(rf"<({'|'.join(sorted(DROP_WITH_CONTENT - {'embed'}))})\b", re.IGNORECASE)
 _PARAGRAPHS = re.compile(r"</?(?:p|h[1-6]|blockquote|pre|table|ul|ol|dl|hr|figure|section|"
                          r"article)\b[^>]*>", re.IGNORECASE)
 _BREAKS = re.compile(r"</?(?:br|div|li|tr|dd|dt|figcaption)\b[^>]*>", re.IGNORECASE)
