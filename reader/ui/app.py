@@ -221,7 +221,6 @@ class NewsApp(App[None]):
         self.store.set_meta(THEME_META, theme)
 
 
-
 # Textual dims any disabled widget that can take the focus (`*:disabled:can-focus`), a rule
 # it tries on every node as it styles it (start-up: see `narrow_default_rule`). No widget of
 # the app is disabled; the Textual widgets it uses that could be keep the same look.
