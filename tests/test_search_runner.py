@@ -127,3 +127,48 @@ def test_warming_up_leaves_the_answers_as_they_are(store: GatedStore) -> None:
         assert store.ranked == ["storm"]
     finally:
         runner.close()
+
+
+def test_threads_asking_at_once_get_one_pool(
+        store: GatedStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search threads are made at the first search or `warm`: callers on several
+    threads at once share one pool. The first pool's making waits (a moment at most) for
+    the other callers to find no pool yet, which only an unguarded check lets them do."""
+    import concurrent.futures
+
+    made: list[object] = []
+    callers = 4
+    found_none = threading.Semaphore(0)
+
+    class Counted(concurrent.futures.ThreadPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            made.append(self)
+            if len(made) == 1:
+                for _ in range(callers - 1):
+                    found_none.acquire(timeout=0.2)
+            super().__init__(*args, **kwargs)
+
+    class Watched(SearchRunner):
+        """Counts each look that finds no pool, from a thread other than the first maker's."""
+
+        @property
+        def _threads(self) -> Any:
+            if self._kept is None and made:
+                found_none.release()
+            return self._kept
+
+        @_threads.setter
+        def _threads(self, value: Any) -> None:
+            self._kept = value
+
+    monkeypatch.setattr(concurrent.futures, "ThreadPoolExecutor", Counted)
+    runner = Watched(store.search, page_size=25)
+    threads = [threading.Thread(target=runner.warm) for _ in range(callers)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(WAIT)
+        assert len(made) == 1
+    finally:
+        runner.close()

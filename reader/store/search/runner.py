@@ -119,7 +119,8 @@ class SearchRunner:
     @property
     def _pool(self) -> ThreadPoolExecutor:
         """The search threads, made (and their module imported, ~0.6 ms) at the first search
-        or `warm`, not with the app's screen before its first frame."""
+        or `warm`, not with the app's screen before its first frame. Asked for under
+        `_lock`, so that two threads never make two pools."""
         if self._threads is None:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -139,8 +140,10 @@ class SearchRunner:
     def warm(self) -> None:
         """Ready both threads' connections for searching (`Searches.warm`), e.g. when the
         search bar opens: the first letters typed then find them ready."""
+        with self._lock:
+            pool = self._pool
         for _ in range(THREADS):  # submitted together: the second job starts a second thread
-            self._pool.submit(self._searches.warm)
+            pool.submit(self._searches.warm)
 
     def cancel(self) -> None:
         """Stop the search in hand, if any (the bar was emptied or closed)."""
@@ -149,8 +152,10 @@ class SearchRunner:
 
     def close(self) -> None:
         self.cancel()
-        if self._threads is not None:
-            self._threads.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            threads = self._threads
+        if threads is not None:
+            threads.shutdown(wait=False, cancel_futures=True)
 
     def _run(self, view: View, stop: threading.Event, limit: int) -> SearchResult | None:
         # One after the other: counting in a second thread beside the ranking was no faster,
