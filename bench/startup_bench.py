@@ -9,6 +9,8 @@ Why it is built this way:
 
 * One launch is noise on a shared machine, so each contender is launched `--launches` times
   (7 by default) in A B C D D C B A order, and the median is reported with the range.
+  Against the bare app, the ratio of the medians and the median of the rounds' ratios (each
+  launch over the bare app's in the same round) are both printed.
 * The floor of any Textual app is measured on the same run: `bench/bare_textual.py`, an App
   whose only widget is one line of text, started by the same interpreter. The goal compares
   newsreader with it, not with a number from another day.
@@ -257,11 +259,14 @@ def report(contenders: list[Contender], floor: list[float], reference: str | Non
             ms = _series(c, figure, i)
             if c is base or not ms:
                 continue
-            # Launch k of each was taken in the same A B B A round: pair them.
+            # Launch k of each was taken in the same A B B A round: pair them. The median of
+            # the pairs holds when the machine drifts between a fast and a slow state during
+            # the run (seen here: every launch 1.5x slower for a few rounds), which moves
+            # the medians of the two series apart.
             pairs = [a / b for a, b in zip(ms, ref, strict=True)]
             overall = statistics.median(ms) / statistics.median(ref)
-            print(f"  {figure} {name} / bare: median {overall:.2f}x; "
-                  f"per round {min(pairs):.2f}-{max(pairs):.2f}x")
+            print(f"  {figure} {name} / bare: median {overall:.2f}x; per round median "
+                  f"{statistics.median(pairs):.2f}x, {min(pairs):.2f}-{max(pairs):.2f}x")
     by_name = {c.name: c for c in contenders}
     for c in contenders:
         other = by_name.get(c.pair_with or "")
