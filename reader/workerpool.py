@@ -66,6 +66,20 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+# A pool's workers by default: one per core, at most this many. Each worker that has parsed
+# holds ~8-13 MB of its own, and a refresh's own work (fetching, decoding, storing: one thread
+# at a time) is the longest path once the parse is split four ways: of a cold refresh of 200
+# varied feeds, the command ran 0.9 s of CPU and the parse 2.5 s, 0.63 s a worker with four.
+# Measured with the count forced on 2 cores, the refresh's peak (all processes): 81 MB with 2
+# workers, 107 with 4, 154 with 8 (bench/README.md, refresh section).
+MOST_WORKERS = 4
+
+
+def default_workers(cores: int) -> int:
+    """How many workers a pool runs on a machine with `cores` cores."""
+    return max(1, min(cores, MOST_WORKERS))
+
+
 def single_threaded() -> bool:
     """Whether this process runs one thread, the only time fork() is safe: counted by the
     kernel (Linux's /proc), so threads that C libraries started count too. Elsewhere False:
@@ -246,7 +260,7 @@ class ProcessPool:
 
     def __init__(self, workers: int | None = None, *, memory_limit: int = MEMORY_LIMIT,
                  preload: Sequence[str] = PRELOAD, may_fork: bool = True) -> None:
-        self.workers = max(1, workers or cpu_count())
+        self.workers = max(1, workers or default_workers(cpu_count()))
         self.memory_limit = memory_limit
         self.preload = tuple(preload)
         self.may_fork = may_fork  # False: always the fork server

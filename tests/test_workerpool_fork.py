@@ -21,6 +21,7 @@ import pytest
 
 from reader.refresh.parsing import HANDFUL
 from reader.store import Store
+from reader.workerpool import MOST_WORKERS, default_workers
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
 from tests.helpers.stories import subscribe
 
@@ -69,6 +70,41 @@ pool.shutdown()
     assert got["limit"] == 900 * 2**20
     assert got["ignores_ctrl_c"] is True
     assert got["mine_still_raises"] is True  # preloading here left this process's Ctrl-C alone
+
+
+@pytest.mark.parametrize(("cores", "workers"), [(1, 1), (2, 2), (3, 3), (4, 4), (8, 4), (64, 4)])
+def test_a_pool_runs_a_worker_per_core_up_to_a_few(cores: int, workers: int) -> None:
+    """Past four workers the refresh's own thread is the longest path, and each worker that
+    has parsed holds megabytes of its own: a 16-core machine gets four, not sixteen."""
+    assert default_workers(cores) == workers
+    assert MOST_WORKERS == 4
+
+
+@pytest.mark.parametrize("case", ["one core", "all cores", "cap of one"])
+def test_a_pool_forks_as_many_workers_as_its_cores_allow(case: str) -> None:
+    """The default count, end to end: pinned to one core, a process forks one worker; on all
+    of this machine's, `default_workers` of them; with the cap lowered to one (this machine
+    has fewer cores than the real cap), one."""
+    got = _run(f"""
+import json, os
+import reader.workerpool
+from reader.workerpool import ProcessPool
+if {case!r} == "one core":
+    os.sched_setaffinity(0, {{min(os.sched_getaffinity(0))}})
+if {case!r} == "cap of one":
+    reader.workerpool.MOST_WORKERS = 1
+pool = ProcessPool()
+forked = pool.start_forked()
+print(json.dumps({{"cores": len(os.sched_getaffinity(0)), "workers": pool.workers,
+                  "forked": forked, "children": len(children())}}))
+pool.shutdown()
+""")
+    assert got["forked"] is True
+    cores = int(got["cores"])  # type: ignore[call-overload]
+    expected = {"one core": 1, "all cores": default_workers(cores), "cap of one": 1}[case]
+    if case == "one core":
+        assert cores == 1
+    assert got["workers"] == got["children"] == expected
 
 
 def test_a_pool_started_again_from_a_thread_uses_the_fork_server() -> None:
