@@ -17,7 +17,7 @@ import pytest
 
 from reader.refresh import refresh
 from reader.refresh.demand import sure_bodies
-from reader.refresh.parsing import HANDFUL, LARGE, ParseFailed, Parser
+from reader.refresh.parsing import HANDFUL, LARGE, THREAD_BYTES, ParseFailed, Parser
 from reader.refresh.pipeline import Pipeline
 from reader.store import Store
 from tests.feedserver import FeedServer, compress, feed_server  # noqa: F401
@@ -115,10 +115,13 @@ def test_a_failing_feed_is_not_counted_sure_to_bring_a_body(store: Store) -> Non
     parser.close()
 
 
-def test_a_refresh_of_feeds_with_validators_parses_its_first_bodies_in_a_thread(
+def test_a_refresh_of_feeds_with_validators_parses_in_a_thread_while_it_keeps_up(
         store: Store, feed_server: FeedServer) -> None:
-    """Feeds that can answer "not modified" may bring nothing (the usual cron run): the
-    first bodies are parsed in a thread, and the pool starts only when more come."""
+    """Feeds that can answer "not modified" may bring nothing (the usual cron run): their
+    bodies are parsed in a thread while it keeps up, and no process starts (the pool and
+    its fork server would hold ~40 MB for a few feeds)."""
+    from reader.workerpool import ProcessPool
+
     count = HANDFUL + 2
     for i in range(count):
         feed_server.route(f"/v{i}", rss(f"Feed {i}", [(f"v{i}-0", "Old", "x")]), etag=f'"{i}-1"')
@@ -126,11 +129,85 @@ def test_a_refresh_of_feeds_with_validators_parses_its_first_bodies_in_a_thread(
     assert sum(o.new for o in refresh(store)) == count
     for i in range(count):  # every feed changed since
         feed_server.route(f"/v{i}", rss(f"Feed {i}", [(f"v{i}-1", "New", "x")]), etag=f'"{i}-2"')
-    pipeline = Pipeline(store.sources(), {}, parse_workers=2, backlog=1)
-    items = drained(pipeline)
+    pool = ProcessPool(2)
+    try:
+        pipeline = Pipeline(store.sources(), {}, parse_workers=2, backlog=1, pool=pool)
+        items = drained(pipeline)
+    finally:
+        pool.shutdown()
     assert all(i.parsed and [r.title for r in i.parsed.rows] == ["New"] for i in items)
-    assert pipeline.stats["parsed_in_threads"] == 2
-    assert pipeline.stats["parsed_in_pool"] == count - 2
+    assert len(items) == count and pipeline.stats["parsed_in_threads"] == count
+    assert pipeline.stats["parsed_in_pool"] == 0 and pool.starts == 0
+
+
+def sized_feed(name: str, size: int) -> bytes:
+    """A feed of about `size` bytes (a little more), in items of ~10 KB."""
+    text = "word " * 2000
+    items = [(f"{name}-{i}", f"{name} story {i}", text) for i in range(size // 10_000 + 1)]
+    return rss(name, items).encode()
+
+
+async def test_bodies_that_pile_up_for_the_thread_start_the_pool() -> None:
+    """Past `THREAD_BYTES` waiting for the thread, a body goes to the pool, which starts
+    then and takes every later body, even with the thread idle."""
+    from reader.workerpool import ProcessPool
+
+    bodies = [sized_feed(f"b{i}", THREAD_BYTES * 2 // 5) for i in range(4)]
+    assert all(len(b) < LARGE for b in bodies)
+    pool = ProcessPool(1)
+    try:
+        async with Parser(expected=HANDFUL + 2, certain=0, pool=pool) as parser:
+            assert not pool.running
+            results = await asyncio.gather(*(parser.parse(body, f"http://example.org/{i}")
+                                             for i, body in enumerate(bodies)))
+            assert (parser.in_threads, parser.in_pool) == (2, 2)  # 2/5 + 2/5, then no room
+            assert pool.running
+            later = await parser.parse(rss("Later", [("l", "Later story", "x")]).encode(),
+                                       "http://example.org/later")
+            assert (parser.in_threads, parser.in_pool) == (2, 3)
+    finally:
+        pool.shutdown()
+    assert [len(r.rows) for r in results] == [len(r.rows) for r in results[:1]] * 4
+    assert [r.title for r in later.rows] == ["Later story"]
+
+
+async def test_after_a_runaway_parse_in_the_thread_every_body_goes_to_the_pool() -> None:
+    """A parse in the thread past its limit cannot be stopped: the thread is left to it, and
+    from then on no body is parsed in a thread."""
+    from reader.workerpool import ProcessPool
+
+    pool = ProcessPool(1)
+    slow = sized_feed("slow", LARGE - 50_000)
+    try:
+        async with Parser(expected=HANDFUL + 2, timeout=0.001, pool=pool) as parser:
+            with pytest.raises(ParseFailed, match="took longer than"):
+                await parser.parse(slow, "http://example.org/slow")
+            assert (parser.in_threads, parser.in_pool) == (1, 0)
+            parser.timeout = 60
+            good = await parser.parse(rss("Good", [("g", "Good story", "x")]).encode(),
+                                      "http://example.org/good")
+            assert (parser.in_threads, parser.in_pool) == (1, 1)
+    finally:
+        pool.shutdown()
+    assert [r.title for r in good.rows] == ["Good story"]
+
+
+def test_a_refresh_of_feeds_with_validators_still_uses_the_pool_for_many_bodies(
+        store: Store, feed_server: FeedServer) -> None:
+    """The whole path: feeds with validators that all changed at once, with more bytes than
+    the thread may have waiting, are parsed mostly in the pool."""
+    count = HANDFUL + 4
+    for i in range(count):
+        feed_server.route(f"/m{i}", rss(f"Feed {i}", [(f"m{i}-0", "Old", "x")]), etag=f'"{i}-1"')
+        subscribe(store, feed_server, f"/m{i}")
+    assert sum(o.new for o in refresh(store)) == count
+    for i in range(count):
+        feed_server.route(f"/m{i}", sized_feed(f"m{i}", THREAD_BYTES // 2), etag=f'"{i}-2"')
+    pipeline = Pipeline(store.sources(), {}, parse_workers=2)
+    items = drained(pipeline)
+    assert len(items) == count and all(i.parsed and i.parsed.rows for i in items)
+    assert pipeline.stats["parsed_in_pool"] >= count - 3
+    assert pipeline.stats["parsed_in_threads"] >= 1
 
 
 def test_gzipped_feeds_are_inflated_by_the_workers_in_the_same_words(

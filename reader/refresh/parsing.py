@@ -6,15 +6,17 @@ pure Python, so threads would share one core. Hence:
 * A process pool (`reader.workerpool.ProcessPool`: fork or forkserver, a memory limit per
   worker), used only when a refresh has more than a handful of bodies to parse: starting it
   costs ~0.2 s (measured: forkserver with feedparser preloaded 0.17 s to ready, spawn 0.21 s),
-  more than parsing two or three feeds in a thread. The first bodies are parsed in a thread
-  while the pool warms up in the background, unless more than a handful of feeds are sure to
-  bring one (no validator to answer "not modified": a first refresh): the pool is needed
-  anyway, so it starts with the refresh and parses them all. A command forks it before the
-  refresh starts its threads (`reader.refresh.run`); the app starts it beside the first
-  fetches (its ~0.2 s of start-up no longer waits for the first body), and its main process
-  never imports the parser (~5 MB of its peak). The program's one pool is passed in (the
-  service owns it, and whole-article extraction shares it); without one, a parser starts its
-  own and stops it when done.
+  more than parsing two or three feeds in a thread, and its processes hold ~40 MB (with the
+  fork server's). When more than a handful of feeds are sure to bring a body (no validator to
+  answer "not modified": a first refresh), the pool is needed anyway, so it starts with the
+  refresh and parses them all. Otherwise (the usual run: a few feeds changed among many) the
+  bodies are parsed in a thread while it keeps up, and the pool starts only once the thread
+  has more than `THREAD_BYTES` to get through; it then takes every later body. A command
+  forks a pool it is sure of before the refresh starts its threads (`reader.refresh.run`);
+  the app starts it beside the first fetches (its ~0.2 s of start-up no longer waits for the
+  first body), and its main process never imports the parser (~5 MB of its peak). The
+  program's one pool is passed in (the service owns it, and whole-article extraction shares
+  it); without one, a parser starts its own and stops it when done.
 * Each parse has a time limit; a feed that runs past it (quadratic entity blowup, feedparser's
   slow author handling) kills the pool, which is rebuilt, and only that feed fails. Bodies that
   look hostile (an internal DTD subset, or very large) go to a worker even in thread mode,
@@ -57,7 +59,12 @@ from reader.workerpool import MEMORY_LIMIT, START_FAILURES, ProcessPool
 if TYPE_CHECKING:  # the process machinery is imported only when a pool is needed (~25 ms)
     from concurrent.futures.process import ProcessPoolExecutor
 
-THREAD_FIRST = 2  # bodies parsed in a thread while the pool warms up
+# Bytes of bodies the parse thread may have waiting (the one it parses among them) before a
+# refresh that was not sure of its bodies starts the pool: ~70 ms of parsing, a third of what
+# the pool takes to start (~0.2 s). A routine refresh, a few feeds changed among many, then
+# starts no process at all (measured: 200 varied feeds, 10 changed, the peak of all processes
+# 72 -> 33 MB, and no slower).
+THREAD_BYTES = 2 * 2**20
 LARGE = 1 << 20  # bytes: bodies this size or more are parsed one at a time
 QUEUED = 1  # bodies handed to the pool beyond one per worker, waiting ready in its queue
 
@@ -89,6 +96,8 @@ class Parser:
         self.seen = 0
         self.in_threads = 0
         self.in_pool = 0
+        self._with_thread = 0  # bytes given to the thread and not parsed yet, or large and
+        # waiting for their turn
         self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
         self._warming: asyncio.Task[ProcessPoolExecutor] | None = None
         self._slots = asyncio.Semaphore(self.workers + QUEUED)  # for the pool
@@ -125,35 +134,56 @@ class Parser:
                     encoding: str = "", cap: int = BODY_CAP) -> ParseResult:
         """`encoding`: `body` is still under that Content-Encoding, to be undone within
         `cap` bytes (the fetch's cap) by whoever parses it."""
-        if decoded_size(body, encoding, cap) < LARGE:
-            return await self._parse(body, url, content_type, encoding, cap)
-        async with self._large:
+        size = decoded_size(body, encoding, cap)
+        if size < LARGE:
+            return await self._parse(body, url, content_type, encoding, cap, size)
+        self._with_thread += size  # waiting its turn, it is work ahead of the thread too
+        try:
+            await self._large.acquire()
+        finally:
+            self._with_thread -= size
+        try:
             self.large_at_once += 1
             self.most_large_at_once = max(self.most_large_at_once, self.large_at_once)
-            try:
-                return await self._parse(body, url, content_type, encoding, cap)
-            finally:
-                self.large_at_once -= 1
+            return await self._parse(body, url, content_type, encoding, cap, size)
+        finally:
+            self.large_at_once -= 1
+            self._large.release()
+
+    def _to_pool(self, size: int) -> bool:
+        """Whether a body of `size` bytes goes to the pool rather than the thread: all of a
+        refresh sure to bring many, none of a small one; otherwise the thread's while it keeps
+        up (the bytes it has still to parse, large bodies waiting their turn and this body
+        with them, at most `THREAD_BYTES`), and every one once the pool has started."""
+        if self.all_in_pool or not self.pooled:
+            return self.all_in_pool
+        return (self._warming is not None or self.pool.running
+                or self._with_thread + size > THREAD_BYTES)
 
     async def _parse(self, body: bytes, url: str, content_type: str, encoding: str = "",
-                     cap: int = BODY_CAP) -> ParseResult:
+                     cap: int = BODY_CAP, size: int = 0) -> ParseResult:
         self.seen += 1
-        in_pool = self.all_in_pool or (self.pooled and self.seen > THREAD_FIRST)
+        in_pool = self._to_pool(size)
         if encoding and not in_pool:  # checked below, and parsed here: decoded here
             try:
                 body, encoding = decode_body(body, encoding, cap), ""
             except FetchError as exc:
                 raise ParseFailed(str(exc)) from None
         use_pool = in_pool or _suspicious(body)
-        if self.pooled and self.seen == THREAD_FIRST:
+        if in_pool:
             self._warm()
-        async with self._slots if use_pool else self._thread_slot:
-            if use_pool:
-                self.in_pool += 1
-                ok, value = await self._in_pool(body, url, content_type, encoding, cap)
-            else:
-                self.in_threads += 1
-                ok, value = await self._run(self._threads, body, url, content_type)
+        queued = 0 if use_pool else len(body)  # decoded by now
+        self._with_thread += queued
+        try:
+            async with self._slots if use_pool else self._thread_slot:
+                if use_pool:
+                    self.in_pool += 1
+                    ok, value = await self._in_pool(body, url, content_type, encoding, cap)
+                else:
+                    self.in_threads += 1
+                    ok, value = await self._run(self._threads, body, url, content_type)
+        finally:
+            self._with_thread -= queued
         if not ok:
             raise ParseFailed(str(value))
         assert isinstance(value, ParseResult)
@@ -223,7 +253,7 @@ class Parser:
                 self.pool.discard(executor, kill=True)  # type: ignore[arg-type]
             elif executor is self._threads:  # the thread cannot be stopped: leave it behind
                 self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parse")
-                self.pooled = True
+                self.pooled = self.all_in_pool = True  # and every later body to the pool
             return False, f"parsing took longer than {self.timeout:g} s; the feed was skipped"
         except Exception as exc:
             from concurrent.futures.process import BrokenProcessPool
