@@ -62,8 +62,8 @@ if TYPE_CHECKING:  # the process machinery is imported only when a pool is neede
 # Bytes of bodies the parse thread may have waiting (the one it parses among them) before a
 # refresh that was not sure of its bodies starts the pool: ~70 ms of parsing, a third of what
 # the pool takes to start (~0.2 s). A routine refresh, a few feeds changed among many, then
-# starts no process at all (measured: 200 varied feeds, 10 changed, the peak of all processes
-# 72 -> 33 MB, and no slower).
+# starts no process at all (measured: 200 varied feeds, 5 of them changed, the peak of all
+# processes 68-70 -> 30-31 MB, and no slower; bench/README.md, refresh section).
 THREAD_BYTES = 2 * 2**20
 LARGE = 1 << 20  # bytes: bodies this size or more are parsed one at a time
 QUEUED = 1  # bodies handed to the pool beyond one per worker, waiting ready in its queue
