@@ -256,6 +256,9 @@ class _Extractor:
         self.pool = pool if pool is not None else ProcessPool(preload=_PRELOAD)
         self.workers = self.pool.workers if pooled else 1
         self._threads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="extract")
+        self._held = pooled  # the pool, until `close`
+        if pooled:
+            self.pool.hold()
 
     async def extract(self, body: bytes, url: str, title: str,
                       summary: str) -> tuple[bool, Article | str]:
@@ -293,6 +296,9 @@ class _Extractor:
 
     def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
+        if self._held:
+            self._held = False
+            self.pool.release()
         if self._own_pool:
             self.pool.shutdown()
 

@@ -89,6 +89,8 @@ class Parser:
         self._own_pool = pool is None
         self.pool = pool if pool is not None else ProcessPool(workers,
                                                               memory_limit=memory_limit)
+        self.pool.hold()  # until `close`
+        self._held = True
         self.workers = self.pool.workers
         self.timeout = timeout
         self.pooled = expected > HANDFUL
@@ -127,6 +129,9 @@ class Parser:
 
     def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
+        if self._held:
+            self._held = False
+            self.pool.release()
         if self._own_pool:
             self.pool.shutdown()
 

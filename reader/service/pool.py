@@ -4,8 +4,9 @@ Both are CPU work that must leave the UI's process (and its GIL) alone; one pool
 refresh that also keeps whole articles runs one set of workers, not two, on a small machine.
 It is made on first use, its processes start only when a job needs them
 (`reader.workerpool.ProcessPool`; a command's refresh that surely needs them starts them
-before its threads, to fork them), and it is shut down at exit: by the command line when a
-command or the app ends, and by `atexit` for any other caller.
+before its threads, to fork them), in the app they stop again when no job holds the pool,
+and it is shut down at exit: by the command line when a command or the app ends, and by
+`atexit` for any other caller.
 """
 
 from __future__ import annotations
