@@ -14,7 +14,7 @@ from pathlib import Path
 
 from reader.extract.fulltext import fetch_full_articles
 from reader.models import Entry
-from reader.refresh.parsing import Parser
+from reader.refresh.parsing import HANDFUL, Parser
 from reader.store import Store
 from reader.workerpool import ProcessPool
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
@@ -105,3 +105,15 @@ def test_an_extraction_lets_go_of_the_pool_when_it_ends(
     finally:
         pool.shutdown()
     assert store.story(story).full_html  # type: ignore[union-attr]
+
+
+async def test_a_parser_done_before_its_pool_is_up_still_lets_it_go() -> None:
+    """A refresh sure of its bodies starts the pool as it begins; one that ends before the
+    workers are up (every fetch failed at once) waits for them, then lets them go."""
+    pool = ProcessPool(1, may_fork=False)
+    try:
+        async with Parser(expected=HANDFUL + 2, certain=HANDFUL + 1, pool=pool) as parser:
+            assert parser._warming is not None and not pool.running
+        assert pool.starts == 1 and not pool.running
+    finally:
+        pool.shutdown()

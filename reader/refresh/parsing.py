@@ -125,7 +125,13 @@ class Parser:
 
     async def __aexit__(self, exc_type: type[BaseException] | None,
                         exc: BaseException | None, tb: TracebackType | None) -> None:
-        await asyncio.to_thread(self.close)
+        try:
+            if self._warming is not None and not self._warming.done():
+                # A refresh over before its pool was up: the workers it is starting are
+                # let go below, not left idle for the session once they come up.
+                await asyncio.wait({self._warming})
+        finally:
+            await asyncio.to_thread(self.close)
 
     def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)
