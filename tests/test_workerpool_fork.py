@@ -10,11 +10,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import select
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from reader.refresh.parsing import HANDFUL
 from reader.store import Store
 from reader.workerpool import MOST_WORKERS, default_workers
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
+from tests.helpers.processes import still_running
 from tests.helpers.stories import subscribe
 
 ROOT = Path(__file__).parent.parent
@@ -258,19 +257,12 @@ sys.stdin.read()  # until the test stops this process
         assert command.stdout is not None
         workers = [int(pid) for pid in command.stdout.readline().split()]
         assert len(workers) == 2
-        ends = {os.pidfd_open(pid): pid for pid in workers}  # readable once that one ends
         try:
             command.send_signal(how)
             command.wait(timeout=60)
-            deadline = time.monotonic() + 60
-            waiting = set(ends)
-            while waiting and time.monotonic() < deadline:
-                ended, _, _ = select.select(list(waiting), [], [], deadline - time.monotonic())
-                waiting -= set(ended)
-            left = sorted(ends[fd] for fd in waiting)
+            left = still_running(workers, timeout=60)
         finally:
-            for fd, pid in ends.items():
-                os.close(fd)
+            for pid in workers:
                 with contextlib.suppress(ProcessLookupError):  # none left behind, pass or fail
                     os.kill(pid, signal.SIGKILL)
     assert left == []

@@ -1,13 +1,13 @@
 """A pool whose workers came from the fork server (the app's way: it has threads) stops them
 when its last user lets go, and starts new ones for the next job; forked workers (a
-command's) stay. Real processes: a worker's end is waited for on its pidfd."""
+command's) stay. Real processes: a worker's end is waited for on its pidfd
+(`tests.helpers.processes`)."""
 
 # ruff: noqa: F811 - pytest fixtures imported from tests.feedserver are redefined as arguments
 from __future__ import annotations
 
 import json
 import os
-import select
 import subprocess
 import sys
 from pathlib import Path
@@ -18,23 +18,12 @@ from reader.refresh.parsing import HANDFUL, Parser
 from reader.store import Store
 from reader.workerpool import ProcessPool
 from tests.feedserver import FeedServer, feed_server  # noqa: F401
+from tests.helpers.processes import still_running
 
 ROOT = Path(__file__).parent.parent
 HOSTILE = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "x">]><rss version="2.0"><channel>'
            b"<title>&a;</title><item><title>Only in a worker</title><guid>w</guid></item>"
            b"</channel></rss>")  # declares an entity: parsed in a worker, never in a thread
-
-
-def ended(pid: int, timeout: float = 30.0) -> bool:
-    """Whether process `pid` (not our child: the fork server's) ends within `timeout`."""
-    try:
-        fd = os.pidfd_open(pid)
-    except ProcessLookupError:
-        return True
-    try:
-        return bool(select.select([fd], [], [], timeout)[0])
-    finally:
-        os.close(fd)
 
 
 def test_fork_server_workers_stop_when_the_last_user_lets_go() -> None:
@@ -47,12 +36,12 @@ def test_fork_server_workers_stop_when_the_last_user_lets_go() -> None:
         pool.release()
         assert pool.running  # one user still holds it
         pool.release()
-        assert not pool.running and ended(worker)
+        assert not pool.running and still_running([worker]) == []
         pool.hold()  # the next job gets a new worker
         again = pool.executor().submit(os.getpid).result(timeout=60)
         assert again != worker and pool.starts == 2
         pool.release()
-        assert not pool.running and ended(again)
+        assert not pool.running and still_running([again]) == []
     finally:
         pool.shutdown()
 
