@@ -141,7 +141,7 @@ def test_a_refresh_of_feeds_with_validators_parses_in_a_thread_while_it_keeps_up
 
 
 def sized_feed(name: str, size: int) -> bytes:
-    """A feed of about `size` bytes (a little more), in items of ~10 KB."""
+    """A feed of `size` bytes or a little more, in `size // 10_000 + 1` items of ~10 KB."""
     text = "word " * 2000
     items = [(f"{name}-{i}", f"{name} story {i}", text) for i in range(size // 10_000 + 1)]
     return rss(name, items).encode()
@@ -280,22 +280,16 @@ async def test_a_hostile_body_is_parsed_in_a_worker_even_alone() -> None:
     assert len(result.title) < 1000
 
 
-def large_feed(name: str) -> bytes:
-    """A feed of at least `LARGE` bytes: 60 items of ~18 KB."""
-    text = "word " * 3600
-    body = rss(name, [(f"{name}-{i}", f"{name} story {i}", text) for i in range(60)]).encode()
-    assert len(body) >= LARGE
-    return body
-
-
 async def test_large_bodies_are_parsed_one_at_a_time_and_small_ones_beside_them() -> None:
-    large = [large_feed(f"big{i}") for i in range(3)]
+    large = [sized_feed(f"big{i}", LARGE) for i in range(3)]
+    items = LARGE // 10_000 + 1  # sized_feed's
+    assert all(len(body) >= LARGE for body in large)
     small = [rss(f"small{i}", [(f"s{i}", f"Small {i}", "text")]).encode() for i in range(4)]
     async with Parser(expected=HANDFUL + 1) as parser:
         results = await asyncio.gather(*(parser.parse(body, f"http://example.org/{i}")
                                          for i, body in enumerate(large + small)))
         assert parser.most_large_at_once == 1 and parser.large_at_once == 0
-        assert [len(r.rows) for r in results] == [60, 60, 60, 1, 1, 1, 1]
+        assert [len(r.rows) for r in results] == [items] * 3 + [1] * 4
         # While a large body is being parsed, a small one does not wait for it.
         async with parser._large:
             alone = await asyncio.wait_for(parser.parse(small[0], "http://example.org/s"), 60)
